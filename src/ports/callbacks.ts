@@ -1,0 +1,48 @@
+/**
+ * What the IVR (and any other in-process client) uses to request a callback:
+ * the very same code path as POST /genesys/1/service/callback/{service}.
+ */
+export interface StartCallbackResult {
+  id: string;
+  /** the reporting keys to stamp on the originating interaction */
+  reporting: { _CB_SERVICE_ID: string; _CB_T_SERVICE_START: number; _CB_T_CALLBACK_ACCEPTED: number };
+  /** true when an active callback for this number already existed and was returned */
+  existing: boolean;
+}
+
+export class CallbackRequestError extends Error {
+  constructor(
+    readonly statusCode: 400 | 404 | 409 | 429 | 503,
+    readonly parameter: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CallbackRequestError';
+  }
+}
+
+export interface CallbackRequester {
+  /** params use GMS names: _customer_number, _desired_time, _originating_interaction_id, user data... */
+  startCallback(serviceName: string, params: Record<string, string>, clientId: string): Promise<StartCallbackResult>;
+}
+
+/** Outcome of an inbound interaction, so reports tell callbacks from abandons. */
+export type InteractionOutcome = 'CONNECTED_TO_AGENT' | 'CALLBACK' | 'ABANDONED_IN_QUEUE' | 'HUNG_UP_IN_IVR' | 'FAILED';
+
+export interface InteractionRecord {
+  interactionId: string;
+  callId?: string;
+  ani?: string;
+  dnis?: string;
+  serviceName?: string;
+  target?: string;
+  startedAt: number;
+  endedAt: number;
+  outcome: InteractionOutcome;
+  /** attached data, e.g. _CB_SERVICE_ID, _CB_T_SERVICE_START, _CB_T_CALLBACK_ACCEPTED */
+  attached: Record<string, string | number>;
+}
+
+export interface InteractionRecorder {
+  record(interaction: InteractionRecord): Promise<void>;
+}

@@ -1,0 +1,68 @@
+/**
+ * The port between the callback core (scheduler) and telephony.
+ * The core decides *when* to call and what to do with the outcome (retry policy);
+ * a Dialer only places one attempt and reports what happened.
+ */
+
+/** How a finished attempt ended, as the retry policy sees it. */
+export type AttemptOutcome =
+  | 'CONNECTED_TO_AGENT' // human answered and was connected to an agent
+  | 'BUSY' // 486/600 or busy tone
+  | 'NO_ANSWER' // ring timeout, 408/480
+  | 'REJECTED' // 403/603 and other final refusals by the far end
+  | 'UNREACHABLE' // trunk/network failure, 5xx, no route
+  | 'MACHINE' // answering machine detected (after any message was left)
+  | 'FAX' // fax tone detected
+  | 'NO_SPEECH' // answered, nobody spoke
+  | 'NOTSURE' // AMD could not decide and the service treats it as a failure
+  | 'AGENT_UNAVAILABLE' // no agent could be reserved / agent did not answer
+  | 'CUSTOMER_HANGUP' // customer hung up before reaching an agent
+  | 'FAILED'; // anything else (internal error, interrupted by a crash)
+
+export type AmdDecision = 'HUMAN' | 'MACHINE' | 'NOTSURE' | 'NO_SPEECH' | 'FAX';
+
+export interface AmdResult {
+  decision: AmdDecision;
+  /** ms from answer to decision */
+  decisionMs: number;
+  /** ms from answer to the machine's record tone, when one was heard */
+  beepMs?: number;
+  evidence?: Record<string, unknown>;
+}
+
+export type ConnectMode = 'bridge' | 'refer';
+
+export interface DialRequest {
+  callbackId: string;
+  attemptId: string;
+  /** 1-based */
+  attemptNumber: number;
+  serviceName: string;
+  /** E.164, already validated against the service's dialing rules */
+  customerNumber: string;
+  target: string;
+  waitForAgent: boolean;
+  connectMode: ConnectMode;
+  callerId?: string;
+  ringTimeoutSec: number;
+  /** user data of the callback (keys without a leading underscore) */
+  userData: Record<string, string>;
+}
+
+export interface AttemptResult {
+  outcome: AttemptOutcome;
+  sipStatus?: number;
+  amd?: AmdResult;
+  agentId?: string;
+  /** epoch ms */
+  answeredAt?: number;
+  connectedAt?: number;
+  endedAt?: number;
+  callId?: string;
+  detail?: string;
+}
+
+export interface Dialer {
+  /** Place one attempt. Must settle (never hang); `signal` aborts it (cancel, shutdown). */
+  dial(request: DialRequest, signal: AbortSignal): Promise<AttemptResult>;
+}

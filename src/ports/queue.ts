@@ -1,0 +1,51 @@
+/**
+ * The port between the callback core / IVR and the queue (targets, agents, EWT).
+ * Implemented by src/queue; consumed by src/callback (pacing, _wait_for_agent) and src/flows.
+ */
+
+export type EwtMethod = 'simple' | 'erlang';
+
+export interface AgentEndpoint {
+  agentId: string;
+  /** SIP URI to reach the agent (static URI or current registration contact) */
+  uri: string;
+}
+
+export interface Reservation {
+  reservationId: string;
+  target: string;
+  agent: AgentEndpoint;
+  /** epoch ms at which the reservation lapses by itself unless confirmed */
+  expiresAt: number;
+}
+
+export type ContactKind = 'caller' | 'callback';
+
+export interface QueuedContact {
+  contactId: string;
+  kind: ContactKind;
+  target: string;
+  /** epoch ms the contact's place in line dates from (a callback keeps the caller's place) */
+  enqueuedAt: number;
+  priority?: number;
+}
+
+export interface QueuePort {
+  hasTarget(target: string): boolean;
+  /** estimated wait in seconds for a new contact entering the target now */
+  estimatedWaitSeconds(target: string, method?: EwtMethod): number;
+  /** add a waiting contact (live caller or callback) */
+  enqueue(contact: QueuedContact): void;
+  remove(contactId: string): void;
+  /**
+   * Wait until this contact is at the head of its target and an agent is free, then reserve the
+   * agent for it. Resolves null on timeout or abort.
+   */
+  reserveAgentFor(contactId: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Reservation | null>;
+  /** the agent answered: RESERVED -> BUSY */
+  confirm(reservationId: string): void;
+  /** the agent did not take it: back to READY (or NOT_READY when `agentFault`) */
+  release(reservationId: string, opts?: { agentFault?: boolean }): void;
+  /** the call with the agent ended: BUSY -> AFTER_CALL_WORK/READY, handle time recorded */
+  callEnded(reservationId: string): void;
+}
