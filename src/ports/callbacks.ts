@@ -24,6 +24,22 @@ export class CallbackRequestError extends Error {
 export interface CallbackRequester {
   /** params use GMS names: _customer_number, _desired_time, _originating_interaction_id, user data... */
   startCallback(serviceName: string, params: Record<string, string>, clientId: string): Promise<StartCallbackResult>;
+  /**
+   * USERORIGINATED services: the active callback (QUEUED: due now) whose customer number matches the
+   * caller ID of an inbound call, or null. `callerId` is normalised by the core like the REST API does.
+   */
+  findUserOriginatedCallback?(callerId: string, dialedNumber?: string): Promise<UserOriginatedMatch | null>;
+  /** the matched customer called in and was connected (or not): completes the callback with that outcome */
+  completeUserOriginatedCallback?(callbackId: string, outcome: 'CONNECTED_TO_AGENT' | 'CUSTOMER_HANGUP' | 'FAILED', interactionId: string): Promise<void>;
+}
+
+export interface UserOriginatedMatch {
+  callbackId: string;
+  serviceName: string;
+  target: string;
+  /** epoch ms the callback's place in line dates from */
+  enqueuedAt: number;
+  userData: Record<string, string>;
 }
 
 /** Outcome of an inbound interaction, so reports tell callbacks from abandons. */

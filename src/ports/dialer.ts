@@ -47,7 +47,14 @@ export interface DialRequest {
   ringTimeoutSec: number;
   /** user data of the callback (keys without a leading underscore) */
   userData: Record<string, string>;
+  /** service AMD settings and actions, passed through from the service's options (validated by src/amd) */
+  amd?: Record<string, unknown>;
+  /** optional progress report, so the callback's state can follow the call (ROUTING -> PROCESSING) */
+  onProgress?: (stage: DialStage) => void;
 }
+
+/** DIALING: customer leg sent; ANSWERED: customer answered; CONNECTED: customer talking to an agent */
+export type DialStage = 'DIALING' | 'ANSWERED' | 'CONNECTED';
 
 export interface AttemptResult {
   outcome: AttemptOutcome;
@@ -63,6 +70,11 @@ export interface AttemptResult {
 }
 
 export interface Dialer {
+  /**
+   * false while the dialer cannot place calls (e.g. drachtio-server or every media server down):
+   * the scheduler then holds callbacks QUEUED instead of burning their attempts. Absent = always ready.
+   */
+  isReady?(): boolean;
   /** Place one attempt. Must settle (never hang); `signal` aborts it (cancel, shutdown). */
   dial(request: DialRequest, signal: AbortSignal): Promise<AttemptResult>;
 }
