@@ -1,0 +1,357 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  CallbackRequestError,
+  type CallbackRequester,
+  type StartCallbackResult,
+  type UserOriginatedMatch,
+} from '../ports/callbacks';
+import type { Store } from '../store/store';
+import type { Clock } from './clock';
+import { checkCustomerNumber } from './customer-number';
+import { WindowRateLimiter } from './rate-limiter';
+import { reportingKeys } from './reporting-keys';
+import { OptionError, REQUEST_PARAMETERS, SPEC_BY_GMS, toSettings, validateOption, type ServiceSettings } from './service-options';
+import type { ConfiguredService, ServiceRegistry } from './service-registry';
+import type { CallbackRecord, CallbackState, CompletionReason } from './types';
+import { BusinessHours } from './business-hours';
+
+/** What the scheduler must hear from the service layer. */
+export interface SchedulerHooks {
+  /** a callback became due at `at` (wake the scheduler if it sleeps longer) */
+  due(at: number): void;
+  /** cancel the attempt running for this callback, if any; resolves when it has stopped (or was not running) */
+  cancelRunning(callbackId: string): Promise<boolean>;
+  /** the callback completed or left the queue: drop it from the target's queue */
+  left(callback: CallbackRecord): void;
+}
+
+export interface Availability {
+  /** slot start (ISO 8601 UTC) -> remaining capacity */
+  slots: Record<string, number>;
+  bucketMinutes: number;
+  timezone: string;
+}
+
+const MAX_USER_DATA_KEYS = 64;
+const MAX_USER_DATA_LENGTH = 1024;
+const USER_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const PAST_GRACE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The callback application service: every way a callback is requested, read or changed goes through here
+ * (REST API and IVR alike), so validation and safety rules are the same for all.
+ */
+export class CallbackService implements CallbackRequester {
+  private readonly perClient = new WindowRateLimiter(60_000);
+  private hooks: SchedulerHooks | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly services: ServiceRegistry,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  attachScheduler(hooks: SchedulerHooks): void {
+    this.hooks = hooks;
+  }
+
+  service(name: string): ConfiguredService {
+    const s = this.services.get(name);
+    if (!s) throw new CallbackRequestError(404, undefined, `unknown callback service "${name}"`);
+    return s;
+  }
+
+  async startCallback(serviceName: string, params: Record<string, string>, clientId: string): Promise<StartCallbackResult> {
+    return this.start(serviceName, params, clientId);
+  }
+
+  start(serviceName: string, params: Record<string, unknown>, clientId: string): StartCallbackResult {
+    const service = this.service(serviceName);
+    const now = this.clock.now();
+    const { overrides, userData, request } = this.splitParams(service, params);
+    const settings = Object.keys(overrides).length
+      ? this.settingsWith(service, overrides)
+      : service.settings;
+    const businessHours = overrides._business_hours !== undefined ? BusinessHours.from(settings.businessHours) : service.businessHours;
+
+    const rawNumber = request._customer_number;
+    if (rawNumber === undefined || rawNumber === '') {
+      throw new CallbackRequestError(400, '_customer_number', '_customer_number: missing (the number to call back is required)');
+    }
+    const verdict = checkCustomerNumber(rawNumber, settings);
+    if (!verdict.ok) throw new CallbackRequestError(400, '_customer_number', `_customer_number: "${rawNumber}" ${verdict.reason}`);
+    const customerNumber = verdict.e164;
+
+    if (!this.perClient.tryHit(clientId, settings.rateLimitPerClientPerMinute, now)) {
+      throw new CallbackRequestError(429, undefined, `rate limit: client "${clientId}" sent more than ${settings.rateLimitPerClientPerMinute} requests this minute`);
+    }
+
+    if (settings.reuseActiveCallback) {
+      const active = this.store.findActiveCallback(service.name, customerNumber);
+      if (active) {
+        this.logger.info({ callbackId: active.id, service: service.name }, 'callback request matched an active callback');
+        return { id: active.id, reporting: reportingKeys(active), existing: true };
+      }
+    }
+
+    const perNumber = this.store.countCallbacksSince(customerNumber, now - DAY_MS);
+    if (perNumber >= settings.rateLimitPerNumberPerDay) {
+      throw new CallbackRequestError(429, '_customer_number', `rate limit: ${customerNumber} already has ${perNumber} callback requests in the last 24 hours`);
+    }
+
+    let desiredTime: number | null = null;
+    if (request._desired_time !== undefined) {
+      if (!settings.allowScheduling) {
+        throw new CallbackRequestError(400, '_desired_time', `_desired_time: service "${service.name}" takes immediate callbacks only (template ${service.template})`);
+      }
+      desiredTime = this.checkDesiredTime('_desired_time', request._desired_time, service, settings, businessHours, now);
+    } else if (!businessHours.isOpen(now)) {
+      throw new CallbackRequestError(400, '_desired_time', `_desired_time: the service is outside business hours now (${businessHours.timezone}); request a time inside them`);
+    }
+
+    const serviceStart = desiredTime ?? now;
+    const state: CallbackState = desiredTime !== null && desiredTime > now ? 'SCHEDULED' : 'QUEUED';
+    const callback: CallbackRecord = {
+      id: randomUUID().replace(/-/g, ''),
+      serviceName: service.name,
+      customerNumber,
+      state,
+      reason: request._callback_reason ?? null,
+      requestReason: request._callback_reason ?? null,
+      direction: settings.callDirection,
+      target: settings.target,
+      desiredTime,
+      acceptedAt: now,
+      serviceStart,
+      expirationTime: serviceStart + settings.maxTimeToReachCustomerSec * 1000,
+      nextAttemptAt: serviceStart,
+      attempts: 0,
+      originatingInteractionId: request._originating_interaction_id ?? null,
+      clientId,
+      userData,
+      overrides,
+      updatedAt: now,
+    };
+    const keys = reportingKeys(callback);
+    this.store.insertCallback(
+      callback,
+      [{ type: 'CREATED', at: now, data: { clientId, desiredTime, state } }],
+      callback.originatingInteractionId ? { interactionId: callback.originatingInteractionId, attached: { ...keys } } : undefined,
+    );
+    this.logger.info(
+      { callbackId: callback.id, service: service.name, state, desiredTime, originatingInteractionId: callback.originatingInteractionId },
+      'callback accepted',
+    );
+    this.hooks?.due(serviceStart);
+    return { id: callback.id, reporting: keys, existing: false };
+  }
+
+  get(serviceName: string, id: string): CallbackRecord {
+    this.service(serviceName);
+    const c = this.store.getCallback(id);
+    if (!c || c.serviceName !== serviceName) {
+      throw new CallbackRequestError(404, '_id', `no callback "${id}" in service "${serviceName}"`);
+    }
+    return c;
+  }
+
+  async cancel(serviceName: string, id: string): Promise<CallbackRecord> {
+    const c = this.get(serviceName, id);
+    if (c.state === 'COMPLETED') {
+      throw new CallbackRequestError(409, '_id', `callback "${id}" is already COMPLETED (${c.reason ?? 'no reason'}) and cannot be cancelled`);
+    }
+    if (c.state === 'ROUTING' || c.state === 'PROCESSING') {
+      // the running attempt ends as CANCELLED through the scheduler, which records the attempt too
+      await this.hooks?.cancelRunning(id);
+      const after = this.store.getCallback(id);
+      if (after && after.state === 'COMPLETED') return after;
+    }
+    return this.complete(id, 'CANCELLED', ['SCHEDULED', 'QUEUED', 'ROUTING', 'PROCESSING'], 'CANCELLED');
+  }
+
+  reschedule(serviceName: string, id: string, params: Record<string, unknown>): CallbackRecord {
+    const service = this.service(serviceName);
+    const c = this.get(serviceName, id);
+    const raw = params._new_desired_time;
+    for (const key of Object.keys(params)) {
+      if (key !== '_new_desired_time') throw new CallbackRequestError(400, key, `${key}: not accepted by reschedule (only _new_desired_time)`);
+    }
+    if (raw === undefined || raw === '') throw new CallbackRequestError(400, '_new_desired_time', '_new_desired_time: missing');
+    if (c.state !== 'SCHEDULED' && c.state !== 'QUEUED') {
+      throw new CallbackRequestError(409, '_id', `callback "${id}" is ${c.state} and can no longer be rescheduled`);
+    }
+    const settings = Object.keys(c.overrides).length ? this.settingsWith(service, c.overrides) : service.settings;
+    if (!settings.allowScheduling) {
+      throw new CallbackRequestError(400, '_new_desired_time', `_new_desired_time: service "${service.name}" takes immediate callbacks only`);
+    }
+    const now = this.clock.now();
+    const desiredTime = this.checkDesiredTime('_new_desired_time', raw, service, settings, service.businessHours, now, c.id);
+    const updated: CallbackRecord = {
+      ...c,
+      state: 'SCHEDULED',
+      desiredTime,
+      serviceStart: desiredTime,
+      expirationTime: desiredTime + settings.maxTimeToReachCustomerSec * 1000,
+      nextAttemptAt: desiredTime,
+      updatedAt: now,
+    };
+    const ok = this.store.applyChange({
+      callback: updated,
+      expectStates: ['SCHEDULED', 'QUEUED'],
+      events: [{ type: 'RESCHEDULED', at: now, data: { from: c.desiredTime, to: desiredTime } }],
+    });
+    if (!ok) throw new CallbackRequestError(409, '_id', `callback "${id}" moved on while being rescheduled; try again`);
+    if (c.state === 'QUEUED') this.hooks?.left(c);
+    this.hooks?.due(desiredTime);
+    this.logger.info({ callbackId: id, service: serviceName, desiredTime }, 'callback rescheduled');
+    return updated;
+  }
+
+  search(serviceName: string, filter: { customerNumber?: string; states?: CallbackState[]; from?: number; to?: number; limit: number; offset?: number }): CallbackRecord[] {
+    const service = this.service(serviceName);
+    let customerNumber = filter.customerNumber;
+    if (customerNumber !== undefined) {
+      const v = checkCustomerNumber(customerNumber, { ...service.settings, allowedCountries: [], allowedNumberPatterns: [], deniedNumberPrefixes: [], deniedNumberTypes: [] });
+      if (!v.ok) throw new CallbackRequestError(400, '_customer_number', `_customer_number: "${customerNumber}" ${v.reason}`);
+      customerNumber = v.e164;
+    }
+    return this.store.searchCallbacks({ ...filter, serviceName, customerNumber });
+  }
+
+  availability(serviceName: string, q: { start?: number; end?: number; maxSlots: number }): Availability {
+    const service = this.service(serviceName);
+    const { settings, businessHours } = service;
+    const bucketMs = settings.requestTimeBucketMin * 60_000;
+    const now = this.clock.now();
+    const start = Math.max(q.start ?? now, now);
+    const end = q.end ?? start + DAY_MS;
+    if (end <= start) throw new CallbackRequestError(400, '_end', '_end: must be after _start (and after now)');
+    if (end - start > 31 * DAY_MS) throw new CallbackRequestError(400, '_end', '_end: at most 31 days after _start');
+    const first = Math.ceil(start / bucketMs) * bucketMs;
+    const counts = this.store.bucketCounts(service.name, bucketMs, first, end);
+    const slots: Record<string, number> = {};
+    let n = 0;
+    for (let t = first; t < end && n < q.maxSlots; t += bucketMs) {
+      if (!businessHours.isOpen(t)) continue;
+      const remaining = settings.maxRequestByTimeBucket - (counts.get(t) ?? 0);
+      if (remaining <= 0) continue;
+      slots[new Date(t).toISOString()] = remaining;
+      n++;
+    }
+    return { slots, bucketMinutes: settings.requestTimeBucketMin, timezone: businessHours.timezone };
+  }
+
+  /** settings of the service as overridden by the callback's request (for the scheduler) */
+  settingsFor(c: CallbackRecord): ServiceSettings | undefined {
+    const service = this.services.get(c.serviceName);
+    if (!service) return undefined;
+    return Object.keys(c.overrides).length ? this.settingsWith(service, c.overrides) : service.settings;
+  }
+
+  async findUserOriginatedCallback(callerId: string, dialedNumber?: string): Promise<UserOriginatedMatch | null> {
+    void dialedNumber;
+    for (const service of this.services.list()) {
+      if (service.settings.callDirection !== 'USERORIGINATED') continue;
+      const v = checkCustomerNumber(callerId, { ...service.settings, allowedCountries: [], allowedNumberPatterns: [], deniedNumberPrefixes: [], deniedNumberTypes: [] });
+      if (!v.ok) continue;
+      const c = this.store.findActiveCallback(service.name, v.e164);
+      if (c && c.state === 'QUEUED') {
+        return { callbackId: c.id, serviceName: c.serviceName, target: c.target, enqueuedAt: c.acceptedAt, userData: c.userData };
+      }
+    }
+    return null;
+  }
+
+  async completeUserOriginatedCallback(callbackId: string, outcome: 'CONNECTED_TO_AGENT' | 'CUSTOMER_HANGUP' | 'FAILED', interactionId: string): Promise<void> {
+    const reason: CompletionReason = outcome === 'CONNECTED_TO_AGENT' ? 'CONNECTED_TO_AGENT' : outcome === 'CUSTOMER_HANGUP' ? 'CUSTOMER_HANGUP' : 'USER_ORIGINATED_FAILED';
+    this.complete(callbackId, reason, ['QUEUED', 'ROUTING', 'PROCESSING'], 'STATE_CHANGED', { interactionId });
+  }
+
+  private complete(id: string, reason: CompletionReason, from: CallbackState[], eventType: 'CANCELLED' | 'STATE_CHANGED', data: Record<string, unknown> = {}): CallbackRecord {
+    const c = this.store.getCallback(id);
+    if (!c) throw new CallbackRequestError(404, '_id', `no callback "${id}"`);
+    const now = this.clock.now();
+    const updated: CallbackRecord = { ...c, state: 'COMPLETED', reason, nextAttemptAt: null, updatedAt: now };
+    const ok = this.store.applyChange({ callback: updated, expectStates: from, events: [{ type: eventType, at: now, reason, data: { from: c.state, ...data } }] });
+    if (!ok) throw new CallbackRequestError(409, '_id', `callback "${id}" moved on meanwhile; query it again`);
+    this.hooks?.left(c);
+    this.logger.info({ callbackId: id, service: c.serviceName, reason }, 'callback completed');
+    return updated;
+  }
+
+  private splitParams(service: ConfiguredService, params: Record<string, unknown>) {
+    const overrides: Record<string, unknown> = {};
+    const userData: Record<string, string> = {};
+    const request: Partial<Record<(typeof REQUEST_PARAMETERS)[number], string>> = {};
+    for (const [key, value] of Object.entries(params)) {
+      if (key.startsWith('_')) {
+        if ((REQUEST_PARAMETERS as readonly string[]).includes(key)) {
+          if (typeof value !== 'string' && typeof value !== 'number') {
+            throw new CallbackRequestError(400, key, `${key}: must be a string`);
+          }
+          request[key as (typeof REQUEST_PARAMETERS)[number]] = String(value);
+          continue;
+        }
+        if (!SPEC_BY_GMS.has(key)) throw new CallbackRequestError(400, key, `${key}: unknown option`);
+        if (!service.settings.overwritableOptions.includes(key)) {
+          throw new CallbackRequestError(400, key, `${key}: service "${service.name}" does not allow requests to override it (_overwritable_options)`);
+        }
+        try {
+          overrides[key] = validateOption(key, value, key);
+        } catch (err) {
+          if (err instanceof OptionError) throw new CallbackRequestError(400, key, err.message);
+          throw err;
+        }
+        continue;
+      }
+      if (!USER_KEY_RE.test(key)) throw new CallbackRequestError(400, key, `${key}: user data keys are 1-64 letters, digits, dot, dash or underscore`);
+      if (value !== null && typeof value === 'object') throw new CallbackRequestError(400, key, `${key}: user data values must be strings, numbers or booleans`);
+      const s = String(value ?? '');
+      if (s.length > MAX_USER_DATA_LENGTH) throw new CallbackRequestError(400, key, `${key}: longer than ${MAX_USER_DATA_LENGTH} characters`);
+      userData[key] = s;
+      if (Object.keys(userData).length > MAX_USER_DATA_KEYS) throw new CallbackRequestError(400, key, `more than ${MAX_USER_DATA_KEYS} user data keys`);
+    }
+    return { overrides, userData, request };
+  }
+
+  private settingsWith(service: ConfiguredService, overrides: Record<string, unknown>): ServiceSettings {
+    try {
+      return toSettings({ ...service.effectiveOptions, ...overrides });
+    } catch (err) {
+      if (err instanceof OptionError) throw new CallbackRequestError(400, err.parameter, err.message);
+      throw err;
+    }
+  }
+
+  private checkDesiredTime(
+    param: string,
+    raw: unknown,
+    service: ConfiguredService,
+    settings: ServiceSettings,
+    businessHours: BusinessHours,
+    now: number,
+    excludeId?: string,
+  ): number {
+    if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/.test(raw)) {
+      throw new CallbackRequestError(400, param, `${param}: "${String(raw)}" is not an ISO 8601 date-time with a time zone (e.g. 2026-12-01T15:30:00.000Z)`);
+    }
+    const t = Date.parse(raw);
+    if (Number.isNaN(t)) throw new CallbackRequestError(400, param, `${param}: "${raw}" is not a valid date-time`);
+    if (t < now - PAST_GRACE_MS) throw new CallbackRequestError(400, param, `${param}: ${raw} is in the past`);
+    if (!businessHours.isOpen(t)) {
+      throw new CallbackRequestError(400, param, `${param}: ${raw} is outside the business hours of service "${service.name}" (${businessHours.timezone})`);
+    }
+    const bucketMs = settings.requestTimeBucketMin * 60_000;
+    const bucket = Math.floor(t / bucketMs) * bucketMs;
+    const taken = this.store.bucketCounts(service.name, bucketMs, bucket, bucket + bucketMs).get(bucket) ?? 0;
+    const mine = excludeId ? this.store.getCallback(excludeId) : undefined;
+    const alreadyInBucket = mine?.desiredTime !== null && mine?.desiredTime !== undefined && Math.floor(mine.desiredTime / bucketMs) * bucketMs === bucket ? 1 : 0;
+    if (taken - alreadyInBucket >= settings.maxRequestByTimeBucket) {
+      throw new CallbackRequestError(503, param, `${param}: the ${settings.requestTimeBucketMin}-minute slot at ${new Date(bucket).toISOString()} is full (${settings.maxRequestByTimeBucket} callbacks); see /availability`);
+    }
+    return t;
+  }
+}

@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AttemptOutcome, AttemptResult, Dialer, DialStage } from '../ports/dialer';
+import type { Store } from '../store/store';
+import type { CallbackService, SchedulerHooks } from './callback-service';
+import type { Clock } from './clock';
+import { nextStep } from './retry-policy';
+import type { ServiceSettings } from './service-options';
+import type { AttemptRecord, CallbackRecord } from './types';
+
+/** Lets the queue hold back callbacks that no agent could take yet (pacing, `_wait_for_agent`). */
+export interface DispatchGate {
+  /** a callback became QUEUED (it waits in its target's queue) */
+  queued(callback: CallbackRecord): void;
+  /** the callback left the queue (dispatched, completed, rescheduled) */
+  left(callbackId: string): void;
+  /** may this QUEUED callback be dialed now? */
+  canDispatch(callback: CallbackRecord, settings: ServiceSettings): boolean;
+}
+
+export interface SchedulerMetrics {
+  dispatchLag(seconds: number): void;
+  attemptEnded(outcome: AttemptOutcome): void;
+  completed(reason: string): void;
+}
+
+export interface SchedulerOptions {
+  store: Store;
+  callbacks: CallbackService;
+  dialer: Dialer;
+  clock: Clock;
+  logger: Logger;
+  gate?: DispatchGate;
+  metrics?: SchedulerMetrics;
+  /** at most this many attempts at once */
+  maxConcurrentAttempts?: number;
+  /** rows read per pass */
+  batchSize?: number;
+  /** when held (dialer not ready, gate closed), look again after this long */
+  holdRetryMs?: number;
+  /** longest sleep between passes when nothing is due */
+  idlePollMs?: number;
+}
+
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+  cancelled: boolean;
+}
+
+/**
+ * Dispatches due callbacks to the dialer and applies the retry policy to each attempt's outcome.
+ * The store is the only source of truth: every step is committed before the next one starts, so a
+ * process killed at any moment loses nothing; on start, attempts left running by a dead process are
+ * closed as FAILED and retried per policy. A callback is claimed with a guarded state change, so it is
+ * never dialed twice at the same time.
+ */
+export class Scheduler implements SchedulerHooks {
+  private readonly running = new Map<string, Running>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private passing = false;
+  private closed = false;
+  private readonly maxConcurrent: number;
+  private readonly batchSize: number;
+  private readonly holdRetryMs: number;
+  private readonly idlePollMs: number;
+
+  constructor(private readonly o: SchedulerOptions) {
+    this.maxConcurrent = o.maxConcurrentAttempts ?? 200;
+    this.batchSize = o.batchSize ?? 500;
+    this.holdRetryMs = o.holdRetryMs ?? 1000;
+    this.idlePollMs = o.idlePollMs ?? 1000;
+    o.callbacks.attachScheduler(this);
+  }
+
+  /** recover what a previous process left in flight, then start dispatching */
+  start(): void {
+    this.recover();
+    for (const c of this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate?.queued(c);
+    this.arm(0);
+  }
+
+  get activeAttempts(): number {
+    return this.running.size;
+  }
+
+  // --- SchedulerHooks -------------------------------------------------------------------------------
+
+  due(at: number): void {
+    if (this.closed) return;
+    this.arm(Math.max(0, at - this.o.clock.now()));
+  }
+
+  left(callback: CallbackRecord): void {
+    this.o.gate?.left(callback.id);
+  }
+
+  async cancelRunning(callbackId: string): Promise<boolean> {
+    const r = this.running.get(callbackId);
+    if (!r) return false;
+    r.cancelled = true;
+    r.controller.abort(new Error('callback cancelled'));
+    await Promise.race([r.done, new Promise((res) => setTimeout(res, 5000).unref())]);
+    return true;
+  }
+
+  // --- the loop --------------------------------------------------------------------------------------
+
+  private arm(delayMs: number): void {
+    if (this.closed) return;
+    const at = this.o.clock.now() + delayMs;
+    if (this.timer && at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pass();
+    }, delayMs);
+  }
+
+  /** one pass over what is due now */
+  pass(): void {
+    if (this.closed || this.passing) return;
+    this.passing = true;
+    let full = false;
+    try {
+      const now = this.o.clock.now();
+      const due = this.o.store.dueCallbacks(now, this.batchSize);
+      for (const c of due) {
+        if (this.running.size >= this.maxConcurrent) {
+          full = true;
+          break;
+        }
+        this.consider(c, now);
+      }
+      full = full || due.length === this.batchSize;
+    } catch (err) {
+      this.o.logger.error({ err }, 'scheduler pass failed; retrying');
+    } finally {
+      this.passing = false;
+    }
+    if (full) {
+      this.arm(this.running.size >= this.maxConcurrent ? 50 : 0);
+      return;
+    }
+    const next = this.o.store.nextDueTime();
+    const delay = next === null ? this.idlePollMs : Math.min(Math.max(0, next - this.o.clock.now()), this.idlePollMs);
+    this.arm(delay);
+  }
+
+  private consider(c: CallbackRecord, now: number): void {
+    if (this.running.has(c.id)) return;
+    const settings = this.o.callbacks.settingsFor(c);
+    if (!settings) {
+      this.finishWithoutAttempt(c, 'CANCELLED', now, { detail: `service "${c.serviceName}" no longer exists` });
+      return;
+    }
+    if (c.expirationTime <= now) {
+      this.finishWithoutAttempt(c, 'EXPIRED', now, {});
+      return;
+    }
+    if (c.direction === 'USERORIGINATED') {
+      // the customer calls in: the callback waits QUEUED (for the inbound match) until it expires
+      this.moveTo(c, { ...c, state: 'QUEUED', nextAttemptAt: c.expirationTime, updatedAt: now }, now);
+      return;
+    }
+    const ready = this.o.dialer.isReady?.() ?? true;
+    if (c.state === 'SCHEDULED') {
+      // due now: it joins its target's queue
+      c = this.moveTo(c, { ...c, state: 'QUEUED', updatedAt: now }, now) ?? c;
+      if (c.state !== 'QUEUED') return;
+    }
+    if (!ready || (this.o.gate && !this.o.gate.canDispatch(c, settings))) {
+      const held = { ...c, nextAttemptAt: now + this.holdRetryMs, updatedAt: now };
+      this.o.store.applyChange({ callback: held, expectStates: ['QUEUED'], events: [] });
+      return;
+    }
+    this.dispatch(c, settings, now);
+  }
+
+  private moveTo(c: CallbackRecord, next: CallbackRecord, now: number): CallbackRecord | undefined {
+    const ok = this.o.store.applyChange({
+      callback: next,
+      expectStates: [c.state],
+      events: next.state !== c.state ? [{ type: 'STATE_CHANGED', at: now, data: { from: c.state } }] : [],
+    });
+    if (!ok) return undefined;
+    if (next.state === 'QUEUED' && c.state !== 'QUEUED') this.o.gate?.queued(next);
+    return next;
+  }
+
+  private dispatch(c: CallbackRecord, settings: ServiceSettings, now: number): void {
+    const attempt: AttemptRecord = {
+      id: randomUUID().replace(/-/g, ''),
+      callbackId: c.id,
+      number: this.o.store.countAttempts(c.id) + 1,
+      startedAt: now,
+      endedAt: null,
+      outcome: null,
+      sipStatus: null,
+      amdDecision: null,
+      amdDecisionMs: null,
+      agentId: null,
+      answeredAt: null,
+      connectedAt: null,
+      callId: null,
+      detail: null,
+    };
+    const claimed: CallbackRecord = { ...c, state: 'ROUTING', nextAttemptAt: null, updatedAt: now };
+    const ok = this.o.store.applyChange({
+      callback: claimed,
+      attempt,
+      expectStates: ['QUEUED'],
+      events: [
+        { type: 'STATE_CHANGED', at: now, data: { from: c.state } },
+        { type: 'ATTEMPT_STARTED', at: now, data: { attempt: attempt.number, attemptId: attempt.id } },
+      ],
+    });
+    if (!ok) return; // cancelled or rescheduled meanwhile
+    this.o.gate?.left(c.id);
+    this.o.metrics?.dispatchLag(Math.max(0, now - (c.nextAttemptAt ?? now)) / 1000);
+    const log = this.o.logger.child({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName });
+    log.info({ attempt: attempt.number, customerNumber: c.customerNumber }, 'attempt started');
+
+    const controller = new AbortController();
+    const entry: Running = { controller, cancelled: false, done: Promise.resolve() };
+    const onProgress = (stage: DialStage): void => {
+      if (stage === 'CONNECTED') {
+        const current = this.o.store.getCallback(c.id);
+        if (current?.state === 'ROUTING') this.moveTo(current, { ...current, state: 'PROCESSING', updatedAt: this.o.clock.now() }, this.o.clock.now());
+      }
+      log.info({ stage }, 'attempt progress');
+    };
+    entry.done = this.o.dialer
+      .dial(
+        {
+          callbackId: c.id,
+          attemptId: attempt.id,
+          attemptNumber: attempt.number,
+          serviceName: c.serviceName,
+          customerNumber: c.customerNumber,
+          target: c.target,
+          waitForAgent: settings.waitForAgent,
+          connectMode: settings.connectMode,
+          callerId: settings.callerId || undefined,
+          ringTimeoutSec: settings.ringTimeoutSec,
+          userData: c.userData,
+          amd: settings.amd,
+          onProgress,
+        },
+        controller.signal,
+      )
+      .catch((err: unknown): AttemptResult => {
+        log.error({ err }, 'dialer failed');
+        return { outcome: 'FAILED', detail: err instanceof Error ? err.message : String(err) };
+      })
+      .then((result) => this.finishAttempt(c.id, attempt, result, entry.cancelled))
+      .catch((err: unknown) => log.error({ err }, 'could not record the end of the attempt; it is recovered at next start'))
+      .finally(() => {
+        this.running.delete(c.id);
+        this.arm(0);
+      });
+    this.running.set(c.id, entry);
+  }
+
+  private finishAttempt(callbackId: string, attempt: AttemptRecord, result: AttemptResult, cancelled: boolean): void {
+    const now = this.o.clock.now();
+    const ended: AttemptRecord = {
+      ...attempt,
+      endedAt: result.endedAt ?? now,
+      outcome: result.outcome,
+      sipStatus: result.sipStatus ?? null,
+      amdDecision: result.amd?.decision ?? null,
+      amdDecisionMs: result.amd?.decisionMs ?? null,
+      agentId: result.agentId ?? null,
+      answeredAt: result.answeredAt ?? null,
+      connectedAt: result.connectedAt ?? null,
+      callId: result.callId ?? null,
+      detail: result.detail ?? null,
+    };
+    this.o.metrics?.attemptEnded(result.outcome);
+    const c = this.o.store.getCallback(callbackId);
+    if (!c || c.state === 'COMPLETED') {
+      this.o.store.saveAttempt(ended);
+      return;
+    }
+    this.applyOutcome(c, ended, result, cancelled, now);
+  }
+
+  /** apply the retry policy to a finished attempt and commit callback + attempt + events together */
+  private applyOutcome(c: CallbackRecord, ended: AttemptRecord, result: AttemptResult, cancelled: boolean, now: number): void {
+    const settings = this.o.callbacks.settingsFor(c);
+    const countsAsAttempt = result.outcome !== 'AGENT_UNAVAILABLE';
+    const counted = c.attempts + (countsAsAttempt ? 1 : 0);
+    const step = cancelled
+      ? ({ kind: 'complete', reason: 'CANCELLED' } as const)
+      : settings
+        ? nextStep(result.outcome, counted, settings, now, c.expirationTime)
+        : ({ kind: 'complete', reason: 'CANCELLED' } as const);
+    const next: CallbackRecord =
+      step.kind === 'complete'
+        ? { ...c, attempts: counted, state: 'COMPLETED', reason: step.reason, nextAttemptAt: null, updatedAt: now }
+        : { ...c, attempts: counted, state: 'SCHEDULED', nextAttemptAt: step.at, updatedAt: now };
+    const amd = result.amd ? { amd: result.amd.decision, amdMs: result.amd.decisionMs, beepMs: result.amd.beepMs } : {};
+    this.o.store.applyChange({
+      callback: next,
+      attempt: ended,
+      expectStates: ['ROUTING', 'PROCESSING'],
+      events: [
+        {
+          type: 'ATTEMPT_ENDED',
+          at: now,
+          reason: result.outcome,
+          data: {
+            attempt: ended.number,
+            attemptId: ended.id,
+            outcome: result.outcome,
+            sipStatus: result.sipStatus,
+            agentId: result.agentId,
+            ...amd,
+            ringMs: ended.answeredAt ? ended.answeredAt - ended.startedAt : undefined,
+            talkMs: ended.connectedAt && ended.endedAt ? ended.endedAt - ended.connectedAt : undefined,
+            durationMs: (ended.endedAt ?? now) - ended.startedAt,
+            detail: result.detail,
+          },
+        },
+        {
+          type: 'STATE_CHANGED',
+          at: now,
+          reason: step.kind === 'complete' ? step.reason : null,
+          data: { from: c.state, nextAttemptAt: step.kind === 'retry' ? step.at : undefined },
+        },
+      ],
+    });
+    this.o.logger.info(
+      { callbackId: c.id, attemptId: ended.id, service: c.serviceName, callId: result.callId, outcome: result.outcome, next: step },
+      'attempt ended',
+    );
+    if (step.kind === 'complete') this.o.metrics?.completed(step.reason);
+    else this.arm(Math.max(0, step.at - now));
+  }
+
+  private finishWithoutAttempt(c: CallbackRecord, reason: 'EXPIRED' | 'CANCELLED', now: number, data: Record<string, unknown>): void {
+    const ok = this.o.store.applyChange({
+      callback: { ...c, state: 'COMPLETED', reason, nextAttemptAt: null, updatedAt: now },
+      expectStates: [c.state],
+      events: [{ type: 'STATE_CHANGED', at: now, reason, data: { from: c.state, ...data } }],
+    });
+    if (ok) {
+      this.o.gate?.left(c.id);
+      this.o.metrics?.completed(reason);
+      this.o.logger.info({ callbackId: c.id, service: c.serviceName, reason }, 'callback completed without an attempt');
+    }
+  }
+
+  /** attempts a dead process left running: closed as FAILED, then the retry policy decides */
+  private recover(): void {
+    const now = this.o.clock.now();
+    for (const c of this.o.store.callbacksInFlight()) {
+      const open = this.o.store.openAttemptOf(c.id);
+      const attempt: AttemptRecord = open ?? {
+        id: randomUUID().replace(/-/g, ''),
+        callbackId: c.id,
+        number: this.o.store.countAttempts(c.id) + 1,
+        startedAt: c.updatedAt,
+        endedAt: null,
+        outcome: null,
+        sipStatus: null,
+        amdDecision: null,
+        amdDecisionMs: null,
+        agentId: null,
+        answeredAt: null,
+        connectedAt: null,
+        callId: null,
+        detail: null,
+      };
+      const detail = 'interrupted: the service stopped during this attempt';
+      const ended: AttemptRecord = { ...attempt, endedAt: now, outcome: 'FAILED', detail };
+      this.o.logger.warn({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName }, 'recovering an attempt interrupted by a restart');
+      this.applyOutcome(c, ended, { outcome: 'FAILED', detail }, false, now);
+    }
+  }
+
+  /** stop dispatching; abort running attempts and wait (bounded) for them to be recorded */
+  async close(timeoutMs = 5000): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const all = [...this.running.values()];
+    for (const r of all) r.controller.abort(new Error('service shutting down'));
+    await Promise.race([Promise.all(all.map((r) => r.done)), new Promise((res) => setTimeout(res, timeoutMs).unref())]);
+  }
+}

@@ -1,0 +1,104 @@
+import type { Store, StoredService } from '../store/store';
+import { BusinessHours } from './business-hours';
+import { OptionError, toSettings, validateOptions, type ServiceSettings } from './service-options';
+import { isTemplateName, TEMPLATE_NAMES, TEMPLATES } from './templates';
+
+/** A configured service, ready to use: stored definition + effective settings. */
+export interface ConfiguredService {
+  name: string;
+  template: string;
+  /** the options set on the service itself (GMS names), without template defaults */
+  options: Record<string, unknown>;
+  /** template defaults merged with the service's options (GMS names) */
+  effectiveOptions: Record<string, unknown>;
+  settings: ServiceSettings;
+  businessHours: BusinessHours;
+}
+
+export class ServiceDefinitionError extends Error {
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServiceDefinitionError';
+  }
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Configured services, stored durably and cached. Changes made through `put`/`delete` take effect at once
+ * for new requests and for the scheduler's next decision.
+ */
+export class ServiceRegistry {
+  private readonly cache = new Map<string, ConfiguredService>();
+
+  constructor(private readonly store: Store) {
+    for (const s of store.listServices()) this.cache.set(s.name, resolve(s));
+  }
+
+  list(): ConfiguredService[] {
+    return [...this.cache.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): ConfiguredService | undefined {
+    return this.cache.get(name);
+  }
+
+  /** validate and store (create or replace); throws ServiceDefinitionError naming the bad key */
+  put(name: string, template: string, options: Record<string, unknown>, now: number): ConfiguredService {
+    const stored = this.validate(name, template, options, now);
+    const resolved = resolve(stored);
+    this.store.putService(stored);
+    this.cache.set(name, resolved);
+    return resolved;
+  }
+
+  /** create only when absent (config-file services seed the store; admin changes then win) */
+  seed(name: string, template: string, options: Record<string, unknown>, now: number): boolean {
+    if (this.cache.has(name)) return false;
+    this.put(name, template, options, now);
+    return true;
+  }
+
+  delete(name: string): boolean {
+    const existed = this.store.deleteService(name);
+    this.cache.delete(name);
+    return existed;
+  }
+
+  private validate(name: string, template: string, options: Record<string, unknown>, now: number): StoredService {
+    if (!NAME_RE.test(name)) {
+      throw new ServiceDefinitionError('name', `name: "${name}" must be 1-64 letters, digits, dot, dash or underscore`);
+    }
+    if (!isTemplateName(template)) {
+      throw new ServiceDefinitionError('template', `template: "${template}" is not one of ${TEMPLATE_NAMES.join(', ')}`);
+    }
+    let validated: Record<string, unknown>;
+    try {
+      validated = validateOptions(options, 'options');
+      resolve({ name, template, options: validated, createdAt: now, updatedAt: now });
+    } catch (err) {
+      if (err instanceof OptionError) throw new ServiceDefinitionError(err.parameter, err.message);
+      if (err instanceof Error) throw new ServiceDefinitionError('options', err.message);
+      throw err;
+    }
+    const existing = this.store.getService(name);
+    return { name, template, options: validated, createdAt: existing?.createdAt ?? now, updatedAt: now };
+  }
+}
+
+function resolve(s: StoredService): ConfiguredService {
+  const template = isTemplateName(s.template) ? TEMPLATES[s.template] : TEMPLATES['user-terminated-immediate'];
+  const effectiveOptions = { ...template, ...s.options };
+  const settings = toSettings(effectiveOptions);
+  return {
+    name: s.name,
+    template: s.template,
+    options: s.options,
+    effectiveOptions,
+    settings,
+    businessHours: BusinessHours.from(settings.businessHours),
+  };
+}

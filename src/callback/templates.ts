@@ -1,0 +1,52 @@
+/**
+ * Service templates, like the GMS Admin UI's "Common Default Configuration" choices. A template fills
+ * every option; a configured service overrides what it sets.
+ */
+export const TEMPLATE_NAMES = [
+  'user-terminated-immediate',
+  'user-terminated-delayed',
+  'user-terminated-preview',
+  'user-originated-immediate',
+  'user-originated-delayed',
+] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+const common: Record<string, unknown> = {
+  _call_direction: 'USERTERMINATED',
+  _wait_for_agent: false,
+  _wait_for_user_confirm: false,
+  _agent_preview: false,
+  _allow_scheduling: false,
+  _target: 'default',
+  _max_number_of_attempts: 3,
+  _max_time_to_reach_customer: 86_400,
+  _request_time_bucket: 5,
+  _max_request_by_time_bucket: 100,
+  _business_hours: null,
+  _retry: {},
+  _overwritable_options: [],
+  _default_country: 'US',
+  _allowed_countries: [],
+  _allowed_number_patterns: [],
+  // NANP premium (900, 976) and UK premium/shared-cost ranges, on top of the type check below.
+  _denied_number_prefixes: ['+1900', '+1976', '+4487', '+4490', '+4491', '+4498'],
+  _denied_number_types: ['PREMIUM_RATE', 'SHARED_COST'],
+  _reuse_active_callback: true,
+  _rate_limit_per_number: 5,
+  _rate_limit_per_client: 6000,
+  _connect_mode: 'bridge',
+  _ewt_threshold: 120,
+  _caller_id: '',
+  _ring_timeout: 30,
+  _amd: {},
+};
+
+export const TEMPLATES: Record<TemplateName, Record<string, unknown>> = {
+  'user-terminated-immediate': { ...common },
+  'user-terminated-delayed': { ...common, _allow_scheduling: true },
+  'user-terminated-preview': { ...common, _allow_scheduling: true, _wait_for_agent: true, _agent_preview: true },
+  'user-originated-immediate': { ...common, _call_direction: 'USERORIGINATED', _wait_for_agent: true },
+  'user-originated-delayed': { ...common, _call_direction: 'USERORIGINATED', _wait_for_agent: true, _allow_scheduling: true },
+};
+
+export const isTemplateName = (s: string): s is TemplateName => (TEMPLATE_NAMES as readonly string[]).includes(s);

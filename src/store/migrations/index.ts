@@ -1,0 +1,88 @@
+/**
+ * Schema migrations for the SQLite store, applied in order; `PRAGMA user_version` records how many ran.
+ * Never edit a released migration: append a new one.
+ */
+export const sqliteMigrations: readonly string[] = [
+  `
+  CREATE TABLE services (
+    name TEXT PRIMARY KEY,
+    template TEXT NOT NULL,
+    options TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE callbacks (
+    id TEXT PRIMARY KEY,
+    service_name TEXT NOT NULL,
+    customer_number TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    request_reason TEXT,
+    direction TEXT NOT NULL,
+    target TEXT NOT NULL,
+    desired_time INTEGER,
+    accepted_at INTEGER NOT NULL,
+    service_start INTEGER NOT NULL,
+    expiration_time INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    originating_interaction_id TEXT,
+    client_id TEXT NOT NULL,
+    user_data TEXT NOT NULL,
+    overrides TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX callbacks_due ON callbacks (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+  CREATE INDEX callbacks_active_number ON callbacks (service_name, customer_number) WHERE state <> 'COMPLETED';
+  CREATE INDEX callbacks_in_flight ON callbacks (state) WHERE state IN ('ROUTING', 'PROCESSING');
+  CREATE INDEX callbacks_bucket ON callbacks (service_name, desired_time) WHERE desired_time IS NOT NULL;
+  CREATE INDEX callbacks_number_time ON callbacks (customer_number, accepted_at);
+  CREATE INDEX callbacks_start ON callbacks (service_start);
+
+  CREATE TABLE attempts (
+    id TEXT PRIMARY KEY,
+    callback_id TEXT NOT NULL REFERENCES callbacks (id),
+    number INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    outcome TEXT,
+    sip_status INTEGER,
+    amd_decision TEXT,
+    amd_decision_ms INTEGER,
+    agent_id TEXT,
+    answered_at INTEGER,
+    connected_at INTEGER,
+    call_id TEXT,
+    detail TEXT
+  );
+  CREATE INDEX attempts_callback ON attempts (callback_id, number);
+
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    callback_id TEXT NOT NULL,
+    service_name TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX events_callback ON events (callback_id, seq);
+  CREATE INDEX events_at ON events (at);
+
+  CREATE TABLE interactions (
+    id TEXT PRIMARY KEY,
+    call_id TEXT,
+    ani TEXT,
+    dnis TEXT,
+    service_name TEXT,
+    target TEXT,
+    started_at INTEGER,
+    ended_at INTEGER,
+    outcome TEXT,
+    attached TEXT NOT NULL
+  );
+  CREATE INDEX interactions_started ON interactions (started_at);
+  `,
+];

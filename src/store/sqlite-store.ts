@@ -1,0 +1,477 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from '../callback/types';
+import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
+import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
+import { sqliteMigrations } from './migrations';
+import type { CallbackChange, CallbackSearch, EventSearch, InteractionAttachment, NewEvent, Store, StoredService } from './store';
+
+export interface SqliteStoreOptions {
+  /** file path, or ':memory:' */
+  path: string;
+  /**
+   * NORMAL (default): a committed change survives a crash of this process (WAL);
+   * FULL: also survives a power loss of the machine, at a cost in throughput.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+interface CallbackRow {
+  id: string;
+  service_name: string;
+  customer_number: string;
+  state: CallbackState;
+  reason: string | null;
+  request_reason: string | null;
+  direction: CallbackRecord['direction'];
+  target: string;
+  desired_time: number | null;
+  accepted_at: number;
+  service_start: number;
+  expiration_time: number;
+  next_attempt_at: number | null;
+  attempts: number;
+  originating_interaction_id: string | null;
+  client_id: string;
+  user_data: string;
+  overrides: string;
+  updated_at: number;
+}
+
+interface AttemptRow {
+  id: string;
+  callback_id: string;
+  number: number;
+  started_at: number;
+  ended_at: number | null;
+  outcome: AttemptOutcome | null;
+  sip_status: number | null;
+  amd_decision: AmdDecision | null;
+  amd_decision_ms: number | null;
+  agent_id: string | null;
+  answered_at: number | null;
+  connected_at: number | null;
+  call_id: string | null;
+  detail: string | null;
+}
+
+interface EventRow {
+  seq: number;
+  callback_id: string;
+  at: number;
+  type: CallbackEvent['type'];
+  state: CallbackState;
+  reason: string | null;
+  data: string;
+}
+
+interface InteractionRow {
+  id: string;
+  call_id: string | null;
+  ani: string | null;
+  dnis: string | null;
+  service_name: string | null;
+  target: string | null;
+  started_at: number | null;
+  ended_at: number | null;
+  outcome: string | null;
+  attached: string;
+}
+
+const toCallback = (r: CallbackRow): CallbackRecord => ({
+  id: r.id,
+  serviceName: r.service_name,
+  customerNumber: r.customer_number,
+  state: r.state,
+  reason: r.reason,
+  requestReason: r.request_reason,
+  direction: r.direction,
+  target: r.target,
+  desiredTime: r.desired_time,
+  acceptedAt: r.accepted_at,
+  serviceStart: r.service_start,
+  expirationTime: r.expiration_time,
+  nextAttemptAt: r.next_attempt_at,
+  attempts: r.attempts,
+  originatingInteractionId: r.originating_interaction_id,
+  clientId: r.client_id,
+  userData: JSON.parse(r.user_data) as Record<string, string>,
+  overrides: JSON.parse(r.overrides) as Record<string, unknown>,
+  updatedAt: r.updated_at,
+});
+
+const callbackParams = (c: CallbackRecord) => ({
+  id: c.id,
+  service_name: c.serviceName,
+  customer_number: c.customerNumber,
+  state: c.state,
+  reason: c.reason,
+  request_reason: c.requestReason,
+  direction: c.direction,
+  target: c.target,
+  desired_time: c.desiredTime,
+  accepted_at: c.acceptedAt,
+  service_start: c.serviceStart,
+  expiration_time: c.expirationTime,
+  next_attempt_at: c.nextAttemptAt,
+  attempts: c.attempts,
+  originating_interaction_id: c.originatingInteractionId,
+  client_id: c.clientId,
+  user_data: JSON.stringify(c.userData),
+  overrides: JSON.stringify(c.overrides),
+  updated_at: c.updatedAt,
+});
+
+const toAttempt = (r: AttemptRow): AttemptRecord => ({
+  id: r.id,
+  callbackId: r.callback_id,
+  number: r.number,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  outcome: r.outcome,
+  sipStatus: r.sip_status,
+  amdDecision: r.amd_decision,
+  amdDecisionMs: r.amd_decision_ms,
+  agentId: r.agent_id,
+  answeredAt: r.answered_at,
+  connectedAt: r.connected_at,
+  callId: r.call_id,
+  detail: r.detail,
+});
+
+const attemptParams = (a: AttemptRecord) => ({
+  id: a.id,
+  callback_id: a.callbackId,
+  number: a.number,
+  started_at: a.startedAt,
+  ended_at: a.endedAt,
+  outcome: a.outcome,
+  sip_status: a.sipStatus,
+  amd_decision: a.amdDecision,
+  amd_decision_ms: a.amdDecisionMs,
+  agent_id: a.agentId,
+  answered_at: a.answeredAt,
+  connected_at: a.connectedAt,
+  call_id: a.callId,
+  detail: a.detail,
+});
+
+const toInteraction = (r: InteractionRow): InteractionRecord => ({
+  interactionId: r.id,
+  callId: r.call_id ?? undefined,
+  ani: r.ani ?? undefined,
+  dnis: r.dnis ?? undefined,
+  serviceName: r.service_name ?? undefined,
+  target: r.target ?? undefined,
+  startedAt: r.started_at ?? 0,
+  endedAt: r.ended_at ?? 0,
+  outcome: (r.outcome ?? 'FAILED') as InteractionOutcome,
+  attached: JSON.parse(r.attached) as Record<string, string | number>,
+});
+
+const CALLBACK_COLUMNS =
+  'id, service_name, customer_number, state, reason, request_reason, direction, target, desired_time, accepted_at, service_start, expiration_time, next_attempt_at, attempts, originating_interaction_id, client_id, user_data, overrides, updated_at';
+const CALLBACK_VALUES =
+  '@id, @service_name, @customer_number, @state, @reason, @request_reason, @direction, @target, @desired_time, @accepted_at, @service_start, @expiration_time, @next_attempt_at, @attempts, @originating_interaction_id, @client_id, @user_data, @overrides, @updated_at';
+
+/** The embedded default store: one SQLite file in WAL mode. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
+    this.db = new Database(opts.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const db = this.db;
+    this.stmt = {
+      listServices: db.prepare('SELECT * FROM services ORDER BY name'),
+      getService: db.prepare('SELECT * FROM services WHERE name = ?'),
+      putService: db.prepare(
+        `INSERT INTO services (name, template, options, created_at, updated_at) VALUES (@name, @template, @options, @created_at, @updated_at)
+         ON CONFLICT (name) DO UPDATE SET template = excluded.template, options = excluded.options, updated_at = excluded.updated_at`,
+      ),
+      deleteService: db.prepare('DELETE FROM services WHERE name = ?'),
+      insertCallback: db.prepare(`INSERT INTO callbacks (${CALLBACK_COLUMNS}) VALUES (${CALLBACK_VALUES})`),
+      updateCallback: db.prepare(
+        `UPDATE callbacks SET state = @state, reason = @reason, target = @target, desired_time = @desired_time,
+           service_start = @service_start, expiration_time = @expiration_time, next_attempt_at = @next_attempt_at,
+           attempts = @attempts, user_data = @user_data, overrides = @overrides, updated_at = @updated_at
+         WHERE id = @id`,
+      ),
+      stateOf: db.prepare('SELECT state FROM callbacks WHERE id = ?').pluck(),
+      getCallback: db.prepare(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE id = ?`),
+      findActive: db.prepare(
+        `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE service_name = ? AND customer_number = ? AND state <> 'COMPLETED' ORDER BY accepted_at LIMIT 1`,
+      ),
+      due: db.prepare(
+        `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
+      ),
+      nextDue: db.prepare('SELECT MIN(next_attempt_at) FROM callbacks WHERE next_attempt_at IS NOT NULL').pluck(),
+      inFlight: db.prepare(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE state IN ('ROUTING', 'PROCESSING')`),
+      bucketCounts: db.prepare(
+        `SELECT (desired_time / @bucket) * @bucket AS bucket, COUNT(*) AS n FROM callbacks
+         WHERE service_name = @service AND desired_time IS NOT NULL AND desired_time >= @from AND desired_time < @to
+           AND (reason IS NULL OR reason <> 'CANCELLED')
+         GROUP BY bucket`,
+      ),
+      countSince: db.prepare('SELECT COUNT(*) FROM callbacks WHERE customer_number = ? AND accepted_at >= ?').pluck(),
+      insertAttempt: db.prepare(
+        `INSERT INTO attempts (id, callback_id, number, started_at, ended_at, outcome, sip_status, amd_decision, amd_decision_ms, agent_id, answered_at, connected_at, call_id, detail)
+         VALUES (@id, @callback_id, @number, @started_at, @ended_at, @outcome, @sip_status, @amd_decision, @amd_decision_ms, @agent_id, @answered_at, @connected_at, @call_id, @detail)
+         ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, outcome = excluded.outcome, sip_status = excluded.sip_status,
+           amd_decision = excluded.amd_decision, amd_decision_ms = excluded.amd_decision_ms, agent_id = excluded.agent_id,
+           answered_at = excluded.answered_at, connected_at = excluded.connected_at, call_id = excluded.call_id, detail = excluded.detail`,
+      ),
+      countAttempts: db.prepare('SELECT COUNT(*) FROM attempts WHERE callback_id = ?').pluck(),
+      attemptsOf: db.prepare('SELECT * FROM attempts WHERE callback_id = ? ORDER BY number'),
+      openAttempt: db.prepare('SELECT * FROM attempts WHERE callback_id = ? AND ended_at IS NULL ORDER BY number DESC LIMIT 1'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (callback_id, service_name, at, type, state, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      getInteraction: db.prepare('SELECT * FROM interactions WHERE id = ?'),
+      upsertInteraction: db.prepare(
+        `INSERT INTO interactions (id, call_id, ani, dnis, service_name, target, started_at, ended_at, outcome, attached)
+         VALUES (@id, @call_id, @ani, @dnis, @service_name, @target, @started_at, @ended_at, @outcome, @attached)
+         ON CONFLICT (id) DO UPDATE SET call_id = COALESCE(excluded.call_id, call_id), ani = COALESCE(excluded.ani, ani),
+           dnis = COALESCE(excluded.dnis, dnis), service_name = COALESCE(excluded.service_name, service_name),
+           target = COALESCE(excluded.target, target), started_at = COALESCE(excluded.started_at, started_at),
+           ended_at = COALESCE(excluded.ended_at, ended_at), outcome = COALESCE(excluded.outcome, outcome),
+           attached = excluded.attached`,
+      ),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    const apply = this.db.transaction(() => {
+      for (let i = version; i < sqliteMigrations.length; i++) {
+        this.db.exec(sqliteMigrations[i]);
+        this.db.pragma(`user_version = ${i + 1}`);
+      }
+    });
+    apply();
+  }
+
+  ping(): boolean {
+    return this.db.prepare('SELECT 1').pluck().get() === 1;
+  }
+
+  listServices(): StoredService[] {
+    return (this.stmt.listServices.all() as ServiceRow[]).map(toService);
+  }
+
+  getService(name: string): StoredService | undefined {
+    const row = this.stmt.getService.get(name) as ServiceRow | undefined;
+    return row && toService(row);
+  }
+
+  putService(s: StoredService): void {
+    this.stmt.putService.run({
+      name: s.name,
+      template: s.template,
+      options: JSON.stringify(s.options),
+      created_at: s.createdAt,
+      updated_at: s.updatedAt,
+    });
+  }
+
+  deleteService(name: string): boolean {
+    return this.stmt.deleteService.run(name).changes > 0;
+  }
+
+  private writeEvents(c: CallbackRecord, events: NewEvent[]): void {
+    for (const e of events) {
+      this.stmt.insertEvent.run(c.id, c.serviceName, e.at, e.type, c.state, e.reason ?? null, JSON.stringify(e.data ?? {}));
+    }
+  }
+
+  insertCallback(callback: CallbackRecord, events: NewEvent[], attach?: InteractionAttachment): void {
+    this.db.transaction(() => {
+      this.stmt.insertCallback.run(callbackParams(callback));
+      this.writeEvents(callback, events);
+      if (attach) this.mergeAttached(attach.interactionId, attach.attached);
+    })();
+  }
+
+  applyChange(change: CallbackChange): boolean {
+    return this.db.transaction((ch: CallbackChange) => {
+      if (ch.expectStates) {
+        const current = this.stmt.stateOf.get(ch.callback.id) as CallbackState | undefined;
+        if (!current || !ch.expectStates.includes(current)) return false;
+      }
+      this.stmt.updateCallback.run(callbackParams(ch.callback));
+      if (ch.attempt) this.stmt.insertAttempt.run(attemptParams(ch.attempt));
+      this.writeEvents(ch.callback, ch.events);
+      return true;
+    })(change);
+  }
+
+  getCallback(id: string): CallbackRecord | undefined {
+    const row = this.stmt.getCallback.get(id) as CallbackRow | undefined;
+    return row && toCallback(row);
+  }
+
+  findActiveCallback(serviceName: string, customerNumber: string): CallbackRecord | undefined {
+    const row = this.stmt.findActive.get(serviceName, customerNumber) as CallbackRow | undefined;
+    return row && toCallback(row);
+  }
+
+  searchCallbacks(s: CallbackSearch): CallbackRecord[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: s.limit, offset: s.offset ?? 0 };
+    if (s.serviceName !== undefined) (where.push('service_name = @service'), (params.service = s.serviceName));
+    if (s.customerNumber !== undefined) (where.push('customer_number = @number'), (params.number = s.customerNumber));
+    if (s.states?.length) {
+      where.push(`state IN (${s.states.map((_, i) => `@state${i}`).join(', ')})`);
+      s.states.forEach((st, i) => (params[`state${i}`] = st));
+    }
+    if (s.from !== undefined) (where.push('service_start >= @from'), (params.from = s.from));
+    if (s.to !== undefined) (where.push('service_start <= @to'), (params.to = s.to));
+    const sql = `SELECT ${CALLBACK_COLUMNS} FROM callbacks ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY service_start, id LIMIT @limit OFFSET @offset`;
+    return (this.db.prepare(sql).all(params) as CallbackRow[]).map(toCallback);
+  }
+
+  dueCallbacks(now: number, limit: number): CallbackRecord[] {
+    return (this.stmt.due.all(now, limit) as CallbackRow[]).map(toCallback);
+  }
+
+  nextDueTime(): number | null {
+    return (this.stmt.nextDue.get() as number | null) ?? null;
+  }
+
+  callbacksInFlight(): CallbackRecord[] {
+    return (this.stmt.inFlight.all() as CallbackRow[]).map(toCallback);
+  }
+
+  bucketCounts(serviceName: string, bucketMs: number, from: number, to: number): Map<number, number> {
+    const rows = this.stmt.bucketCounts.all({ bucket: bucketMs, service: serviceName, from, to }) as { bucket: number; n: number }[];
+    return new Map(rows.map((r) => [r.bucket, r.n]));
+  }
+
+  countCallbacksSince(customerNumber: string, since: number): number {
+    return this.stmt.countSince.get(customerNumber, since) as number;
+  }
+
+  attemptsOf(callbackId: string): AttemptRecord[] {
+    return (this.stmt.attemptsOf.all(callbackId) as AttemptRow[]).map(toAttempt);
+  }
+
+  countAttempts(callbackId: string): number {
+    return this.stmt.countAttempts.get(callbackId) as number;
+  }
+
+  saveAttempt(attempt: AttemptRecord): void {
+    this.stmt.insertAttempt.run(attemptParams(attempt));
+  }
+
+  openAttemptOf(callbackId: string): AttemptRecord | undefined {
+    const row = this.stmt.openAttempt.get(callbackId) as AttemptRow | undefined;
+    return row && toAttempt(row);
+  }
+
+  events(s: EventSearch): CallbackEvent[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: s.limit };
+    if (s.callbackId !== undefined) (where.push('callback_id = @cb'), (params.cb = s.callbackId));
+    if (s.serviceName !== undefined) (where.push('service_name = @service'), (params.service = s.serviceName));
+    if (s.from !== undefined) (where.push('at >= @from'), (params.from = s.from));
+    if (s.to !== undefined) (where.push('at <= @to'), (params.to = s.to));
+    if (s.types?.length) {
+      where.push(`type IN (${s.types.map((_, i) => `@type${i}`).join(', ')})`);
+      s.types.forEach((t, i) => (params[`type${i}`] = t));
+    }
+    const sql = `SELECT seq, callback_id, at, type, state, reason, data FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq LIMIT @limit`;
+    return (this.db.prepare(sql).all(params) as EventRow[]).map((r) => ({
+      seq: r.seq,
+      callbackId: r.callback_id,
+      at: r.at,
+      type: r.type,
+      state: r.state,
+      reason: r.reason,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+    }));
+  }
+
+  recordInteraction(i: InteractionRecord): void {
+    this.db.transaction(() => {
+      const existing = this.stmt.getInteraction.get(i.interactionId) as InteractionRow | undefined;
+      const attached = { ...(existing ? (JSON.parse(existing.attached) as Record<string, unknown>) : {}), ...i.attached };
+      this.stmt.upsertInteraction.run({
+        id: i.interactionId,
+        call_id: i.callId ?? null,
+        ani: i.ani ?? null,
+        dnis: i.dnis ?? null,
+        service_name: i.serviceName ?? null,
+        target: i.target ?? null,
+        started_at: i.startedAt,
+        ended_at: i.endedAt,
+        outcome: i.outcome,
+        attached: JSON.stringify(attached),
+      });
+    })();
+  }
+
+  attachToInteraction(interactionId: string, attached: Record<string, string | number>, _at: number): void {
+    this.db.transaction(() => this.mergeAttached(interactionId, attached))();
+  }
+
+  private mergeAttached(interactionId: string, attached: Record<string, string | number>): void {
+    const existing = this.stmt.getInteraction.get(interactionId) as InteractionRow | undefined;
+    const merged = { ...(existing ? (JSON.parse(existing.attached) as Record<string, unknown>) : {}), ...attached };
+    this.stmt.upsertInteraction.run({
+      id: interactionId,
+      call_id: null,
+      ani: null,
+      dnis: null,
+      service_name: null,
+      target: null,
+      started_at: null,
+      ended_at: null,
+      outcome: null,
+      attached: JSON.stringify(merged),
+    });
+  }
+
+  getInteraction(id: string): InteractionRecord | undefined {
+    const row = this.stmt.getInteraction.get(id) as InteractionRow | undefined;
+    return row && toInteraction(row);
+  }
+
+  searchInteractions(s: { from?: number; to?: number; limit: number }): InteractionRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM interactions WHERE (@from IS NULL OR started_at >= @from) AND (@to IS NULL OR started_at <= @to)
+         ORDER BY started_at LIMIT @limit`,
+      )
+      .all({ from: s.from ?? null, to: s.to ?? null, limit: s.limit }) as InteractionRow[];
+    return rows.map(toInteraction);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface ServiceRow {
+  name: string;
+  template: string;
+  options: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const toService = (r: ServiceRow): StoredService => ({
+  name: r.name,
+  template: r.template,
+  options: JSON.parse(r.options) as Record<string, unknown>,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});

@@ -1,0 +1,105 @@
+import type { AttemptRecord, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../callback/types';
+import type { InteractionRecord } from '../ports/callbacks';
+
+/** A configured service as stored: its template and the GMS-named options set on it. */
+export interface StoredService {
+  name: string;
+  template: string;
+  options: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CallbackSearch {
+  serviceName?: string;
+  customerNumber?: string;
+  states?: CallbackState[];
+  /** inclusive bounds on the service start time (epoch ms) */
+  from?: number;
+  to?: number;
+  limit: number;
+  offset?: number;
+}
+
+export interface EventSearch {
+  callbackId?: string;
+  serviceName?: string;
+  from?: number;
+  to?: number;
+  types?: CallbackEventType[];
+  limit: number;
+}
+
+export interface InteractionAttachment {
+  interactionId: string;
+  attached: Record<string, string | number>;
+}
+
+export interface NewEvent {
+  type: CallbackEventType;
+  at: number;
+  reason?: string | null;
+  data?: Record<string, unknown>;
+}
+
+/** A change applied atomically: the callback row, an optional attempt row, and its events. */
+export interface CallbackChange {
+  callback: CallbackRecord;
+  attempt?: AttemptRecord;
+  events: NewEvent[];
+  /** apply only if the stored row is still in one of these states (optimistic guard) */
+  expectStates?: CallbackState[];
+}
+
+/**
+ * Everything the core persists. Implementations: SQLite (embedded default). Every method that
+ * returns normally has made its change durable (committed).
+ */
+export interface Store {
+  readonly kind: string;
+  ping(): boolean;
+
+  // services
+  listServices(): StoredService[];
+  getService(name: string): StoredService | undefined;
+  putService(service: StoredService): void;
+  deleteService(name: string): boolean;
+
+  // callbacks
+  /**
+   * insert a new callback with its CREATED event and, in the same transaction, attach the reporting keys
+   * to the originating interaction when there is one
+   */
+  insertCallback(callback: CallbackRecord, events: NewEvent[], attach?: InteractionAttachment): void;
+  /** apply a change; false if the guard failed (the row moved on meanwhile) */
+  applyChange(change: CallbackChange): boolean;
+  getCallback(id: string): CallbackRecord | undefined;
+  /** an active (not COMPLETED) callback for the number on the service, if any */
+  findActiveCallback(serviceName: string, customerNumber: string): CallbackRecord | undefined;
+  searchCallbacks(search: CallbackSearch): CallbackRecord[];
+  /** callbacks due at `now`: SCHEDULED/QUEUED with nextAttemptAt <= now, oldest first */
+  dueCallbacks(now: number, limit: number): CallbackRecord[];
+  /** earliest nextAttemptAt among waiting callbacks, or null */
+  nextDueTime(): number | null;
+  /** callbacks in ROUTING/PROCESSING (an attempt was running when the process stopped) */
+  callbacksInFlight(): CallbackRecord[];
+  /** count of scheduled callbacks per bucket start (epoch ms) for the service in [from, to) */
+  bucketCounts(serviceName: string, bucketMs: number, from: number, to: number): Map<number, number>;
+  countCallbacksSince(customerNumber: string, since: number): number;
+
+  // attempts and events
+  attemptsOf(callbackId: string): AttemptRecord[];
+  countAttempts(callbackId: string): number;
+  /** write an attempt row alone (its callback moved on without it, e.g. cancelled meanwhile) */
+  saveAttempt(attempt: AttemptRecord): void;
+  openAttemptOf(callbackId: string): AttemptRecord | undefined;
+  events(search: EventSearch): CallbackEvent[];
+
+  // originating interactions (IVR), with attached data
+  recordInteraction(interaction: InteractionRecord): void;
+  attachToInteraction(interactionId: string, attached: Record<string, string | number>, at: number): void;
+  getInteraction(id: string): InteractionRecord | undefined;
+  searchInteractions(search: { from?: number; to?: number; limit: number }): InteractionRecord[];
+
+  close(): void;
+}
