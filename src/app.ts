@@ -1,0 +1,129 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { CallbackService } from './callback/callback-service';
+import { systemClock, type Clock } from './callback/clock';
+import { Scheduler, type DispatchGate } from './callback/scheduler';
+import { ServiceRegistry } from './callback/service-registry';
+import { SimulatedDialer } from './callback/simulated-dialer';
+import type { AppConfig } from './config/app-config';
+import { buildHttpApp } from './http/app';
+import type { DependencyStatus } from './http/routes/health-routes';
+import { Metrics } from './observability/metrics';
+import type { Dialer } from './ports/dialer';
+import { SqliteStore } from './store/sqlite-store';
+import type { Store } from './store/store';
+
+/** What the composition root can plug in besides the core: telephony, the queue, more routes. */
+export interface AppExtensions {
+  dialer?: Dialer;
+  gate?: DispatchGate;
+  health?: () => Record<string, DependencyStatus>;
+  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+  close?: () => Promise<void>;
+}
+
+export interface App {
+  http: FastifyInstance;
+  store: Store;
+  services: ServiceRegistry;
+  callbacks: CallbackService;
+  scheduler: Scheduler;
+  metrics: Metrics;
+  dialer: Dialer;
+  /** listen on the configured host/port; resolves with the bound address */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  config: AppConfig;
+  logger: Logger;
+  clock?: Clock;
+  /** hook for telephony/queue wiring, called once the core exists */
+  extend?: (core: { store: Store; callbacks: CallbackService; services: ServiceRegistry; metrics: Metrics }) => Promise<AppExtensions> | AppExtensions;
+}
+
+/** Compose: config -> store -> core -> adapters. Starts nothing until `listen()`. */
+export async function createApp(opts: CreateAppOptions): Promise<App> {
+  const { config, logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const store = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+  const services = new ServiceRegistry(store);
+  for (const s of config.services) {
+    if (services.seed(s.name, s.template, s.options, clock.now())) logger.info({ service: s.name }, 'service created from the config file');
+  }
+  const callbacks = new CallbackService(store, services, clock, logger);
+  const metrics = new Metrics();
+  const ext = opts.extend ? await opts.extend({ store, callbacks, services, metrics }) : {};
+
+  let dialer: Dialer;
+  if (config.dialer.kind === 'simulated' || !ext.dialer) {
+    if (config.dialer.kind === 'telephony') logger.warn('no telephony dialer is available: callbacks wait QUEUED until one is');
+    dialer =
+      config.dialer.kind === 'simulated'
+        ? new SimulatedDialer(config.dialer.simulated)
+        : { isReady: () => false, dial: async () => ({ outcome: 'FAILED', detail: 'no dialer' }) };
+  } else {
+    dialer = ext.dialer;
+  }
+
+  const scheduler = new Scheduler({
+    store,
+    callbacks,
+    dialer,
+    clock,
+    logger,
+    gate: ext.gate,
+    metrics,
+    maxConcurrentAttempts: config.scheduler.maxConcurrentAttempts,
+    holdRetryMs: config.scheduler.holdRetryMs,
+  });
+  metrics.trackActiveAttempts(() => scheduler.activeAttempts);
+
+  const health = (): Record<string, DependencyStatus> => {
+    let storeStatus: DependencyStatus;
+    try {
+      storeStatus = store.ping() ? { state: 'up', detail: store.kind } : { state: 'down' };
+    } catch (err) {
+      storeStatus = { state: 'down', detail: err instanceof Error ? err.message : String(err) };
+    }
+    return { store: storeStatus, ...(ext.health?.() ?? {}) };
+  };
+
+  const http = await buildHttpApp({
+    logger,
+    store,
+    services,
+    callbacks,
+    metrics,
+    health,
+    clients: config.auth.clients,
+    now: () => clock.now(),
+    extraRoutes: ext.extraRoutes,
+  });
+
+  let closed = false;
+  return {
+    http,
+    store,
+    services,
+    callbacks,
+    scheduler,
+    metrics,
+    dialer,
+    async listen() {
+      scheduler.start();
+      const address = await http.listen({ host: config.server.host, port: config.server.port });
+      logger.info({ address }, 'REST API listening');
+      return address;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await http.close();
+      await scheduler.close();
+      await ext.close?.();
+      store.close();
+    },
+  };
+}

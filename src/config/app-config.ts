@@ -1,0 +1,149 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import fs from 'node:fs';
+import YAML from 'yaml';
+import { RETRYABLE_OUTCOMES } from '../callback/service-options';
+
+/**
+ * The service's configuration: one YAML or JSON file (CONFIG_FILE, default config/default.yaml) for
+ * services, targets, agents, telephony; environment variables for connection settings and secrets.
+ * Validated at start; every error names the bad key.
+ */
+const Outcome = Type.Union([Type.Literal('CONNECTED_TO_AGENT'), ...RETRYABLE_OUTCOMES.map((o) => Type.Literal(o))]);
+
+export const AppConfigSchema = Type.Object(
+  {
+    server: Type.Object(
+      {
+        host: Type.String({ default: '0.0.0.0' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    store: Type.Object(
+      {
+        kind: Type.Literal('sqlite', { default: 'sqlite' }),
+        path: Type.String({ minLength: 1, default: './data/callbacks.db' }),
+        synchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    log: Type.Object(
+      { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
+      { additionalProperties: false, default: {} },
+    ),
+    auth: Type.Object(
+      {
+        /** API clients: `key` is sent as `X-API-Key` or as the basic-auth password with `id` as user */
+        clients: Type.Array(
+          Type.Object(
+            { id: Type.String({ minLength: 1 }), key: Type.String({ minLength: 8 }), admin: Type.Boolean({ default: false }) },
+            { additionalProperties: false },
+          ),
+          { default: [] },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    services: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1 }),
+          template: Type.String({ minLength: 1 }),
+          options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    scheduler: Type.Object(
+      {
+        maxConcurrentAttempts: Type.Integer({ minimum: 1, default: 200 }),
+        holdRetryMs: Type.Integer({ minimum: 10, default: 1000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    dialer: Type.Object(
+      {
+        /** telephony: calls through drachtio + FreeSWITCH; simulated: no calls (tests, demos) */
+        kind: Type.Union([Type.Literal('telephony'), Type.Literal('simulated')], { default: 'telephony' }),
+        simulated: Type.Object(
+          {
+            delayMs: Type.Integer({ minimum: 0, default: 2000 }),
+            defaultOutcome: Type.Optional(Outcome),
+            rules: Type.Array(Type.Object({ pattern: Type.String(), outcomes: Type.Array(Outcome) }, { additionalProperties: false }), { default: [] }),
+            journalPath: Type.Optional(Type.String()),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** validated by the queue module */
+    targets: Type.Array(Type.Unknown(), { default: [] }),
+    agents: Type.Array(Type.Unknown(), { default: [] }),
+    /** validated by the telephony module */
+    telephony: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+  },
+  { additionalProperties: false },
+);
+
+export type AppConfig = Static<typeof AppConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** '/services/0/name' -> 'services[0].name' */
+export const keyPath = (pointer: string): string =>
+  pointer
+    .split('/')
+    .filter(Boolean)
+    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join('');
+
+export function parseAppConfig(input: unknown, source: string): AppConfig {
+  const withDefaults = Value.Default(AppConfigSchema, Value.Clone(input ?? {}));
+  if (!Value.Check(AppConfigSchema, withDefaults)) {
+    const errors = [...Value.Errors(AppConfigSchema, withDefaults)].slice(0, 5);
+    const lines = errors.map((e) => {
+      const key = keyPath(e.path) || '(top level)';
+      if (e.schema && e.path && e.message.startsWith('Unexpected property')) return `${key}: unknown key`;
+      return `${key}: ${e.message.toLowerCase()}`;
+    });
+    throw new ConfigError(`invalid configuration in ${source}:\n  ${[...new Set(lines)].join('\n  ')}`);
+  }
+  return withDefaults;
+}
+
+/** read the file, apply environment overrides, validate */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: AppConfig; source: string } {
+  const file = env.CONFIG_FILE ?? 'config/default.yaml';
+  let raw: unknown = {};
+  if (fs.existsSync(file)) {
+    const text = fs.readFileSync(file, 'utf8');
+    try {
+      raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+    } catch (err) {
+      throw new ConfigError(`cannot parse ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } else if (env.CONFIG_FILE) {
+    throw new ConfigError(`CONFIG_FILE=${file}: no such file`);
+  }
+  const config = parseAppConfig(raw, file);
+  if (env.HOST) config.server.host = env.HOST;
+  if (env.PORT) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: "${env.PORT}" is not a TCP port`);
+    config.server.port = port;
+  }
+  if (env.DB_PATH) config.store.path = env.DB_PATH;
+  if (env.LOG_LEVEL) config.log.level = env.LOG_LEVEL as AppConfig['log']['level'];
+  if (env.DIALER === 'simulated' || env.DIALER === 'telephony') config.dialer.kind = env.DIALER;
+  if (env.API_KEY) config.auth.clients.push({ id: env.API_CLIENT_ID ?? 'default', key: env.API_KEY, admin: false });
+  if (env.ADMIN_API_KEY) config.auth.clients.push({ id: 'admin', key: env.ADMIN_API_KEY, admin: true });
+  return { config, source: file };
+}

@@ -1,0 +1,69 @@
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { CallbackService } from '../callback/callback-service';
+import type { ServiceRegistry } from '../callback/service-registry';
+import type { Metrics } from '../observability/metrics';
+import type { Store } from '../store/store';
+import { installAuth, type ApiClient } from './auth';
+import { installErrorHandler } from './errors';
+import { callbackRoutes } from './routes/callback-routes';
+import { healthRoutes, type HealthSource } from './routes/health-routes';
+import { reportRoutes } from './routes/report-routes';
+import { serviceAdminRoutes } from './routes/service-admin-routes';
+
+export interface HttpAppDeps {
+  logger: Logger;
+  store: Store;
+  services: ServiceRegistry;
+  callbacks: CallbackService;
+  metrics: Metrics;
+  health: HealthSource;
+  clients: ApiClient[];
+  now: () => number;
+  /** more routes (queue, agents...) registered by the composition root */
+  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // one log line per domain event, not per HTTP request
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(formbody);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'SIP callback service', version: '0.1.0', description: 'GMS-compatible callback API, admin, reports, queue.' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          basic: { type: 'http', scheme: 'basic' },
+        },
+      },
+      security: [{ apiKey: [] }, { basic: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  installErrorHandler(app, (status) => deps.metrics.rejected.inc({ status: String(status) }));
+  installAuth(app, deps.clients);
+
+  await app.register(healthRoutes({ health: deps.health, metrics: deps.metrics }));
+  await app.register(
+    callbackRoutes({
+      callbacks: deps.callbacks,
+      store: deps.store,
+      onAccepted: (service, existing) => deps.metrics.accepted.inc({ service, existing: String(existing) }),
+    }),
+  );
+  await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, now: deps.now }));
+  await app.register(reportRoutes({ store: deps.store }));
+  if (deps.extraRoutes) await deps.extraRoutes(app);
+  return app;
+}

@@ -1,0 +1,55 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpError } from './errors';
+
+export interface ApiClient {
+  id: string;
+  key: string;
+  admin: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    client?: ApiClient;
+  }
+}
+
+const PUBLIC = [/^\/health$/, /^\/metrics$/, /^\/docs(\/|$)/];
+
+const same = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/**
+ * API keys: `X-API-Key: <key>`, or HTTP basic auth with the client id as user and the key as password.
+ * Routes under /admin need a client marked `admin`. /health, /metrics and /docs are public.
+ */
+export function installAuth(app: FastifyInstance, clients: ApiClient[]): void {
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const path = req.url.split('?')[0];
+    if (PUBLIC.some((re) => re.test(path))) return;
+    const client = identify(req, clients);
+    if (!client) {
+      throw new HttpError(401, clients.length ? 'missing or wrong API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');
+    }
+    if (path.startsWith('/admin/') && !client.admin) throw new HttpError(403, `client "${client.id}" is not an admin client`);
+    req.client = client;
+  });
+}
+
+function identify(req: FastifyRequest, clients: ApiClient[]): ApiClient | undefined {
+  const header = req.headers['x-api-key'];
+  if (typeof header === 'string') return clients.find((c) => same(c.key, header));
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Basic ')) {
+    const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    if (i < 0) return undefined;
+    const id = decoded.slice(0, i);
+    const key = decoded.slice(i + 1);
+    return clients.find((c) => c.id === id && same(c.key, key));
+  }
+  return undefined;
+}

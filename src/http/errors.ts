@@ -1,0 +1,50 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { CallbackRequestError } from '../ports/callbacks';
+import { ServiceDefinitionError } from '../callback/service-registry';
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly parameter?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Every error answers `{ statusCode, error, message, parameter? }`; 5xx are logged, never leak stacks. */
+export function installErrorHandler(app: FastifyInstance, onReject?: (status: number) => void): void {
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    let status = 500;
+    let parameter: string | undefined;
+    let message = 'internal error';
+    if (err instanceof CallbackRequestError || err instanceof HttpError) {
+      status = err.statusCode;
+      parameter = err.parameter;
+      message = err.message;
+    } else if (err instanceof ServiceDefinitionError) {
+      status = 400;
+      parameter = err.parameter;
+      message = err.message;
+    } else if ('validation' in err && err.validation) {
+      status = 400;
+      const v = err.validation[0];
+      parameter = v?.instancePath ? v.instancePath.replace(/^\//, '').replace(/\//g, '.') : (v?.params as { missingProperty?: string })?.missingProperty;
+      message = `${err.validationContext ?? 'request'}${parameter ? `.${parameter}` : ''}: ${v?.message ?? err.message}`;
+    } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
+      status = err.statusCode;
+      message = err.message;
+    }
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    onReject?.(status);
+    if (status === 429) void reply.header('retry-after', '60');
+    void reply.status(status).send({ statusCode: status, error: httpReason(status), message, ...(parameter ? { parameter } : {}) });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+}
+
+const httpReason = (s: number): string =>
+  ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 503: 'Service Unavailable' })[s] ??
+  (s >= 500 ? 'Internal Server Error' : 'Error');

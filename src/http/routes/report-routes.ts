@@ -1,0 +1,108 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyReply } from 'fastify';
+import { reportingKeys } from '../../callback/reporting-keys';
+import type { CallbackEventType, CallbackState } from '../../callback/types';
+import type { Store } from '../../store/store';
+import { HttpError } from '../errors';
+
+const Filter = Type.Object(
+  {
+    service: Type.Optional(Type.String()),
+    state: Type.Optional(Type.String()),
+    type: Type.Optional(Type.String()),
+    from: Type.Optional(Type.String({ description: 'ISO 8601' })),
+    to: Type.Optional(Type.String({ description: 'ISO 8601' })),
+    format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
+const time = (name: string, v?: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new HttpError(400, `${name}: "${v}" is not an ISO 8601 date-time`, name);
+  return t;
+};
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : '');
+
+function send(reply: FastifyReply, format: string | undefined, name: string, rows: Record<string, unknown>[]) {
+  if (format === 'csv') {
+    void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`);
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    return stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, typeof r[c] === 'object' && r[c] !== null ? JSON.stringify(r[c]) : r[c]]))), { header: true, columns });
+  }
+  return rows;
+}
+
+/** Historical reporting: callbacks (with the _CB_* keys), their events and attempts, and originating interactions. */
+export const reportRoutes =
+  (deps: { store: Store }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const { store } = deps;
+    app.get('/api/v1/reports/callbacks', { schema: { tags: ['reports'], summary: 'Callbacks, one row each (JSON or CSV)', querystring: Filter } }, async (req, reply) => {
+      const q = req.query;
+      const rows = store
+        .searchCallbacks({
+          serviceName: q.service,
+          states: q.state ? (q.state.split(',') as CallbackState[]) : undefined,
+          from: time('from', q.from),
+          to: time('to', q.to),
+          limit: q.limit ?? 10_000,
+        })
+        .map((c) => ({
+          id: c.id,
+          service: c.serviceName,
+          customer_number: c.customerNumber,
+          state: c.state,
+          reason: c.reason ?? '',
+          target: c.target,
+          scheduled: c.desiredTime !== null,
+          accepted_at: iso(c.acceptedAt),
+          service_start: iso(c.serviceStart),
+          expiration_time: iso(c.expirationTime),
+          attempts: c.attempts,
+          originating_interaction_id: c.originatingInteractionId ?? '',
+          ...reportingKeys(c),
+        }));
+      return send(reply, q.format, 'callbacks', rows);
+    });
+
+    app.get('/api/v1/reports/events', { schema: { tags: ['reports'], summary: 'State changes and attempts as events (JSON or CSV)', querystring: Filter } }, async (req, reply) => {
+      const q = req.query;
+      const rows = store
+        .events({
+          serviceName: q.service,
+          types: q.type ? (q.type.split(',') as CallbackEventType[]) : undefined,
+          from: time('from', q.from),
+          to: time('to', q.to),
+          limit: q.limit ?? 10_000,
+        })
+        .map((e) => ({ seq: e.seq, callback_id: e.callbackId, at: iso(e.at), type: e.type, state: e.state, reason: e.reason ?? '', ...e.data }));
+      return send(reply, q.format, 'events', rows);
+    });
+
+    app.get('/api/v1/reports/interactions', { schema: { tags: ['reports'], summary: 'Originating (inbound) interactions with their outcome and attached data', querystring: Filter } }, async (req, reply) => {
+      const q = req.query;
+      const rows = store.searchInteractions({ from: time('from', q.from), to: time('to', q.to), limit: q.limit ?? 10_000 }).map((i) => ({
+        interaction_id: i.interactionId,
+        call_id: i.callId ?? '',
+        ani: i.ani ?? '',
+        dnis: i.dnis ?? '',
+        service: i.serviceName ?? '',
+        target: i.target ?? '',
+        started_at: iso(i.startedAt),
+        ended_at: iso(i.endedAt),
+        outcome: i.outcome,
+        ...i.attached,
+      }));
+      return send(reply, q.format, 'interactions', rows);
+    });
+
+    app.get('/api/v1/interactions/:id', { schema: { tags: ['reports'], params: Type.Object({ id: Type.String() }) } }, async (req) => {
+      const i = store.getInteraction(req.params.id);
+      if (!i) throw new HttpError(404, `unknown interaction "${req.params.id}"`);
+      return i;
+    });
+  };
