@@ -28,7 +28,7 @@ const compiled = (p: string): RegExp => {
 
 export function checkCustomerNumber(raw: string, rules: NumberRules): NumberVerdict {
   const input = raw.trim();
-  if (!/^[+\d][\d\s().-]{2,31}$/.test(input)) {
+  if (!/^\+?[\d\s().-]{3,32}$/.test(input) || (input.match(/\d/g) ?? []).length < 3) {
     return { ok: false, reason: 'is not a phone number (digits, optional leading +, spaces, dots, dashes, parentheses)' };
   }
   let parsed;

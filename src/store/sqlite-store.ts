@@ -216,7 +216,7 @@ export class SqliteStore implements Store {
       nextDue: db.prepare('SELECT MIN(next_attempt_at) FROM callbacks WHERE next_attempt_at IS NOT NULL').pluck(),
       inFlight: db.prepare(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE state IN ('ROUTING', 'PROCESSING')`),
       bucketCounts: db.prepare(
-        `SELECT (desired_time / @bucket) * @bucket AS bucket, COUNT(*) AS n FROM callbacks
+        `SELECT (desired_time / CAST(@bucket AS INTEGER)) * CAST(@bucket AS INTEGER) AS bucket, COUNT(*) AS n FROM callbacks
          WHERE service_name = @service AND desired_time IS NOT NULL AND desired_time >= @from AND desired_time < @to
            AND (reason IS NULL OR reason <> 'CANCELLED')
          GROUP BY bucket`,

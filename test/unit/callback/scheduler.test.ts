@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { Scheduler } from '../../../src/callback/scheduler';
+import { SimulatedDialer } from '../../../src/callback/simulated-dialer';
+import type { AttemptResult, Dialer, DialRequest } from '../../../src/ports/dialer';
+import { makeCore, silentLogger } from '../../helpers/core';
+
+const NOW = Date.parse('2026-12-01T15:00:00.000Z');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function setup(dialer: Dialer) {
+  const core = makeCore(NOW);
+  core.services.put('cb', 'user-terminated-delayed', { _max_number_of_attempts: 3, _max_time_to_reach_customer: 3600 }, NOW);
+  core.services.put('uo', 'user-originated-immediate', {}, NOW);
+  const scheduler = new Scheduler({ ...core, dialer, logger: silentLogger, idlePollMs: 60_000 });
+  return { ...core, scheduler };
+}
+
+async function settle(s: Scheduler) {
+  for (let i = 0; i < 200 && s.activeAttempts > 0; i++) await sleep(5);
+  await sleep(5);
+}
+
+/** a dialer whose attempts end only when the test says so (or on abort) */
+class HeldDialer implements Dialer {
+  readonly calls: { req: DialRequest; finish: (r: AttemptResult) => void }[] = [];
+  dial(req: DialRequest, signal: AbortSignal): Promise<AttemptResult> {
+    return new Promise((resolve) => {
+      this.calls.push({ req, finish: resolve });
+      signal.addEventListener('abort', () => resolve({ outcome: 'FAILED', detail: 'aborted' }), { once: true });
+    });
+  }
+}
+
+describe('scheduler', () => {
+  let toClose: Scheduler[] = [];
+  afterEach(async () => {
+    for (const s of toClose) await s.close(100);
+    toClose = [];
+  });
+  const track = <T extends { scheduler: Scheduler }>(x: T) => (toClose.push(x.scheduler), x);
+
+  it('dials an immediate callback and completes it when an agent takes it', async () => {
+    const dialer = new SimulatedDialer({ delayMs: 0 });
+    const { callbacks, store, scheduler } = track(setup(dialer));
+    const { id } = callbacks.start('cb', { _customer_number: '+14155552671', note: 'x' }, 'ivr');
+    scheduler.pass();
+    await settle(scheduler);
+    const c = store.getCallback(id)!;
+    assert.equal(c.state, 'COMPLETED');
+    assert.equal(c.reason, 'CONNECTED_TO_AGENT');
+    assert.equal(dialer.dialed.length, 1);
+    assert.equal(dialer.dialed[0].customerNumber, '+14155552671');
+    assert.deepEqual(dialer.dialed[0].userData, { note: 'x' });
+    const [attempt] = store.attemptsOf(id);
+    assert.equal(attempt.outcome, 'CONNECTED_TO_AGENT');
+    assert.ok(attempt.endedAt);
+    const types = store.events({ callbackId: id, limit: 50 }).map((e) => e.type);
+    assert.deepEqual(types.filter((t) => t.startsWith('ATTEMPT')), ['ATTEMPT_STARTED', 'ATTEMPT_ENDED']);
+  });
+
+  it('retries busy per policy, then connects', async () => {
+    const dialer = new SimulatedDialer({ delayMs: 0, rules: [{ pattern: '2671$', outcomes: ['BUSY', 'BUSY', 'CONNECTED_TO_AGENT'] }] });
+    const { callbacks, store, scheduler, clock } = track(setup(dialer));
+    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    scheduler.pass();
+    await settle(scheduler);
+    let c = store.getCallback(id)!;
+    assert.equal(c.state, 'SCHEDULED');
+    assert.equal(c.nextAttemptAt, NOW + 120_000);
+    clock.advance(60_000);
+    scheduler.pass();
+    await settle(scheduler);
+    assert.equal(dialer.dialed.length, 1, 'not before the retry delay');
+    clock.advance(60_000);
+    scheduler.pass();
+    await settle(scheduler);
+    clock.advance(120_000);
+    scheduler.pass();
+    await settle(scheduler);
+    c = store.getCallback(id)!;
+    assert.equal(c.state, 'COMPLETED');
+    assert.equal(c.reason, 'CONNECTED_TO_AGENT');
+    assert.deepEqual(store.attemptsOf(id).map((a) => a.outcome), ['BUSY', 'BUSY', 'CONNECTED_TO_AGENT']);
+    assert.equal(c.attempts, 3);
+  });
+
+  it('stops at _max_number_of_attempts', async () => {
+    const dialer = new SimulatedDialer({ delayMs: 0, defaultOutcome: 'NO_ANSWER' });
+    const { callbacks, store, scheduler, clock } = track(setup(dialer));
+    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    for (let i = 0; i < 5; i++) {
+      scheduler.pass();
+      await settle(scheduler);
+      clock.advance(300_000);
+    }
+    const c = store.getCallback(id)!;
+    assert.equal(c.reason, 'MAX_ATTEMPTS_REACHED');
+    assert.equal(dialer.dialed.length, 3);
+  });
+
+  it('does not dial a scheduled callback before its desired time', async () => {
+    const dialer = new SimulatedDialer({ delayMs: 0 });
+    const { callbacks, store, scheduler, clock } = track(setup(dialer));
+    const { id } = callbacks.start('cb', { _customer_number: '+14155552671', _desired_time: '2026-12-01T16:00:00Z' }, 'ivr');
+    scheduler.pass();
+    await settle(scheduler);
+    assert.equal(dialer.dialed.length, 0);
+    assert.equal(store.getCallback(id)!.state, 'SCHEDULED');
+    clock.advance(3600_000);
+    scheduler.pass();
+    await settle(scheduler);
+    assert.equal(dialer.dialed.length, 1);
+    assert.equal(store.getCallback(id)!.state, 'COMPLETED');
+  });
+
+  it('holds callbacks QUEUED while the dialer is not ready, without using attempts', async () => {
+    const dialer = new SimulatedDialer({ delayMs: 0 });
+    dialer.ready = false;
+    const { callbacks, store, scheduler, clock } = track(setup(dialer));
+    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    scheduler.pass();
+    await settle(scheduler);
+    assert.equal(dialer.dialed.length, 0);
+    assert.equal(store.getCallback(id)!.state, 'QUEUED');
+    assert.equal(store.getCallback(id)!.attempts, 0);
+    dialer.ready = true;
+    clock.advance(1000);
+    scheduler.pass();
+    await settle(scheduler);
+    assert.equal(store.getCallback(id)!.reason, 'CONNECTED_TO_AGENT');
+  });
+
+  it('expires a callback nobody could dial before _max_time_to_reach_customer', async () => {
+    const dialer = new SimulatedDialer({ delayMs: 0 });
+    dialer.ready = false;
+    const { callbacks, store, scheduler, clock } = track(setup(dialer));
+    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    scheduler.pass();
+    clock.advance(3600_000);
+    scheduler.pass();
+    await settle(scheduler);
+    assert.equal(store.getCallback(id)!.reason, 'EXPIRED');
+  });
+
+  it('recovers an attempt left running by a killed process as FAILED and retries it', async () => {
+    const held = new HeldDialer();
+    const first = setup(held);
+    const { id } = first.callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    first.scheduler.pass();
+    assert.equal(held.calls.length, 1);
+    assert.equal(first.store.getCallback(id)!.state, 'ROUTING');
+    // "kill -9": the first scheduler never finishes; a new one starts on the same store
+    const dialer = new SimulatedDialer({ delayMs: 0 });
+    const second = new Scheduler({ store: first.store, callbacks: first.callbacks, clock: first.clock, dialer, logger: silentLogger, idlePollMs: 60_000 });
+    toClose.push(second);
+    second.start();
+    const after = first.store.getCallback(id)!;
+    assert.equal(after.state, 'SCHEDULED');
+    assert.equal(after.attempts, 1);
+    const [attempt] = first.store.attemptsOf(id);
+    assert.equal(attempt.outcome, 'FAILED');
+    assert.match(attempt.detail ?? '', /interrupted/);
+    first.clock.advance(60_000);
+    second.pass();
+    await settle(second);
+    assert.equal(first.store.getCallback(id)!.reason, 'CONNECTED_TO_AGENT');
+    assert.equal(first.store.events({ callbackId: id, limit: 50 }).filter((e) => e.type === 'ATTEMPT_STARTED').length, 2);
+  });
+
+  it('never dials the same callback twice at once, even with two schedulers on one store', async () => {
+    const a = new HeldDialer();
+    const b = new HeldDialer();
+    const one = setup(a);
+    const two = new Scheduler({ store: one.store, callbacks: one.callbacks, clock: one.clock, dialer: b, logger: silentLogger, idlePollMs: 60_000 });
+    toClose.push(one.scheduler, two);
+    for (let i = 0; i < 20; i++) one.callbacks.start('cb', { _customer_number: `+1415555${String(1000 + i)}` }, 'ivr');
+    one.scheduler.pass();
+    two.pass();
+    assert.equal(a.calls.length + b.calls.length, 20);
+    const ids = [...a.calls, ...b.calls].map((c) => c.req.callbackId);
+    assert.equal(new Set(ids).size, 20);
+  });
+
+  it('cancelling a callback in a call aborts the attempt and records it', async () => {
+    const held = new HeldDialer();
+    const { callbacks, store, scheduler } = track(setup(held));
+    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    scheduler.pass();
+    const c = await callbacks.cancel('cb', id);
+    assert.equal(c.state, 'COMPLETED');
+    assert.equal(c.reason, 'CANCELLED');
+    const [attempt] = store.attemptsOf(id);
+    assert.ok(attempt.endedAt, 'the attempt is closed');
+  });
+
+  it('moves to PROCESSING when the dialer reports the agent connected', async () => {
+    const held = new HeldDialer();
+    const { callbacks, store, scheduler } = track(setup(held));
+    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    scheduler.pass();
+    held.calls[0].req.onProgress?.('CONNECTED');
+    assert.equal(store.getCallback(id)!.state, 'PROCESSING');
+    held.calls[0].finish({ outcome: 'CONNECTED_TO_AGENT', agentId: 'agent-7' });
+    await settle(scheduler);
+    assert.equal(store.attemptsOf(id)[0].agentId, 'agent-7');
+  });
+
+  it('does not dial USERORIGINATED callbacks: it waits for the customer to call in', async () => {
+    const dialer = new SimulatedDialer({ delayMs: 0 });
+    const { callbacks, store, scheduler } = track(setup(dialer));
+    const { id } = callbacks.start('uo', { _customer_number: '+14155552671' }, 'app');
+    scheduler.pass();
+    await settle(scheduler);
+    assert.equal(dialer.dialed.length, 0);
+    assert.equal(store.getCallback(id)!.state, 'QUEUED');
+    const match = await callbacks.findUserOriginatedCallback('4155552671');
+    assert.equal(match?.callbackId, id);
+    await callbacks.completeUserOriginatedCallback(id, 'CONNECTED_TO_AGENT', 'call-1');
+    assert.equal(store.getCallback(id)!.reason, 'CONNECTED_TO_AGENT');
+    assert.equal(await callbacks.findUserOriginatedCallback('4155552671'), null);
+  });
+});

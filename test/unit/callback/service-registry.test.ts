@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { ServiceDefinitionError, ServiceRegistry } from '../../../src/callback/service-registry';
+import { makeCore } from '../../helpers/core';
+
+describe('configured services', () => {
+  it('fills every option from the template and keeps only what the service set', () => {
+    const { services } = makeCore();
+    const s = services.put('x', 'user-terminated-preview', { _max_number_of_attempts: 5 }, 0);
+    assert.deepEqual(s.options, { _max_number_of_attempts: 5 });
+    assert.equal(s.settings.waitForAgent, true);
+    assert.equal(s.settings.agentPreview, true);
+    assert.equal(s.settings.maxNumberOfAttempts, 5);
+    assert.equal(s.settings.callDirection, 'USERTERMINATED');
+    assert.equal(services.put('uo', 'user-originated-immediate', {}, 0).settings.callDirection, 'USERORIGINATED');
+  });
+
+  it('names the bad key in errors', () => {
+    const { services } = makeCore();
+    const bad = (tpl: string, options: Record<string, unknown>, re: RegExp) =>
+      assert.throws(() => services.put('x', tpl, options, 0), (e: unknown) => e instanceof ServiceDefinitionError && re.test(e.message));
+    bad('nonsense', {}, /template: "nonsense" is not one of/);
+    bad('user-terminated-immediate', { _max_number_of_attempts: 0 }, /options\._max_number_of_attempts/);
+    bad('user-terminated-immediate', { _nope: 1 }, /unknown option _nope/);
+    bad('user-terminated-immediate', { _request_time_bucket: 7 }, /_request_time_bucket/);
+    bad('user-terminated-immediate', { _wait_for_user_confirm: true }, /needs _wait_for_agent/);
+    bad('user-terminated-immediate', { _business_hours: { timezone: 'Nowhere/City', weekly: {} } }, /Nowhere\/City/);
+    bad('user-terminated-immediate', { _overwritable_options: ['_unknown'] }, /_unknown is not a known option/);
+  });
+
+  it('is durable: a new registry on the same store sees the services, and a deleted one is gone', () => {
+    const core = makeCore();
+    core.services.put('keep', 'user-terminated-delayed', { _target: 'sales' }, 0);
+    core.services.put('drop', 'user-terminated-immediate', {}, 0);
+    core.services.delete('drop');
+    const again = new ServiceRegistry(core.store);
+    assert.equal(again.get('keep')?.settings.target, 'sales');
+    assert.equal(again.get('drop'), undefined);
+  });
+
+  it('seeds from config only when the service does not exist yet', () => {
+    const { services } = makeCore();
+    assert.equal(services.seed('s', 'user-terminated-immediate', { _target: 'a' }, 0), true);
+    services.put('s', 'user-terminated-immediate', { _target: 'changed-by-admin' }, 1);
+    assert.equal(services.seed('s', 'user-terminated-immediate', { _target: 'a' }, 2), false);
+    assert.equal(services.get('s')?.settings.target, 'changed-by-admin');
+  });
+});
