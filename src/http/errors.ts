@@ -29,8 +29,11 @@ export function installErrorHandler(app: FastifyInstance, onReject?: (status: nu
     } else if ('validation' in err && err.validation) {
       status = 400;
       const v = err.validation[0];
-      parameter = v?.instancePath ? v.instancePath.replace(/^\//, '').replace(/\//g, '.') : (v?.params as { missingProperty?: string })?.missingProperty;
-      message = `${err.validationContext ?? 'request'}${parameter ? `.${parameter}` : ''}: ${v?.message ?? err.message}`;
+      const p = v?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+      const at = v?.instancePath ? v.instancePath.replace(/^\//, '').replace(/\//g, '.') : undefined;
+      parameter = p?.additionalProperty ?? p?.missingProperty ?? at;
+      const what = p?.additionalProperty ? `unknown key "${p.additionalProperty}"` : (v?.message ?? err.message);
+      message = `${err.validationContext ?? 'request'}${at ? `.${at}` : ''}: ${what}`;
     } else if ('statusCode' in err && typeof err.statusCode === 'number' && err.statusCode < 500) {
       status = err.statusCode;
       message = err.message;

@@ -44,7 +44,7 @@ export const serviceAdminRoutes =
         schema: {
           tags: ['admin'],
           summary: 'Create a service from a template',
-          body: Type.Intersect([Type.Object({ name: Type.String({ minLength: 1 }) }), ServiceBody]),
+          body: Type.Object({ name: Type.String({ minLength: 1 }), ...ServiceBody.properties }, { additionalProperties: false }),
           response: { 201: ServiceView },
         },
       },

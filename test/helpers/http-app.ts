@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp, type App, type CreateAppOptions } from '../../src/app';
+import { parseAppConfig, type AppConfig } from '../../src/config/app-config';
+import { silentLogger } from './core';
+
+export const IVR_KEY = 'test-ivr-key-123';
+export const ADMIN_KEY = 'test-admin-key-123';
+
+export interface RunningApp {
+  app: App;
+  url: string;
+  dir: string;
+  call(method: string, p: string, body?: unknown, opts?: { key?: string | null; form?: boolean }): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** The real app on a real port with a real SQLite file in a temp dir. */
+export async function startApp(overrides: Partial<AppConfig> = {}, extend?: CreateAppOptions['extend']): Promise<RunningApp> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-'));
+  const config = parseAppConfig(
+    {
+      server: { host: '127.0.0.1', port: 0 },
+      store: { path: path.join(dir, 'callbacks.db') },
+      auth: { clients: [{ id: 'ivr', key: IVR_KEY }, { id: 'admin', key: ADMIN_KEY, admin: true }] },
+      dialer: { kind: 'simulated', simulated: { delayMs: 50 } },
+      ...overrides,
+    },
+    'test',
+  );
+  const app = await createApp({ config, logger: silentLogger, extend });
+  const url = await app.listen();
+  return {
+    app,
+    url,
+    dir,
+    async call(method, p, body, opts = {}) {
+      const headers: Record<string, string> = {};
+      const key = opts.key === undefined ? IVR_KEY : opts.key;
+      if (key) headers['x-api-key'] = key;
+      let payload: string | undefined;
+      if (body !== undefined) {
+        if (opts.form) {
+          headers['content-type'] = 'application/x-www-form-urlencoded';
+          payload = new URLSearchParams(body as Record<string, string>).toString();
+        } else {
+          headers['content-type'] = 'application/json';
+          payload = JSON.stringify(body);
+        }
+      }
+      const res = await fetch(url + p, { method, headers, body: payload });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text, headers: res.headers };
+    },
+    async close() {
+      await app.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
