@@ -34,7 +34,7 @@ export interface SchedulerOptions {
   metrics?: SchedulerMetrics;
   /** at most this many attempts at once */
   maxConcurrentAttempts?: number;
-  /** rows read per pass */
+  /** rows read per pass (at most) */
   batchSize?: number;
   /** when held (dialer not ready, gate closed), look again after this long */
   holdRetryMs?: number;
@@ -77,7 +77,7 @@ export class Scheduler implements SchedulerHooks {
   /** recover what a previous process left in flight, then start dispatching */
   start(): void {
     this.recover();
-    for (const c of this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate?.queued(c);
+    if (this.o.gate) for (const c of this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate.queued(c);
     this.arm(0);
   }
 
@@ -123,26 +123,30 @@ export class Scheduler implements SchedulerHooks {
   /** one pass over what is due now */
   pass(): void {
     if (this.closed || this.passing) return;
+    const room = this.maxConcurrent - this.running.size;
+    if (room <= 0) return; // an attempt that ends re-arms the loop
     this.passing = true;
-    let full = false;
+    let more = false;
+    const ready = this.o.dialer.isReady?.() ?? true;
     try {
       const now = this.o.clock.now();
-      const due = this.o.store.dueCallbacks(now, this.batchSize);
-      for (const c of due) {
-        if (this.running.size >= this.maxConcurrent) {
-          full = true;
-          break;
-        }
-        this.consider(c, now);
-      }
-      full = full || due.length === this.batchSize;
+      // while the dialer is down, only USERORIGINATED callbacks move (they need no dialer); the others
+      // keep waiting untouched, so a long outage costs no writes however many callbacks wait
+      const limit = Math.min(this.batchSize, room);
+      const due = this.o.store.dueCallbacks(now, limit, ready ? undefined : 'USERORIGINATED');
+      for (const c of due) this.consider(c, now);
+      more = due.length === limit;
     } catch (err) {
       this.o.logger.error({ err }, 'scheduler pass failed; retrying');
     } finally {
       this.passing = false;
     }
-    if (full) {
-      this.arm(this.running.size >= this.maxConcurrent ? 50 : 0);
+    if (!ready) {
+      this.arm(this.holdRetryMs);
+      return;
+    }
+    if (more) {
+      this.arm(0);
       return;
     }
     const next = this.o.store.nextDueTime();
@@ -166,13 +170,13 @@ export class Scheduler implements SchedulerHooks {
       this.moveTo(c, { ...c, state: 'QUEUED', nextAttemptAt: c.expirationTime, updatedAt: now }, now);
       return;
     }
-    const ready = this.o.dialer.isReady?.() ?? true;
     if (c.state === 'SCHEDULED') {
       // due now: it joins its target's queue
-      c = this.moveTo(c, { ...c, state: 'QUEUED', updatedAt: now }, now) ?? c;
-      if (c.state !== 'QUEUED') return;
+      const queued = this.moveTo(c, { ...c, state: 'QUEUED', updatedAt: now }, now);
+      if (!queued) return;
+      c = queued;
     }
-    if (!ready || (this.o.gate && !this.o.gate.canDispatch(c, settings))) {
+    if (this.o.gate && !this.o.gate.canDispatch(c, settings)) {
       const held = { ...c, nextAttemptAt: now + this.holdRetryMs, updatedAt: now };
       this.o.store.applyChange({ callback: held, expectStates: ['QUEUED'], events: [] });
       return;

@@ -213,6 +213,9 @@ export class SqliteStore implements Store {
       due: db.prepare(
         `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
       ),
+      dueOfDirection: db.prepare(
+        `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? AND direction = ? ORDER BY next_attempt_at LIMIT ?`,
+      ),
       nextDue: db.prepare('SELECT MIN(next_attempt_at) FROM callbacks WHERE next_attempt_at IS NOT NULL').pluck(),
       inFlight: db.prepare(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE state IN ('ROUTING', 'PROCESSING')`),
       bucketCounts: db.prepare(
@@ -339,8 +342,9 @@ export class SqliteStore implements Store {
     return (this.db.prepare(sql).all(params) as CallbackRow[]).map(toCallback);
   }
 
-  dueCallbacks(now: number, limit: number): CallbackRecord[] {
-    return (this.stmt.due.all(now, limit) as CallbackRow[]).map(toCallback);
+  dueCallbacks(now: number, limit: number, direction?: CallbackRecord['direction']): CallbackRecord[] {
+    const rows = direction ? this.stmt.dueOfDirection.all(now, direction, limit) : this.stmt.due.all(now, limit);
+    return (rows as CallbackRow[]).map(toCallback);
   }
 
   nextDueTime(): number | null {

@@ -1,4 +1,4 @@
-import type { AttemptRecord, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../callback/types';
+import type { AttemptRecord, CallDirection, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../callback/types';
 import type { InteractionRecord } from '../ports/callbacks';
 
 /** A configured service as stored: its template and the GMS-named options set on it. */
@@ -77,8 +77,8 @@ export interface Store {
   /** an active (not COMPLETED) callback for the number on the service, if any */
   findActiveCallback(serviceName: string, customerNumber: string): CallbackRecord | undefined;
   searchCallbacks(search: CallbackSearch): CallbackRecord[];
-  /** callbacks due at `now`: SCHEDULED/QUEUED with nextAttemptAt <= now, oldest first */
-  dueCallbacks(now: number, limit: number): CallbackRecord[];
+  /** callbacks due at `now`: SCHEDULED/QUEUED with nextAttemptAt <= now, oldest first; optionally of one direction */
+  dueCallbacks(now: number, limit: number, direction?: CallDirection): CallbackRecord[];
   /** earliest nextAttemptAt among waiting callbacks, or null */
   nextDueTime(): number | null;
   /** callbacks in ROUTING/PROCESSING (an attempt was running when the process stopped) */
