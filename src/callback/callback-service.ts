@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import type { Logger } from 'pino';
 import {
   CallbackRequestError,
@@ -15,6 +15,7 @@ import { OptionError, REQUEST_PARAMETERS, SPEC_BY_GMS, toSettings, validateOptio
 import type { ConfiguredService, ServiceRegistry } from './service-registry';
 import type { CallbackRecord, CallbackState, CompletionReason } from './types';
 import { BusinessHours } from './business-hours';
+import { GroupCommit } from './group-commit';
 
 /** What the scheduler must hear from the service layer. */
 export interface SchedulerHooks {
@@ -31,6 +32,18 @@ export interface Availability {
   slots: Record<string, number>;
   bucketMinutes: number;
   timezone: string;
+}
+
+interface ValidatedStart {
+  service: ConfiguredService;
+  settings: ServiceSettings;
+  customerNumber: string;
+  desiredTime: number | null;
+  request: Partial<Record<(typeof REQUEST_PARAMETERS)[number], string>>;
+  userData: Record<string, string>;
+  overrides: Record<string, unknown>;
+  clientId: string;
+  now: number;
 }
 
 const MAX_USER_DATA_KEYS = 64;
@@ -64,17 +77,33 @@ export class CallbackService implements CallbackRequester {
     return s;
   }
 
-  async startCallback(serviceName: string, params: Record<string, string>, clientId: string): Promise<StartCallbackResult> {
+  startCallback(serviceName: string, params: Record<string, string>, clientId: string): Promise<StartCallbackResult> {
     return this.start(serviceName, params, clientId);
   }
 
-  start(serviceName: string, params: Record<string, unknown>, clientId: string): StartCallbackResult {
+  /**
+   * Validate a request, then store it. Resolves only once the callback is durable. Checks that depend on
+   * what is stored (an active callback for the number, the per-number limit, the slot's capacity) run
+   * inside the commit, so concurrent requests for the same number cannot both get in.
+   */
+  start(serviceName: string, params: Record<string, unknown>, clientId: string): Promise<StartCallbackResult> {
+    try {
+      return this.writer.submit(this.validateStart(serviceName, params, clientId));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private readonly writer = new GroupCommit<ValidatedStart, StartCallbackResult>(
+    (fn) => this.store.transaction(fn),
+    (v) => this.commitStart(v),
+  );
+
+  private validateStart(serviceName: string, params: Record<string, unknown>, clientId: string): ValidatedStart {
     const service = this.service(serviceName);
     const now = this.clock.now();
     const { overrides, userData, request } = this.splitParams(service, params);
-    const settings = Object.keys(overrides).length
-      ? this.settingsWith(service, overrides)
-      : service.settings;
+    const settings = Object.keys(overrides).length ? this.settingsWith(service, overrides) : service.settings;
     const businessHours = overrides._business_hours !== undefined ? BusinessHours.from(settings.businessHours) : service.businessHours;
 
     const rawNumber = request._customer_number;
@@ -83,12 +112,25 @@ export class CallbackService implements CallbackRequester {
     }
     const verdict = checkCustomerNumber(rawNumber, settings);
     if (!verdict.ok) throw new CallbackRequestError(400, '_customer_number', `_customer_number: "${rawNumber}" ${verdict.reason}`);
-    const customerNumber = verdict.e164;
+
+    let desiredTime: number | null = null;
+    if (request._desired_time !== undefined) {
+      if (!settings.allowScheduling) {
+        throw new CallbackRequestError(400, '_desired_time', `_desired_time: service "${service.name}" takes immediate callbacks only (template ${service.template})`);
+      }
+      desiredTime = this.parseDesiredTime('_desired_time', request._desired_time, service, businessHours, now);
+    } else if (!businessHours.isOpen(now)) {
+      throw new CallbackRequestError(400, '_desired_time', `_desired_time: the service is outside business hours now (${businessHours.timezone}); request a time inside them`);
+    }
 
     if (!this.perClient.tryHit(clientId, settings.rateLimitPerClientPerMinute, now)) {
       throw new CallbackRequestError(429, undefined, `rate limit: client "${clientId}" sent more than ${settings.rateLimitPerClientPerMinute} requests this minute`);
     }
+    return { service, settings, customerNumber: verdict.e164, desiredTime, request, userData, overrides, clientId, now };
+  }
 
+  private commitStart(v: ValidatedStart): StartCallbackResult {
+    const { service, settings, customerNumber, desiredTime, request, now } = v;
     if (settings.reuseActiveCallback) {
       const active = this.store.findActiveCallback(service.name, customerNumber);
       if (active) {
@@ -96,26 +138,16 @@ export class CallbackService implements CallbackRequester {
         return { id: active.id, reporting: reportingKeys(active), existing: true };
       }
     }
-
     const perNumber = this.store.countCallbacksSince(customerNumber, now - DAY_MS);
     if (perNumber >= settings.rateLimitPerNumberPerDay) {
       throw new CallbackRequestError(429, '_customer_number', `rate limit: ${customerNumber} already has ${perNumber} callback requests in the last 24 hours`);
     }
-
-    let desiredTime: number | null = null;
-    if (request._desired_time !== undefined) {
-      if (!settings.allowScheduling) {
-        throw new CallbackRequestError(400, '_desired_time', `_desired_time: service "${service.name}" takes immediate callbacks only (template ${service.template})`);
-      }
-      desiredTime = this.checkDesiredTime('_desired_time', request._desired_time, service, settings, businessHours, now);
-    } else if (!businessHours.isOpen(now)) {
-      throw new CallbackRequestError(400, '_desired_time', `_desired_time: the service is outside business hours now (${businessHours.timezone}); request a time inside them`);
-    }
+    if (desiredTime !== null) this.checkSlotCapacity(v.request._desired_time !== undefined ? '_desired_time' : '_new_desired_time', desiredTime, service, settings);
 
     const serviceStart = desiredTime ?? now;
     const state: CallbackState = desiredTime !== null && desiredTime > now ? 'SCHEDULED' : 'QUEUED';
     const callback: CallbackRecord = {
-      id: randomUUID().replace(/-/g, ''),
+      id: newId(now),
       serviceName: service.name,
       customerNumber,
       state,
@@ -130,15 +162,15 @@ export class CallbackService implements CallbackRequester {
       nextAttemptAt: serviceStart,
       attempts: 0,
       originatingInteractionId: request._originating_interaction_id ?? null,
-      clientId,
-      userData,
-      overrides,
+      clientId: v.clientId,
+      userData: v.userData,
+      overrides: v.overrides,
       updatedAt: now,
     };
     const keys = reportingKeys(callback);
     this.store.insertCallback(
       callback,
-      [{ type: 'CREATED', at: now, data: { clientId, desiredTime, state } }],
+      [{ type: 'CREATED', at: now, data: { clientId: v.clientId, desiredTime, state } }],
       callback.originatingInteractionId ? { interactionId: callback.originatingInteractionId, attached: { ...keys } } : undefined,
     );
     this.logger.info(
@@ -188,7 +220,8 @@ export class CallbackService implements CallbackRequester {
       throw new CallbackRequestError(400, '_new_desired_time', `_new_desired_time: service "${service.name}" takes immediate callbacks only`);
     }
     const now = this.clock.now();
-    const desiredTime = this.checkDesiredTime('_new_desired_time', raw, service, settings, service.businessHours, now, c.id);
+    const desiredTime = this.parseDesiredTime('_new_desired_time', raw, service, service.businessHours, now);
+    this.checkSlotCapacity('_new_desired_time', desiredTime, service, settings, c.id);
     const updated: CallbackRecord = {
       ...c,
       state: 'SCHEDULED',
@@ -326,15 +359,7 @@ export class CallbackService implements CallbackRequester {
     }
   }
 
-  private checkDesiredTime(
-    param: string,
-    raw: unknown,
-    service: ConfiguredService,
-    settings: ServiceSettings,
-    businessHours: BusinessHours,
-    now: number,
-    excludeId?: string,
-  ): number {
+  private parseDesiredTime(param: string, raw: unknown, service: ConfiguredService, businessHours: BusinessHours, now: number): number {
     if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/.test(raw)) {
       throw new CallbackRequestError(400, param, `${param}: "${String(raw)}" is not an ISO 8601 date-time with a time zone (e.g. 2026-12-01T15:30:00.000Z)`);
     }
@@ -344,14 +369,18 @@ export class CallbackService implements CallbackRequester {
     if (!businessHours.isOpen(t)) {
       throw new CallbackRequestError(400, param, `${param}: ${raw} is outside the business hours of service "${service.name}" (${businessHours.timezone})`);
     }
+    return t;
+  }
+
+  /** 503 when the time slot of `t` is full (not counting `excludeId`, a callback moving within its own slot) */
+  private checkSlotCapacity(param: string, t: number, service: ConfiguredService, settings: ServiceSettings, excludeId?: string): void {
     const bucketMs = settings.requestTimeBucketMin * 60_000;
     const bucket = Math.floor(t / bucketMs) * bucketMs;
     const taken = this.store.bucketCounts(service.name, bucketMs, bucket, bucket + bucketMs).get(bucket) ?? 0;
     const mine = excludeId ? this.store.getCallback(excludeId) : undefined;
-    const alreadyInBucket = mine?.desiredTime !== null && mine?.desiredTime !== undefined && Math.floor(mine.desiredTime / bucketMs) * bucketMs === bucket ? 1 : 0;
+    const alreadyInBucket = mine?.desiredTime != null && Math.floor(mine.desiredTime / bucketMs) * bucketMs === bucket ? 1 : 0;
     if (taken - alreadyInBucket >= settings.maxRequestByTimeBucket) {
       throw new CallbackRequestError(503, param, `${param}: the ${settings.requestTimeBucketMin}-minute slot at ${new Date(bucket).toISOString()} is full (${settings.maxRequestByTimeBucket} callbacks); see /availability`);
     }
-    return t;
   }
 }

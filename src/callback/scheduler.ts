@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import type { Logger } from 'pino';
 import type { AttemptOutcome, AttemptResult, Dialer, DialStage } from '../ports/dialer';
 import type { Store } from '../store/store';
@@ -197,7 +197,7 @@ export class Scheduler implements SchedulerHooks {
 
   private dispatch(c: CallbackRecord, settings: ServiceSettings, now: number): void {
     const attempt: AttemptRecord = {
-      id: randomUUID().replace(/-/g, ''),
+      id: newId(now),
       callbackId: c.id,
       number: this.o.store.countAttempts(c.id) + 1,
       startedAt: now,
@@ -365,7 +365,7 @@ export class Scheduler implements SchedulerHooks {
     for (const c of this.o.store.callbacksInFlight()) {
       const open = this.o.store.openAttemptOf(c.id);
       const attempt: AttemptRecord = open ?? {
-        id: randomUUID().replace(/-/g, ''),
+        id: newId(now),
         callbackId: c.id,
         number: this.o.store.countAttempts(c.id) + 1,
         startedAt: c.updatedAt,

@@ -5,6 +5,7 @@ import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
 import { sqliteMigrations } from './migrations';
+import { SqliteCheckpointer } from './sqlite-checkpointer';
 import type { CallbackChange, CallbackSearch, EventSearch, InteractionAttachment, NewEvent, Store, StoredService } from './store';
 
 export interface SqliteStoreOptions {
@@ -15,6 +16,8 @@ export interface SqliteStoreOptions {
    * FULL: also survives a power loss of the machine, at a cost in throughput.
    */
   synchronous?: 'NORMAL' | 'FULL';
+  /** checkpoint the WAL from a worker thread instead of on commit (default true for files) */
+  backgroundCheckpoints?: boolean;
 }
 
 interface CallbackRow {
@@ -181,10 +184,16 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt;
 
+  private readonly checkpointer: SqliteCheckpointer | undefined;
+
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
     this.db = new Database(opts.path);
     this.db.pragma('journal_mode = WAL');
+    if (opts.path !== ':memory:' && opts.backgroundCheckpoints !== false) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new SqliteCheckpointer(opts.path);
+    }
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
@@ -208,7 +217,8 @@ export class SqliteStore implements Store {
       stateOf: db.prepare('SELECT state FROM callbacks WHERE id = ?').pluck(),
       getCallback: db.prepare(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE id = ?`),
       findActive: db.prepare(
-        `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE service_name = ? AND customer_number = ? AND state <> 'COMPLETED' ORDER BY accepted_at LIMIT 1`,
+        // uses callbacks_number_time: a number has few rows
+        `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE customer_number = @number AND service_name = @service AND state <> 'COMPLETED' ORDER BY accepted_at LIMIT 1`,
       ),
       due: db.prepare(
         `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?`,
@@ -259,7 +269,12 @@ export class SqliteStore implements Store {
         this.db.pragma(`user_version = ${i + 1}`);
       }
     });
-    apply();
+    apply.immediate();
+  }
+
+  transaction<T>(fn: () => T): T {
+    // IMMEDIATE: take the write lock up front, so waiting for it (busy_timeout) works; nested calls are savepoints
+    return this.db.transaction(fn).immediate();
   }
 
   ping(): boolean {
@@ -300,7 +315,7 @@ export class SqliteStore implements Store {
       this.stmt.insertCallback.run(callbackParams(callback));
       this.writeEvents(callback, events);
       if (attach) this.mergeAttached(attach.interactionId, attach.attached);
-    })();
+    }).immediate();
   }
 
   applyChange(change: CallbackChange): boolean {
@@ -313,7 +328,7 @@ export class SqliteStore implements Store {
       if (ch.attempt) this.stmt.insertAttempt.run(attemptParams(ch.attempt));
       this.writeEvents(ch.callback, ch.events);
       return true;
-    })(change);
+    }).immediate(change);
   }
 
   getCallback(id: string): CallbackRecord | undefined {
@@ -322,7 +337,7 @@ export class SqliteStore implements Store {
   }
 
   findActiveCallback(serviceName: string, customerNumber: string): CallbackRecord | undefined {
-    const row = this.stmt.findActive.get(serviceName, customerNumber) as CallbackRow | undefined;
+    const row = this.stmt.findActive.get({ number: customerNumber, service: serviceName }) as CallbackRow | undefined;
     return row && toCallback(row);
   }
 
@@ -420,11 +435,11 @@ export class SqliteStore implements Store {
         outcome: i.outcome,
         attached: JSON.stringify(attached),
       });
-    })();
+    }).immediate();
   }
 
   attachToInteraction(interactionId: string, attached: Record<string, string | number>, _at: number): void {
-    this.db.transaction(() => this.mergeAttached(interactionId, attached))();
+    this.db.transaction(() => this.mergeAttached(interactionId, attached)).immediate();
   }
 
   private mergeAttached(interactionId: string, attached: Record<string, string | number>): void {
@@ -460,6 +475,7 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    void this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -58,6 +58,8 @@ export interface CallbackChange {
 export interface Store {
   readonly kind: string;
   ping(): boolean;
+  /** run `fn` atomically; nested calls are savepoints (an inner error rolls back the inner part only) */
+  transaction<T>(fn: () => T): T;
 
   // services
   listServices(): StoredService[];

@@ -46,7 +46,7 @@ export const callbackRoutes =
         },
       },
       async (req) => {
-        const result = callbacks.start(req.params.service, req.body, req.client?.id ?? 'anonymous');
+        const result = await callbacks.start(req.params.service, req.body, req.client?.id ?? 'anonymous');
         deps.onAccepted?.(req.params.service, result.existing);
         return { _id: result.id };
       },

@@ -34,7 +34,6 @@ export const sqliteMigrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   CREATE INDEX callbacks_due ON callbacks (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
-  CREATE INDEX callbacks_active_number ON callbacks (service_name, customer_number) WHERE state <> 'COMPLETED';
   CREATE INDEX callbacks_in_flight ON callbacks (state) WHERE state IN ('ROUTING', 'PROCESSING');
   CREATE INDEX callbacks_bucket ON callbacks (service_name, desired_time) WHERE desired_time IS NOT NULL;
   CREATE INDEX callbacks_number_time ON callbacks (customer_number, accepted_at);

@@ -15,20 +15,19 @@ function setup() {
   return core;
 }
 
-const rejects = (fn: () => unknown, status: number, parameter: string | undefined, message?: RegExp) => {
-  assert.throws(fn, (err: unknown) => {
+const rejects = (fn: () => unknown, status: number, parameter: string | undefined, message?: RegExp) =>
+  assert.rejects(async () => fn(), (err: unknown) => {
     assert.ok(err instanceof CallbackRequestError, `expected CallbackRequestError, got ${String(err)}`);
     assert.equal(err.statusCode, status);
     assert.equal(err.parameter, parameter);
     if (message) assert.match(err.message, message);
     return true;
   });
-};
 
 describe('callback service', () => {
-  it('accepts an immediate callback as QUEUED with the reporting keys', () => {
+  it('accepts an immediate callback as QUEUED with the reporting keys', async () => {
     const { callbacks, store } = setup();
-    const r = callbacks.start('now', { _customer_number: '415 555 2671', account: 'A-1', vip: true }, 'ivr');
+    const r = await callbacks.start('now', { _customer_number: '415 555 2671', account: 'A-1', vip: true }, 'ivr');
     const c = store.getCallback(r.id)!;
     assert.equal(c.state, 'QUEUED');
     assert.equal(c.customerNumber, '+14155552671');
@@ -36,63 +35,84 @@ describe('callback service', () => {
     assert.deepEqual(r.reporting, { _CB_SERVICE_ID: r.id, _CB_T_SERVICE_START: NOW / 1000, _CB_T_CALLBACK_ACCEPTED: NOW / 1000 });
   });
 
-  it('schedules a callback with _desired_time; _CB_T_SERVICE_START is the scheduled time', () => {
+  it('schedules a callback with _desired_time; _CB_T_SERVICE_START is the scheduled time', async () => {
     const { callbacks, store } = setup();
-    const r = callbacks.start('later', { _customer_number: '+14155552671', _desired_time: '2026-12-01T17:00:00.000Z' }, 'ivr');
+    const r = await callbacks.start('later', { _customer_number: '+14155552671', _desired_time: '2026-12-01T17:00:00.000Z' }, 'ivr');
     assert.equal(store.getCallback(r.id)!.state, 'SCHEDULED');
     assert.equal(r.reporting._CB_T_SERVICE_START, Date.parse('2026-12-01T17:00:00.000Z') / 1000);
     assert.equal(r.reporting._CB_T_CALLBACK_ACCEPTED, NOW / 1000);
   });
 
-  it('attaches the reporting keys to the originating interaction in the same step', () => {
+  it('attaches the reporting keys to the originating interaction in the same step', async () => {
     const { callbacks, store } = setup();
-    const r = callbacks.start('now', { _customer_number: '+14155552671', _originating_interaction_id: 'call-77' }, 'ivr');
+    const r = await callbacks.start('now', { _customer_number: '+14155552671', _originating_interaction_id: 'call-77' }, 'ivr');
     assert.deepEqual(store.getInteraction('call-77')!.attached, { ...r.reporting });
   });
 
-  it('returns the existing _id for a number that already has an active callback', () => {
+  it('returns the existing _id for a number that already has an active callback', async () => {
     const { callbacks } = setup();
-    const a = callbacks.start('now', { _customer_number: '+14155552671' }, 'ivr');
-    const b = callbacks.start('now', { _customer_number: '(415) 555-2671' }, 'ivr');
+    const a = await callbacks.start('now', { _customer_number: '+14155552671' }, 'ivr');
+    const b = await callbacks.start('now', { _customer_number: '(415) 555-2671' }, 'ivr');
     assert.equal(b.id, a.id);
     assert.equal(b.existing, true);
   });
 
-  it('rejects bad requests with 400 naming the parameter', () => {
-    const { callbacks } = setup();
-    rejects(() => callbacks.start('now', {}, 'ivr'), 400, '_customer_number', /missing/);
-    rejects(() => callbacks.start('now', { _customer_number: 'call me' }, 'ivr'), 400, '_customer_number');
-    rejects(() => callbacks.start('now', { _customer_number: '+19005550123' }, 'ivr'), 400, '_customer_number', /never calls/);
-    rejects(() => callbacks.start('now', { _customer_number: '+14155552671', _bogus: '1' }, 'ivr'), 400, '_bogus', /unknown option/);
-    rejects(() => callbacks.start('now', { _customer_number: '+14155552671', _target: 'vip' }, 'ivr'), 400, '_target', /does not allow/);
-    rejects(() => callbacks.start('now', { _customer_number: '+14155552671', _desired_time: '2026-12-01T17:00:00Z' }, 'ivr'), 400, '_desired_time', /immediate/);
-    rejects(() => callbacks.start('later', { _customer_number: '+14155552671', _desired_time: 'tomorrow' }, 'ivr'), 400, '_desired_time', /ISO 8601/);
-    rejects(() => callbacks.start('later', { _customer_number: '+14155552671', _desired_time: '2026-11-30T17:00:00Z' }, 'ivr'), 400, '_desired_time', /past/);
-    rejects(() => callbacks.start('later', { _customer_number: '+14155552671', _desired_time: '2026-12-02T03:00:00Z' }, 'ivr'), 400, '_desired_time', /business hours/);
-    rejects(() => callbacks.start('missing', { _customer_number: '+14155552671' }, 'ivr'), 404, undefined);
+  it('gives concurrent requests for one number a single callback, even when committed together', async () => {
+    const { callbacks, store } = setup();
+    const results = await Promise.all(Array.from({ length: 10 }, () => callbacks.start('now', { _customer_number: '+14155552671' }, 'ivr')));
+    assert.equal(new Set(results.map((r) => r.id)).size, 1);
+    assert.equal(results.filter((r) => !r.existing).length, 1);
+    assert.equal(store.searchCallbacks({ customerNumber: '+14155552671', limit: 100 }).length, 1);
   });
 
-  it('applies an override the service allows, validated', () => {
+  it('commits a batch even when one of its requests fails inside the commit', async () => {
+    const { callbacks, services, store } = setup();
+    services.put('one-a-day', 'user-terminated-immediate', { _rate_limit_per_number: 1, _reuse_active_callback: false }, NOW);
+    const settled = await Promise.allSettled([
+      callbacks.start('one-a-day', { _customer_number: '+14155550001' }, 'ivr'),
+      callbacks.start('one-a-day', { _customer_number: '+14155550001' }, 'ivr'),
+      callbacks.start('one-a-day', { _customer_number: '+14155550002' }, 'ivr'),
+    ]);
+    assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.equal((settled[1] as PromiseRejectedResult).reason.statusCode, 429);
+    assert.equal(store.searchCallbacks({ serviceName: 'one-a-day', limit: 10 }).length, 2);
+  });
+
+  it('rejects bad requests with 400 naming the parameter', async () => {
+    const { callbacks } = setup();
+    await rejects(() => callbacks.start('now', {}, 'ivr'), 400, '_customer_number', /missing/);
+    await rejects(() => callbacks.start('now', { _customer_number: 'call me' }, 'ivr'), 400, '_customer_number');
+    await rejects(() => callbacks.start('now', { _customer_number: '+19005550123' }, 'ivr'), 400, '_customer_number', /never calls/);
+    await rejects(() => callbacks.start('now', { _customer_number: '+14155552671', _bogus: '1' }, 'ivr'), 400, '_bogus', /unknown option/);
+    await rejects(() => callbacks.start('now', { _customer_number: '+14155552671', _target: 'vip' }, 'ivr'), 400, '_target', /does not allow/);
+    await rejects(() => callbacks.start('now', { _customer_number: '+14155552671', _desired_time: '2026-12-01T17:00:00Z' }, 'ivr'), 400, '_desired_time', /immediate/);
+    await rejects(() => callbacks.start('later', { _customer_number: '+14155552671', _desired_time: 'tomorrow' }, 'ivr'), 400, '_desired_time', /ISO 8601/);
+    await rejects(() => callbacks.start('later', { _customer_number: '+14155552671', _desired_time: '2026-11-30T17:00:00Z' }, 'ivr'), 400, '_desired_time', /past/);
+    await rejects(() => callbacks.start('later', { _customer_number: '+14155552671', _desired_time: '2026-12-02T03:00:00Z' }, 'ivr'), 400, '_desired_time', /business hours/);
+    await rejects(() => callbacks.start('missing', { _customer_number: '+14155552671' }, 'ivr'), 404, undefined);
+  });
+
+  it('applies an override the service allows, validated', async () => {
     const { callbacks, store } = setup();
-    const r = callbacks.start('later', { _customer_number: '+14155552671', _max_number_of_attempts: '7' }, 'ivr');
+    const r = await callbacks.start('later', { _customer_number: '+14155552671', _max_number_of_attempts: '7' }, 'ivr');
     assert.deepEqual(store.getCallback(r.id)!.overrides, { _max_number_of_attempts: 7 });
     assert.equal(callbacks.settingsFor(store.getCallback(r.id)!)!.maxNumberOfAttempts, 7);
-    rejects(() => callbacks.start('later', { _customer_number: '+14155552672', _max_number_of_attempts: 'many' }, 'ivr'), 400, '_max_number_of_attempts');
+    await rejects(() => callbacks.start('later', { _customer_number: '+14155552672', _max_number_of_attempts: 'many' }, 'ivr'), 400, '_max_number_of_attempts');
   });
 
-  it('answers 503 when the time bucket is full, and availability shows the remaining capacity', () => {
+  it('answers 503 when the time bucket is full, and availability shows the remaining capacity', async () => {
     const { callbacks } = setup();
     const slot = '2026-12-01T17:00:00.000Z';
-    callbacks.start('later', { _customer_number: '+14155550001', _desired_time: slot }, 'ivr');
+    await callbacks.start('later', { _customer_number: '+14155550001', _desired_time: slot }, 'ivr');
     assert.equal(callbacks.availability('later', { start: NOW, end: NOW + 3 * 3600_000, maxSlots: 100 }).slots[slot], 1);
-    callbacks.start('later', { _customer_number: '+14155550002', _desired_time: '2026-12-01T17:03:00.000Z' }, 'ivr');
-    rejects(() => callbacks.start('later', { _customer_number: '+14155550003', _desired_time: '2026-12-01T17:04:59.000Z' }, 'ivr'), 503, '_desired_time', /full/);
+    await callbacks.start('later', { _customer_number: '+14155550002', _desired_time: '2026-12-01T17:03:00.000Z' }, 'ivr');
+    await rejects(() => callbacks.start('later', { _customer_number: '+14155550003', _desired_time: '2026-12-01T17:04:59.000Z' }, 'ivr'), 503, '_desired_time', /full/);
     const slots = callbacks.availability('later', { start: NOW, end: NOW + 3 * 3600_000, maxSlots: 100 }).slots;
     assert.equal(slots[slot], undefined, 'a full slot is not offered');
     assert.equal(slots['2026-12-01T17:05:00.000Z'], 2);
   });
 
-  it('offers availability only inside business hours, in the service time zone', () => {
+  it('offers availability only inside business hours, in the service time zone', async () => {
     const { callbacks } = setup();
     const slots = Object.keys(callbacks.availability('later', { start: NOW, end: NOW + 24 * 3600_000, maxSlots: 1000 }).slots);
     assert.equal(slots[0], '2026-12-01T15:00:00.000Z');
@@ -102,26 +122,26 @@ describe('callback service', () => {
     assert.ok(slots.includes('2026-12-02T13:00:00.000Z')); // 08:00 New York next day
   });
 
-  it('enforces the per-number limit with 429', () => {
+  it('enforces the per-number limit with 429', async () => {
     const { callbacks, services } = setup();
     services.put('strict', 'user-terminated-immediate', { _rate_limit_per_number: 2, _reuse_active_callback: false }, NOW);
-    callbacks.start('strict', { _customer_number: '+14155552671' }, 'ivr');
-    callbacks.start('strict', { _customer_number: '+14155552671' }, 'ivr');
-    rejects(() => callbacks.start('strict', { _customer_number: '+14155552671' }, 'ivr'), 429, '_customer_number');
+    await callbacks.start('strict', { _customer_number: '+14155552671' }, 'ivr');
+    await callbacks.start('strict', { _customer_number: '+14155552671' }, 'ivr');
+    await rejects(() => callbacks.start('strict', { _customer_number: '+14155552671' }, 'ivr'), 429, '_customer_number');
   });
 
-  it('enforces the per-client limit with 429', () => {
+  it('enforces the per-client limit with 429', async () => {
     const { callbacks, services } = setup();
     services.put('tight', 'user-terminated-immediate', { _rate_limit_per_client: 2 }, NOW);
-    callbacks.start('tight', { _customer_number: '+14155550001' }, 'web');
-    callbacks.start('tight', { _customer_number: '+14155550002' }, 'web');
-    rejects(() => callbacks.start('tight', { _customer_number: '+14155550003' }, 'web'), 429, undefined, /client "web"/);
-    callbacks.start('tight', { _customer_number: '+14155550003' }, 'other-client');
+    await callbacks.start('tight', { _customer_number: '+14155550001' }, 'web');
+    await callbacks.start('tight', { _customer_number: '+14155550002' }, 'web');
+    await rejects(() => callbacks.start('tight', { _customer_number: '+14155550003' }, 'web'), 429, undefined, /client "web"/);
+    await callbacks.start('tight', { _customer_number: '+14155550003' }, 'other-client');
   });
 
   it('cancels, and refuses to cancel twice', async () => {
     const { callbacks, store } = setup();
-    const r = callbacks.start('now', { _customer_number: '+14155552671' }, 'ivr');
+    const r = await callbacks.start('now', { _customer_number: '+14155552671' }, 'ivr');
     const c = await callbacks.cancel('now', r.id);
     assert.equal(c.state, 'COMPLETED');
     assert.equal(c.reason, 'CANCELLED');
@@ -129,21 +149,21 @@ describe('callback service', () => {
     assert.ok(store.events({ callbackId: r.id, limit: 10 }).some((e) => e.type === 'CANCELLED'));
   });
 
-  it('reschedules into another slot and checks the new time like a new request', () => {
+  it('reschedules into another slot and checks the new time like a new request', async () => {
     const { callbacks } = setup();
-    const r = callbacks.start('later', { _customer_number: '+14155552671', _desired_time: '2026-12-01T17:00:00.000Z' }, 'ivr');
+    const r = await callbacks.start('later', { _customer_number: '+14155552671', _desired_time: '2026-12-01T17:00:00.000Z' }, 'ivr');
     const c = callbacks.reschedule('later', r.id, { _new_desired_time: '2026-12-02T15:00:00.000Z' });
     assert.equal(c.state, 'SCHEDULED');
     assert.equal(c.serviceStart, Date.parse('2026-12-02T15:00:00.000Z'));
-    rejects(() => callbacks.reschedule('later', r.id, { _new_desired_time: '2026-12-02T03:00:00Z' }), 400, '_new_desired_time', /business hours/);
-    rejects(() => callbacks.reschedule('later', r.id, {}), 400, '_new_desired_time', /missing/);
-    rejects(() => callbacks.reschedule('later', 'nope', { _new_desired_time: '2026-12-02T15:00:00Z' }), 404, '_id');
+    await rejects(() => callbacks.reschedule('later', r.id, { _new_desired_time: '2026-12-02T03:00:00Z' }), 400, '_new_desired_time', /business hours/);
+    await rejects(() => callbacks.reschedule('later', r.id, {}), 400, '_new_desired_time', /missing/);
+    await rejects(() => callbacks.reschedule('later', 'nope', { _new_desired_time: '2026-12-02T15:00:00Z' }), 404, '_id');
   });
 
-  it('searches by number (normalised) and state', () => {
+  it('searches by number (normalised) and state', async () => {
     const { callbacks } = setup();
-    callbacks.start('now', { _customer_number: '+14155552671' }, 'ivr');
-    callbacks.start('now', { _customer_number: '+14155550000' }, 'ivr');
+    await callbacks.start('now', { _customer_number: '+14155552671' }, 'ivr');
+    await callbacks.start('now', { _customer_number: '+14155550000' }, 'ivr');
     assert.equal(callbacks.search('now', { customerNumber: '415-555-2671', limit: 10 }).length, 1);
     assert.equal(callbacks.search('now', { states: ['QUEUED'], limit: 10 }).length, 2);
     assert.equal(callbacks.search('now', { states: ['COMPLETED'], limit: 10 }).length, 0);

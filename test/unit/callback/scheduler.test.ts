@@ -42,7 +42,7 @@ describe('scheduler', () => {
   it('dials an immediate callback and completes it when an agent takes it', async () => {
     const dialer = new SimulatedDialer({ delayMs: 0 });
     const { callbacks, store, scheduler } = track(setup(dialer));
-    const { id } = callbacks.start('cb', { _customer_number: '+14155552671', note: 'x' }, 'ivr');
+    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671', note: 'x' }, 'ivr');
     scheduler.pass();
     await settle(scheduler);
     const c = store.getCallback(id)!;
@@ -61,7 +61,7 @@ describe('scheduler', () => {
   it('retries busy per policy, then connects', async () => {
     const dialer = new SimulatedDialer({ delayMs: 0, rules: [{ pattern: '2671$', outcomes: ['BUSY', 'BUSY', 'CONNECTED_TO_AGENT'] }] });
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
-    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     scheduler.pass();
     await settle(scheduler);
     let c = store.getCallback(id)!;
@@ -87,7 +87,7 @@ describe('scheduler', () => {
   it('stops at _max_number_of_attempts', async () => {
     const dialer = new SimulatedDialer({ delayMs: 0, defaultOutcome: 'NO_ANSWER' });
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
-    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     for (let i = 0; i < 5; i++) {
       scheduler.pass();
       await settle(scheduler);
@@ -101,7 +101,7 @@ describe('scheduler', () => {
   it('does not dial a scheduled callback before its desired time', async () => {
     const dialer = new SimulatedDialer({ delayMs: 0 });
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
-    const { id } = callbacks.start('cb', { _customer_number: '+14155552671', _desired_time: '2026-12-01T16:00:00Z' }, 'ivr');
+    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671', _desired_time: '2026-12-01T16:00:00Z' }, 'ivr');
     scheduler.pass();
     await settle(scheduler);
     assert.equal(dialer.dialed.length, 0);
@@ -117,7 +117,7 @@ describe('scheduler', () => {
     const dialer = new SimulatedDialer({ delayMs: 0 });
     dialer.ready = false;
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
-    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     scheduler.pass();
     await settle(scheduler);
     assert.equal(dialer.dialed.length, 0);
@@ -134,7 +134,7 @@ describe('scheduler', () => {
     const dialer = new SimulatedDialer({ delayMs: 0 });
     dialer.ready = false;
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
-    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     scheduler.pass();
     clock.advance(3600_000);
     dialer.ready = true; // the dialer comes back after the callback's time ran out: it is not dialed
@@ -147,7 +147,7 @@ describe('scheduler', () => {
   it('recovers an attempt left running by a killed process as FAILED and retries it', async () => {
     const held = new HeldDialer();
     const first = setup(held);
-    const { id } = first.callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    const { id } = await first.callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     first.scheduler.pass();
     assert.equal(held.calls.length, 1);
     assert.equal(first.store.getCallback(id)!.state, 'ROUTING');
@@ -175,7 +175,7 @@ describe('scheduler', () => {
     const one = setup(a);
     const two = new Scheduler({ store: one.store, callbacks: one.callbacks, clock: one.clock, dialer: b, logger: silentLogger, idlePollMs: 60_000 });
     toClose.push(one.scheduler, two);
-    for (let i = 0; i < 20; i++) one.callbacks.start('cb', { _customer_number: `+1415555${String(1000 + i)}` }, 'ivr');
+    for (let i = 0; i < 20; i++) await one.callbacks.start('cb', { _customer_number: `+1415555${String(1000 + i)}` }, 'ivr');
     one.scheduler.pass();
     two.pass();
     assert.equal(a.calls.length + b.calls.length, 20);
@@ -186,7 +186,7 @@ describe('scheduler', () => {
   it('cancelling a callback in a call aborts the attempt and records it', async () => {
     const held = new HeldDialer();
     const { callbacks, store, scheduler } = track(setup(held));
-    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     scheduler.pass();
     const c = await callbacks.cancel('cb', id);
     assert.equal(c.state, 'COMPLETED');
@@ -198,7 +198,7 @@ describe('scheduler', () => {
   it('moves to PROCESSING when the dialer reports the agent connected', async () => {
     const held = new HeldDialer();
     const { callbacks, store, scheduler } = track(setup(held));
-    const { id } = callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     scheduler.pass();
     held.calls[0].req.onProgress?.('CONNECTED');
     assert.equal(store.getCallback(id)!.state, 'PROCESSING');
@@ -210,7 +210,7 @@ describe('scheduler', () => {
   it('does not dial USERORIGINATED callbacks: it waits for the customer to call in', async () => {
     const dialer = new SimulatedDialer({ delayMs: 0 });
     const { callbacks, store, scheduler } = track(setup(dialer));
-    const { id } = callbacks.start('uo', { _customer_number: '+14155552671' }, 'app');
+    const { id } = await callbacks.start('uo', { _customer_number: '+14155552671' }, 'app');
     scheduler.pass();
     await settle(scheduler);
     assert.equal(dialer.dialed.length, 0);

@@ -1,0 +1,21 @@
+import { createApp } from '../../src/app';
+import { parseAppConfig } from '../../src/config/app-config';
+import { createLogger } from '../../src/observability/logger';
+
+/** The real service (all validation, safety rules, store, scheduler) for the load benchmark. */
+const [dbPath, port] = [process.argv[2], Number(process.argv[3])];
+const config = parseAppConfig(
+  {
+    server: { host: '127.0.0.1', port },
+    store: { path: dbPath },
+    log: { level: process.env.BENCH_LOG_LEVEL ?? 'warn' },
+    auth: { clients: [{ id: 'bench', key: 'bench-key-0001' }] },
+    services: [{ name: 'bench', template: 'user-terminated-immediate', options: { _rate_limit_per_client: 10_000_000 } }],
+    // callbacks are dispatched to a simulated dialer while the load runs, as in production
+    dialer: { kind: 'simulated', simulated: { delayMs: 20_000 } },
+  },
+  'bench',
+);
+createApp({ config, logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn') })
+  .then((app) => app.listen())
+  .then(() => process.send?.('ready'));
