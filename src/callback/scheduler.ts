@@ -1,7 +1,7 @@
 import { newId } from './ids';
 import type { Logger } from 'pino';
 import type { AttemptOutcome, AttemptResult, Dialer, DialStage } from '../ports/dialer';
-import type { Store } from '../store/store';
+import type { NewEvent, Store } from '../store/store';
 import type { CallbackService, SchedulerHooks } from './callback-service';
 import type { Clock } from './clock';
 import { nextStep } from './retry-policy';
@@ -40,6 +40,12 @@ export interface SchedulerOptions {
   holdRetryMs?: number;
   /** longest sleep between passes when nothing is due */
   idlePollMs?: number;
+}
+
+interface Claim {
+  callback: CallbackRecord;
+  settings: ServiceSettings;
+  attempt: AttemptRecord;
 }
 
 interface Running {
@@ -128,19 +134,30 @@ export class Scheduler implements SchedulerHooks {
     this.passing = true;
     let more = false;
     const ready = this.o.dialer.isReady?.() ?? true;
+    let claimed: Claim[] = [];
     try {
       const now = this.o.clock.now();
       // while the dialer is down, only USERORIGINATED callbacks move (they need no dialer); the others
       // keep waiting untouched, so a long outage costs no writes however many callbacks wait
       const limit = Math.min(this.batchSize, room);
-      const due = this.o.store.dueCallbacks(now, limit, ready ? undefined : 'USERORIGINATED');
-      for (const c of due) this.consider(c, now);
-      more = due.length === limit;
+      // every decision of the pass is committed in one transaction; dials start only after the commit
+      claimed = this.o.store.transaction(() => {
+        const due = this.o.store.dueCallbacks(now, limit, ready ? undefined : 'USERORIGINATED');
+        more = due.length === limit;
+        const out: Claim[] = [];
+        for (const c of due) {
+          const claim = this.consider(c, now);
+          if (claim) out.push(claim);
+        }
+        return out;
+      });
     } catch (err) {
+      claimed = [];
       this.o.logger.error({ err }, 'scheduler pass failed; retrying');
     } finally {
       this.passing = false;
     }
+    for (const claim of claimed) this.startAttempt(claim);
     if (!ready) {
       this.arm(this.holdRetryMs);
       return;
@@ -154,34 +171,36 @@ export class Scheduler implements SchedulerHooks {
     this.arm(delay);
   }
 
-  private consider(c: CallbackRecord, now: number): void {
-    if (this.running.has(c.id)) return;
+  /** decide what a due callback does now; returns a claim when it is to be dialed */
+  private consider(c: CallbackRecord, now: number): Claim | undefined {
+    if (this.running.has(c.id)) return undefined;
     const settings = this.o.callbacks.settingsFor(c);
     if (!settings) {
       this.finishWithoutAttempt(c, 'CANCELLED', now, { detail: `service "${c.serviceName}" no longer exists` });
-      return;
+      return undefined;
     }
     if (c.expirationTime <= now) {
       this.finishWithoutAttempt(c, 'EXPIRED', now, {});
-      return;
+      return undefined;
     }
     if (c.direction === 'USERORIGINATED') {
       // the customer calls in: the callback waits QUEUED (for the inbound match) until it expires
       this.moveTo(c, { ...c, state: 'QUEUED', nextAttemptAt: c.expirationTime, updatedAt: now }, now);
-      return;
+      return undefined;
     }
-    if (c.state === 'SCHEDULED') {
-      // due now: it joins its target's queue
-      const queued = this.moveTo(c, { ...c, state: 'QUEUED', updatedAt: now }, now);
-      if (!queued) return;
-      c = queued;
+    if (this.o.gate) {
+      if (c.state === 'SCHEDULED') {
+        // due now: it joins its target's queue, where the gate decides when it may be dialed
+        const queued = this.moveTo(c, { ...c, state: 'QUEUED', updatedAt: now }, now);
+        if (!queued) return undefined;
+        c = queued;
+      }
+      if (!this.o.gate.canDispatch(c, settings)) {
+        this.o.store.applyChange({ callback: { ...c, nextAttemptAt: now + this.holdRetryMs, updatedAt: now }, expectStates: ['QUEUED'], events: [] });
+        return undefined;
+      }
     }
-    if (this.o.gate && !this.o.gate.canDispatch(c, settings)) {
-      const held = { ...c, nextAttemptAt: now + this.holdRetryMs, updatedAt: now };
-      this.o.store.applyChange({ callback: held, expectStates: ['QUEUED'], events: [] });
-      return;
-    }
-    this.dispatch(c, settings, now);
+    return this.claim(c, settings, now);
   }
 
   private moveTo(c: CallbackRecord, next: CallbackRecord, now: number): CallbackRecord | undefined {
@@ -195,7 +214,8 @@ export class Scheduler implements SchedulerHooks {
     return next;
   }
 
-  private dispatch(c: CallbackRecord, settings: ServiceSettings, now: number): void {
+  /** SCHEDULED/QUEUED -> ROUTING with a new open attempt, guarded so that only one claimant wins */
+  private claim(c: CallbackRecord, settings: ServiceSettings, now: number): Claim | undefined {
     const attempt: AttemptRecord = {
       id: newId(now),
       callbackId: c.id,
@@ -212,19 +232,23 @@ export class Scheduler implements SchedulerHooks {
       callId: null,
       detail: null,
     };
-    const claimed: CallbackRecord = { ...c, state: 'ROUTING', nextAttemptAt: null, updatedAt: now };
+    const events: NewEvent[] = [];
+    if (c.state === 'SCHEDULED') events.push({ type: 'STATE_CHANGED', at: now, data: { from: 'SCHEDULED', to: 'QUEUED' } });
+    events.push({ type: 'STATE_CHANGED', at: now, data: { from: 'QUEUED', to: 'ROUTING' } });
+    events.push({ type: 'ATTEMPT_STARTED', at: now, data: { attempt: attempt.number, attemptId: attempt.id } });
     const ok = this.o.store.applyChange({
-      callback: claimed,
+      callback: { ...c, state: 'ROUTING', nextAttemptAt: null, updatedAt: now },
       attempt,
-      expectStates: ['QUEUED'],
-      events: [
-        { type: 'STATE_CHANGED', at: now, data: { from: c.state } },
-        { type: 'ATTEMPT_STARTED', at: now, data: { attempt: attempt.number, attemptId: attempt.id } },
-      ],
+      expectStates: ['SCHEDULED', 'QUEUED'],
+      events,
     });
-    if (!ok) return; // cancelled or rescheduled meanwhile
-    this.o.gate?.left(c.id);
+    if (!ok) return undefined; // cancelled, rescheduled or claimed meanwhile
     this.o.metrics?.dispatchLag(Math.max(0, now - (c.nextAttemptAt ?? now)) / 1000);
+    return { callback: c, settings, attempt };
+  }
+
+  private startAttempt({ callback: c, settings, attempt }: Claim): void {
+    this.o.gate?.left(c.id);
     const log = this.o.logger.child({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName });
     log.info({ attempt: attempt.number, customerNumber: c.customerNumber }, 'attempt started');
 
@@ -237,25 +261,31 @@ export class Scheduler implements SchedulerHooks {
       }
       log.info({ stage }, 'attempt progress');
     };
-    entry.done = this.o.dialer
-      .dial(
-        {
-          callbackId: c.id,
-          attemptId: attempt.id,
-          attemptNumber: attempt.number,
-          serviceName: c.serviceName,
-          customerNumber: c.customerNumber,
-          target: c.target,
-          waitForAgent: settings.waitForAgent,
-          connectMode: settings.connectMode,
-          callerId: settings.callerId || undefined,
-          ringTimeoutSec: settings.ringTimeoutSec,
-          userData: c.userData,
-          amd: settings.amd,
-          onProgress,
-        },
-        controller.signal,
-      )
+    this.running.set(c.id, entry);
+    let dialing: Promise<AttemptResult>;
+    try {
+      dialing = this.o.dialer.dial(
+          {
+            callbackId: c.id,
+            attemptId: attempt.id,
+            attemptNumber: attempt.number,
+            serviceName: c.serviceName,
+            customerNumber: c.customerNumber,
+            target: c.target,
+            waitForAgent: settings.waitForAgent,
+            connectMode: settings.connectMode,
+            callerId: settings.callerId || undefined,
+            ringTimeoutSec: settings.ringTimeoutSec,
+            userData: c.userData,
+            amd: settings.amd,
+            onProgress,
+          },
+          controller.signal,
+        );
+    } catch (err) {
+      dialing = Promise.reject(err);
+    }
+    entry.done = dialing
       .catch((err: unknown): AttemptResult => {
         log.error({ err }, 'dialer failed');
         return { outcome: 'FAILED', detail: err instanceof Error ? err.message : String(err) };
@@ -266,7 +296,6 @@ export class Scheduler implements SchedulerHooks {
         this.running.delete(c.id);
         this.arm(0);
       });
-    this.running.set(c.id, entry);
   }
 
   private finishAttempt(callbackId: string, attempt: AttemptRecord, result: AttemptResult, cancelled: boolean): void {

@@ -5,7 +5,6 @@ import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
 import { sqliteMigrations } from './migrations';
-import { SqliteCheckpointer } from './sqlite-checkpointer';
 import type { CallbackChange, CallbackSearch, EventSearch, InteractionAttachment, NewEvent, Store, StoredService } from './store';
 
 export interface SqliteStoreOptions {
@@ -16,8 +15,6 @@ export interface SqliteStoreOptions {
    * FULL: also survives a power loss of the machine, at a cost in throughput.
    */
   synchronous?: 'NORMAL' | 'FULL';
-  /** checkpoint the WAL from a worker thread instead of on commit (default true for files) */
-  backgroundCheckpoints?: boolean;
 }
 
 interface CallbackRow {
@@ -184,16 +181,10 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt;
 
-  private readonly checkpointer: SqliteCheckpointer | undefined;
-
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
     this.db = new Database(opts.path);
     this.db.pragma('journal_mode = WAL');
-    if (opts.path !== ':memory:' && opts.backgroundCheckpoints !== false) {
-      this.db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = new SqliteCheckpointer(opts.path);
-    }
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
@@ -270,6 +261,11 @@ export class SqliteStore implements Store {
       }
     });
     apply.immediate();
+  }
+
+  /** copy the whole WAL into the database file and truncate it (maintenance; blocks writers meanwhile) */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   transaction<T>(fn: () => T): T {
@@ -475,7 +471,6 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
-    void this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 }
