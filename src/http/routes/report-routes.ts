@@ -31,7 +31,7 @@ function send(reply: FastifyReply, format: string | undefined, name: string, row
   if (format === 'csv') {
     void reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`);
     const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-    return stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, typeof r[c] === 'object' && r[c] !== null ? JSON.stringify(r[c]) : r[c]]))), { header: true, columns });
+    return stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, typeof r[c] === 'object' && r[c] !== null ? JSON.stringify(r[c]) : r[c]]))), { header: true, columns, cast: { boolean: (v: boolean) => String(v) } });
   }
   return rows;
 }
