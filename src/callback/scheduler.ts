@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { newId } from './ids';
 import type { Logger } from 'pino';
 import type { AttemptOutcome, AttemptResult, Dialer, DialStage } from '../ports/dialer';
@@ -42,6 +43,22 @@ export interface SchedulerOptions {
   idlePollMs?: number;
 }
 
+/** a lease held by a process of this host that no longer exists (killed) can be taken at once */
+const ownerIsDead = (owner: string): boolean => {
+  const [host, pid] = owner.split(':');
+  if (host !== os.hostname() || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+};
+
+/** a scheduler holds the database's lease this long unless renewed */
+const LEASE_MS = 15_000;
+const LEASE_RENEW_MS = 5_000;
+
 interface Claim {
   callback: CallbackRecord;
   settings: ServiceSettings;
@@ -67,6 +84,10 @@ export class Scheduler implements SchedulerHooks {
   private timerAt = Infinity;
   private passing = false;
   private closed = false;
+  private active = false;
+  private standby = false;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly owner = `${os.hostname()}:${process.pid}:${newId()}`;
   private readonly maxConcurrent: number;
   private readonly batchSize: number;
   private readonly holdRetryMs: number;
@@ -80,11 +101,45 @@ export class Scheduler implements SchedulerHooks {
     o.callbacks.attachScheduler(this);
   }
 
-  /** recover what a previous process left in flight, then start dispatching */
+  /**
+   * Take the database's scheduler lease, recover what a previous process left in flight, then dispatch.
+   * While another live process holds the lease, this one stands by and tries again (active/standby).
+   */
   start(): void {
+    if (this.closed) return;
+    const now = this.o.clock.now();
+    if (!this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS, ownerIsDead)) {
+      if (!this.standby) this.o.logger.warn({ owner: this.owner }, 'another scheduler holds the lease on this database; standing by');
+      this.standby = true;
+      this.leaseTimer = setTimeout(() => this.start(), LEASE_RENEW_MS).unref();
+      return;
+    }
+    this.standby = false;
+    this.leaseTimer = setInterval(() => this.renewLease(), LEASE_RENEW_MS).unref();
     this.recover();
     if (this.o.gate) for (const c of this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate.queued(c);
+    this.active = true;
     this.arm(0);
+  }
+
+  /** true once this scheduler holds the lease and dispatches */
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  private renewLease(): void {
+    const now = this.o.clock.now();
+    try {
+      if (this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS)) return;
+    } catch (err) {
+      this.o.logger.error({ err }, 'could not renew the scheduler lease');
+      return;
+    }
+    // another process took over (this one was stalled past the lease): stop dispatching at once
+    this.o.logger.error({ owner: this.owner }, 'scheduler lease lost; stopping dispatch');
+    this.active = false;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
   }
 
   get activeAttempts(): number {
@@ -128,7 +183,7 @@ export class Scheduler implements SchedulerHooks {
 
   /** one pass over what is due now */
   pass(): void {
-    if (this.closed || this.passing) return;
+    if (this.closed || this.passing || !this.active) return;
     const room = this.maxConcurrent - this.running.size;
     if (room <= 0) return; // an attempt that ends re-arms the loop
     this.passing = true;
@@ -420,9 +475,18 @@ export class Scheduler implements SchedulerHooks {
   async close(timeoutMs = 5000): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
     this.timer = undefined;
     const all = [...this.running.values()];
     for (const r of all) r.controller.abort(new Error('service shutting down'));
     await Promise.race([Promise.all(all.map((r) => r.done)), new Promise((res) => setTimeout(res, timeoutMs).unref())]);
+    if (this.active) {
+      try {
+        this.o.store.releaseSchedulerLease(this.owner);
+      } catch {
+        /* the store may already be closed */
+      }
+    }
+    this.active = false;
   }
 }

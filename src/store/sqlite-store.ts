@@ -470,6 +470,23 @@ export class SqliteStore implements Store {
     return rows.map(toInteraction);
   }
 
+  acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare('SELECT owner, expires_at FROM scheduler_lease WHERE id = 1').get() as { owner: string; expires_at: number } | undefined;
+        if (row && row.owner !== owner && row.expires_at > now && !holderIsDead?.(row.owner)) return false;
+        this.db
+          .prepare('INSERT INTO scheduler_lease (id, owner, expires_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at')
+          .run(owner, expiresAt);
+        return true;
+      })
+      .immediate();
+  }
+
+  releaseSchedulerLease(owner: string): void {
+    this.db.prepare('DELETE FROM scheduler_lease WHERE id = 1 AND owner = ?').run(owner);
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

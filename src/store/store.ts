@@ -103,5 +103,12 @@ export interface Store {
   getInteraction(id: string): InteractionRecord | undefined;
   searchInteractions(search: { from?: number; to?: number; limit: number }): InteractionRecord[];
 
+  /**
+   * take or renew the scheduler lease for `owner` until `expiresAt`; false while another owner holds an
+   * unexpired lease (only one scheduler may dispatch from a database)
+   */
+  acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean;
+  releaseSchedulerLease(owner: string): void;
+
   close(): void;
 }

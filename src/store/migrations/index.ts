@@ -84,4 +84,11 @@ export const sqliteMigrations: readonly string[] = [
   );
   CREATE INDEX interactions_started ON interactions (started_at);
   `,
+  `
+  CREATE TABLE scheduler_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -12,6 +12,7 @@ function setup(dialer: Dialer) {
   core.services.put('cb', 'user-terminated-delayed', { _max_number_of_attempts: 3, _max_time_to_reach_customer: 3600 }, NOW);
   core.services.put('uo', 'user-originated-immediate', {}, NOW);
   const scheduler = new Scheduler({ ...core, dialer, logger: silentLogger, idlePollMs: 60_000 });
+  scheduler.start();
   return { ...core, scheduler };
 }
 
@@ -151,11 +152,13 @@ describe('scheduler', () => {
     first.scheduler.pass();
     assert.equal(held.calls.length, 1);
     assert.equal(first.store.getCallback(id)!.state, 'ROUTING');
-    // "kill -9": the first scheduler never finishes; a new one starts on the same store
+    // "kill -9": the first scheduler never finishes nor renews its lease; a new one starts on the same store
+    first.clock.advance(16_000);
     const dialer = new SimulatedDialer({ delayMs: 0 });
     const second = new Scheduler({ store: first.store, callbacks: first.callbacks, clock: first.clock, dialer, logger: silentLogger, idlePollMs: 60_000 });
     toClose.push(second);
     second.start();
+    assert.equal(second.isActive, true);
     const after = first.store.getCallback(id)!;
     assert.equal(after.state, 'SCHEDULED');
     assert.equal(after.attempts, 1);
@@ -169,18 +172,20 @@ describe('scheduler', () => {
     assert.equal(first.store.events({ callbackId: id, limit: 50 }).filter((e) => e.type === 'ATTEMPT_STARTED').length, 2);
   });
 
-  it('never dials the same callback twice at once, even with two schedulers on one store', async () => {
+  it('a second scheduler on the same database stands by while the first holds the lease', async () => {
     const a = new HeldDialer();
     const b = new HeldDialer();
-    const one = setup(a);
+    const one = track(setup(a));
     const two = new Scheduler({ store: one.store, callbacks: one.callbacks, clock: one.clock, dialer: b, logger: silentLogger, idlePollMs: 60_000 });
-    toClose.push(one.scheduler, two);
+    toClose.push(two);
+    two.start();
+    assert.equal(two.isActive, false);
     for (let i = 0; i < 20; i++) await one.callbacks.start('cb', { _customer_number: `+1415555${String(1000 + i)}` }, 'ivr');
     one.scheduler.pass();
     two.pass();
-    assert.equal(a.calls.length + b.calls.length, 20);
-    const ids = [...a.calls, ...b.calls].map((c) => c.req.callbackId);
-    assert.equal(new Set(ids).size, 20);
+    assert.equal(a.calls.length, 20);
+    assert.equal(b.calls.length, 0, 'the standby scheduler dials nothing');
+    assert.equal(new Set(a.calls.map((c) => c.req.callbackId)).size, 20);
   });
 
   it('cancelling a callback in a call aborts the attempt and records it', async () => {
