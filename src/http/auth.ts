@@ -39,8 +39,15 @@ export function installAuth(app: FastifyInstance, clients: ApiClient[]): void {
   });
 }
 
+/** routes a browser's EventSource calls, which cannot set headers: the key may come as `api_key` */
+const KEY_IN_QUERY = /^\/api\/v1\/stream$/;
+
 function identify(req: FastifyRequest, clients: ApiClient[]): ApiClient | undefined {
   const header = req.headers['x-api-key'];
+  const query = (req.query as { api_key?: unknown } | undefined)?.api_key;
+  if (typeof header !== 'string' && typeof query === 'string' && KEY_IN_QUERY.test(req.url.split('?')[0])) {
+    return clients.find((c) => same(c.key, query));
+  }
   if (typeof header === 'string') return clients.find((c) => same(c.key, header));
   const auth = req.headers.authorization;
   if (auth?.startsWith('Basic ')) {

@@ -5,7 +5,7 @@ import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
 import { sqliteMigrations } from './migrations';
-import type { CallbackChange, CallbackSearch, EventSearch, InteractionAttachment, NewEvent, Store, StoredService } from './store';
+import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, Store, StoredService } from './store';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -268,9 +268,46 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  private readonly listeners = new Set<(events: CommittedEvent[]) => void>();
+  /** events written by the open transaction, published when the outermost one commits */
+  private pendingEvents: CommittedEvent[] = [];
+  private depth = 0;
+
+  onCommitted(listener: (events: CommittedEvent[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   transaction<T>(fn: () => T): T {
     // IMMEDIATE: take the write lock up front, so waiting for it (busy_timeout) works; nested calls are savepoints
-    return this.db.transaction(fn).immediate();
+    return this.tracked(() => this.db.transaction(fn).immediate());
+  }
+
+  /** run a (possibly nested) transaction; publish its events after the outermost commit, drop them on rollback */
+  private tracked<T>(run: () => T): T {
+    const mark = this.pendingEvents.length;
+    this.depth++;
+    let result: T;
+    try {
+      result = run();
+    } catch (err) {
+      this.pendingEvents.length = mark;
+      throw err;
+    } finally {
+      this.depth--;
+    }
+    if (this.depth === 0 && this.pendingEvents.length) {
+      const events = this.pendingEvents;
+      this.pendingEvents = [];
+      for (const l of this.listeners) {
+        try {
+          l(events);
+        } catch {
+          /* a listener's failure is its own */
+        }
+      }
+    }
+    return result;
   }
 
   ping(): boolean {
@@ -302,20 +339,25 @@ export class SqliteStore implements Store {
 
   private writeEvents(c: CallbackRecord, events: NewEvent[]): void {
     for (const e of events) {
-      this.stmt.insertEvent.run(c.id, c.serviceName, e.at, e.type, c.state, e.reason ?? null, JSON.stringify(e.data ?? {}));
+      const data = e.data ?? {};
+      this.stmt.insertEvent.run(c.id, c.serviceName, e.at, e.type, c.state, e.reason ?? null, JSON.stringify(data));
+      if (this.listeners.size) {
+        this.pendingEvents.push({ callbackId: c.id, serviceName: c.serviceName, at: e.at, type: e.type, state: c.state, reason: e.reason ?? c.reason, data });
+      }
     }
   }
 
   insertCallback(callback: CallbackRecord, events: NewEvent[], attach?: InteractionAttachment): void {
-    this.db.transaction(() => {
+    this.transaction(() => {
       this.stmt.insertCallback.run(callbackParams(callback));
       this.writeEvents(callback, events);
       if (attach) this.mergeAttached(attach.interactionId, attach.attached);
-    }).immediate();
+    });
   }
 
   applyChange(change: CallbackChange): boolean {
-    return this.db.transaction((ch: CallbackChange) => {
+    return this.transaction(() => {
+      const ch = change;
       if (ch.expectStates) {
         const current = this.stmt.stateOf.get(ch.callback.id) as CallbackState | undefined;
         if (!current || !ch.expectStates.includes(current)) return false;
@@ -324,7 +366,7 @@ export class SqliteStore implements Store {
       if (ch.attempt) this.stmt.insertAttempt.run(attemptParams(ch.attempt));
       this.writeEvents(ch.callback, ch.events);
       return true;
-    }).immediate(change);
+    });
   }
 
   getCallback(id: string): CallbackRecord | undefined {

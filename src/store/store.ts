@@ -30,6 +30,17 @@ export interface EventSearch {
   limit: number;
 }
 
+/** An event as published once its transaction has committed. */
+export interface CommittedEvent {
+  callbackId: string;
+  serviceName: string;
+  at: number;
+  type: CallbackEventType;
+  state: CallbackState;
+  reason: string | null;
+  data: Record<string, unknown>;
+}
+
 export interface InteractionAttachment {
   interactionId: string;
   attached: Record<string, string | number>;
@@ -58,6 +69,8 @@ export interface CallbackChange {
 export interface Store {
   readonly kind: string;
   ping(): boolean;
+  /** listen to callback events, delivered after their transaction committed (never for rolled-back work) */
+  onCommitted(listener: (events: CommittedEvent[]) => void): () => void;
   /** run `fn` atomically; nested calls are savepoints (an inner error rolls back the inner part only) */
   transaction<T>(fn: () => T): T;
 

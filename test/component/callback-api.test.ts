@@ -148,3 +148,37 @@ describe('callback REST API (real HTTP, real SQLite file)', () => {
     assert.ok(doc.json.paths['/genesys/1/service/callback/{service}/availability']);
   });
 });
+
+describe('live event stream', () => {
+  let t: RunningApp;
+  before(async () => {
+    t = await startApp({ services: [{ name: 'live', template: 'user-terminated-immediate', options: {} }] });
+  });
+  after(() => t.close());
+
+  it('pushes committed events as Server-Sent Events, with the key in the query', async () => {
+    const denied = await fetch(`${t.url}/api/v1/stream`);
+    assert.equal(denied.status, 401);
+    const controller = new AbortController();
+    const res = await fetch(`${t.url}/api/v1/stream?service=live&api_key=test-ivr-key-123`, { signal: controller.signal });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = res.body!.getReader();
+    const { json } = await t.call('POST', '/genesys/1/service/callback/live', { _customer_number: '+14155550505' });
+    let text = '';
+    const deadline = Date.now() + 5000;
+    while (!/"type":"ATTEMPT_ENDED"/.test(text) && Date.now() < deadline) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    controller.abort();
+    const events = text
+      .split('\n\n')
+      .filter((b) => b.startsWith('event: callback'))
+      .map((b) => JSON.parse(b.split('data: ')[1]) as { callbackId: string; type: string });
+    assert.ok(events.every((e) => e.callbackId === json._id));
+    assert.deepEqual(events.map((e) => e.type).slice(0, 2), ['CREATED', 'STATE_CHANGED']);
+    assert.ok(events.some((e) => e.type === 'ATTEMPT_ENDED'));
+  });
+});
