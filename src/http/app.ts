@@ -15,6 +15,7 @@ import { healthRoutes, type HealthSource } from './routes/health-routes';
 import { reportRoutes } from './routes/report-routes';
 import { serviceAdminRoutes } from './routes/service-admin-routes';
 import { streamRoutes } from './routes/stream-routes';
+import { pageRoutes } from './routes/page-routes';
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -66,6 +67,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, now: deps.now }));
   await app.register(reportRoutes({ store: deps.store }));
   await app.register(streamRoutes({ store: deps.store }));
+  await app.register(pageRoutes);
   if (deps.extraRoutes) await deps.extraRoutes(app);
   return app;
 }

@@ -14,7 +14,7 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = [/^\/health$/, /^\/metrics$/, /^\/docs(\/|$)/];
+const PUBLIC = [/^\/health$/, /^\/metrics$/, /^\/docs(\/|$)/, /^\/supervisor$/];
 
 const same = (a: string, b: string): boolean => {
   const x = Buffer.from(a);

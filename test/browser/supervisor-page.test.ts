@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/chromium';
+import { IVR_KEY, startApp, type RunningApp } from '../helpers/http-app';
+
+/** The supervisor page in real headless Chromium against the real app. */
+describe('supervisor page (headless Chromium)', function () {
+  this.timeout(60_000);
+  let browser: Browser | undefined;
+  let t: RunningApp;
+
+  before(async function () {
+    browser = await launchChromium();
+    if (!browser) {
+      console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+      this.skip();
+    }
+    t = await startApp({
+      services: [{ name: 'sales', template: 'user-terminated-delayed', options: {} }],
+      dialer: { kind: 'simulated', simulated: { delayMs: 100, rules: [] } },
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('shows callbacks live and cancels one from the page', async () => {
+    const page = await browser!.newPage();
+    const later = new Date(Date.now() + 3 * 3600_000).toISOString();
+    const scheduled = (await t.call('POST', '/genesys/1/service/callback/sales', { _customer_number: '+14155550606', _desired_time: later })).json._id as string;
+    await page.goto(`${t.url}/supervisor`);
+    await page.fill('#key', IVR_KEY);
+    await page.click('#connect');
+    await page.waitForSelector('#live.on');
+    await page.waitForSelector(`#active tr[data-id="${scheduled}"]`);
+    assert.equal(await page.textContent('#states .tile[data-name="SCHEDULED"] b'), '1');
+
+    // a callback made elsewhere appears live, goes through its attempt and completes
+    const immediate = (await t.call('POST', '/genesys/1/service/callback/sales', { _customer_number: '+14155550607' })).json._id as string;
+    await page.waitForFunction((id) => [...document.querySelectorAll('#events td')].some((td) => td.textContent === id.slice(-8)), immediate);
+    await page.waitForSelector('#reasons .tile[data-name="CONNECTED_TO_AGENT"]');
+
+    // cancel from the page: same REST API, same auth
+    await page.click(`#active tr[data-id="${scheduled}"] button.cancel`);
+    await page.waitForSelector(`#active tr[data-id="${scheduled}"]`, { state: 'detached' });
+    const after = await t.call('GET', `/genesys/1/service/callback/sales/${scheduled}`);
+    assert.equal(after.json._callback_reason, 'CANCELLED');
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/supervisor.png`, fullPage: true });
+  });
+
+  it('says so when the key is wrong', async () => {
+    const page = await browser!.newPage();
+    await page.goto(`${t.url}/supervisor`);
+    await page.fill('#key', 'not-a-key-000');
+    await page.click('#connect');
+    await page.waitForFunction(() => document.querySelector('#error')?.textContent?.includes('API key'));
+    assert.equal(await page.textContent('#live'), 'offline');
+  });
+});
