@@ -1,0 +1,201 @@
+import { EventEmitter } from 'node:events';
+import Mrf from 'drachtio-fsmrf';
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { MediaServerSettings } from './config';
+import { backoffMs, type ConnectionStatus } from './connection-status';
+import { probeEventSocket } from './esl-probe';
+
+interface Entry {
+  opts: MediaServerSettings;
+  name: string;
+  ms?: Mrf.MediaServer;
+  status: ConnectionStatus;
+  attempt: number;
+  /** endpoints this app holds on the server right now */
+  active: number;
+  timer?: NodeJS.Timeout;
+}
+
+/** an endpoint and the release to call once it is gone (the pool counts endpoints per server) */
+export interface PooledEndpoint {
+  endpoint: Mrf.Endpoint;
+  server: string;
+  mediaServer: Mrf.MediaServer;
+}
+
+/**
+ * The FreeSWITCH media servers, through drachtio-fsmrf. `Mrf.connect` throws when FreeSWITCH is down or
+ * its sofia profile is not up yet, and does not retry: this pool retries each server with capped
+ * backoff, reconnects after a lost connection, and creates endpoints on the least loaded server that is
+ * up (fewest endpoints this app holds there). Events: 'up' (name), 'down' (name, reason).
+ */
+export class MediaServerPool extends EventEmitter {
+  private readonly mrf: Mrf;
+  private readonly entries: Entry[];
+  private closed = false;
+
+  constructor(
+    srf: Srf,
+    servers: MediaServerSettings[],
+    private readonly logger: Logger,
+    private readonly retryMaxDelayMs = 10_000,
+    /** give up on one connection attempt after this long (esl may neither connect nor fail) */
+    private readonly connectTimeoutMs = 5_000,
+  ) {
+    super();
+    this.mrf = new Mrf(srf);
+    this.entries = servers.map((opts) => ({
+      opts,
+      name: `${opts.host}:${opts.port}`,
+      status: { state: 'down', since: Date.now(), detail: 'not connected yet' },
+      attempt: 0,
+      active: 0,
+    }));
+  }
+
+  start(): void {
+    for (const e of this.entries) void this.connect(e);
+  }
+
+  /** the least loaded server that is up, or undefined */
+  pick(): Mrf.MediaServer | undefined {
+    return this.pickEntry()?.ms;
+  }
+
+  private pickEntry(): Entry | undefined {
+    let best: Entry | undefined;
+    for (const e of this.entries) {
+      if (e.status.state !== 'up' || !e.ms) continue;
+      if (!best || e.active < best.active) best = e;
+    }
+    return best;
+  }
+
+  /**
+   * Create an endpoint on the least loaded server. `remoteSdp` given: the endpoint answers that offer;
+   * absent: a 3pcc endpoint whose `local.sdp` is an offer for a new outbound leg.
+   */
+  async createEndpoint(opts: { remoteSdp?: string; codecs?: string[] } = {}): Promise<PooledEndpoint> {
+    const e = this.pickEntry();
+    if (!e?.ms) throw new Error('no media server is up');
+    const ms = e.ms;
+    e.active++;
+    let endpoint: Mrf.Endpoint;
+    try {
+      endpoint = await ms.createEndpoint(opts);
+    } catch (err) {
+      e.active--;
+      throw err;
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      e.active--;
+    };
+    endpoint.once('destroy', release);
+    const destroy = endpoint.destroy.bind(endpoint);
+    endpoint.destroy = async () => {
+      release();
+      await destroy();
+    };
+    return { endpoint, server: e.name, mediaServer: ms };
+  }
+
+  get anyUp(): boolean {
+    return this.entries.some((e) => e.status.state === 'up');
+  }
+
+  /** per server: up/down, since, detail and the endpoints held */
+  status(): Record<string, ConnectionStatus & { active: number }> {
+    return Object.fromEntries(this.entries.map((e) => [e.name, { ...e.status, active: e.active }]));
+  }
+
+  private async connect(e: Entry): Promise<void> {
+    if (this.closed) return;
+    e.timer = undefined;
+    const log = this.logger.child({ dependency: 'freeswitch', server: e.name });
+    let timeout: NodeJS.Timeout | undefined;
+    try {
+      await probeEventSocket({ host: e.opts.host, port: e.opts.port, secret: e.opts.secret, profile: e.opts.profile, timeoutMs: this.connectTimeoutMs });
+      if (this.closed) return;
+      const connecting = this.mrf.connect({
+        address: e.opts.host,
+        port: e.opts.port,
+        secret: e.opts.secret,
+        profile: e.opts.profile,
+        ...(e.opts.listenAddress ? { listenAddress: e.opts.listenAddress } : {}),
+        ...(e.opts.advertisedAddress ? { advertisedAddress: e.opts.advertisedAddress } : {}),
+      });
+      const ms = await Promise.race([
+        connecting,
+        new Promise<never>((_, reject) => {
+          timeout = setTimeout(() => {
+            // a late success must not leak a connection
+            connecting.then(safeDisconnect, () => undefined);
+            reject(new Error(`no answer within ${this.connectTimeoutMs} ms`));
+          }, this.connectTimeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timeout));
+      if (this.closed) {
+        safeDisconnect(ms);
+        return;
+      }
+      e.ms = ms;
+      e.attempt = 0;
+      this.set(e, 'up', 'connected', log);
+      const lost = (why: string) => {
+        if (e.ms !== ms) return;
+        e.ms = undefined;
+        safeDisconnect(ms);
+        this.set(e, 'down', why, log);
+        this.retry(e);
+      };
+      ms.on('end', () => lost('connection lost'));
+      ms.on('error', (err: Error) => lost(err.message));
+    } catch (err) {
+      this.set(e, 'down', err instanceof Error ? err.message : String(err), log);
+      this.retry(e);
+    }
+  }
+
+  private retry(e: Entry): void {
+    if (this.closed || e.timer) return;
+    const delay = backoffMs(e.attempt++, this.retryMaxDelayMs);
+    e.timer = setTimeout(() => void this.connect(e), delay);
+  }
+
+  /** one log line per change of state (and one for the first failure) */
+  private set(e: Entry, state: 'up' | 'down', detail: string, log: Logger): void {
+    if (this.closed) return;
+    const changed = state !== e.status.state;
+    const first = e.status.detail === 'not connected yet';
+    e.status = { state, since: changed ? Date.now() : e.status.since, detail };
+    if (changed && state === 'up') {
+      log.info('FreeSWITCH connected');
+      this.emit('up', e.name);
+    } else if (changed || first) {
+      log.warn({ detail }, 'FreeSWITCH not connected; retrying');
+      this.emit('down', e.name, detail);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const e of this.entries) {
+      if (e.timer) clearTimeout(e.timer);
+      e.timer = undefined;
+      if (e.ms) safeDisconnect(e.ms);
+      e.ms = undefined;
+    }
+  }
+}
+
+function safeDisconnect(ms: Mrf.MediaServer): void {
+  try {
+    ms.disconnect();
+  } catch {
+    /* already gone */
+  }
+}
