@@ -13,7 +13,7 @@ import type { AttemptRecord, CallbackRecord } from './types';
 export interface DispatchGate {
   /** a callback became QUEUED (it waits in its target's queue) */
   queued(callback: CallbackRecord): void;
-  /** the callback left the queue (dispatched, completed, rescheduled) */
+  /** the callback left the queue (completed, or waiting for a retry or a rescheduled time) */
   left(callbackId: string): void;
   /** may this QUEUED callback be dialed now? */
   canDispatch(callback: CallbackRecord, settings: ServiceSettings): boolean;
@@ -303,7 +303,7 @@ export class Scheduler implements SchedulerHooks {
   }
 
   private startAttempt({ callback: c, settings, attempt }: Claim): void {
-    this.o.gate?.left(c.id);
+    // the callback stays in its target's queue while it is dialed: the dialer reserves an agent for it
     const log = this.o.logger.child({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName });
     log.info({ attempt: attempt.number, customerNumber: c.customerNumber }, 'attempt started');
 
@@ -426,6 +426,8 @@ export class Scheduler implements SchedulerHooks {
       { callbackId: c.id, attemptId: ended.id, service: c.serviceName, callId: result.callId, outcome: result.outcome, next: step },
       'attempt ended',
     );
+    // completed, or waiting for its next attempt: either way it leaves the target's queue until due again
+    this.o.gate?.left(c.id);
     if (step.kind === 'complete') this.o.metrics?.completed(step.reason);
     else this.arm(Math.max(0, step.at - now));
   }

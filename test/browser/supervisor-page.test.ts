@@ -38,7 +38,7 @@ describe('supervisor page (headless Chromium)', function () {
 
     // a callback made elsewhere appears live, goes through its attempt and completes
     const immediate = (await t.call('POST', '/genesys/1/service/callback/sales', { _customer_number: '+14155550607' })).json._id as string;
-    await page.waitForFunction((id) => [...document.querySelectorAll('#events td')].some((td) => td.textContent === id.slice(-8)), immediate);
+    await page.locator('#events td', { hasText: immediate.slice(-8) }).first().waitFor();
     await page.waitForSelector('#reasons .tile[data-name="CONNECTED_TO_AGENT"]');
 
     // cancel from the page: same REST API, same auth
@@ -54,7 +54,7 @@ describe('supervisor page (headless Chromium)', function () {
     await page.goto(`${t.url}/supervisor`);
     await page.fill('#key', 'not-a-key-000');
     await page.click('#connect');
-    await page.waitForFunction(() => document.querySelector('#error')?.textContent?.includes('API key'));
+    await page.locator('#error', { hasText: 'API key' }).waitFor();
     assert.equal(await page.textContent('#live'), 'offline');
   });
 });
