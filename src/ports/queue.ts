@@ -17,6 +17,8 @@ export interface Reservation {
   agent: AgentEndpoint;
   /** epoch ms at which the reservation lapses by itself unless confirmed */
   expiresAt: number;
+  /** the contact the agent was reserved for (set by src/queue) */
+  contactId?: string;
 }
 
 export type ContactKind = 'caller' | 'callback';
@@ -48,4 +50,27 @@ export interface QueuePort {
   release(reservationId: string, opts?: { agentFault?: boolean }): void;
   /** the call with the agent ended: BUSY -> AFTER_CALL_WORK/READY, handle time recorded */
   callEnded(reservationId: string): void;
+
+  // Optional members (src/queue implements them all; fakes may leave them out).
+
+  /** EWT for the contact at `position` in line (0 = first) */
+  estimatedWaitAtPosition?(target: string, position: number, method?: EwtMethod): number;
+  /** expected number of the target's agents free now or within `seconds` (sum of probabilities) */
+  expectedAgentsFreeWithin?(target: string, seconds: number): number;
+  /**
+   * Pacing: may a callback of this target be dialed now? True when the agents expected free within the
+   * target's pacing horizon cover the contacts ahead (live callers, contacts connecting, callbacks being
+   * dialed) plus this one. See docs/queue.md.
+   */
+  canDispatchCallback?(target: string, contactId?: string): boolean;
+  /** a callback is being dialed: count it ahead for pacing until it is enqueued again or removed */
+  callbackDialing?(target: string, contactId: string, holdMs?: number): void;
+  /** a READY agent is free for the target now, beyond contacts already connecting (`_wait_for_agent`) */
+  hasFreeAgent?(target: string): boolean;
+  /** contacts the target's planned staffing can take in a time bucket; undefined without staffing */
+  bucketCapacity?(target: string, startMs: number, minutes: number): number | undefined;
+  /** the registrar saw a REGISTER for this agent (contact URI, absolute expiry in epoch ms) */
+  setRegistration?(agentId: string, contactUri: string, expiresAtMs: number): void;
+  /** the agent's registration ended (un-REGISTER) */
+  clearRegistration?(agentId: string): void;
 }

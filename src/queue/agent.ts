@@ -1,0 +1,88 @@
+import type { AgentConfig } from './types';
+
+export type AgentState = 'READY' | 'NOT_READY' | 'RESERVED' | 'BUSY' | 'AFTER_CALL_WORK';
+
+/** why an agent is NOT_READY */
+export type NotReadyReason =
+  /** the service (re)started: nobody is ready until they say so or register */
+  | 'startup'
+  /** the agent asked (REST) */
+  | 'requested'
+  | 'logged-out'
+  /** no static URI and no live registration */
+  | 'unreachable'
+  /** a reservation lapsed or was released as the agent's fault (ring-no-answer) */
+  | 'no-answer';
+
+/** the one table of legal agent state changes */
+const TRANSITIONS: Record<AgentState, readonly AgentState[]> = {
+  NOT_READY: ['READY'],
+  READY: ['NOT_READY', 'RESERVED'],
+  RESERVED: ['BUSY', 'READY', 'NOT_READY'],
+  BUSY: ['AFTER_CALL_WORK', 'READY', 'NOT_READY'],
+  AFTER_CALL_WORK: ['READY', 'NOT_READY'],
+};
+
+export interface Registration {
+  contactUri: string;
+  expiresAt: number;
+}
+
+/** One agent's live state. Only QueueService changes it, through `moveTo`. */
+export class Agent {
+  state: AgentState = 'NOT_READY';
+  notReadyReason: NotReadyReason | undefined = 'startup';
+  /** epoch ms of the last state change */
+  since: number;
+  /** epoch ms the agent last became READY (longest idle is reserved first) */
+  idleSince: number;
+  loggedIn = false;
+  registration: Registration | undefined;
+  /** what to do once the current call and after-call work are over */
+  afterCall: 'not-ready' | 'logout' | undefined;
+  /** epoch ms the current after-call work ends */
+  acwEndsAt: number | undefined;
+  reservationId: string | undefined;
+
+  constructor(
+    readonly config: AgentConfig,
+    now: number,
+  ) {
+    this.since = now;
+    this.idleSince = now;
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  /** where to call the agent: the live registration first (the agent is at that softphone), else the static URI */
+  uri(now: number): string | undefined {
+    if (this.registration && this.registration.expiresAt > now) return this.registration.contactUri;
+    return this.config.uri;
+  }
+
+  reachable(now: number): boolean {
+    return this.uri(now) !== undefined;
+  }
+
+  serves(target: string): boolean {
+    return this.config.targets.includes(target);
+  }
+
+  canMoveTo(next: AgentState): boolean {
+    return TRANSITIONS[this.state].includes(next);
+  }
+
+  /** change state; throws on a change the table does not allow (a bug in the caller) */
+  moveTo(next: AgentState, now: number, reason?: NotReadyReason): AgentState {
+    const from = this.state;
+    if (!this.canMoveTo(next)) throw new Error(`agent ${this.id}: ${from} -> ${next} is not a legal state change`);
+    this.state = next;
+    this.since = now;
+    this.notReadyReason = next === 'NOT_READY' ? (reason ?? 'requested') : undefined;
+    if (next === 'READY') this.idleSince = now;
+    if (next !== 'AFTER_CALL_WORK') this.acwEndsAt = undefined;
+    return from;
+  }
+}

@@ -1,0 +1,784 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { EwtMethod, QueuedContact, QueuePort, Reservation } from '../ports/queue';
+import { Agent, type AgentState, type NotReadyReason } from './agent';
+import { ContactQueue, type QueueEntry } from './contact-queue';
+import { QueueError, unknownAgent, unknownContact, unknownTarget } from './errors';
+import { erlangServiceLevel, estimateWait, expectedFreeWithin, type AgentLoad, type EwtSnapshot } from './ewt';
+import { HandleTimeStats } from './handle-time';
+import { bucketCapacity, plannedAgents } from './staffing';
+import { systemTimers, type Clock, type TimerHandle, type TimerScheduler } from './timers';
+import type { AgentConfig, QueueOptions, TargetConfig } from './types';
+
+export const EWT_METHODS: readonly EwtMethod[] = ['simple', 'erlang'];
+
+export interface QueueServiceDeps {
+  clock?: Clock;
+  timers?: TimerScheduler;
+  logger?: Logger;
+  /** reservation ids; random UUIDs by default */
+  newId?: () => string;
+  /** service level and abandon figures cover this much recent time; default 1 hour */
+  statsWindowMs?: number;
+}
+
+interface Waiter {
+  resolve(r: Reservation | null): void;
+  timer?: TimerHandle;
+  detach(): void;
+}
+
+interface ActiveReservation {
+  id: string;
+  agent: Agent;
+  target: string;
+  contact: QueuedContact;
+  reservedAt: number;
+  expiresAt: number;
+  confirmedAt?: number;
+  timer?: TimerHandle;
+}
+
+interface Outcome {
+  at: number;
+  waitedMs: number;
+  answered: boolean;
+}
+
+interface Target {
+  config: TargetConfig;
+  line: ContactQueue<Waiter>;
+  talk: HandleTimeStats;
+  outcomes: Outcome[];
+  /** callbacks being dialed after the pacing rule let them go (counted ahead until they are back or gone) */
+  dialing: Map<string, TimerHandle>;
+}
+
+/** An agent as the REST API and tests see it. */
+export interface AgentView {
+  id: string;
+  name: string;
+  targets: string[];
+  state: AgentState;
+  /** ISO time of the last state change */
+  since: string;
+  loggedIn: boolean;
+  notReadyReason?: NotReadyReason;
+  /** what happens after the current call: NOT_READY or logout */
+  afterCall?: 'not-ready' | 'logout';
+  reachable: boolean;
+  uri?: string;
+  registration?: { contactUri: string; expiresAt: string };
+  reservation?: ReservationView;
+}
+
+export interface ReservationView {
+  reservationId: string;
+  target: string;
+  contactId: string;
+  contactKind: QueuedContact['kind'];
+  reservedAt: string;
+  expiresAt: string;
+  /** ISO time the agent answered; absent while RESERVED */
+  connectedAt?: string;
+}
+
+export interface WaitingContactView {
+  position: number;
+  contactId: string;
+  kind: QueuedContact['kind'];
+  enqueuedAt: string;
+  waitedSec: number;
+  effectivePriority: number;
+  /** a flow is waiting for an agent for it now (a live caller on hold, a callback customer on the line) */
+  connecting: boolean;
+  ewtSec: Record<EwtMethod, number>;
+}
+
+export interface TargetStats {
+  waiting: number;
+  agents: Record<AgentState, number>;
+  /** logged in, reachable agents that take this target's contacts */
+  staffed: number;
+  meanTalkSec: number;
+  measuredCalls: number;
+  /** share (0..1) of contacts answered within serviceLevelSec over the stats window; null when none ended */
+  serviceLevel: number | null;
+  /** Erlang C forecast of the service level at the recent arrival rate with the staffed agents; null without arrivals */
+  forecastServiceLevel: number | null;
+  answered: number;
+  abandoned: number;
+  meanWaitSec: number | null;
+  ewtSec: Record<EwtMethod, number>;
+}
+
+/**
+ * The ACD: agents, one ordered line per target (live callers and callbacks together), reservations and EWT.
+ *
+ * Agents start NOT_READY (reason `startup`); a new SIP registration or REST makes them READY. Whenever an agent
+ * is READY and a contact is *connecting* (a flow called `reserveAgentFor`), the longest-idle READY agent of the
+ * target is reserved for the first connecting contact in line order. Everything runs on the injected clock and
+ * timers, synchronously, so two flows asking at once are served one after the other in line order.
+ */
+export class QueueService implements QueuePort {
+  private readonly clock: Clock;
+  private readonly timers: TimerScheduler;
+  private readonly log: Logger | undefined;
+  private readonly newId: () => string;
+  private readonly windowMs: number;
+  private readonly targets = new Map<string, Target>();
+  private readonly agents = new Map<string, Agent>();
+  private readonly reservations = new Map<string, ActiveReservation>();
+  private readonly agentTimers = new Map<string, { registration?: TimerHandle; acw?: TimerHandle }>();
+  private dispatching = false;
+  private dispatchAgain = false;
+  private closed = false;
+
+  constructor(options: QueueOptions, deps: QueueServiceDeps = {}) {
+    this.clock = deps.clock ?? { now: () => Date.now() };
+    this.timers = deps.timers ?? systemTimers;
+    this.log = deps.logger?.child({ module: 'queue' });
+    this.newId = deps.newId ?? randomUUID;
+    this.windowMs = deps.statsWindowMs ?? 3_600_000;
+    const now = this.clock.now();
+    for (const t of options.targets) {
+      this.targets.set(t.name, {
+        config: t,
+        line: new ContactQueue<Waiter>(t),
+        talk: new HandleTimeStats(t.initialHandleTimeSec, t.handleTimeSmoothing),
+        outcomes: [],
+        dialing: new Map(),
+      });
+    }
+    for (const a of options.agents) {
+      for (const t of a.targets) if (!this.targets.has(t)) throw new Error(`agent ${a.id} names unknown target "${t}"`);
+      this.agents.set(a.id, new Agent(a, now));
+      this.agentTimers.set(a.id, {});
+    }
+  }
+
+  // ---------------------------------------------------------------- targets and the line
+
+  hasTarget(target: string): boolean {
+    return this.targets.has(target);
+  }
+
+  targetNames(): string[] {
+    return [...this.targets.keys()];
+  }
+
+  targetConfig(target: string): TargetConfig {
+    return this.target(target).config;
+  }
+
+  /**
+   * Add a waiting contact, or update one already waiting (same contactId): e.g. a caller who accepts a
+   * callback is enqueued again with kind 'callback' and keeps its place and its `enqueuedAt`.
+   */
+  enqueue(contact: QueuedContact): void {
+    this.assertOpen();
+    const t = this.target(contact.target);
+    for (const other of this.targets.values()) {
+      if (other !== t && other.line.get(contact.contactId)) this.remove(contact.contactId);
+    }
+    this.stopDialing(t, contact.contactId);
+    const existed = t.line.get(contact.contactId) !== undefined;
+    t.line.upsert(contact);
+    this.log?.debug({ event: existed ? 'contact_updated' : 'contact_enqueued', contactId: contact.contactId, kind: contact.kind, target: contact.target }, 'queue: contact waits');
+    this.dispatch();
+  }
+
+  /** the contact leaves the line without an agent (hang-up, cancel); a flow waiting for it gets null */
+  remove(contactId: string): void {
+    for (const t of this.targets.values()) {
+      this.stopDialing(t, contactId);
+      const e = t.line.delete(contactId);
+      if (!e) continue;
+      if (e.contact.kind === 'caller') this.recordOutcome(t, { at: this.clock.now(), waitedMs: this.clock.now() - e.contact.enqueuedAt, answered: false });
+      this.finishWaiter(e, null);
+      this.log?.debug({ event: 'contact_removed', contactId, target: t.config.name }, 'queue: contact left the line');
+    }
+  }
+
+  /**
+   * Wait until this contact is the first connecting contact of its line and an agent is free, then reserve
+   * the agent for it (the contact leaves the line). Resolves null on timeout, abort, removal or close().
+   * Rejects when the contact is not in any line or a flow already waits for it.
+   */
+  reserveAgentFor(contactId: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Reservation | null> {
+    this.assertOpen();
+    const found = this.findEntry(contactId);
+    if (!found) return Promise.reject(unknownContact(contactId));
+    const { entry } = found;
+    if (entry.waiter) return Promise.reject(new QueueError(409, `a flow already waits for an agent for contact "${contactId}"`, 'contactId'));
+    if (opts.signal?.aborted) return Promise.resolve(null);
+    return new Promise<Reservation | null>((resolve) => {
+      const onAbort = () => this.finishWaiter(entry, null);
+      const waiter: Waiter = {
+        resolve,
+        detach: () => {
+          waiter.timer?.cancel();
+          opts.signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      entry.waiter = waiter;
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.dispatch();
+      if (entry.waiter !== waiter) return; // reserved at once
+      if (opts.timeoutMs <= 0) return this.finishWaiter(entry, null);
+      waiter.timer = this.timers.schedule(opts.timeoutMs, () => {
+        this.log?.debug({ event: 'reserve_timeout', contactId }, 'queue: no agent within the timeout');
+        this.finishWaiter(entry, null);
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- reservations
+
+  /** the agent answered: RESERVED -> BUSY. Throws when the reservation is not RESERVED (lapsed, released, unknown). */
+  confirm(reservationId: string): void {
+    const r = this.reservations.get(reservationId);
+    if (!r || r.confirmedAt !== undefined) throw new QueueError(409, `reservation "${reservationId}" is not waiting for confirmation (lapsed, released or already confirmed)`, 'reservationId');
+    r.timer?.cancel();
+    r.confirmedAt = this.clock.now();
+    this.setState(r.agent, 'BUSY');
+    this.log?.info({ event: 'reservation_confirmed', reservationId, agentId: r.agent.id, contactId: r.contact.contactId, target: r.target }, 'queue: agent connected');
+  }
+
+  /**
+   * The agent did not take the contact: the agent goes back to READY (NOT_READY when `agentFault`), and the
+   * contact goes back to its place in line (same `enqueuedAt`). Unknown or ended reservations are ignored.
+   * A confirmed reservation is ended as by `callEnded`.
+   */
+  release(reservationId: string, opts: { agentFault?: boolean } = {}): void {
+    const r = this.reservations.get(reservationId);
+    if (!r) return;
+    if (r.confirmedAt !== undefined) return this.callEnded(reservationId);
+    this.endReservation(r);
+    this.log?.info({ event: 'reservation_released', reservationId, agentId: r.agent.id, contactId: r.contact.contactId, agentFault: !!opts.agentFault }, 'queue: reservation released');
+    this.putBack(r);
+    if (opts.agentFault) this.setState(r.agent, 'NOT_READY', 'no-answer');
+    else this.becomeAvailable(r.agent);
+    this.dispatch();
+  }
+
+  /** the call with the agent ended: BUSY -> AFTER_CALL_WORK (or READY), talk time recorded. Idempotent. */
+  callEnded(reservationId: string): void {
+    const r = this.reservations.get(reservationId);
+    if (!r) return;
+    if (r.confirmedAt === undefined) return this.release(reservationId);
+    this.endReservation(r);
+    const t = this.targets.get(r.target)!;
+    const talkSec = (this.clock.now() - r.confirmedAt) / 1000;
+    t.talk.record(talkSec);
+    this.log?.info({ event: 'call_ended', reservationId, agentId: r.agent.id, target: r.target, talkSec }, 'queue: call with agent ended');
+    const acwSec = t.config.afterCallWorkSec;
+    if (acwSec > 0) {
+      this.setState(r.agent, 'AFTER_CALL_WORK');
+      r.agent.acwEndsAt = this.clock.now() + acwSec * 1000;
+      this.agentTimers.get(r.agent.id)!.acw = this.timers.schedule(acwSec * 1000, () => this.acwOver(r.agent));
+    } else {
+      this.becomeAvailable(r.agent);
+      this.dispatch();
+    }
+  }
+
+  // ---------------------------------------------------------------- agents (REST, registrar)
+
+  /** log in and become READY when reachable (else NOT_READY `unreachable` until a registration arrives) */
+  login(agentId: string): AgentView {
+    const a = this.agent(agentId);
+    a.loggedIn = true;
+    if (a.afterCall === 'logout') a.afterCall = undefined;
+    if (a.state === 'NOT_READY') this.becomeAvailable(a);
+    this.dispatch();
+    return this.agentView(a);
+  }
+
+  /** log out now, or after the current call */
+  logout(agentId: string): AgentView {
+    const a = this.agent(agentId);
+    if (a.state === 'READY' || a.state === 'AFTER_CALL_WORK') this.setState(a, 'NOT_READY', 'logged-out');
+    if (a.state === 'NOT_READY') {
+      a.notReadyReason = 'logged-out';
+      a.loggedIn = false;
+    } else {
+      a.afterCall = 'logout';
+    }
+    this.cancelAcw(a);
+    return this.agentView(a);
+  }
+
+  /** READY now (ends after-call work early); in a call: READY after it. Throws 409 when the agent cannot be reached. */
+  setReady(agentId: string): AgentView {
+    const a = this.agent(agentId);
+    const now = this.clock.now();
+    if (!a.reachable(now)) throw new QueueError(409, `agent "${agentId}" has no SIP URI and no live registration`, 'agentId');
+    a.loggedIn = true;
+    a.afterCall = undefined;
+    if (a.state === 'NOT_READY' || a.state === 'AFTER_CALL_WORK') {
+      this.cancelAcw(a);
+      this.setState(a, 'READY');
+      this.dispatch();
+    }
+    return this.agentView(a);
+  }
+
+  /** NOT_READY now, or after the current call */
+  setNotReady(agentId: string): AgentView {
+    const a = this.agent(agentId);
+    if (a.state === 'READY' || a.state === 'AFTER_CALL_WORK') {
+      this.cancelAcw(a);
+      this.setState(a, 'NOT_READY', 'requested');
+    } else if (a.state === 'NOT_READY') {
+      a.notReadyReason = a.loggedIn ? 'requested' : a.notReadyReason;
+    } else {
+      a.afterCall = a.afterCall ?? 'not-ready';
+    }
+    return this.agentView(a);
+  }
+
+  /**
+   * A SIP registration for the agent (from the registrar). A new registration of an agent that is NOT_READY
+   * only because of startup or a lapsed registration logs it in and makes it READY; a refresh changes nothing
+   * but the expiry. The registration lapses by itself at `expiresAtMs`.
+   */
+  setRegistration(agentId: string, contactUri: string, expiresAtMs: number): void {
+    const a = this.agent(agentId);
+    const now = this.clock.now();
+    if (expiresAtMs <= now) return this.clearRegistration(agentId);
+    const isNew = !a.registration || a.registration.expiresAt <= now;
+    a.registration = { contactUri, expiresAt: expiresAtMs };
+    const timers = this.agentTimers.get(agentId)!;
+    timers.registration?.cancel();
+    timers.registration = this.timers.schedule(expiresAtMs - now, () => {
+      this.log?.info({ event: 'registration_lapsed', agentId }, 'queue: agent registration lapsed');
+      this.clearRegistration(agentId);
+    });
+    if (isNew) this.log?.info({ event: 'registration', agentId, contactUri }, 'queue: agent registered');
+    if (isNew && a.state === 'NOT_READY' && (a.notReadyReason === 'startup' || a.notReadyReason === 'unreachable')) {
+      a.loggedIn = true;
+      this.setState(a, 'READY');
+      this.dispatch();
+    }
+  }
+
+  /** the registration ended (un-REGISTER or lapse): a READY agent without static URI becomes NOT_READY */
+  clearRegistration(agentId: string): void {
+    const a = this.agent(agentId);
+    this.agentTimers.get(agentId)!.registration?.cancel();
+    if (!a.registration) return;
+    a.registration = undefined;
+    if (!a.reachable(this.clock.now()) && a.state === 'READY') this.setState(a, 'NOT_READY', 'unreachable');
+  }
+
+  // ---------------------------------------------------------------- EWT and pacing
+
+  /** EWT in seconds for a new contact entering the target now (the target's `maxEwtSec` when nobody is staffed) */
+  estimatedWaitSeconds(target: string, method?: EwtMethod): number {
+    const t = this.target(target);
+    return this.waitAt(t, t.line.size, method ?? t.config.ewtMethod);
+  }
+
+  /** EWT for the contact at `position` (0 = first in line) */
+  estimatedWaitAtPosition(target: string, position: number, method?: EwtMethod): number {
+    const t = this.target(target);
+    return this.waitAt(t, Math.max(0, Math.floor(position)), method ?? t.config.ewtMethod);
+  }
+
+  /** expected number of the target's agents free now or within `seconds` (a sum of probabilities) */
+  expectedAgentsFreeWithin(target: string, seconds: number): number {
+    return expectedFreeWithin(this.snapshot(this.target(target)), seconds);
+  }
+
+  /**
+   * Pacing rule for callbacks not waiting for an agent: dial the callback only when the agents expected free
+   * within the target's `pacingHorizonSec` cover the contacts that will take an agent first plus this one:
+   *   expectedAgentsFreeWithin(target, pacingHorizonSec) ≥ ahead + 1
+   * where `ahead` counts, before `contactId` in line order (the whole line without it), live callers and
+   * contacts a flow is connecting, plus callbacks already being dialed (`callbackDialing`). Callbacks still
+   * in virtual hold do not count: they are paced by the same rule.
+   */
+  canDispatchCallback(target: string, contactId?: string): boolean {
+    const t = this.target(target);
+    const now = this.clock.now();
+    const ahead = t.line.ahead(contactId, now).filter((e) => e.contact.kind === 'caller' || e.waiter !== undefined).length;
+    const dialing = [...t.dialing.keys()].filter((id) => id !== contactId).length;
+    return this.expectedAgentsFreeWithin(target, t.config.pacingHorizonSec) >= ahead + dialing + 1;
+  }
+
+  /**
+   * A callback of this target is being dialed: count it ahead of others for pacing until it is enqueued again
+   * (customer on the line), removed, or `holdMs` passes (default: twice the reservation timeout plus a minute).
+   */
+  callbackDialing(target: string, contactId: string, holdMs?: number): void {
+    const t = this.target(target);
+    this.stopDialing(t, contactId);
+    const ms = holdMs ?? t.config.reservationTimeoutSec * 2000 + 60_000;
+    t.dialing.set(
+      contactId,
+      this.timers.schedule(ms, () => t.dialing.delete(contactId)),
+    );
+  }
+
+  /** a READY agent is free for this target now beyond the contacts already connecting (for `_wait_for_agent`) */
+  hasFreeAgent(target: string): boolean {
+    const t = this.target(target);
+    const now = this.clock.now();
+    const free = [...this.agents.values()].filter((a) => a.state === 'READY' && a.serves(target) && a.reachable(now)).length;
+    const connecting = [...t.line.ordered(now)].filter((e) => e.waiter).length;
+    return free > connecting + t.dialing.size;
+  }
+
+  /** planned agents from the target's staffing at `atMs`; undefined when the target has no staffing */
+  plannedAgents(target: string, atMs: number): number | undefined {
+    const s = this.target(target).config.staffing;
+    return s ? plannedAgents(s, atMs) : undefined;
+  }
+
+  /** contacts the planned agents can take in a time bucket (staffing × length ÷ mean handle time); undefined without staffing */
+  bucketCapacity(target: string, startMs: number, minutes: number): number | undefined {
+    const t = this.target(target);
+    if (!t.config.staffing) return undefined;
+    return bucketCapacity(t.config.staffing, startMs, minutes, t.talk.mean + t.config.afterCallWorkSec);
+  }
+
+  // ---------------------------------------------------------------- views
+
+  listAgents(): AgentView[] {
+    return [...this.agents.values()].map((a) => this.agentView(a));
+  }
+
+  getAgent(agentId: string): AgentView {
+    return this.agentView(this.agent(agentId));
+  }
+
+  hasAgent(agentId: string): boolean {
+    return this.agents.has(agentId);
+  }
+
+  agentConfigs(): AgentConfig[] {
+    return [...this.agents.values()].map((a) => a.config);
+  }
+
+  /** the line of a target in order, each contact with its position and EWT by each method */
+  waitingContacts(target: string): WaitingContactView[] {
+    const t = this.target(target);
+    const now = this.clock.now();
+    const snap = this.snapshot(t);
+    return t.line.ordered(now).map((e, position) => ({
+      position,
+      contactId: e.contact.contactId,
+      kind: e.contact.kind,
+      enqueuedAt: new Date(e.contact.enqueuedAt).toISOString(),
+      waitedSec: Math.max(0, (now - e.contact.enqueuedAt) / 1000),
+      effectivePriority: t.line.effectivePriority(e.contact, now),
+      connecting: e.waiter !== undefined,
+      ewtSec: this.ewtByMethod(t, snap, position),
+    }));
+  }
+
+  targetStats(target: string): TargetStats {
+    const t = this.target(target);
+    const now = this.clock.now();
+    this.pruneOutcomes(t);
+    const agents: Record<AgentState, number> = { READY: 0, NOT_READY: 0, RESERVED: 0, BUSY: 0, AFTER_CALL_WORK: 0 };
+    for (const a of this.agents.values()) if (a.serves(target)) agents[a.state]++;
+    const snap = this.snapshot(t);
+    const answered = t.outcomes.filter((o) => o.answered);
+    const slMs = t.config.serviceLevelSec * 1000;
+    const abandoned = t.outcomes.filter((o) => !o.answered);
+    const counted = answered.length + abandoned.filter((o) => o.waitedMs > slMs).length;
+    const inSl = answered.filter((o) => o.waitedMs <= slMs).length;
+    const handleSec = t.talk.mean + t.config.afterCallWorkSec;
+    const spanSec = Math.min(this.windowMs, Math.max(1, now - (t.outcomes[0]?.at ?? now))) / 1000;
+    const arrivals = t.outcomes.length;
+    return {
+      waiting: t.line.size,
+      agents,
+      staffed: snap.agents.length,
+      meanTalkSec: round1(t.talk.mean),
+      measuredCalls: t.talk.samples,
+      serviceLevel: counted ? inSl / counted : null,
+      forecastServiceLevel: arrivals >= 2 ? erlangServiceLevel(snap.agents.length, (arrivals / spanSec) * handleSec, handleSec, t.config.serviceLevelSec) : null,
+      answered: answered.length,
+      abandoned: abandoned.length,
+      meanWaitSec: answered.length ? round1(answered.reduce((s, o) => s + o.waitedMs, 0) / answered.length / 1000) : null,
+      ewtSec: this.ewtByMethod(t, snap, t.line.size),
+    };
+  }
+
+  /** stop every timer; flows still waiting get null. The service is unusable afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.targets.values()) {
+      for (const e of t.line.ordered(this.clock.now())) this.finishWaiter(e, null);
+      for (const h of t.dialing.values()) h.cancel();
+      t.dialing.clear();
+    }
+    for (const r of this.reservations.values()) r.timer?.cancel();
+    for (const timers of this.agentTimers.values()) {
+      timers.registration?.cancel();
+      timers.acw?.cancel();
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private target(name: string): Target {
+    const t = this.targets.get(name);
+    if (!t) throw unknownTarget(name);
+    return t;
+  }
+
+  private agent(id: string): Agent {
+    const a = this.agents.get(id);
+    if (!a) throw unknownAgent(id);
+    return a;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('queue service is closed');
+  }
+
+  private findEntry(contactId: string): { t: Target; entry: QueueEntry<Waiter> } | undefined {
+    for (const t of this.targets.values()) {
+      const entry = t.line.get(contactId);
+      if (entry) return { t, entry };
+    }
+    return undefined;
+  }
+
+  private finishWaiter(entry: QueueEntry<Waiter>, r: Reservation | null): void {
+    const w = entry.waiter;
+    if (!w) return;
+    entry.waiter = undefined;
+    w.detach();
+    w.resolve(r);
+  }
+
+  private stopDialing(t: Target, contactId: string): void {
+    const h = t.dialing.get(contactId);
+    if (!h) return;
+    h.cancel();
+    t.dialing.delete(contactId);
+  }
+
+  private setState(a: Agent, next: AgentState, reason?: NotReadyReason): void {
+    const from = a.moveTo(next, this.clock.now(), reason);
+    this.log?.info({ event: 'agent_state', agentId: a.id, from, to: next, ...(reason ? { reason } : {}) }, 'queue: agent state changed');
+  }
+
+  /** after a call, ACW or a release: READY unless the agent asked otherwise or cannot be reached */
+  private becomeAvailable(a: Agent): void {
+    const after = a.afterCall;
+    a.afterCall = undefined;
+    if (after === 'logout') {
+      if (a.state !== 'NOT_READY') this.setState(a, 'NOT_READY', 'logged-out');
+      a.loggedIn = false;
+      a.notReadyReason = 'logged-out';
+    } else if (after === 'not-ready' || !a.loggedIn) {
+      if (a.state !== 'NOT_READY') this.setState(a, 'NOT_READY', a.loggedIn ? 'requested' : 'logged-out');
+    } else if (!a.reachable(this.clock.now())) {
+      if (a.state !== 'NOT_READY') this.setState(a, 'NOT_READY', 'unreachable');
+      else a.notReadyReason = 'unreachable';
+    } else if (a.state !== 'READY') {
+      this.setState(a, 'READY');
+    }
+  }
+
+  private acwOver(a: Agent): void {
+    this.agentTimers.get(a.id)!.acw = undefined;
+    if (a.state !== 'AFTER_CALL_WORK') return;
+    this.becomeAvailable(a);
+    this.dispatch();
+  }
+
+  private cancelAcw(a: Agent): void {
+    const timers = this.agentTimers.get(a.id)!;
+    timers.acw?.cancel();
+    timers.acw = undefined;
+  }
+
+  private endReservation(r: ActiveReservation): void {
+    r.timer?.cancel();
+    this.reservations.delete(r.id);
+    r.agent.reservationId = undefined;
+  }
+
+  /** a contact whose reservation did not lead to a call goes back to its place (same enqueuedAt) */
+  private putBack(r: ActiveReservation): void {
+    const t = this.targets.get(r.target)!;
+    if (!t.line.get(r.contact.contactId)) t.line.upsert(r.contact);
+  }
+
+  private lapse(r: ActiveReservation): void {
+    if (this.reservations.get(r.id) !== r || r.confirmedAt !== undefined) return;
+    this.endReservation(r);
+    this.log?.warn({ event: 'reservation_lapsed', reservationId: r.id, agentId: r.agent.id, contactId: r.contact.contactId }, 'queue: reservation lapsed unconfirmed');
+    this.putBack(r);
+    this.setState(r.agent, 'NOT_READY', 'no-answer');
+    this.dispatch();
+  }
+
+  /**
+   * Reserve agents for connecting contacts while both exist. Re-entrant calls (from a resolve or a state
+   * change made while dispatching) only ask for one more round, so one pass never hands an agent out twice.
+   */
+  private dispatch(): void {
+    if (this.closed) return;
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.dispatchAgain = false;
+        while (this.reserveOne()) {
+          /* keep going */
+        }
+      } while (this.dispatchAgain);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  /** one reservation: the longest-idle READY agent that has a connecting contact in one of its targets */
+  private reserveOne(): boolean {
+    const now = this.clock.now();
+    const ready = [...this.agents.values()].filter((a) => a.state === 'READY' && a.reachable(now)).sort((x, y) => x.idleSince - y.idleSince);
+    const connecting = (e: QueueEntry<Waiter>) => e.waiter !== undefined;
+    for (const agent of ready) {
+      let best: { t: Target; e: QueueEntry<Waiter>; p: number } | undefined;
+      for (const name of agent.config.targets) {
+        const t = this.targets.get(name)!;
+        const e = t.line.next(now, connecting);
+        if (!e) continue;
+        const p = t.line.effectivePriority(e.contact, now);
+        if (!best || p > best.p || (p === best.p && e.contact.enqueuedAt < best.e.contact.enqueuedAt)) best = { t, e, p };
+      }
+      if (!best) continue;
+      this.reserve(agent, best.t, best.e);
+      return true;
+    }
+    return false;
+  }
+
+  private reserve(agent: Agent, t: Target, entry: QueueEntry<Waiter>): void {
+    const now = this.clock.now();
+    t.line.connected(entry, (e) => e.waiter !== undefined);
+    t.line.delete(entry.contact.contactId);
+    const r: ActiveReservation = {
+      id: this.newId(),
+      agent,
+      target: t.config.name,
+      contact: entry.contact,
+      reservedAt: now,
+      expiresAt: now + t.config.reservationTimeoutSec * 1000,
+    };
+    this.reservations.set(r.id, r);
+    agent.reservationId = r.id;
+    this.setState(agent, 'RESERVED');
+    r.timer = this.timers.schedule(r.expiresAt - now, () => this.lapse(r));
+    this.recordOutcome(t, { at: now, waitedMs: now - entry.contact.enqueuedAt, answered: true });
+    this.log?.info(
+      { event: 'agent_reserved', reservationId: r.id, agentId: agent.id, contactId: entry.contact.contactId, kind: entry.contact.kind, target: r.target },
+      'queue: agent reserved',
+    );
+    this.finishWaiter(entry, {
+      reservationId: r.id,
+      target: r.target,
+      agent: { agentId: agent.id, uri: agent.uri(now)! },
+      expiresAt: r.expiresAt,
+      contactId: entry.contact.contactId,
+    });
+  }
+
+  private recordOutcome(t: Target, o: Outcome): void {
+    t.outcomes.push(o);
+    if (t.outcomes.length > 4096) this.pruneOutcomes(t);
+  }
+
+  private pruneOutcomes(t: Target): void {
+    const from = this.clock.now() - this.windowMs;
+    let i = 0;
+    while (i < t.outcomes.length && t.outcomes[i]!.at < from) i++;
+    if (i) t.outcomes.splice(0, i);
+  }
+
+  /** what the agents of a target are doing now, for the EWT methods */
+  private snapshot(t: Target): EwtSnapshot {
+    const now = this.clock.now();
+    const loads: AgentLoad[] = [];
+    for (const a of this.agents.values()) {
+      if (!a.serves(t.config.name) || !a.loggedIn || a.afterCall || !a.reachable(now)) continue;
+      switch (a.state) {
+        case 'READY':
+          loads.push({ kind: 'free' });
+          break;
+        case 'RESERVED':
+          loads.push({ kind: 'reserved' });
+          break;
+        case 'BUSY': {
+          const r = a.reservationId ? this.reservations.get(a.reservationId) : undefined;
+          loads.push({ kind: 'busy', talkElapsedSec: r?.confirmedAt !== undefined ? (now - r.confirmedAt) / 1000 : 0 });
+          break;
+        }
+        case 'AFTER_CALL_WORK':
+          loads.push({ kind: 'acw', acwRemainingSec: Math.max(0, ((a.acwEndsAt ?? now) - now) / 1000) });
+          break;
+        case 'NOT_READY':
+          break;
+      }
+    }
+    return { agents: loads, talk: t.talk.distribution(), talkMeanSec: t.talk.mean, acwSec: t.config.afterCallWorkSec };
+  }
+
+  private waitAt(t: Target, ahead: number, method: EwtMethod): number {
+    return estimateWait(this.snapshot(t), ahead, method) ?? t.config.maxEwtSec;
+  }
+
+  private ewtByMethod(t: Target, snap: EwtSnapshot, ahead: number): Record<EwtMethod, number> {
+    const out = {} as Record<EwtMethod, number>;
+    for (const m of EWT_METHODS) out[m] = round1(Math.min(estimateWait(snap, ahead, m) ?? t.config.maxEwtSec, t.config.maxEwtSec));
+    return out;
+  }
+
+  private agentView(a: Agent): AgentView {
+    const now = this.clock.now();
+    const r = a.reservationId ? this.reservations.get(a.reservationId) : undefined;
+    const uri = a.uri(now);
+    return {
+      id: a.id,
+      name: a.config.name,
+      targets: [...a.config.targets],
+      state: a.state,
+      since: new Date(a.since).toISOString(),
+      loggedIn: a.loggedIn,
+      ...(a.notReadyReason && a.state === 'NOT_READY' ? { notReadyReason: a.notReadyReason } : {}),
+      ...(a.afterCall ? { afterCall: a.afterCall } : {}),
+      reachable: uri !== undefined,
+      ...(uri ? { uri } : {}),
+      ...(a.registration && a.registration.expiresAt > now
+        ? { registration: { contactUri: a.registration.contactUri, expiresAt: new Date(a.registration.expiresAt).toISOString() } }
+        : {}),
+      ...(r
+        ? {
+            reservation: {
+              reservationId: r.id,
+              target: r.target,
+              contactId: r.contact.contactId,
+              contactKind: r.contact.kind,
+              reservedAt: new Date(r.reservedAt).toISOString(),
+              expiresAt: new Date(r.expiresAt).toISOString(),
+              ...(r.confirmedAt !== undefined ? { connectedAt: new Date(r.confirmedAt).toISOString() } : {}),
+            },
+          }
+        : {}),
+    };
+  }
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
