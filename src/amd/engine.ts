@@ -1,0 +1,227 @@
+/**
+ * The AMD engine: 10 ms frames -> speech/silence + tones -> one decision, then (for machines) the end of
+ * the greeting: a record beep (BEEP) or silence.
+ *
+ * Decision rules, checked every 10 ms until one fires (audio time, so offline and live agree):
+ *   FAX        a fax tone (1100/2100 Hz) of faxMinMs before any word
+ *   MACHINE    a record beep (beepMinMs single tone, beepMinHz..beepMaxHz) before the decision
+ *   NO_SPEECH  no word by initialSilenceMs
+ *   MACHINE    more than maxWords words, or a greeting longer than greetingMs
+ *   HUMAN      afterGreetingSilenceMs of silence after a greeting no longer than greetingMs
+ *   NOTSURE    nothing of the above by totalAnalysisMs (NO_SPEECH if nobody spoke)
+ * Named timers as in jambonz amd-utils: noSpeech = initialSilenceMs, decision = totalAnalysisMs,
+ * greetingCompletion = machineEndSilenceMs, tone = beepTimeoutMs.
+ */
+import type { AmdDecision, AmdResult } from '../ports/dialer';
+import { FRAME_MS, Framer, type SupportedRate } from './framer';
+import { DEFAULT_AMD_PARAMS, type AmdParams } from './params';
+import { isFaxFrequency, ToneDetector, type ToneState } from './tone-detector';
+import type { AmdDetector, AmdEvent, AmdEventName, AmdEvidence, Segment, ToneFound } from './types';
+import { EnergyVad } from './vad';
+
+export interface AmdEngineOptions {
+  sampleRate: SupportedRate;
+  params?: Partial<AmdParams>;
+  onEvent?: (event: AmdEvent) => void;
+}
+
+const EVENT_FOR: Record<AmdDecision, AmdEventName> = {
+  HUMAN: 'amd_human_detected',
+  MACHINE: 'amd_machine_detected',
+  NO_SPEECH: 'amd_no_speech_detected',
+  NOTSURE: 'amd_decision_timeout',
+  FAX: 'amd_fax_detected',
+};
+
+export class AmdEngine implements AmdDetector {
+  readonly params: AmdParams;
+  readonly events: AmdEvent[] = [];
+  private readonly framer: Framer;
+  private readonly vad: EnergyVad;
+  private readonly tones: ToneDetector;
+  private readonly onEvent?: (event: AmdEvent) => void;
+
+  private nowMs = 0;
+  private readonly words: Segment[] = [];
+  /** speech run in progress: start, last speech frame end, silence inside it so far */
+  private run: { startMs: number; lastMs: number; gapMs: number } | null = null;
+  private decided: AmdResult | null = null;
+  private beep: ToneFound | null = null;
+  private done = false;
+  private ended = false;
+
+  constructor(opts: AmdEngineOptions) {
+    this.params = { ...DEFAULT_AMD_PARAMS, ...opts.params };
+    this.onEvent = opts.onEvent;
+    this.vad = new EnergyVad(this.params.silenceThreshold, this.params.speechSnrDb);
+    this.tones = new ToneDetector(this.params.toneMinPurity, Math.max(16, this.params.silenceThreshold / 2));
+    this.framer = new Framer(opts.sampleRate, (f) => this.onFrame(f));
+  }
+
+  get result(): AmdResult | null {
+    return this.decided;
+  }
+
+  get beepMs(): number | null {
+    return this.beep ? this.beep.startMs : null;
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** audio time processed so far, ms */
+  get elapsedMs(): number {
+    return this.nowMs;
+  }
+
+  push(samples: Int16Array): void {
+    if (this.done || this.ended) return;
+    this.framer.push(samples);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (!this.decided) {
+      this.closeRun();
+      this.decide(this.words.length === 0 ? 'NO_SPEECH' : 'NOTSURE', 'stream_ended', null);
+    }
+    if (!this.done) this.finish('amd_stopped');
+  }
+
+  private onFrame(frame: Int16Array): void {
+    if (this.done) return;
+    const startMs = this.nowMs;
+    this.nowMs += FRAME_MS;
+    const v = this.vad.analyze(frame);
+    const tone = this.tones.analyze(frame, this.nowMs, v.sumSquares, v.avgAbs);
+    const speech = v.speech && tone.current === null;
+    this.track(speech, startMs);
+    if (!this.decided) this.checkDecision(tone);
+    else this.checkMachineEnd(tone);
+  }
+
+  /** Words: speech runs of at least minWordMs, pauses shorter than betweenWordsSilenceMs inside. */
+  private track(speech: boolean, frameStartMs: number): void {
+    if (speech) {
+      if (!this.run) this.run = { startMs: frameStartMs, lastMs: this.nowMs, gapMs: 0 };
+      this.run.lastMs = this.nowMs;
+      this.run.gapMs = 0;
+    } else if (this.run) {
+      this.run.gapMs += FRAME_MS;
+      if (this.run.gapMs >= this.params.betweenWordsSilenceMs) this.closeRun();
+    }
+  }
+
+  private closeRun(): void {
+    const run = this.run;
+    this.run = null;
+    if (run && run.lastMs - run.startMs >= this.params.minWordMs) {
+      this.words.push({ startMs: run.startMs, endMs: run.lastMs });
+    }
+  }
+
+  /** the run in progress, if it is already long enough to be a word */
+  private wordInProgress(): Segment | null {
+    const run = this.run;
+    return run && run.lastMs - run.startMs >= this.params.minWordMs ? { startMs: run.startMs, endMs: run.lastMs } : null;
+  }
+
+  private checkDecision(tone: ToneState): void {
+    const p = this.params;
+    const current = this.wordInProgress();
+    const wordCount = this.words.length + (current ? 1 : 0);
+    const t = tone.current;
+    if (t) {
+      const len = t.endMs - t.startMs;
+      const fax = isFaxFrequency(t.freqHz);
+      if (fax && wordCount === 0 && len >= p.faxMinMs) return this.decide('FAX', 'fax_tone', t);
+      if (len >= p.beepMinMs && t.freqHz >= p.beepMinHz && t.freqHz <= p.beepMaxHz && !(fax && wordCount === 0)) {
+        this.decide('MACHINE', 'beep', t);
+        return;
+      }
+    }
+    const ended = tone.ended;
+    if (ended && ended.endMs - ended.startMs >= p.beepMinMs && ended.freqHz >= p.beepMinHz && ended.freqHz <= p.beepMaxHz) {
+      // a fax-frequency tone too short for fax: a beep after all
+      this.decide('MACHINE', 'beep', ended);
+      this.beepHeard(ended);
+      return;
+    }
+    if (wordCount === 0) {
+      if (this.nowMs >= p.initialSilenceMs && !this.run && !t) this.decide('NO_SPEECH', 'initial_silence', null);
+      else if (this.nowMs >= p.totalAnalysisMs) this.decide('NO_SPEECH', 'too_long', null);
+      return;
+    }
+    if (wordCount > p.maxWords) return this.decide('MACHINE', 'max_words', null);
+    if (this.greetingMs() > p.greetingMs) return this.decide('MACHINE', 'long_greeting', null);
+    if (!this.run && !t && this.nowMs - this.lastWordEnd() >= p.afterGreetingSilenceMs) {
+      return this.decide('HUMAN', 'after_greeting_silence', null);
+    }
+    if (this.nowMs >= p.totalAnalysisMs) this.decide('NOTSURE', 'too_long', null);
+  }
+
+  /** After MACHINE: wait for the beep, the greeting's end in silence, or the tone timer. */
+  private checkMachineEnd(tone: ToneState): void {
+    const p = this.params;
+    const ended = tone.ended;
+    if (ended && ended.endMs - ended.startMs >= p.beepMinMs && ended.freqHz >= p.beepMinHz && ended.freqHz <= p.beepMaxHz) {
+      return this.beepHeard(ended);
+    }
+    if (!this.run && !tone.current && this.nowMs - this.lastWordEnd() >= p.machineEndSilenceMs) {
+      return this.finish('amd_machine_stopped_speaking');
+    }
+    if (this.nowMs >= p.beepTimeoutMs) this.finish('amd_tone_timeout');
+  }
+
+  private beepHeard(tone: ToneFound): void {
+    this.beep = tone;
+    if (this.decided) this.decided.beepMs = tone.startMs;
+    this.emit({ name: 'amd_tone_detected', atMs: this.nowMs, tone });
+    this.finish('amd_stopped');
+  }
+
+  private lastWordEnd(): number {
+    const last = this.words[this.words.length - 1];
+    return last ? last.endMs : 0;
+  }
+
+  private greetingMs(): number {
+    const first = this.words[0] ?? this.wordInProgress();
+    if (!first) return 0;
+    const end = this.run ? this.run.lastMs : this.lastWordEnd();
+    return end - first.startMs;
+  }
+
+  private decide(decision: AmdDecision, reason: string, tone: ToneFound | null): void {
+    const words = [...this.words];
+    const current = this.wordInProgress();
+    if (current) words.push(current);
+    const evidence: AmdEvidence = {
+      reason,
+      words,
+      wordCount: words.length,
+      greetingMs: this.greetingMs(),
+      initialSilenceMs: words[0] ? words[0].startMs : this.nowMs,
+      trailingSilenceMs: words.length && !this.run ? this.nowMs - this.lastWordEnd() : 0,
+      tone,
+      noiseFloorDb: this.vad.noiseFloorDb(),
+    };
+    this.decided = { decision, decisionMs: this.nowMs, evidence };
+    this.emit({ name: EVENT_FOR[decision], atMs: this.nowMs, result: this.decided });
+    if (decision !== 'MACHINE') this.finish('amd_stopped');
+  }
+
+  private finish(name: AmdEventName): void {
+    if (this.done) return;
+    this.done = true;
+    if (name !== 'amd_stopped') this.emit({ name, atMs: this.nowMs });
+    this.emit({ name: 'amd_stopped', atMs: this.nowMs });
+  }
+
+  private emit(event: AmdEvent): void {
+    this.events.push(event);
+    this.onEvent?.(event);
+  }
+}

@@ -1,0 +1,66 @@
+import type { AmdResult } from '../ports/dialer';
+
+/** A stretch of audio, in ms from answer (start of the stream). */
+export interface Segment {
+  startMs: number;
+  endMs: number;
+}
+
+/** A sustained single tone (record beep, fax CNG/CED). */
+export interface ToneFound {
+  freqHz: number;
+  startMs: number;
+  endMs: number;
+}
+
+/** Why the engine decided what it decided; recorded with the attempt and printed by the CLI. */
+export type AmdEvidence = {
+  /** machine-readable reason: long_greeting, max_words, beep, after_greeting_silence, initial_silence, ... */
+  reason: string;
+  /** words found (speech runs of at least minWordMs), ms from answer */
+  words: Segment[];
+  wordCount: number;
+  /** first word start to last word end (or now, while still speaking) */
+  greetingMs: number;
+  /** silence before the first word (or until the decision when nobody spoke) */
+  initialSilenceMs: number;
+  /** silence after the last word when the decision was reached */
+  trailingSilenceMs: number;
+  /** tone that decided (fax, beep before decision), if any */
+  tone: ToneFound | null;
+  noiseFloorDb: number;
+};
+
+/** Event names after jambonz amd-utils, so flows and logs read the same. */
+export type AmdEventName =
+  | 'amd_human_detected'
+  | 'amd_machine_detected'
+  | 'amd_no_speech_detected'
+  | 'amd_decision_timeout'
+  | 'amd_fax_detected'
+  | 'amd_tone_detected'
+  | 'amd_machine_stopped_speaking'
+  | 'amd_tone_timeout'
+  | 'amd_stopped';
+
+export interface AmdEvent {
+  name: AmdEventName;
+  /** ms from answer (audio time) */
+  atMs: number;
+  result?: AmdResult;
+  tone?: ToneFound;
+}
+
+/** Anything that turns audio into an AMD decision: our engine and the app_amd baseline. */
+export interface AmdDetector {
+  /** 16-bit mono samples at the detector's sample rate, any chunk size. */
+  push(samples: Int16Array): void;
+  /** The stream ended (hang-up, lost stream, end of file). Settles everything still open. */
+  end(): void;
+  /** The decision, once reached. */
+  readonly result: AmdResult | null;
+  /** ms from answer to the record beep's start, once heard. */
+  readonly beepMs: number | null;
+  /** true when nothing more will be reported (decision reached and no beep pending). */
+  readonly finished: boolean;
+}

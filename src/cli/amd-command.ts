@@ -1,0 +1,109 @@
+/**
+ * `cbsvc amd [options] FILE...`: runs the AMD engine (or the app_amd baseline) on recordings and prints
+ * one JSON line per file. Every AmdParams key is an option in kebab case (--greeting-ms 2000).
+ */
+import { parseArgs } from 'node:util';
+import { analyzeAudio } from '../amd/analyze';
+import { AppAmdBaseline } from '../amd/app-amd-baseline';
+import { AmdEngine } from '../amd/engine';
+import { answeredBy } from '../amd/outcome';
+import { AMD_PARAM_KEYS, AMD_PARAM_RANGES, DEFAULT_AMD_PARAMS, parseAmdParams, type AmdParams } from '../amd/params';
+import { readAudioFile } from '../amd/wav';
+import type { CliIo } from './io';
+
+const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function help(): string {
+  const opts = AMD_PARAM_KEYS.map((k) => {
+    const r = AMD_PARAM_RANGES[k];
+    return `  --${kebab(k).padEnd(28)} default ${String(DEFAULT_AMD_PARAMS[k]).padEnd(6)} (${r.min}..${r.max})`;
+  });
+  return [
+    'usage: cbsvc amd [options] FILE.wav...',
+    '',
+    'Prints one JSON line per file: decision (HUMAN|MACHINE|NOTSURE|NO_SPEECH|FAX), decisionMs from the',
+    'start of the file, beepMs, answeredBy (Twilio words) and the evidence.',
+    'Reads 8/16 kHz 16-bit PCM, 8-bit PCM, u-law and A-law WAV natively; anything else through sox.',
+    '',
+    'options:',
+    '  --engine amd|app_amd             amd (default) or the Asterisk app_amd baseline',
+    '  --events                         include the event list (amd_* events with times)',
+    ...opts,
+    '',
+  ].join('\n');
+}
+
+export async function runAmd(argv: string[], io: CliIo): Promise<number> {
+  const paramOptions = Object.fromEntries(AMD_PARAM_KEYS.map((k) => [kebab(k), { type: 'string' as const }]));
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...paramOptions,
+        engine: { type: 'string', default: 'amd' },
+        events: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    io.err.write(`cbsvc amd: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.out.write(help());
+    return 0;
+  }
+  if (positionals.length === 0) {
+    io.err.write(help());
+    return 2;
+  }
+  const engine = values.engine;
+  if (engine !== 'amd' && engine !== 'app_amd') {
+    io.err.write(`cbsvc amd: --engine must be amd or app_amd, got ${String(engine)}\n`);
+    return 2;
+  }
+  const raw: Record<string, unknown> = {};
+  const valueMap = values as Record<string, unknown>;
+  for (const k of AMD_PARAM_KEYS) if (valueMap[kebab(k)] !== undefined) raw[k] = valueMap[kebab(k)];
+  let params: AmdParams;
+  try {
+    params = parseAmdParams(raw, 'options');
+  } catch (err) {
+    io.err.write(`cbsvc amd: ${(err as Error).message.replace(/^options\.(\w+)/, (_m, k: string) => `--${kebab(k)}`)}\n`);
+    return 2;
+  }
+
+  let failures = 0;
+  for (const file of positionals) {
+    try {
+      const audio = readAudioFile(file);
+      const amd = engine === 'amd' ? new AmdEngine({ sampleRate: audio.sampleRate, params }) : null;
+      const detector = amd ?? new AppAmdBaseline({ sampleRate: audio.sampleRate });
+      const a = analyzeAudio(audio, detector);
+      const machineEnded = amd?.events.some((e) => e.name === 'amd_machine_stopped_speaking') ?? false;
+      const line: Record<string, unknown> = {
+        file,
+        engine,
+        decision: a.result.decision,
+        decisionMs: a.result.decisionMs,
+        beepMs: a.beepMs,
+        answeredBy: answeredBy(a.result, machineEnded),
+        durationMs: Math.round(a.audioMs),
+        sampleRate: audio.sampleRate,
+        read: audio.via,
+        evidence: a.result.evidence,
+      };
+      if (values.events && amd) {
+        line.events = amd.events.map((e) => ({ name: e.name, atMs: e.atMs, ...(e.tone ? { tone: e.tone } : {}) }));
+      }
+      io.out.write(`${JSON.stringify(line)}\n`);
+    } catch (err) {
+      failures++;
+      io.out.write(`${JSON.stringify({ file, error: (err as Error).message })}\n`);
+    }
+  }
+  return failures > 0 ? 1 : 0;
+}
