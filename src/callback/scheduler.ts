@@ -271,22 +271,7 @@ export class Scheduler implements SchedulerHooks {
 
   /** SCHEDULED/QUEUED -> ROUTING with a new open attempt, guarded so that only one claimant wins */
   private claim(c: CallbackRecord, settings: ServiceSettings, now: number): Claim | undefined {
-    const attempt: AttemptRecord = {
-      id: newId(now),
-      callbackId: c.id,
-      number: this.o.store.countAttempts(c.id) + 1,
-      startedAt: now,
-      endedAt: null,
-      outcome: null,
-      sipStatus: null,
-      amdDecision: null,
-      amdDecisionMs: null,
-      agentId: null,
-      answeredAt: null,
-      connectedAt: null,
-      callId: null,
-      detail: null,
-    };
+    const attempt = this.newAttempt(c.id, now, now);
     const events: NewEvent[] = [];
     if (c.state === 'SCHEDULED') events.push({ type: 'STATE_CHANGED', at: now, data: { from: 'SCHEDULED', to: 'QUEUED' } });
     events.push({ type: 'STATE_CHANGED', at: now, data: { from: 'QUEUED', to: 'ROUTING' } });
@@ -445,27 +430,32 @@ export class Scheduler implements SchedulerHooks {
     }
   }
 
+  /** a new open attempt, numbered after the callback's earlier ones */
+  private newAttempt(callbackId: string, startedAt: number, now: number): AttemptRecord {
+    return {
+      id: newId(now),
+      callbackId,
+      number: this.o.store.countAttempts(callbackId) + 1,
+      startedAt,
+      endedAt: null,
+      outcome: null,
+      sipStatus: null,
+      amdDecision: null,
+      amdDecisionMs: null,
+      agentId: null,
+      answeredAt: null,
+      connectedAt: null,
+      callId: null,
+      detail: null,
+    };
+  }
+
   /** attempts a dead process left running: closed as FAILED, then the retry policy decides */
   private recover(): void {
     const now = this.o.clock.now();
     for (const c of this.o.store.callbacksInFlight()) {
       const open = this.o.store.openAttemptOf(c.id);
-      const attempt: AttemptRecord = open ?? {
-        id: newId(now),
-        callbackId: c.id,
-        number: this.o.store.countAttempts(c.id) + 1,
-        startedAt: c.updatedAt,
-        endedAt: null,
-        outcome: null,
-        sipStatus: null,
-        amdDecision: null,
-        amdDecisionMs: null,
-        agentId: null,
-        answeredAt: null,
-        connectedAt: null,
-        callId: null,
-        detail: null,
-      };
+      const attempt = open ?? this.newAttempt(c.id, c.updatedAt, now);
       const detail = 'interrupted: the service stopped during this attempt';
       const ended: AttemptRecord = { ...attempt, endedAt: now, outcome: 'FAILED', detail };
       this.o.logger.warn({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName }, 'recovering an attempt interrupted by a restart');

@@ -351,7 +351,7 @@ export class SqliteStore implements Store {
     this.transaction(() => {
       this.stmt.insertCallback.run(callbackParams(callback));
       this.writeEvents(callback, events);
-      if (attach) this.mergeAttached(attach.interactionId, attach.attached);
+      if (attach) this.upsertInteraction(attach.interactionId, attach.attached);
     });
   }
 
@@ -458,41 +458,27 @@ export class SqliteStore implements Store {
   }
 
   recordInteraction(i: InteractionRecord): void {
-    this.db.transaction(() => {
-      const existing = this.stmt.getInteraction.get(i.interactionId) as InteractionRow | undefined;
-      const attached = { ...(existing ? (JSON.parse(existing.attached) as Record<string, unknown>) : {}), ...i.attached };
-      this.stmt.upsertInteraction.run({
-        id: i.interactionId,
-        call_id: i.callId ?? null,
-        ani: i.ani ?? null,
-        dnis: i.dnis ?? null,
-        service_name: i.serviceName ?? null,
-        target: i.target ?? null,
-        started_at: i.startedAt,
-        ended_at: i.endedAt,
-        outcome: i.outcome,
-        attached: JSON.stringify(attached),
-      });
-    }).immediate();
+    this.transaction(() => this.upsertInteraction(i.interactionId, i.attached, i));
   }
 
   attachToInteraction(interactionId: string, attached: Record<string, string | number>, _at: number): void {
-    this.db.transaction(() => this.mergeAttached(interactionId, attached)).immediate();
+    this.transaction(() => this.upsertInteraction(interactionId, attached));
   }
 
-  private mergeAttached(interactionId: string, attached: Record<string, string | number>): void {
-    const existing = this.stmt.getInteraction.get(interactionId) as InteractionRow | undefined;
+  /** insert or complete an interaction; attached data merges with what is already there */
+  private upsertInteraction(id: string, attached: Record<string, string | number>, i?: InteractionRecord): void {
+    const existing = this.stmt.getInteraction.get(id) as InteractionRow | undefined;
     const merged = { ...(existing ? (JSON.parse(existing.attached) as Record<string, unknown>) : {}), ...attached };
     this.stmt.upsertInteraction.run({
-      id: interactionId,
-      call_id: null,
-      ani: null,
-      dnis: null,
-      service_name: null,
-      target: null,
-      started_at: null,
-      ended_at: null,
-      outcome: null,
+      id,
+      call_id: i?.callId ?? null,
+      ani: i?.ani ?? null,
+      dnis: i?.dnis ?? null,
+      service_name: i?.serviceName ?? null,
+      target: i?.target ?? null,
+      started_at: i?.startedAt ?? null,
+      ended_at: i?.endedAt ?? null,
+      outcome: i?.outcome ?? null,
       attached: JSON.stringify(merged),
     });
   }
