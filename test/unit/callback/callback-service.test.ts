@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CallbackRequestError } from '../../../src/ports/callbacks';
-import { makeCore } from '../../helpers/core';
+import { makeCore, silentLogger } from '../../helpers/core';
 
 const NOW = Date.parse('2026-12-01T15:00:00.000Z'); // Tuesday 10:00 in New York
 const hours = {
@@ -167,5 +167,26 @@ describe('callback service', () => {
     assert.equal(callbacks.search('now', { customerNumber: '415-555-2671', limit: 10 }).length, 1);
     assert.equal(callbacks.search('now', { states: ['QUEUED'], limit: 10 }).length, 2);
     assert.equal(callbacks.search('now', { states: ['COMPLETED'], limit: 10 }).length, 0);
+  });
+});
+
+describe('interaction recorder', () => {
+  it('records the outcome of an originating call and keeps the keys a callback attached', async () => {
+    const { callbacks, store } = setup();
+    const { StoreInteractionRecorder } = await import('../../../src/callback/interaction-recorder');
+    const r = await callbacks.start('now', { _customer_number: '+14155552671', _originating_interaction_id: 'call-9' }, 'ivr');
+    await new StoreInteractionRecorder(store, silentLogger).record({
+      interactionId: 'call-9',
+      callId: 'sip-call-id-9',
+      ani: '+14155552671',
+      startedAt: NOW - 60_000,
+      endedAt: NOW,
+      outcome: 'CALLBACK',
+      attached: { ivr_path: 'offer' },
+    });
+    const i = store.getInteraction('call-9')!;
+    assert.equal(i.outcome, 'CALLBACK');
+    assert.equal(i.callId, 'sip-call-id-9');
+    assert.deepEqual(i.attached, { ...r.reporting, ivr_path: 'offer' });
   });
 });
