@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { StoreInteractionRecorder } from '../../../src/callback/interaction-recorder';
 import { CallbackRequestError } from '../../../src/ports/callbacks';
 import { makeCore, silentLogger } from '../../helpers/core';
 
@@ -173,7 +174,6 @@ describe('callback service', () => {
 describe('interaction recorder', () => {
   it('records the outcome of an originating call and keeps the keys a callback attached', async () => {
     const { callbacks, store } = setup();
-    const { StoreInteractionRecorder } = await import('../../../src/callback/interaction-recorder');
     const r = await callbacks.start('now', { _customer_number: '+14155552671', _originating_interaction_id: 'call-9' }, 'ivr');
     await new StoreInteractionRecorder(store, silentLogger).record({
       interactionId: 'call-9',
