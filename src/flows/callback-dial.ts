@@ -1,0 +1,191 @@
+import type { Logger } from 'pino';
+import type { AmdResult, AttemptOutcome, AttemptResult, DialRequest, Dialer } from '../ports/dialer';
+import type { QueuePort, Reservation } from '../ports/queue';
+import { CallEndedError, type AmdRun, type CustomerCalls, type CustomerLeg } from './call';
+import { connectToAgent, type ConnectAgentDeps } from './connect-agent';
+import type { ResolvedPrompts } from './prompts';
+import { dispositionOf } from './sip-disposition';
+
+export interface ServiceCallSettings {
+  callerId?: string;
+  pAssertedIdentity?: string;
+  machine: 'hangup' | 'leave_message';
+  notSure: 'connect' | 'hangup';
+  noSpeech: 'connect' | 'hangup';
+  prompts: ResolvedPrompts;
+}
+
+export interface CallbackDialDeps extends ConnectAgentDeps {
+  queue: QueuePort;
+  customers: CustomerCalls;
+  service: (serviceName: string) => ServiceCallSettings;
+  /** longest wait for an AMD decision before it counts as NOTSURE */
+  amdTimeoutMs: number;
+  /** longest wait for the machine's beep before leaving the message anyway */
+  beepTimeoutMs: number;
+  isReady: () => boolean;
+  logger: Logger;
+}
+
+/**
+ * One outbound USERTERMINATED callback attempt, as it happens:
+ *   (wait_for_agent: reserve an agent first) → dial the customer through the trunk →
+ *   failure: BUSY / NO_ANSWER / REJECTED / UNREACHABLE → answered: AMD on the forked audio →
+ *   HUMAN: connect to the agent (reserving one now, "please hold", when none was reserved) →
+ *   MACHINE: hang up, or wait for the beep and leave the message → NOTSURE / NO_SPEECH: per service.
+ */
+export class CallbackDialer implements Dialer {
+  constructor(private readonly deps: CallbackDialDeps) {}
+
+  isReady(): boolean {
+    return this.deps.isReady();
+  }
+
+  async dial(req: DialRequest, signal: AbortSignal): Promise<AttemptResult> {
+    const log = this.deps.logger.child({ callbackId: req.callbackId, attemptId: req.attemptId, service: req.serviceName });
+    try {
+      return await this.attempt(req, signal, log);
+    } catch (err) {
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'callback attempt failed');
+      return { outcome: 'FAILED', detail: err instanceof Error ? err.message : String(err), endedAt: this.deps.clock() };
+    }
+  }
+
+  private async attempt(req: DialRequest, signal: AbortSignal, log: Logger): Promise<AttemptResult> {
+    const d = this.deps;
+    const svc = d.service(req.serviceName);
+    const contactId = `callback:${req.callbackId}:${req.attemptId}`;
+    d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: d.clock() });
+    let reservation: Reservation | null = null;
+    let reservationLive = false;
+    const dropReservation = () => {
+      if (reservation && reservationLive) d.queue.release(reservation.reservationId);
+      else d.queue.remove(contactId);
+      reservationLive = false;
+    };
+
+    if (req.waitForAgent) {
+      reservation = await d.queue.reserveAgentFor(contactId, { timeoutMs: d.settings.reserveTimeoutSec * 1000, signal });
+      if (!reservation) {
+        d.queue.remove(contactId);
+        log.info('no agent reserved; not dialing');
+        return { outcome: signal.aborted ? 'FAILED' : 'AGENT_UNAVAILABLE', detail: signal.aborted ? 'aborted' : 'no agent reserved before the dial', endedAt: d.clock() };
+      }
+      reservationLive = true;
+      log.info({ agentId: reservation.agent.agentId }, 'agent reserved before the dial');
+    }
+
+    req.onProgress?.('DIALING');
+    const called = await d.customers.dial({
+      number: req.customerNumber,
+      ...(req.callerId ?? svc.callerId ? { callerId: req.callerId ?? svc.callerId } : {}),
+      ...(svc.pAssertedIdentity ? { pAssertedIdentity: svc.pAssertedIdentity } : {}),
+      ringTimeoutSec: req.ringTimeoutSec,
+      headers: { 'X-Callback-Id': req.callbackId },
+      signal,
+    });
+    if (called.kind === 'failed') {
+      dropReservation();
+      const outcome = signal.aborted ? 'FAILED' : dispositionOf(called.sipStatus);
+      log.info({ sipStatus: called.sipStatus, earlyMedia: called.earlyMedia, outcome }, 'customer not reached');
+      return { outcome, ...(called.sipStatus ? { sipStatus: called.sipStatus } : {}), detail: called.detail, endedAt: d.clock() };
+    }
+
+    const leg = called.leg;
+    const clog = log.child({ callId: leg.callId });
+    const answeredAt = d.clock();
+    req.onProgress?.('ANSWERED');
+    clog.info('customer answered');
+    const onAbort = () => void leg.hangup().catch(() => undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { amd, run } = await this.detect(leg, req);
+      const action = decide(amd.decision, svc);
+      clog.info({ decision: amd.decision, decisionMs: amd.decisionMs, action }, 'AMD decided');
+      if (action !== 'leave_message') await stopAmd(leg, run);
+      const base = { callId: leg.callId, answeredAt, amd };
+      if (action !== 'connect') {
+        dropReservation();
+        if (action === 'leave_message') await this.leaveMessage(leg, run, svc, clog);
+        await leg.hangup().catch(() => undefined);
+        return { ...base, outcome: outcomeOf(amd.decision), endedAt: d.clock() };
+      }
+      if (!reservation) await leg.play([svc.prompts.pleaseHold]);
+      reservationLive = false; // connectToAgent owns the reservation from here
+      const done = await connectToAgent(leg, contactId, reservation, req.connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic }, clog);
+      if (done.outcome === 'CONNECTED_TO_AGENT') {
+        req.onProgress?.('CONNECTED');
+        return { ...base, outcome: 'CONNECTED_TO_AGENT', agentId: done.agentId, connectedAt: done.connectedAt, endedAt: done.endedAt };
+      }
+      await leg.hangup().catch(() => undefined);
+      return { ...base, outcome: done.outcome, detail: done.detail, endedAt: d.clock() };
+    } catch (err) {
+      dropReservation();
+      await leg.hangup().catch(() => undefined);
+      if (err instanceof CallEndedError || leg.isEnded()) {
+        clog.info('customer hung up before reaching an agent');
+        return { callId: leg.callId, answeredAt, outcome: signal.aborted ? 'FAILED' : 'CUSTOMER_HANGUP', endedAt: d.clock() };
+      }
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** AMD on the forked audio, bounded by amdTimeoutMs (NOTSURE) and by the customer hanging up */
+  private async detect(leg: CustomerLeg, req: DialRequest): Promise<{ amd: AmdResult; run: AmdRun }> {
+    const started = this.deps.clock();
+    const run = await leg.startAmd(`${req.callbackId}:${req.attemptId}`, req.amd);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<AmdResult>((resolve) => {
+      timer = setTimeout(() => resolve({ decision: 'NOTSURE', decisionMs: this.deps.clock() - started, evidence: { timeout: true } }), this.deps.amdTimeoutMs);
+    });
+    const ended = leg.ended.then((): never => {
+      throw new CallEndedError(leg.callId);
+    });
+    ended.catch(() => undefined);
+    try {
+      return { amd: await Promise.race([run.result, timeout, ended]), run };
+    } catch (err) {
+      await stopAmd(leg, run);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** wait for the record tone (bounded), then play the service's message */
+  private async leaveMessage(leg: CustomerLeg, run: AmdRun, svc: ServiceCallSettings, log: Logger): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const beep = await Promise.race([run.beep, new Promise<null>((r) => (timer = setTimeout(() => r(null), this.deps.beepTimeoutMs)))]);
+    clearTimeout(timer);
+    await stopAmd(leg, run);
+    log.info({ beepMs: beep }, beep === null ? 'no beep heard; leaving the message anyway' : 'beep heard; leaving the message');
+    await leg.play([svc.prompts.machineMessage]);
+  }
+}
+
+/** forkAudioStop can answer -ERR after the far end closed: that is stopped too */
+async function stopAmd(leg: CustomerLeg, run: AmdRun): Promise<void> {
+  run.cancel();
+  await leg.stopAmd().catch(() => undefined);
+}
+
+function decide(decision: AmdResult['decision'], svc: ServiceCallSettings): 'connect' | 'hangup' | 'leave_message' {
+  switch (decision) {
+    case 'HUMAN':
+      return 'connect';
+    case 'MACHINE':
+      return svc.machine;
+    case 'NOTSURE':
+      return svc.notSure;
+    case 'NO_SPEECH':
+      return svc.noSpeech;
+    case 'FAX':
+      return 'hangup';
+  }
+}
+
+function outcomeOf(decision: AmdResult['decision']): AttemptOutcome {
+  return decision === 'HUMAN' ? 'CONNECTED_TO_AGENT' : decision;
+}

@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import type { ConnectMode } from '../ports/dialer';
+import type { QueuePort, Reservation } from '../ports/queue';
+import { CallEndedError, endedOf, type AgentCalls, type CallLeg } from './call';
+
+export interface ConnectAgentDeps {
+  queue: QueuePort;
+  agents: AgentCalls;
+  clock: () => number;
+  settings: { agentRingTimeoutSec: number; maxAgentAttempts: number; reserveTimeoutSec: number; referTimeoutMs: number };
+  /** what the customer hears while the next agent is reserved */
+  holdPrompt: string;
+  holdMusic: string;
+}
+
+export type ConnectOutcome =
+  | { outcome: 'CONNECTED_TO_AGENT'; agentId: string; connectedAt: number; endedAt: number; endedBy: 'customer' | 'agent' | 'transfer' }
+  | { outcome: 'AGENT_UNAVAILABLE'; detail: string }
+  | { outcome: 'CUSTOMER_HANGUP'; detail: string };
+
+/**
+ * Connect a customer leg (inbound caller or answered callback) to a reserved agent:
+ *   1. with a reservation in hand (or after reserving one while the customer hears hold music),
+ *   2. call the agent — bridge: a new leg bridged on FreeSWITCH; refer: REFER of the customer's dialog,
+ *      falling back to bridge when the transfer fails,
+ *   3. agent does not answer or rejects: release the agent, reserve the next one, try again,
+ *   4. once talking: either side hangs up → both legs end, the agent is freed (callEnded).
+ */
+export async function connectToAgent(
+  customer: CallLeg,
+  contactId: string,
+  first: Reservation | null,
+  mode: ConnectMode,
+  deps: ConnectAgentDeps,
+  log: Logger,
+): Promise<ConnectOutcome> {
+  let reservation = first;
+  for (let attempt = 1; attempt <= deps.settings.maxAgentAttempts; attempt++) {
+    if (customer.isEnded()) {
+      if (reservation) deps.queue.release(reservation.reservationId);
+      return { outcome: 'CUSTOMER_HANGUP', detail: 'customer hung up before an agent answered' };
+    }
+    if (!reservation) {
+      const got = await reserveWithMusic(customer, contactId, deps, log);
+      if (got === 'ended') return { outcome: 'CUSTOMER_HANGUP', detail: 'customer hung up while waiting for an agent' };
+      if (!got) {
+        deps.queue.remove(contactId);
+        return { outcome: 'AGENT_UNAVAILABLE', detail: 'no agent could be reserved in time' };
+      }
+      reservation = got;
+    }
+    const r: Reservation = reservation;
+    const alog = log.child({ agentId: r.agent.agentId, reservationId: r.reservationId });
+    alog.info({ attempt, mode, uri: r.agent.uri }, 'calling agent');
+
+    if (mode === 'refer') {
+      const referred = await deps.agents.refer(customer, r.agent.uri, deps.settings.referTimeoutMs);
+      if (referred.kind === 'transferred') {
+        const at = deps.clock();
+        confirm(deps.queue, r.reservationId, alog);
+        alog.info('customer transferred to agent by REFER');
+        await customer.hangup().catch(() => undefined);
+        // after a REFER the call no longer passes through us: the handle time ends with the transfer
+        deps.queue.callEnded(r.reservationId);
+        return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, connectedAt: at, endedAt: at, endedBy: 'transfer' };
+      }
+      alog.warn({ sipStatus: referred.sipStatus, detail: referred.detail }, 'REFER failed; falling back to bridge');
+      if (customer.isEnded()) {
+        deps.queue.release(r.reservationId);
+        return { outcome: 'CUSTOMER_HANGUP', detail: 'customer hung up during the transfer' };
+      }
+    }
+
+    const abort = new AbortController();
+    void customer.ended.then(() => abort.abort());
+    const called = await deps.agents.bridge(customer, r.agent.uri, deps.settings.agentRingTimeoutSec * 1000, abort.signal);
+    if (called.kind === 'failed') {
+      const customerGone = customer.isEnded();
+      deps.queue.release(r.reservationId, { agentFault: !customerGone });
+      alog.warn({ sipStatus: called.sipStatus, detail: called.detail }, customerGone ? 'customer hung up while the agent rang' : 'agent did not take the call; released');
+      if (customerGone) return { outcome: 'CUSTOMER_HANGUP', detail: 'customer hung up while the agent rang' };
+      reservation = null;
+      await customer.play([deps.holdPrompt]).catch(() => undefined);
+      continue;
+    }
+
+    const connectedAt = deps.clock();
+    confirm(deps.queue, r.reservationId, alog);
+    alog.info('customer connected to agent');
+    const first = await Promise.race([customer.ended.then(() => 'customer' as const), called.leg.ended.then(() => 'agent' as const)]);
+    await Promise.all([customer.hangup().catch(() => undefined), called.leg.hangup().catch(() => undefined)]);
+    deps.queue.callEnded(r.reservationId);
+    const endedAt = deps.clock();
+    alog.info({ endedBy: first, talkMs: endedAt - connectedAt }, 'agent call ended');
+    return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, connectedAt, endedAt, endedBy: first };
+  }
+  deps.queue.remove(contactId);
+  return { outcome: 'AGENT_UNAVAILABLE', detail: `no agent answered after ${deps.settings.maxAgentAttempts} attempts` };
+}
+
+/** the agent answered; a reservation that lapsed meanwhile is logged, the call goes on */
+function confirm(queue: QueuePort, reservationId: string, log: Logger): void {
+  try {
+    queue.confirm(reservationId);
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'reservation could not be confirmed');
+  }
+}
+
+/**
+ * Hold music until the queue reserves an agent for `contactId` (which must be enqueued). 'ended' when the
+ * customer hung up first (the contact is removed from the queue), null on timeout.
+ */
+export async function reserveWithMusic(
+  customer: CallLeg,
+  contactId: string,
+  deps: Pick<ConnectAgentDeps, 'queue' | 'holdMusic' | 'settings'>,
+  log: Logger,
+  timeoutMs = deps.settings.reserveTimeoutSec * 1000,
+): Promise<Reservation | null | 'ended'> {
+  const abort = new AbortController();
+  const music = customer.loop(deps.holdMusic);
+  try {
+    const got = await Promise.race([deps.queue.reserveAgentFor(contactId, { timeoutMs, signal: abort.signal }), endedOf(customer)]);
+    if (got && 'kind' in got) {
+      abort.abort();
+      deps.queue.remove(contactId);
+      log.info('customer hung up while waiting for an agent');
+      return 'ended';
+    }
+    return got;
+  } catch (err) {
+    if (err instanceof CallEndedError) {
+      abort.abort();
+      deps.queue.remove(contactId);
+      return 'ended';
+    }
+    throw err;
+  } finally {
+    await music.stop().catch(() => undefined);
+  }
+}

@@ -1,0 +1,184 @@
+import type { Logger } from 'pino';
+import { CallbackRequestError, type CallbackRequester, type InteractionOutcome, type InteractionRecord, type InteractionRecorder } from '../ports/callbacks';
+import type { ConnectMode } from '../ports/dialer';
+import type { QueuePort } from '../ports/queue';
+import { CallEndedError, type CallLeg } from './call';
+import { normaliseCallerId } from './caller-id';
+import { connectToAgent, reserveWithMusic, type ConnectAgentDeps } from './connect-agent';
+import { digitPrompts, waitPrompts, type ResolvedPrompts } from './prompts';
+
+/** the BYE's Reason header when the caller leaves because a callback was accepted (RFC 3326) */
+export const CALLBACK_REASON = 'SIP;cause=200;text="Callback"';
+
+export interface IvrSettings {
+  ewtThresholdSec: number;
+  maxRetries: number;
+  inputTimeoutMs: number;
+  digitTimeoutMs: number;
+  /** 0 = wait until the caller hangs up */
+  maxQueueWaitSec: number;
+  defaultRegion: string;
+}
+
+export interface IvrCall {
+  interactionId: string;
+  serviceName: string;
+  target: string;
+  /** caller's number as received (From / P-Asserted-Identity user part) */
+  ani?: string;
+  dnis?: string;
+  startedAt: number;
+}
+
+export interface IvrDeps extends ConnectAgentDeps {
+  queue: QueuePort;
+  callbacks: CallbackRequester;
+  interactions: InteractionRecorder;
+  prompts: ResolvedPrompts;
+  ivr: IvrSettings;
+  connectMode: ConnectMode;
+}
+
+type Step = { outcome: InteractionOutcome; attached?: Record<string, string | number>; hangupReason?: string };
+
+/**
+ * The inbound "IVR classic callback" flow, as the caller hears it:
+ *   greeting → EWT → below threshold: wait in queue with music, connect when an agent is reserved;
+ *   above: "your wait is about N minutes", 1 = call me back, 2 = keep waiting → number (caller ID read
+ *   back, or keyed in ending with #) → callback requested through the REST API's code path →
+ *   "thank you", goodbye, BYE with Reason Callback.
+ * No input or wrong input: reprompt, then the safe default (keep waiting). A hang-up anywhere ends the flow;
+ * every call is recorded exactly once with its outcome.
+ */
+export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logger): Promise<InteractionRecord> {
+  let stage: 'ivr' | 'queue' = 'ivr';
+  let step: Step;
+  try {
+    await call.play([deps.prompts.greeting]);
+    const ewt = deps.queue.estimatedWaitSeconds(info.target);
+    const threshold = deps.ivr.ewtThresholdSec;
+    log.info({ ewtSec: ewt, thresholdSec: threshold }, 'estimated wait');
+    if (ewt < threshold) {
+      stage = 'queue';
+      step = await waitInQueue(call, info, deps, log);
+    } else {
+      const choice = await offerCallback(call, ewt, deps, log);
+      if (choice === 'callback') {
+        step = await takeCallback(call, info, deps, log);
+        if (step.outcome !== 'CALLBACK') {
+          stage = 'queue';
+          step = await waitInQueue(call, info, deps, log);
+        }
+      } else {
+        stage = 'queue';
+        step = await waitInQueue(call, info, deps, log);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof CallEndedError) && !call.isEnded()) {
+      log.error({ err: err instanceof Error ? err.message : String(err) }, 'IVR flow failed');
+      step = { outcome: 'FAILED' };
+    } else {
+      log.info({ stage }, 'caller hung up');
+      step = { outcome: stage === 'queue' ? 'ABANDONED_IN_QUEUE' : 'HUNG_UP_IN_IVR' };
+    }
+  }
+  if (!call.isEnded()) await call.hangup(step.hangupReason).catch(() => undefined);
+  const record: InteractionRecord = {
+    interactionId: info.interactionId,
+    callId: call.callId,
+    ...(info.ani ? { ani: info.ani } : {}),
+    ...(info.dnis ? { dnis: info.dnis } : {}),
+    serviceName: info.serviceName,
+    target: info.target,
+    startedAt: info.startedAt,
+    endedAt: deps.clock(),
+    outcome: step.outcome,
+    attached: step.attached ?? {},
+  };
+  await deps.interactions.record(record).catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not record the interaction'));
+  log.info({ outcome: record.outcome }, 'interaction recorded');
+  return record;
+}
+
+/** announce the wait and ask 1 (call me back) / 2 (keep waiting); no or wrong input: reprompt, then keep waiting */
+async function offerCallback(call: CallLeg, ewtSec: number, deps: IvrDeps, log: Logger): Promise<'callback' | 'wait'> {
+  await call.play(waitPrompts(deps.prompts, ewtSec));
+  for (let i = 0; i <= deps.ivr.maxRetries; i++) {
+    const d = await call.collect({ prompts: [deps.prompts.offerCallback], maxDigits: 1, timeoutMs: deps.ivr.inputTimeoutMs, digitTimeoutMs: deps.ivr.digitTimeoutMs });
+    log.info({ digits: d, try: i + 1 }, 'offer answered');
+    if (d === '1') return 'callback';
+    if (d === '2') return 'wait';
+    if (d !== '') await call.play([deps.prompts.invalid]);
+  }
+  log.info('no valid answer to the offer; keeps waiting');
+  return 'wait';
+}
+
+/** the number to call back: caller ID read back (1 = yes, 2 = another), or keyed in ending with # */
+async function takeCallback(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logger): Promise<Step> {
+  const callerId = normaliseCallerId(info.ani, deps.ivr.defaultRegion);
+  let useKeyed = !callerId;
+  if (callerId) {
+    let answer: '1' | '2' | null = null;
+    for (let i = 0; i <= deps.ivr.maxRetries && !answer; i++) {
+      const d = await call.collect({
+        prompts: [deps.prompts.confirmNumber, ...digitPrompts(deps.prompts.digitsDir, callerId), deps.prompts.ifCorrectPress],
+        maxDigits: 1,
+        timeoutMs: deps.ivr.inputTimeoutMs,
+        digitTimeoutMs: deps.ivr.digitTimeoutMs,
+      });
+      if (d === '1' || d === '2') answer = d;
+      else if (d !== '') await call.play([deps.prompts.invalid]);
+    }
+    if (!answer) return { outcome: 'FAILED' }; // no confirmation: keep waiting
+    useKeyed = answer === '2';
+  }
+  for (let i = 0; i <= deps.ivr.maxRetries; i++) {
+    let number = callerId;
+    if (useKeyed) {
+      const keyed = await call.collect({ prompts: [deps.prompts.enterNumber], maxDigits: 20, timeoutMs: deps.ivr.inputTimeoutMs, digitTimeoutMs: deps.ivr.digitTimeoutMs, terminator: '#' });
+      if (keyed === '') continue;
+      number = normaliseCallerId(keyed, deps.ivr.defaultRegion) ?? keyed;
+    }
+    if (!number) continue;
+    // a caller who hung up before this point created nothing
+    if (call.isEnded()) throw new CallEndedError(call.callId);
+    try {
+      const res = await deps.callbacks.startCallback(info.serviceName, { _customer_number: number, _originating_interaction_id: info.interactionId }, 'ivr');
+      log.info({ callbackId: res.id, existing: res.existing }, 'callback requested from the IVR');
+      await call.play([deps.prompts.callbackAccepted, deps.prompts.goodbye]).catch(() => undefined);
+      return { outcome: 'CALLBACK', attached: { ...res.reporting, _CB_ID: res.id }, hangupReason: CALLBACK_REASON };
+    } catch (err) {
+      if (err instanceof CallbackRequestError && err.statusCode === 400 && err.parameter === '_customer_number') {
+        log.info({ reason: err.message }, 'number refused; asking again');
+        await call.play([deps.prompts.invalid]);
+        useKeyed = true;
+        continue;
+      }
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'callback request refused; caller keeps waiting');
+      await call.play([deps.prompts.callbackFailed]);
+      return { outcome: 'FAILED' };
+    }
+  }
+  return { outcome: 'FAILED' };
+}
+
+/** the caller waits in line with hold music; an agent reserved → connected */
+async function waitInQueue(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logger): Promise<Step> {
+  const contactId = info.interactionId;
+  deps.queue.enqueue({ contactId, kind: 'caller', target: info.target, enqueuedAt: info.startedAt });
+  log.info('caller waits in queue');
+  const limitMs = deps.ivr.maxQueueWaitSec > 0 ? deps.ivr.maxQueueWaitSec * 1000 : 24 * 3600 * 1000;
+  const reservation = await reserveWithMusic(call, contactId, deps, log, limitMs);
+  if (reservation === 'ended') return { outcome: 'ABANDONED_IN_QUEUE' };
+  if (!reservation) {
+    deps.queue.remove(contactId);
+    await call.play([deps.prompts.callbackFailed, deps.prompts.goodbye]).catch(() => undefined);
+    return { outcome: 'FAILED' };
+  }
+  const done = await connectToAgent(call, contactId, reservation, deps.connectMode, deps, log);
+  if (done.outcome === 'CONNECTED_TO_AGENT') return { outcome: 'CONNECTED_TO_AGENT', attached: { agentId: done.agentId } };
+  if (done.outcome === 'CUSTOMER_HANGUP') return { outcome: 'ABANDONED_IN_QUEUE' };
+  return { outcome: 'FAILED' };
+}

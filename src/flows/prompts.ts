@@ -1,0 +1,39 @@
+import path from 'node:path';
+import type { PromptSet } from '../telephony/config';
+
+/** the prompt files of one service: the configured set with the service's overrides, as playable paths */
+export type ResolvedPrompts = PromptSet;
+
+export function resolvePrompts(dir: string, base: PromptSet, overrides: Partial<PromptSet>): ResolvedPrompts {
+  const merged: PromptSet = { ...base, ...overrides };
+  const out = {} as PromptSet;
+  for (const [k, v] of Object.entries(merged) as [keyof PromptSet, string][]) out[k] = playable(dir, v);
+  return out;
+}
+
+/** absolute paths and FreeSWITCH URIs (tone_stream://, silence_stream://, http://) stay as they are */
+function playable(dir: string, file: string): string {
+  return path.isAbsolute(file) || /^[a-z_]+:\/\//.test(file) ? file : path.join(dir, file);
+}
+
+/** a whole number as digit prompts: 0-19, tens, "hundred", "thousand" (the Asterisk digits set) */
+export function numberPrompts(digitsDir: string, n: number): string[] {
+  const f = (name: string) => path.join(digitsDir, `${name}.wav`);
+  const v = Math.max(0, Math.floor(n));
+  if (v >= 1_000_000) return [...numberPrompts(digitsDir, Math.floor(v / 1_000_000)), f('million'), ...(v % 1_000_000 ? numberPrompts(digitsDir, v % 1_000_000) : [])];
+  if (v >= 1000) return [...numberPrompts(digitsDir, Math.floor(v / 1000)), f('thousand'), ...(v % 1000 ? numberPrompts(digitsDir, v % 1000) : [])];
+  if (v >= 100) return [f(String(Math.floor(v / 100))), f('hundred'), ...(v % 100 ? numberPrompts(digitsDir, v % 100) : [])];
+  if (v >= 20) return [f(String(v - (v % 10))), ...(v % 10 ? [f(String(v % 10))] : [])];
+  return [f(String(v))];
+}
+
+/** a phone number read digit by digit ("+" is not read) */
+export function digitPrompts(digitsDir: string, digits: string): string[] {
+  return [...digits.replace(/\D/g, '')].map((d) => path.join(digitsDir, `${d}.wav`));
+}
+
+/** "about N minutes": the wait rounded up to whole minutes, at least one */
+export function waitPrompts(p: ResolvedPrompts, ewtSeconds: number): string[] {
+  const minutes = Math.max(1, Math.ceil(ewtSeconds / 60));
+  return [p.estimatedWaitIs, ...numberPrompts(p.digitsDir, minutes), minutes === 1 ? p.minute : p.minutes];
+}

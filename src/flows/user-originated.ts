@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { CallbackRequester, InteractionRecord, InteractionRecorder, UserOriginatedMatch } from '../ports/callbacks';
+import type { ConnectMode } from '../ports/dialer';
+import { CallEndedError, type CallLeg } from './call';
+import { normaliseCallerId } from './caller-id';
+import { connectToAgent, reserveWithMusic, type ConnectAgentDeps } from './connect-agent';
+import type { ResolvedPrompts } from './prompts';
+
+/**
+ * USERORIGINATED services: the customer calls the access number when told to. The caller ID, normalised
+ * like the REST API normalises `_customer_number`, finds the active callback; null → the normal IVR.
+ */
+export async function findUserOriginated(
+  callbacks: CallbackRequester,
+  ani: string | undefined,
+  dnis: string | undefined,
+  region: string,
+  log: Logger,
+): Promise<UserOriginatedMatch | null> {
+  if (!callbacks.findUserOriginatedCallback) return null;
+  const number = normaliseCallerId(ani, region);
+  if (!number) return null;
+  try {
+    return await callbacks.findUserOriginatedCallback(number, dnis);
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'user-originated lookup failed; normal IVR');
+    return null;
+  }
+}
+
+export interface UserOriginatedDeps extends ConnectAgentDeps {
+  callbacks: CallbackRequester;
+  interactions: InteractionRecorder;
+  prompts: ResolvedPrompts;
+  connectMode: ConnectMode;
+}
+
+/** the matched caller keeps the callback's place in line and is connected; the callback completes with the outcome */
+export async function runUserOriginated(
+  call: CallLeg,
+  match: UserOriginatedMatch,
+  info: { interactionId: string; ani?: string; dnis?: string; startedAt: number },
+  deps: UserOriginatedDeps,
+  log: Logger,
+): Promise<InteractionRecord> {
+  const contactId = info.interactionId;
+  let outcome: 'CONNECTED_TO_AGENT' | 'CUSTOMER_HANGUP' | 'FAILED' = 'FAILED';
+  let agentId: string | undefined;
+  try {
+    deps.queue.enqueue({ contactId, kind: 'callback', target: match.target, enqueuedAt: match.enqueuedAt });
+    log.info({ target: match.target }, 'user-originated callback matched by caller ID');
+    await call.play([deps.prompts.pleaseHold]);
+    const reservation = await reserveWithMusic(call, contactId, deps, log);
+    if (reservation === 'ended') outcome = 'CUSTOMER_HANGUP';
+    else if (reservation) {
+      const done = await connectToAgent(call, contactId, reservation, deps.connectMode, deps, log);
+      outcome = done.outcome === 'CONNECTED_TO_AGENT' ? 'CONNECTED_TO_AGENT' : done.outcome === 'CUSTOMER_HANGUP' ? 'CUSTOMER_HANGUP' : 'FAILED';
+      if (done.outcome === 'CONNECTED_TO_AGENT') agentId = done.agentId;
+    } else deps.queue.remove(contactId);
+  } catch (err) {
+    deps.queue.remove(contactId);
+    outcome = err instanceof CallEndedError || call.isEnded() ? 'CUSTOMER_HANGUP' : 'FAILED';
+    if (outcome === 'FAILED') log.error({ err: err instanceof Error ? err.message : String(err) }, 'user-originated flow failed');
+  }
+  if (!call.isEnded()) await call.hangup().catch(() => undefined);
+  await deps.callbacks.completeUserOriginatedCallback?.(match.callbackId, outcome, info.interactionId).catch((err: unknown) =>
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not complete the user-originated callback'),
+  );
+  const record: InteractionRecord = {
+    interactionId: info.interactionId,
+    callId: call.callId,
+    ...(info.ani ? { ani: info.ani } : {}),
+    ...(info.dnis ? { dnis: info.dnis } : {}),
+    serviceName: match.serviceName,
+    target: match.target,
+    startedAt: info.startedAt,
+    endedAt: deps.clock(),
+    outcome: outcome === 'CONNECTED_TO_AGENT' ? 'CONNECTED_TO_AGENT' : outcome === 'CUSTOMER_HANGUP' ? 'ABANDONED_IN_QUEUE' : 'FAILED',
+    attached: { _CB_ID: match.callbackId, ...(agentId ? { agentId } : {}) },
+  };
+  await deps.interactions.record(record).catch(() => undefined);
+  return record;
+}

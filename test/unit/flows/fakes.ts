@@ -1,0 +1,195 @@
+import pino from 'pino';
+import type { AmdResult } from '../../../src/ports/dialer';
+import type { QueuePort, QueuedContact, Reservation } from '../../../src/ports/queue';
+import type { CallbackRequester, InteractionRecord, InteractionRecorder, StartCallbackResult } from '../../../src/ports/callbacks';
+import { CallEndedError, type AgentCallResult, type AgentCalls, type AmdRun, type CallLeg, type CollectOptions, type CustomerCallResult, type CustomerCalls, type CustomerDialOptions, type CustomerLeg, type Playing, type ReferResult } from '../../../src/flows/call';
+import { DEFAULT_PROMPTS } from '../../../src/telephony/config';
+import { resolvePrompts } from '../../../src/flows/prompts';
+
+export const log = pino({ level: 'silent' });
+export const prompts = resolvePrompts('/p', DEFAULT_PROMPTS, {});
+export const tick = () => new Promise((r) => setImmediate(r));
+
+/** a scripted call leg: each collect() takes the next answer; 'HANGUP' ends the call there */
+export class FakeLeg implements CustomerLeg {
+  readonly played: string[][] = [];
+  readonly collects: CollectOptions[] = [];
+  readonly log: string[] = [];
+  hangupReason: string | undefined;
+  hungUpByUs = false;
+  private endedFlag = false;
+  private resolveEnded!: (r: string) => void;
+  readonly ended: Promise<string> = new Promise((r) => (this.resolveEnded = r));
+  amd: AmdResult = { decision: 'HUMAN', decisionMs: 1200 };
+  beepMs: number | null = null;
+  amdStarted = 0;
+  amdStopped = 0;
+
+  constructor(
+    readonly callId: string,
+    private readonly answers: string[] = [],
+    /** end the call when a prompt containing this text is played */
+    private readonly hangupOnPrompt?: string,
+  ) {}
+
+  isEnded(): boolean {
+    return this.endedFlag;
+  }
+
+  /** the far end hangs up */
+  farEndHangup(): void {
+    if (this.endedFlag) return;
+    this.endedFlag = true;
+    this.log.push('far-end-bye');
+    this.resolveEnded('far end hung up');
+  }
+
+  async play(p: string[]): Promise<void> {
+    if (this.endedFlag) throw new CallEndedError(this.callId);
+    this.played.push(p);
+    this.log.push(`play ${p.map((x) => x.replace(/^.*\//, '')).join(',')}`);
+    if (this.hangupOnPrompt && p.some((x) => x.includes(this.hangupOnPrompt!))) {
+      this.farEndHangup();
+      throw new CallEndedError(this.callId);
+    }
+  }
+
+  async collect(o: CollectOptions): Promise<string> {
+    await this.play(o.prompts);
+    this.collects.push(o);
+    const a = this.answers.shift() ?? '';
+    if (a === 'HANGUP') {
+      this.farEndHangup();
+      throw new CallEndedError(this.callId);
+    }
+    this.log.push(`digits "${a}"`);
+    return a;
+  }
+
+  loop(prompt: string): Playing {
+    this.log.push(`loop ${prompt.replace(/^.*\//, '')}`);
+    return { stop: async () => void this.log.push('loop stopped') };
+  }
+
+  async hangup(reason?: string): Promise<void> {
+    if (this.endedFlag) return;
+    this.hangupReason = reason;
+    this.hungUpByUs = true;
+    this.endedFlag = true;
+    this.log.push(`bye${reason ? ` Reason: ${reason}` : ''}`);
+    this.resolveEnded('hung up by us');
+  }
+
+  async startAmd(): Promise<AmdRun> {
+    this.amdStarted++;
+    return { result: Promise.resolve(this.amd), beep: Promise.resolve(this.beepMs), cancel: () => undefined };
+  }
+
+  async stopAmd(): Promise<void> {
+    this.amdStopped++;
+  }
+}
+
+export class FakeAgentCalls implements AgentCalls {
+  readonly calls: { uri: string; kind: 'bridge' | 'refer' }[] = [];
+  /** per call, in order: 'answer' | a SIP status to fail with; refer: 'ok' | status */
+  constructor(
+    private readonly bridgeScript: (number | 'answer')[],
+    private readonly referScript: (number | 'ok')[] = [],
+    /** the agent hangs up this long after answering (ms); undefined = stays until the customer hangs up */
+    private readonly agentTalkMs?: number,
+  ) {}
+  readonly agentLegs: FakeLeg[] = [];
+
+  async bridge(customer: CallLeg, uri: string): Promise<AgentCallResult> {
+    this.calls.push({ uri, kind: 'bridge' });
+    if (customer.isEnded()) return { kind: 'failed', detail: 'customer gone' };
+    const step = this.bridgeScript.shift() ?? 480;
+    if (step !== 'answer') return { kind: 'failed', sipStatus: step, detail: `agent ${step}` };
+    const leg = new FakeLeg(`agent-${this.agentLegs.length + 1}`);
+    this.agentLegs.push(leg);
+    if (this.agentTalkMs !== undefined) setTimeout(() => leg.farEndHangup(), this.agentTalkMs);
+    return { kind: 'answered', leg };
+  }
+
+  async refer(_customer: CallLeg, uri: string): Promise<ReferResult> {
+    this.calls.push({ uri, kind: 'refer' });
+    const step = this.referScript.shift() ?? 603;
+    return step === 'ok' ? { kind: 'transferred' } : { kind: 'failed', sipStatus: step, detail: `refer ${step}` };
+  }
+}
+
+export class FakeCustomers implements CustomerCalls {
+  readonly dials: CustomerDialOptions[] = [];
+  constructor(private readonly result: () => CustomerCallResult) {}
+  async dial(o: CustomerDialOptions): Promise<CustomerCallResult> {
+    this.dials.push(o);
+    return this.result();
+  }
+}
+
+/** a queue whose EWT and reservations are scripted; records every call */
+export class FakeQueue implements QueuePort {
+  readonly events: string[] = [];
+  readonly waiting = new Map<string, QueuedContact>();
+  private n = 0;
+  constructor(
+    public ewt = 30,
+    /** agents handed out in order by reserveAgentFor; null = none (timeout) */
+    private readonly agents: (string | null)[] = ['a1', 'a2', 'a3'],
+  ) {}
+  hasTarget(): boolean {
+    return true;
+  }
+  estimatedWaitSeconds(): number {
+    return this.ewt;
+  }
+  enqueue(c: QueuedContact): void {
+    this.waiting.set(c.contactId, c);
+    this.events.push(`enqueue ${c.kind}`);
+  }
+  remove(id: string): void {
+    if (this.waiting.delete(id)) this.events.push('remove');
+  }
+  async reserveAgentFor(contactId: string, o: { timeoutMs: number; signal?: AbortSignal }): Promise<Reservation | null> {
+    if (o.signal?.aborted) return null;
+    const agent = this.agents.shift();
+    if (!agent) {
+      this.events.push('reserve -> none');
+      return null;
+    }
+    this.waiting.delete(contactId);
+    const r: Reservation = { reservationId: `r${++this.n}`, target: 't', agent: { agentId: agent, uri: `sip:${agent}@agents` }, expiresAt: Date.now() + 30_000 };
+    this.events.push(`reserve ${agent}`);
+    return r;
+  }
+  confirm(id: string): void {
+    this.events.push(`confirm ${id}`);
+  }
+  release(id: string, o?: { agentFault?: boolean }): void {
+    this.events.push(`release ${id}${o?.agentFault ? ' agentFault' : ''}`);
+  }
+  callEnded(id: string): void {
+    this.events.push(`callEnded ${id}`);
+  }
+}
+
+export class FakeCallbacks implements CallbackRequester {
+  readonly requests: { service: string; params: Record<string, string>; clientId: string }[] = [];
+  constructor(private readonly behave: (params: Record<string, string>) => StartCallbackResult | Error = () => ({ id: 'cb-1', existing: false, reporting: { _CB_SERVICE_ID: 'cb-1', _CB_T_SERVICE_START: 1000, _CB_T_CALLBACK_ACCEPTED: 1001 } })) {}
+  async startCallback(service: string, params: Record<string, string>, clientId: string): Promise<StartCallbackResult> {
+    this.requests.push({ service, params, clientId });
+    const r = this.behave(params);
+    if (r instanceof Error) throw r;
+    return r;
+  }
+}
+
+export class FakeRecorder implements InteractionRecorder {
+  readonly records: InteractionRecord[] = [];
+  async record(i: InteractionRecord): Promise<void> {
+    this.records.push(i);
+  }
+}
+
+export const connectSettings = { agentRingTimeoutSec: 5, maxAgentAttempts: 3, reserveTimeoutSec: 5, referTimeoutMs: 1000 };
