@@ -7,10 +7,11 @@ export const TARGET_DEFAULTS: Omit<TargetConfig, 'name' | 'staffing'> = {
   priorities: { caller: 0, callback: 0 },
   ageingPerMinute: 0,
   maxConsecutiveSameKind: 3,
-  reservationTimeoutSec: 20,
+  reservationTimeoutSec: 30,
   serviceLevelSec: 20,
   initialHandleTimeSec: 180,
   handleTimeSmoothing: 0.05,
   pacingHorizonSec: 30,
+  pacingHoldSec: 90,
   maxEwtSec: 3600,
 };

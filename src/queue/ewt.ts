@@ -1,5 +1,5 @@
 import type { EwtMethod } from '../ports/queue';
-import { endsWithin, logNormalCdf, sampleLogNormal, sampleRemaining, type LogNormal } from './log-normal';
+import { endsWithin, logNormalCdf, normalQuantile, type LogNormal } from './log-normal';
 import { Random } from './random';
 
 /** What an agent of the target is doing, as far as the wait of the next contacts is concerned. */
@@ -74,24 +74,27 @@ export function simpleWait(s: EwtSnapshot, ahead: number): number {
 export function simulatedWait(s: EwtSnapshot, ahead: number): number {
   const rng = new Random(SEED);
   const n = s.agents.length;
+  const { mu, sigma } = s.talk;
+  // per agent: the CDF at the time already spent (busy), so each run only draws a uniform above it
+  const spentCdf = s.agents.map((a) => (a.kind === 'busy' ? logNormalCdf(s.talk, a.talkElapsedSec) : 0));
   const heap = new Float64Array(n);
   const waits = new Float64Array(SAMPLES);
   for (let run = 0; run < SAMPLES; run++) {
     for (let i = 0; i < n; i++) {
       const a = s.agents[i]!;
-      heap[i] =
-        a.kind === 'free'
-          ? 0
-          : a.kind === 'reserved'
-            ? sampleLogNormal(s.talk, rng.next()) + s.acwSec
-            : a.kind === 'busy'
-              ? sampleRemaining(s.talk, a.talkElapsedSec, rng.next()) + s.acwSec
-              : a.acwRemainingSec;
+      if (a.kind === 'free') heap[i] = 0;
+      else if (a.kind === 'acw') heap[i] = a.acwRemainingSec;
+      else if (a.kind === 'reserved') heap[i] = Math.exp(mu + sigma * rng.normal()) + s.acwSec;
+      else {
+        const f0 = spentCdf[i]!;
+        const p = Math.min(f0 + (1 - f0) * rng.next(), 1 - 1e-12);
+        heap[i] = Math.max(0, Math.exp(mu + sigma * normalQuantile(p)) - a.talkElapsedSec) + s.acwSec;
+      }
     }
     heapify(heap);
     for (let k = 0; k < ahead; k++) {
       // the agent free first takes the next contact ahead
-      heap[0] = heap[0]! + sampleLogNormal(s.talk, rng.next()) + s.acwSec;
+      heap[0] = heap[0]! + Math.exp(mu + sigma * rng.normal()) + s.acwSec;
       siftDown(heap, 0);
     }
     waits[run] = heap[0]!;

@@ -92,6 +92,7 @@ function parseTarget(v: unknown, key: string): TargetConfig {
     initialHandleTimeSec: num(o.initialHandleTimeSec, `${key}.initialHandleTimeSec`, d.initialHandleTimeSec, 0, Infinity, { exclusiveMin: true }),
     handleTimeSmoothing: num(o.handleTimeSmoothing, `${key}.handleTimeSmoothing`, d.handleTimeSmoothing, 0, 1, { exclusiveMin: true }),
     pacingHorizonSec: num(o.pacingHorizonSec, `${key}.pacingHorizonSec`, d.pacingHorizonSec, 0),
+    pacingHoldSec: num(o.pacingHoldSec, `${key}.pacingHoldSec`, d.pacingHoldSec, 0, Infinity, { exclusiveMin: true }),
     maxEwtSec: num(o.maxEwtSec, `${key}.maxEwtSec`, d.maxEwtSec, 0, Infinity, { exclusiveMin: true }),
   };
   if (o.staffing !== undefined) target.staffing = parseStaffing(o.staffing, `${key}.staffing`);

@@ -209,7 +209,7 @@ export class QueueService implements QueuePort {
     this.assertOpen();
     const found = this.findEntry(contactId);
     if (!found) return Promise.reject(unknownContact(contactId));
-    const { entry } = found;
+    const { t, entry } = found;
     if (entry.waiter) return Promise.reject(new QueueError(409, `a flow already waits for an agent for contact "${contactId}"`, 'contactId'));
     if (opts.signal?.aborted) return Promise.resolve(null);
     return new Promise<Reservation | null>((resolve) => {
@@ -222,6 +222,7 @@ export class QueueService implements QueuePort {
         },
       };
       entry.waiter = waiter;
+      this.stopDialing(t, contactId);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.dispatch();
       if (entry.waiter !== waiter) return; // reserved at once
@@ -246,9 +247,12 @@ export class QueueService implements QueuePort {
   }
 
   /**
-   * The agent did not take the contact: the agent goes back to READY (NOT_READY when `agentFault`), and the
-   * contact goes back to its place in line (same `enqueuedAt`). Unknown or ended reservations are ignored.
-   * A confirmed reservation is ended as by `callEnded`.
+   * The reservation ends without a call. With `agentFault` (the agent did not answer) the agent goes
+   * NOT_READY and the contact goes back to its place in line (same `enqueuedAt`), so the flow can ask for
+   * the next agent at once. Without it (the customer left, the flow gave up) the agent goes back to READY
+   * and the contact does not return; a flow that still wants an agent enqueues it again (with its original
+   * `enqueuedAt` to keep its place). Unknown or ended reservations are ignored; a confirmed one is ended
+   * as by `callEnded`.
    */
   release(reservationId: string, opts: { agentFault?: boolean } = {}): void {
     const r = this.reservations.get(reservationId);
@@ -256,9 +260,12 @@ export class QueueService implements QueuePort {
     if (r.confirmedAt !== undefined) return this.callEnded(reservationId);
     this.endReservation(r);
     this.log?.info({ event: 'reservation_released', reservationId, agentId: r.agent.id, contactId: r.contact.contactId, agentFault: !!opts.agentFault }, 'queue: reservation released');
-    this.putBack(r);
-    if (opts.agentFault) this.setState(r.agent, 'NOT_READY', 'no-answer');
-    else this.becomeAvailable(r.agent);
+    if (opts.agentFault) {
+      this.putBack(r);
+      this.setState(r.agent, 'NOT_READY', 'no-answer');
+    } else {
+      this.becomeAvailable(r.agent);
+    }
     this.dispatch();
   }
 
@@ -374,6 +381,11 @@ export class QueueService implements QueuePort {
 
   // ---------------------------------------------------------------- EWT and pacing
 
+  /** contacts waiting in the target's line */
+  queueLength(target: string): number {
+    return this.target(target).line.size;
+  }
+
   /** EWT in seconds for a new contact entering the target now (the target's `maxEwtSec` when nobody is staffed) */
   estimatedWaitSeconds(target: string, method?: EwtMethod): number {
     const t = this.target(target);
@@ -392,29 +404,44 @@ export class QueueService implements QueuePort {
   }
 
   /**
-   * Pacing rule for callbacks not waiting for an agent: dial the callback only when the agents expected free
-   * within the target's `pacingHorizonSec` cover the contacts that will take an agent first plus this one:
+   * Pacing rule for callbacks: dial a callback only when the agents expected free within the target's
+   * `pacingHorizonSec` cover every contact that will take an agent first, plus this one:
    *   expectedAgentsFreeWithin(target, pacingHorizonSec) ≥ ahead + 1
-   * where `ahead` counts, before `contactId` in line order (the whole line without it), live callers and
-   * contacts a flow is connecting, plus callbacks already being dialed (`callbackDialing`). Callbacks still
-   * in virtual hold do not count: they are paced by the same rule.
+   * `ahead` counts the contacts a flow is connecting now (anywhere in line: they take the next free agent),
+   * callbacks being dialed, and live callers before `contactId` in line order (the whole line without it).
+   * Callbacks still in virtual hold are not counted: the same rule paces them, in line order.
+   *
+   * A `true` answer for a `contactId` counts that callback as being dialed until a flow asks an agent for it
+   * (`reserveAgentFor`), it leaves the line or is enqueued again, or `pacingHoldSec` passes; so one
+   * scheduler pass cannot dial more callbacks than agents are expected.
    */
   canDispatchCallback(target: string, contactId?: string): boolean {
     const t = this.target(target);
     const now = this.clock.now();
-    const ahead = t.line.ahead(contactId, now).filter((e) => e.contact.kind === 'caller' || e.waiter !== undefined).length;
-    const dialing = [...t.dialing.keys()].filter((id) => id !== contactId).length;
-    return this.expectedAgentsFreeWithin(target, t.config.pacingHorizonSec) >= ahead + dialing + 1;
+    let ahead = 0;
+    let before = contactId !== undefined;
+    for (const e of t.line.ordered(now)) {
+      const id = e.contact.contactId;
+      if (id === contactId) {
+        before = false;
+        continue;
+      }
+      if (e.waiter || t.dialing.has(id) || (e.contact.kind === 'caller' && (before || contactId === undefined))) ahead++;
+    }
+    for (const id of t.dialing.keys()) if (id !== contactId && !t.line.get(id)) ahead++;
+    const ok = this.expectedAgentsFreeWithin(target, t.config.pacingHorizonSec) >= ahead + 1;
+    if (ok && contactId !== undefined && t.line.get(contactId) && !t.dialing.has(contactId)) this.callbackDialing(target, contactId);
+    return ok;
   }
 
   /**
-   * A callback of this target is being dialed: count it ahead of others for pacing until it is enqueued again
-   * (customer on the line), removed, or `holdMs` passes (default: twice the reservation timeout plus a minute).
+   * Count a callback as being dialed (see canDispatchCallback) for `holdMs` (default the target's
+   * `pacingHoldSec`), or until a flow asks an agent for it, it leaves the line or is enqueued again.
    */
   callbackDialing(target: string, contactId: string, holdMs?: number): void {
     const t = this.target(target);
     this.stopDialing(t, contactId);
-    const ms = holdMs ?? t.config.reservationTimeoutSec * 2000 + 60_000;
+    const ms = holdMs ?? t.config.pacingHoldSec * 1000;
     t.dialing.set(
       contactId,
       this.timers.schedule(ms, () => t.dialing.delete(contactId)),

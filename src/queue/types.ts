@@ -37,7 +37,7 @@ export interface TargetConfig {
    * longest-waiting contact of the other kind goes next, whatever the priorities say. 0 disables. Default 3.
    */
   maxConsecutiveSameKind: number;
-  /** seconds a reserved agent has to be confirmed (answer) before the reservation lapses; default 20 */
+  /** seconds a reserved agent has to be confirmed (answer) before the reservation lapses (the agent NOT_READY, the contact back in line); longer than the agent ring timeout; default 30 */
   reservationTimeoutSec: number;
   /** service level threshold: answered within this many seconds counts as in service level; default 20 */
   serviceLevelSec: number;
@@ -47,6 +47,8 @@ export interface TargetConfig {
   handleTimeSmoothing: number;
   /** callback pacing: a callback may be dialed when an agent is expected free within this many seconds; default 30 */
   pacingHorizonSec: number;
+  /** callback pacing: a callback let through counts as being dialed for at most this long; default 90 */
+  pacingHoldSec: number;
   /** EWT reported when no agent of the target is logged in and reachable; default 3600 */
   maxEwtSec: number;
   staffing?: StaffingConfig;
