@@ -6,7 +6,9 @@ import { Scheduler, type DispatchGate } from './callback/scheduler';
 import { ServiceRegistry } from './callback/service-registry';
 import { SimulatedDialer } from './callback/simulated-dialer';
 import type { AppConfig } from './config/app-config';
+import type { AgentCredentials } from './http/agent-sessions';
 import { buildHttpApp } from './http/app';
+import type { AgentDirectory } from './http/routes/agent-routes';
 import type { DependencyStatus } from './http/routes/health-routes';
 import { Metrics } from './observability/metrics';
 import type { Dialer } from './ports/dialer';
@@ -16,6 +18,8 @@ import type { Store } from './store/store';
 /** What the composition root can plug in besides the core: telephony, the queue, more routes. */
 export interface AppExtensions {
   dialer?: Dialer;
+  /** the queue's agents, for the agent page's sign-in and self-service routes */
+  agents?: AgentDirectory & AgentCredentials;
   gate?: DispatchGate;
   health?: () => Record<string, DependencyStatus>;
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
@@ -100,6 +104,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     clients: config.auth.clients,
     now: () => clock.now(),
     extraRoutes: ext.extraRoutes,
+    agents: ext.agents ? { directory: ext.agents, credentials: ext.agents, softphone: config.softphone } : undefined,
   });
 
   let closed = false;

@@ -79,6 +79,14 @@ export const AppConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** the agent page's softphone: where sip.js registers (drachtio-server's SIP over WebSocket listener) */
+    softphone: Type.Object(
+      {
+        wsUrl: Type.String({ pattern: '^wss?://', default: 'wss://localhost:8443' }),
+        domain: Type.String({ minLength: 1, default: 'localhost' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** validated by the queue module */
     targets: Type.Array(Type.Unknown(), { default: [] }),
     agents: Type.Array(Type.Unknown(), { default: [] }),

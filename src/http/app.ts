@@ -16,6 +16,9 @@ import { reportRoutes } from './routes/report-routes';
 import { serviceAdminRoutes } from './routes/service-admin-routes';
 import { streamRoutes } from './routes/stream-routes';
 import { pageRoutes } from './routes/page-routes';
+import { vendorRoutes } from './routes/vendor-routes';
+import { agentRoutes, type AgentDirectory, type SoftphoneSettings } from './routes/agent-routes';
+import { AgentSessions, type AgentCredentials } from './agent-sessions';
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -26,6 +29,8 @@ export interface HttpAppDeps {
   health: HealthSource;
   clients: ApiClient[];
   now: () => number;
+  /** the agent page's sign-in and self-service routes, when the queue's agents are available */
+  agents?: { directory: AgentDirectory; credentials: AgentCredentials; softphone: SoftphoneSettings };
   /** more routes (queue, agents...) registered by the composition root */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -54,7 +59,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installErrorHandler(app, (status) => deps.metrics.rejected.inc({ status: String(status) }));
-  installAuth(app, deps.clients);
+  const sessions = deps.agents ? new AgentSessions(deps.agents.credentials) : undefined;
+  installAuth(app, deps.clients, sessions);
 
   await app.register(healthRoutes({ health: deps.health, metrics: deps.metrics }));
   await app.register(
@@ -68,6 +74,10 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(reportRoutes({ store: deps.store }));
   await app.register(streamRoutes({ store: deps.store }));
   await app.register(pageRoutes);
+  await app.register(vendorRoutes);
+  if (deps.agents && sessions) {
+    await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone }));
+  }
   if (deps.extraRoutes) await deps.extraRoutes(app);
   return app;
 }

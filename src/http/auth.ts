@@ -1,11 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AgentSessions } from './agent-sessions';
 import { HttpError } from './errors';
 
 export interface ApiClient {
   id: string;
   key: string;
   admin: boolean;
+  /** set for an agent signed in to the agent page: it may use /api/v1/agent/... only */
+  agentId?: string;
 }
 
 declare module 'fastify' {
@@ -14,7 +17,8 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = [/^\/health$/, /^\/metrics$/, /^\/docs(\/|$)/, /^\/supervisor$/];
+const PUBLIC = [/^\/health$/, /^\/metrics$/, /^\/docs(\/|$)/, /^\/supervisor$/, /^\/agent$/, /^\/favicon\.ico$/, /^\/vendor\//, /^\/api\/v1\/agent\/sessions$/];
+const AGENT_ROUTES = /^\/api\/v1\/agent\//;
 
 const same = (a: string, b: string): boolean => {
   const x = Buffer.from(a);
@@ -26,10 +30,18 @@ const same = (a: string, b: string): boolean => {
  * API keys: `X-API-Key: <key>`, or HTTP basic auth with the client id as user and the key as password.
  * Routes under /admin need a client marked `admin`. /health, /metrics and /docs are public.
  */
-export function installAuth(app: FastifyInstance, clients: ApiClient[]): void {
+export function installAuth(app: FastifyInstance, clients: ApiClient[], agents?: AgentSessions): void {
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const path = req.url.split('?')[0];
     if (PUBLIC.some((re) => re.test(path))) return;
+    const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : undefined;
+    if (bearer !== undefined && agents) {
+      const agentId = agents.agentFor(bearer);
+      if (!agentId) throw new HttpError(401, 'agent session expired or unknown: sign in again');
+      if (!AGENT_ROUTES.test(path)) throw new HttpError(403, `agent "${agentId}" may only use /api/v1/agent/ routes`);
+      req.client = { id: `agent:${agentId}`, key: '', admin: false, agentId };
+      return;
+    }
     const client = identify(req, clients);
     if (!client) {
       throw new HttpError(401, clients.length ? 'missing or wrong API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');

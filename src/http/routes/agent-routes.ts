@@ -1,0 +1,88 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Store } from '../../store/store';
+import type { AgentSessions } from '../agent-sessions';
+import { callbackView } from '../callback-view';
+import { HttpError } from '../errors';
+
+/** What the agent page needs from the queue's agents (QueueService provides it). */
+export interface AgentDirectory {
+  hasAgent(agentId: string): boolean;
+  getAgent(agentId: string): object;
+  login(agentId: string): object;
+  logout(agentId: string): object;
+  setReady(agentId: string): object;
+  setNotReady(agentId: string): object;
+}
+
+export interface SoftphoneSettings {
+  /** WebSocket URL of drachtio-server's SIP over WebSocket listener (wss:// in production) */
+  wsUrl: string;
+  /** SIP domain agents register in */
+  domain: string;
+}
+
+const agentOf = (req: FastifyRequest): string => {
+  const id = req.client?.agentId;
+  if (!id) throw new HttpError(403, 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
+  return id;
+};
+
+/** The agent's self-service API, behind the agent's own sign-in. */
+export const agentRoutes =
+  (deps: { agents: AgentDirectory; sessions: AgentSessions; store: Store; softphone: SoftphoneSettings }): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/api/v1/agent/sessions',
+      {
+        schema: {
+          tags: ['agent'],
+          summary: 'Agent sign-in (the softphone credentials); logs the agent in NOT_READY',
+          body: Type.Object({ agentId: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+        },
+      },
+      async (req) => {
+        const token = deps.sessions.signIn(req.body.agentId, req.body.password);
+        if (!token || !deps.agents.hasAgent(req.body.agentId)) throw new HttpError(401, 'unknown agent or wrong password');
+        deps.agents.login(req.body.agentId);
+        // agents start their shift NOT_READY and choose when to take calls
+        const agent = deps.agents.setNotReady(req.body.agentId);
+        return { token, agent, sip: { ...deps.softphone, username: req.body.agentId } };
+      },
+    );
+
+    app.get('/api/v1/agent/me', { schema: { tags: ['agent'], summary: 'The signed-in agent, with state' } }, async (req) => deps.agents.getAgent(agentOf(req)));
+
+    app.put(
+      '/api/v1/agent/me/state',
+      {
+        schema: {
+          tags: ['agent'],
+          summary: 'Go READY, NOT_READY, or log out',
+          body: Type.Object({ state: Type.Union([Type.Literal('READY'), Type.Literal('NOT_READY'), Type.Literal('LOGGED_OUT')]) }, { additionalProperties: false }),
+        },
+      },
+      async (req) => {
+        const id = agentOf(req);
+        if (req.body.state === 'READY') return deps.agents.setReady(id);
+        if (req.body.state === 'NOT_READY') return deps.agents.setNotReady(id);
+        const view = deps.agents.logout(id);
+        const token = req.headers.authorization?.slice(7);
+        if (token) deps.sessions.signOut(token);
+        return view;
+      },
+    );
+
+    app.get(
+      '/api/v1/agent/callbacks/:id',
+      { schema: { tags: ['agent'], summary: 'The callback an offered call is for: number, user data, attempts, AMD', params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } },
+      async (req) => {
+        agentOf(req);
+        const c = deps.store.getCallback(req.params.id);
+        if (!c) throw new HttpError(404, `no callback "${req.params.id}"`);
+        const attempts = deps.store.attemptsOf(c.id);
+        const last = attempts.at(-1);
+        return { ...callbackView(c), _attempt: attempts.length, _amd: last?.amdDecision ?? null };
+      },
+    );
+  };

@@ -1,0 +1,21 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+
+const SIPJS_DIR = path.dirname(require.resolve('sip.js/package.json')) + '/lib';
+
+/**
+ * sip.js for the agent page, served as the ES modules it ships (browsers load them natively; no bundler).
+ * Only .js files inside sip.js's lib/ directory are served.
+ */
+export const vendorRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/vendor/sip.js/*', { schema: { hide: true } }, async (req, reply) => {
+    const rel = (req.params as { '*': string })['*'];
+    const file = path.resolve(SIPJS_DIR, rel);
+    if (!file.startsWith(SIPJS_DIR + path.sep) || !file.endsWith('.js') || !fs.existsSync(file)) {
+      return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: 'no such module' });
+    }
+    void reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600');
+    return fs.readFileSync(file, 'utf8');
+  });
+};
