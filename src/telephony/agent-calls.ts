@@ -1,0 +1,68 @@
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { AgentCallResult, AgentCalls, AgentLeg, CallLeg, ReferResult } from '../flows/call';
+import { FsCallLeg } from './call-leg';
+import { placeOutboundLeg } from './outbound-leg';
+
+/**
+ * Reaching agents. bridge: a new leg to the agent's URI with its media on the customer's FreeSWITCH, then
+ * uuid_bridge of the two channels. refer: REFER of the customer's dialog to the agent URI, following the
+ * NOTIFY sipfrag (RFC 3515) to a final status.
+ */
+export class FsAgentCalls implements AgentCalls {
+  constructor(
+    private readonly srf: Srf,
+    private readonly codecs: string[],
+    private readonly logger: Logger,
+    private readonly from?: string,
+  ) {}
+
+  async bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal): Promise<AgentCallResult> {
+    if (!(customer instanceof FsCallLeg)) throw new Error('bridge needs a FreeSWITCH call leg');
+    const r = await placeOutboundLeg(
+      this.srf,
+      customer.mediaServer,
+      { uri: agentUri, headers: { 'X-Customer-Call-Id': customer.callId }, ...(this.from ? { callingNumber: this.from } : {}), ringTimeoutMs, signal },
+      this.codecs,
+    );
+    if (r.kind === 'failed') return { kind: 'failed', ...(r.sipStatus ? { sipStatus: r.sipStatus } : {}), detail: r.detail };
+    const leg = new FsCallLeg(r.dialog, r.endpoint, customer.mediaServer, this.logger.child({ callId: r.dialog.sip.callId, customerCallId: customer.callId, leg: 'agent' }));
+    if (customer.isEnded()) {
+      await leg.hangup();
+      return { kind: 'failed', detail: 'customer hung up as the agent answered' };
+    }
+    await customer.endpoint.bridge(r.endpoint);
+    const agent: AgentLeg = { callId: leg.callId, ended: leg.ended, hangup: (reason) => leg.hangup(reason) };
+    return { kind: 'answered', leg: agent };
+  }
+
+  async refer(customer: CallLeg, agentUri: string, timeoutMs: number): Promise<ReferResult> {
+    if (!(customer instanceof FsCallLeg)) throw new Error('refer needs a FreeSWITCH call leg');
+    const dialog = customer.dialog;
+    const log = this.logger.child({ callId: customer.callId, agentUri });
+    let settle!: (r: ReferResult) => void;
+    const done = new Promise<ReferResult>((r) => (settle = r));
+    const onNotify = (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      res.send(200);
+      const m = /^SIP\/2\.0\s+(\d{3})/m.exec(req.body ?? '');
+      if (!m) return;
+      const status = Number(m[1]);
+      log.info({ sipfrag: status }, 'REFER progress');
+      if (status >= 200 && status < 300) settle({ kind: 'transferred' });
+      else if (status >= 300) settle({ kind: 'failed', sipStatus: status, detail: `transfer target answered ${status}` });
+    };
+    dialog.on('notify', onNotify);
+    const timer = setTimeout(() => settle({ kind: 'failed', detail: `no final NOTIFY within ${timeoutMs} ms` }), timeoutMs);
+    try {
+      const res = await dialog.request({ method: 'REFER', headers: { 'Refer-To': `<${agentUri}>`, 'Referred-By': `<${dialog.local.uri}>` } } as unknown as Srf.SrfRequest);
+      if (res.status !== 202 && res.status !== 200) return { kind: 'failed', sipStatus: res.status, detail: `REFER answered ${res.status}` };
+      log.info('REFER accepted; waiting for the NOTIFY');
+      return await Promise.race([done, customer.ended.then((): ReferResult => ({ kind: 'failed', detail: 'customer hung up during the transfer' }))]);
+    } catch (err) {
+      return { kind: 'failed', detail: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
+      dialog.removeListener('notify', onNotify);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import type Mrf from 'drachtio-fsmrf';
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import { CallEndedError, type AmdRun, type CollectOptions, type CustomerLeg, type Playing } from '../flows/call';
+
+/** the members of src/amd/live AudioForkServer this layer uses */
+export interface AmdSessionLike {
+  result: Promise<import('../ports/dialer').AmdResult>;
+  beep: Promise<number | null>;
+  cancel(): void;
+}
+export interface AudioForkLike {
+  url(): string;
+  expect(sessionKey: string, params?: Record<string, unknown>): AmdSessionLike;
+}
+
+/**
+ * One call leg: a SIP dialog (caller, customer or agent) whose media is a drachtio-fsmrf endpoint.
+ * Everything the flows do to a call goes through here; once the leg has ended, every operation throws
+ * CallEndedError, so a flow stops at its next step.
+ */
+export class FsCallLeg implements CustomerLeg {
+  readonly callId: string;
+  readonly ended: Promise<string>;
+  private endedReason: string | undefined;
+  private resolveEnded!: (reason: string) => void;
+  private forking = false;
+
+  constructor(
+    readonly dialog: Srf.Dialog,
+    readonly endpoint: Mrf.Endpoint,
+    readonly mediaServer: Mrf.MediaServer,
+    private readonly log: Logger,
+    private readonly amd?: AudioForkLike,
+  ) {
+    this.callId = dialog.sip.callId;
+    this.ended = new Promise((r) => (this.resolveEnded = r));
+    dialog.on('destroy', () => {
+      this.log.info('far end hung up');
+      this.finish('far end hung up');
+      void this.endpoint.destroy().catch(() => undefined);
+    });
+    endpoint.once('destroy', () => {
+      if (this.endedReason) return;
+      this.log.warn('media endpoint gone; ending the call');
+      void this.hangup();
+    });
+    // DTMF by SIP INFO reaches this dialog, not FreeSWITCH: hand it to the channel as if received in RTP
+    dialog.on('info', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      const digit = /Signal\s*=\s*([0-9*#A-D])/i.exec(req.body ?? '')?.[1];
+      res.send(200);
+      if (digit && (req.get('Content-Type') ?? '').includes('dtmf')) {
+        this.log.info({ digit }, 'DTMF by SIP INFO');
+        void this.endpoint.api('uuid_recv_dtmf', `${this.endpoint.uuid} ${digit}`).catch(() => undefined);
+      }
+    });
+  }
+
+  isEnded(): boolean {
+    return this.endedReason !== undefined;
+  }
+
+  private finish(reason: string): void {
+    if (this.endedReason) return;
+    this.endedReason = reason;
+    this.resolveEnded(reason);
+  }
+
+  /** run a media operation, but stop waiting (and throw) when the leg ends first */
+  private async media<T>(op: () => Promise<T>): Promise<T> {
+    if (this.isEnded()) throw new CallEndedError(this.callId);
+    const ended = this.ended.then((): never => {
+      throw new CallEndedError(this.callId);
+    });
+    ended.catch(() => undefined);
+    const r = await Promise.race([op(), ended]);
+    if (this.isEnded()) throw new CallEndedError(this.callId);
+    return r;
+  }
+
+  async play(prompts: string[]): Promise<void> {
+    await this.media(() => this.endpoint.play(prompts));
+  }
+
+  async collect(o: CollectOptions): Promise<string> {
+    const file = o.prompts.length === 1 ? o.prompts[0]! : `file_string://${o.prompts.join('!')}`;
+    const r = await this.media(() =>
+      this.endpoint.playCollect({
+        file,
+        min: 0,
+        max: o.maxDigits,
+        tries: 1,
+        timeout: o.timeoutMs,
+        digitTimeout: o.digitTimeoutMs,
+        terminators: o.terminator ?? 'none',
+        regexp: '[0-9*#]+',
+      }),
+    );
+    const digits = r.digits ?? r.invalidDigits ?? '';
+    this.log.info({ digits, terminator: r.terminatorUsed }, 'digits collected');
+    return digits.replace(/#$/, '');
+  }
+
+  loop(prompt: string): Playing {
+    if (this.isEnded()) return { stop: async () => undefined };
+    const done = this.endpoint.execute('endless_playback', prompt).catch(() => undefined);
+    return {
+      stop: async () => {
+        if (this.isEnded()) return;
+        await this.endpoint.api('uuid_break', `${this.endpoint.uuid} all`).catch(() => undefined);
+        await Promise.race([done, new Promise((r) => setTimeout(r, 1000))]);
+      },
+    };
+  }
+
+  async hangup(reason?: string): Promise<void> {
+    if (this.isEnded()) return;
+    this.finish('hung up by us');
+    this.log.info(reason ? { reason } : {}, 'hanging up');
+    await new Promise<void>((resolve) => {
+      try {
+        this.dialog.destroy(reason ? { headers: { Reason: reason } } : undefined, () => resolve());
+      } catch {
+        resolve();
+      }
+    });
+    await this.endpoint.destroy().catch(() => undefined);
+  }
+
+  async startAmd(sessionKey: string, params: Record<string, unknown> | undefined): Promise<AmdRun> {
+    if (!this.amd) throw new Error('no AMD server configured');
+    if (this.isEnded()) throw new CallEndedError(this.callId);
+    const session = this.amd.expect(sessionKey, params);
+    try {
+      await this.endpoint.forkAudioStart({ wsUrl: this.amd.url(), mixType: 'mono', sampling: '8k', metadata: { sessionKey } });
+    } catch (err) {
+      session.cancel();
+      throw err;
+    }
+    this.forking = true;
+    this.log.info({ sessionKey }, 'audio forked to AMD');
+    return session;
+  }
+
+  async stopAmd(): Promise<void> {
+    if (!this.forking) return;
+    this.forking = false;
+    // -ERR after the far end closed the socket means it is stopped already
+    await this.endpoint.forkAudioStop().catch(() => undefined);
+  }
+}

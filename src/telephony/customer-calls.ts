@@ -1,0 +1,43 @@
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { CustomerCallResult, CustomerCalls, CustomerDialOptions } from '../flows/call';
+import { FsCallLeg, type AudioForkLike } from './call-leg';
+import type { TrunkSettings } from './config';
+import type { MediaServerPool } from './media-servers';
+import { placeOutboundLeg } from './outbound-leg';
+
+/** Customer legs through the configured trunk, media on the least loaded FreeSWITCH. */
+export class TrunkCustomerCalls implements CustomerCalls {
+  constructor(
+    private readonly srf: Srf,
+    private readonly media: MediaServerPool,
+    private readonly trunk: TrunkSettings,
+    private readonly amd: AudioForkLike,
+    private readonly logger: Logger,
+  ) {}
+
+  async dial(o: CustomerDialOptions): Promise<CustomerCallResult> {
+    const ms = this.media.pick();
+    if (!ms) return { kind: 'failed', earlyMedia: false, detail: 'no media server is up' };
+    const uri = this.trunk.uriTemplate.replace('{number}', o.number);
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    if (o.pAssertedIdentity) headers['P-Asserted-Identity'] = o.pAssertedIdentity;
+    const r = await placeOutboundLeg(
+      this.srf,
+      ms,
+      {
+        uri,
+        headers,
+        ...(o.callerId ? { callingNumber: o.callerId } : {}),
+        ...(this.trunk.proxy ? { proxy: this.trunk.proxy } : {}),
+        ...(this.trunk.auth ? { auth: this.trunk.auth } : {}),
+        ringTimeoutMs: o.ringTimeoutSec * 1000,
+        signal: o.signal,
+      },
+      this.trunk.codecs,
+    );
+    if (r.kind === 'failed') return r;
+    const log = this.logger.child({ callId: r.dialog.sip.callId, leg: 'customer', ...(o.headers?.['X-Callback-Id'] ? { callbackId: o.headers['X-Callback-Id'] } : {}) });
+    return { kind: 'answered', leg: new FsCallLeg(r.dialog, r.endpoint, ms, log, this.amd) };
+  }
+}

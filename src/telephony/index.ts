@@ -1,0 +1,137 @@
+import type { Logger } from 'pino';
+import { CallbackDialer } from '../flows/callback-dial';
+import type { IvrDeps } from '../flows/ivr-offer';
+import { resolvePrompts } from '../flows/prompts';
+import type { CallbackRequester, InteractionRecorder } from '../ports/callbacks';
+import type { Dialer } from '../ports/dialer';
+import type { QueuePort } from '../ports/queue';
+import { FsAgentCalls } from './agent-calls';
+import type { AudioForkLike } from './call-leg';
+import { serviceTelephony, type TelephonyConfig } from './config';
+import { TrunkCustomerCalls } from './customer-calls';
+import { DrachtioConnection } from './drachtio-connection';
+import { handleInbound } from './inbound';
+import { MediaServerPool } from './media-servers';
+import { handleRegister, type RegistrationSink } from './registrar';
+
+export type { AudioForkLike, AmdSessionLike } from './call-leg';
+export type { TelephonyConfig } from './config';
+export { parseTelephonyConfig, telephonyConfigFromEnv, defaultTelephonyConfig } from './config';
+
+export interface TelephonyDeps {
+  config: TelephonyConfig;
+  logger: Logger;
+  callbacks: CallbackRequester;
+  interactions: InteractionRecorder;
+  /** the queue; its setRegistration/clearRegistration (when present) receive softphone registrations */
+  queue: QueuePort & Partial<RegistrationSink>;
+  amd: AudioForkLike;
+  clock?: () => number;
+}
+
+export interface DependencyHealth {
+  state: 'up' | 'down';
+  detail?: string;
+}
+
+export interface Telephony {
+  /** places outbound callback attempts; isReady() is false while drachtio-server or every FreeSWITCH is down */
+  dialer: Dialer;
+  /** `drachtio` and `freeswitch` (up when at least one media server is up; detail lists each) */
+  health(): Record<string, DependencyHealth>;
+  close(): Promise<void>;
+}
+
+/** longest wait for an AMD decision before it counts as NOTSURE */
+const AMD_TIMEOUT_MS = 10_000;
+/** longest wait for an answering machine's beep before the message is left anyway */
+const BEEP_TIMEOUT_MS = 30_000;
+
+/**
+ * The telephony layer: connects to drachtio-server and the FreeSWITCH media servers (retrying for as long as
+ * the app runs, never throwing when they are absent), answers the configured DIDs with the IVR offer, takes
+ * agents' REGISTERs, and returns the Dialer the scheduler uses for outbound callbacks.
+ */
+export function startTelephony(deps: TelephonyDeps): Telephony {
+  const { config, logger } = deps;
+  const clock = deps.clock ?? Date.now;
+  const log = logger.child({ component: 'telephony' });
+  const drachtio = new DrachtioConnection({ ...config.drachtio, retryMaxDelayMs: config.retryMaxDelayMs }, log);
+  const media = new MediaServerPool(drachtio.srf, config.mediaServers, log, config.retryMaxDelayMs);
+  const srf = drachtio.srf;
+
+  const agents = new FsAgentCalls(srf, config.trunk.codecs, log);
+  const customers = new TrunkCustomerCalls(srf, media, config.trunk, deps.amd, log);
+  const promptsFor = (service: string) => resolvePrompts(config.prompts.dir, config.prompts, serviceTelephony(config, service).prompts);
+  const connectDeps = { queue: deps.queue, agents, clock, settings: config.connect };
+
+  const dialer = new CallbackDialer({
+    ...connectDeps,
+    customers,
+    holdPrompt: config.prompts.pleaseHold,
+    holdMusic: config.prompts.holdMusic,
+    service: (name) => {
+      const s = serviceTelephony(config, name);
+      return {
+        machine: s.machine,
+        notSure: s.notSure,
+        noSpeech: s.noSpeech,
+        prompts: promptsFor(name),
+        ...(s.callerId ? { callerId: s.callerId } : {}),
+        ...(s.pAssertedIdentity ? { pAssertedIdentity: s.pAssertedIdentity } : {}),
+      };
+    },
+    amdTimeoutMs: AMD_TIMEOUT_MS,
+    beepTimeoutMs: BEEP_TIMEOUT_MS,
+    isReady: () => drachtio.isUp && media.anyUp,
+    logger: log,
+  });
+
+  const ivrDeps = (service: string): IvrDeps => {
+    const prompts = promptsFor(service);
+    const s = serviceTelephony(config, service);
+    return {
+      ...connectDeps,
+      callbacks: deps.callbacks,
+      interactions: deps.interactions,
+      prompts,
+      holdPrompt: prompts.pleaseHold,
+      holdMusic: prompts.holdMusic,
+      ivr: { ...config.ivr, ewtThresholdSec: s.ewtThresholdSec ?? config.ivr.ewtThresholdSec },
+      connectMode: config.connect.mode,
+    };
+  };
+
+  const active = new Set<Promise<unknown>>();
+  handleInbound(srf, media, config, ivrDeps, log, active);
+  const { setRegistration, clearRegistration } = deps.queue;
+  if (config.registrar.enabled && setRegistration && clearRegistration) {
+    handleRegister(srf, config.registrar, { setRegistration: setRegistration.bind(deps.queue), clearRegistration: clearRegistration.bind(deps.queue) }, log, clock);
+  } else if (config.registrar.enabled) {
+    log.warn('the queue takes no registrations: REGISTER is not served');
+  }
+
+  drachtio.start();
+  media.start();
+
+  return {
+    dialer,
+    health() {
+      const d = drachtio.status();
+      const servers = media.status();
+      const detail = Object.entries(servers)
+        .map(([name, s]) => `${name} ${s.state}${s.state === 'down' && s.detail ? ` (${s.detail})` : ` (${s.active} endpoints)`}`)
+        .join('; ');
+      return {
+        drachtio: { state: d.state, detail: `${config.drachtio.host}:${config.drachtio.port}${d.detail ? ` ${d.detail}` : ''}` },
+        freeswitch: { state: media.anyUp ? 'up' : 'down', detail },
+      };
+    },
+    async close() {
+      // calls in progress get a short while to finish their current step and record themselves
+      await Promise.race([Promise.allSettled([...active]), new Promise((r) => setTimeout(r, 2000).unref())]);
+      media.close();
+      drachtio.close();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type Mrf from 'drachtio-fsmrf';
+import type Srf from 'drachtio-srf';
+
+export type OutboundResult =
+  | { kind: 'answered'; dialog: Srf.Dialog; endpoint: Mrf.Endpoint }
+  | { kind: 'failed'; sipStatus?: number; earlyMedia: boolean; detail: string };
+
+export interface OutboundOptions {
+  uri: string;
+  headers: Record<string, string>;
+  callingNumber?: string;
+  proxy?: string;
+  auth?: { username: string; password: string };
+  ringTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * A new outbound leg through drachtio-server with its media on `ms`: a 3pcc endpoint offers the SDP,
+ * the INVITE goes out, the answer is given to the endpoint. Ring timeout and abort CANCEL the INVITE
+ * (the result is then 487); a failure is a value with the SIP status, never a throw.
+ */
+export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundOptions, codecs: string[]): Promise<OutboundResult> {
+  if (o.signal.aborted) return { kind: 'failed', earlyMedia: false, detail: 'aborted before dialing' };
+  let endpoint: Mrf.Endpoint;
+  try {
+    endpoint = await ms.createEndpoint({ codecs });
+  } catch (err) {
+    return { kind: 'failed', earlyMedia: false, detail: `no media endpoint: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  let invite: Srf.SrfRequest | undefined;
+  let earlyMedia = false;
+  let cancelled: string | undefined;
+  const cancel = (why: string) => {
+    if (cancelled) return;
+    cancelled = why;
+    invite?.cancel(() => undefined);
+  };
+  const timer = setTimeout(() => cancel('ring timeout'), o.ringTimeoutMs);
+  const onAbort = () => cancel('aborted');
+  o.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const opts = {
+      localSdp: endpoint.local.sdp,
+      headers: o.headers,
+      ...(o.callingNumber ? { callingNumber: o.callingNumber } : {}),
+      ...(o.proxy ? { proxy: o.proxy } : {}),
+      ...(o.auth ? { auth: o.auth } : {}),
+    } as Srf.CreateUACOptions;
+    const dialog = await srf.createUAC(o.uri, opts, {
+      cbRequest: (req) => {
+        invite = req;
+        if (cancelled) req.cancel(() => undefined);
+      },
+      cbProvisional: (res) => {
+        if (res.status === 183 && res.body) earlyMedia = true;
+      },
+    });
+    clearTimeout(timer);
+    if (cancelled) {
+      // answered just as we cancelled: hang it up
+      dialog.destroy();
+      await endpoint.destroy().catch(() => undefined);
+      return { kind: 'failed', sipStatus: 487, earlyMedia, detail: cancelled };
+    }
+    await endpoint.modify(dialog.remote.sdp);
+    return { kind: 'answered', dialog, endpoint };
+  } catch (err) {
+    await endpoint.destroy().catch(() => undefined);
+    const status = (err as { status?: number }).status;
+    return {
+      kind: 'failed',
+      ...(typeof status === 'number' ? { sipStatus: status } : {}),
+      earlyMedia,
+      detail: cancelled ?? (err instanceof Error ? err.message : String(err)),
+    };
+  } finally {
+    clearTimeout(timer);
+    o.signal.removeEventListener('abort', onAbort);
+  }
+}

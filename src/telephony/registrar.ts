@@ -1,0 +1,59 @@
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { RegistrarSettings } from './config';
+import { challenge, NonceIssuer, verifyDigest } from './digest';
+
+/** what the queue offers for softphone registrations (src/queue QueueService) */
+export interface RegistrationSink {
+  setRegistration(agentId: string, contactUri: string, expiresAtMs: number): void;
+  clearRegistration(agentId: string): void;
+}
+
+/**
+ * Agents' softphones REGISTER here with digest auth (user = agentId, password from config). The expiry is
+ * clamped to [minExpiresSec, maxExpiresSec] (423 below the minimum) and handed to the queue, which lets the
+ * registration lapse by itself: an agent whose registration lapsed is not reserved.
+ */
+export function handleRegister(srf: Srf, settings: RegistrarSettings, sink: RegistrationSink, logger: Logger, clock: () => number = Date.now): void {
+  const nonces = new NonceIssuer(300_000, clock);
+  srf.use('register', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+    const log = logger.child({ callId: req.get('Call-ID'), method: 'REGISTER' });
+    const v = verifyDigest(req.get('Authorization') || undefined, 'REGISTER', settings.realm, (u) => settings.users[u], nonces);
+    if (!v.ok) {
+      if (v.reason !== 'no credentials') log.info({ reason: v.reason }, 'REGISTER refused');
+      res.send(401, { headers: { 'WWW-Authenticate': challenge(settings.realm, nonces.issue(), v.stale) } });
+      return;
+    }
+    const agentId = v.username;
+    const contacts = req.getParsedHeader('Contact') as unknown as { uri: string; params?: Record<string, string> }[] | undefined;
+    const contactRaw = req.has('Contact') ? req.get('Contact').trim() : '';
+    const contact = contacts?.[0];
+    const headerExpires = req.has('Expires') ? Number(req.get('Expires')) : undefined;
+    const requested = Number(contact?.params?.expires ?? headerExpires ?? settings.maxExpiresSec);
+    if (contactRaw === '*' || requested === 0) {
+      sink.clearRegistration(agentId);
+      log.info({ agentId }, 'agent unregistered');
+      res.send(200);
+      return;
+    }
+    if (!contact?.uri) {
+      // a query: nothing to change
+      res.send(200);
+      return;
+    }
+    if (requested < settings.minExpiresSec) {
+      res.send(423, { headers: { 'Min-Expires': String(settings.minExpiresSec) } });
+      return;
+    }
+    const expires = Math.min(requested, settings.maxExpiresSec);
+    try {
+      sink.setRegistration(agentId, contact.uri, clock() + expires * 1000);
+    } catch (err) {
+      log.warn({ agentId, err: err instanceof Error ? err.message : String(err) }, 'registration refused by the queue');
+      res.send(404);
+      return;
+    }
+    log.info({ agentId, contact: contact.uri, expires }, 'agent registered');
+    res.send(200, { headers: { Contact: `<${contact.uri}>;expires=${expires}`, Expires: String(expires) } });
+  });
+}
