@@ -1,4 +1,4 @@
-import { createApp } from './app';
+import { composeApp } from './compose';
 import { ConfigError, loadConfig } from './config/app-config';
 import { createLogger } from './observability/logger';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   if (config.auth.clients.some((c) => c.key.startsWith('dev-'))) {
     logger.warn('development API keys (dev-...) are configured: replace them before exposing the service');
   }
-  const app = await createApp({ config, logger });
+  const app = await composeApp(config, logger);
   const stop = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'stopping');
     await app.close();
