@@ -50,6 +50,14 @@ finish() {
            sox -m -v 1 "$cur" -v 1 "$TMP/n.wav" "$TMP/v.wav"; cur="$TMP/v.wav" ;;
     hiss)  sox -n -r 8000 -c 1 -b 16 "$TMP/n.wav" synth "$d" whitenoise vol 0.004
            sox -m -v 1 "$cur" -v 1 "$TMP/n.wav" "$TMP/v.wav"; cur="$TMP/v.wav" ;;
+    loud)  # street/car noise at roughly 15 dB SNR: brown + pink noise, slowly modulated
+           sox -n -r 8000 -c 1 -b 16 "$TMP/n.wav" synth "$d" brownnoise vol 0.25 synth pinknoise mix vol 0.5 tremolo 0.3 40
+           sox -m -v 1 "$cur" -v 1 "$TMP/n.wav" "$TMP/v.wav"; cur="$TMP/v.wav" ;;
+    hum)   # mains hum (60 Hz and harmonics) plus hiss
+           sox -n -r 8000 -c 1 -b 16 "$TMP/h1.wav" synth "$d" sine 60 vol 0.05
+           sox -n -r 8000 -c 1 -b 16 "$TMP/h2.wav" synth "$d" sine 180 vol 0.02
+           sox -n -r 8000 -c 1 -b 16 "$TMP/n.wav" synth "$d" whitenoise vol 0.004
+           sox -m -v 1 "$cur" -v 1 "$TMP/h1.wav" -v 1 "$TMP/h2.wav" -v 1 "$TMP/n.wav" "$TMP/v.wav"; cur="$TMP/v.wav" ;;
   esac
   local file
   case $((N % 4)) in
@@ -65,7 +73,7 @@ finish() {
 VOICES=(en-us en-gb+f3 en-gb-x-rp+m3 en-us+f2 en-029+m7 en-gb-scotland+f4 en-us+klatt en-gb-x-gbclan+f1)
 SPEEDS=(150 175 165 185 140 170 160 180)
 PITCHES=(50 60 40 70 45 55 35 65)
-VARIANTS=(clean hiss noisy quiet clean hiss)
+VARIANTS=(clean hiss noisy quiet loud hum)
 
 # ---------- humans: a short answer, then silence (waiting for the caller) ----------
 HUMAN_TEXTS=("hello?" "hello" "yes, hello" "hi" "yeah?" "hello, this is Mark" "Anna speaking" "good morning"

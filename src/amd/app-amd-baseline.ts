@@ -6,7 +6,7 @@
  * No tone or fax detection: app_amd has none.
  */
 import type { AmdDecision, AmdResult } from '../ports/dialer';
-import { FRAME_MS, Framer, FRAME_SAMPLES, type SupportedRate } from './framer';
+import { FRAME_MS, Framer, type SupportedRate } from './framer';
 import { APP_AMD_DEFAULTS, type AppAmdParams } from './params';
 import type { AmdDetector } from './types';
 
@@ -53,12 +53,13 @@ export class AppAmdBaseline implements AmdDetector {
   }
 
   private onFrame(frame: Int16Array): void {
-    for (let i = 0; i < FRAME_SAMPLES; i++) {
+    const n = frame.length;
+    for (let i = 0; i < n; i++) {
       const s = frame[i]!;
       this.blockAbs += s < 0 ? -s : s;
     }
     if (++this.blockFrames < 2) return;
-    const avg = this.blockAbs / (2 * FRAME_SAMPLES);
+    const avg = this.blockAbs / (2 * frame.length);
     this.blockAbs = 0;
     this.blockFrames = 0;
     this.nowMs += BLOCK_MS;
