@@ -386,7 +386,7 @@ export class QueueService implements QueuePort {
     return this.target(target).line.size;
   }
 
-  /** EWT in seconds for a new contact entering the target now (the target's `maxEwtSec` when nobody is staffed) */
+  /** EWT in seconds for a new contact entering the target now; at most, and when nobody is staffed, the target's `maxEwtSec` */
   estimatedWaitSeconds(target: string, method?: EwtMethod): number {
     const t = this.target(target);
     return this.waitAt(t, t.line.size, method ?? t.config.ewtMethod);
@@ -764,7 +764,7 @@ export class QueueService implements QueuePort {
   }
 
   private waitAt(t: Target, ahead: number, method: EwtMethod): number {
-    return estimateWait(this.snapshot(t), ahead, method) ?? t.config.maxEwtSec;
+    return Math.min(estimateWait(this.snapshot(t), ahead, method) ?? t.config.maxEwtSec, t.config.maxEwtSec);
   }
 
   private ewtByMethod(t: Target, snap: EwtSnapshot, ahead: number): Record<EwtMethod, number> {

@@ -1,0 +1,188 @@
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { EwtMethod } from '../../ports/queue';
+import { QueueError } from '../../queue/errors';
+import { EWT_METHODS, type QueueService } from '../../queue/queue-service';
+import { HttpError } from '../errors';
+
+const Method = Type.Union([Type.Literal('simple'), Type.Literal('erlang')], { description: 'EWT method: simple (deterministic projection) or erlang (simulation-informed M/G/N)' },
+);
+const AgentState = Type.Union([Type.Literal('READY'), Type.Literal('NOT_READY'), Type.Literal('RESERVED'), Type.Literal('BUSY'), Type.Literal('AFTER_CALL_WORK')]);
+const EwtByMethod = Type.Object({ simple: Type.Number(), erlang: Type.Number() });
+
+const ReservationView = Type.Object({
+  reservationId: Type.String(),
+  target: Type.String(),
+  contactId: Type.String({ description: 'the live call or callback id the agent is reserved for' }),
+  contactKind: Type.Union([Type.Literal('caller'), Type.Literal('callback')]),
+  reservedAt: Type.String(),
+  expiresAt: Type.String(),
+  connectedAt: Type.Optional(Type.String()),
+});
+
+const AgentView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  targets: Type.Array(Type.String()),
+  state: AgentState,
+  since: Type.String(),
+  loggedIn: Type.Boolean(),
+  notReadyReason: Type.Optional(Type.String()),
+  afterCall: Type.Optional(Type.String()),
+  reachable: Type.Boolean(),
+  uri: Type.Optional(Type.String()),
+  registration: Type.Optional(Type.Object({ contactUri: Type.String(), expiresAt: Type.String() })),
+  reservation: Type.Optional(ReservationView),
+});
+
+const TargetStats = Type.Object({
+  waiting: Type.Integer(),
+  agents: Type.Record(Type.String(), Type.Integer()),
+  staffed: Type.Integer(),
+  meanTalkSec: Type.Number(),
+  measuredCalls: Type.Integer(),
+  serviceLevel: Type.Union([Type.Number(), Type.Null()]),
+  forecastServiceLevel: Type.Union([Type.Number(), Type.Null()]),
+  answered: Type.Integer(),
+  abandoned: Type.Integer(),
+  meanWaitSec: Type.Union([Type.Number(), Type.Null()]),
+  ewtSec: EwtByMethod,
+});
+
+const TargetSummary = Type.Object({
+  name: Type.String(),
+  ewtMethod: Method,
+  serviceLevelSec: Type.Number(),
+  stats: TargetStats,
+});
+
+const WaitingContact = Type.Object({
+  position: Type.Integer(),
+  contactId: Type.String(),
+  kind: Type.Union([Type.Literal('caller'), Type.Literal('callback')]),
+  enqueuedAt: Type.String(),
+  waitedSec: Type.Number(),
+  effectivePriority: Type.Number(),
+  connecting: Type.Boolean(),
+  ewtSec: EwtByMethod,
+});
+
+const TargetDetail = Type.Object({
+  ...TargetSummary.properties,
+  afterCallWorkSec: Type.Number(),
+  reservationTimeoutSec: Type.Number(),
+  expectedAgentsFreeWithinPacingHorizon: Type.Number(),
+  pacingHorizonSec: Type.Number(),
+  waiting: Type.Array(WaitingContact),
+  agents: Type.Array(AgentView),
+});
+
+const EwtAnswer = Type.Object({
+  target: Type.String(),
+  method: Method,
+  /** the EWT by the chosen method, seconds */
+  ewtSec: Type.Number(),
+  position: Type.Integer({ description: 'contacts ahead of the contact the estimate is for' }),
+  byMethod: EwtByMethod,
+  waiting: Type.Integer(),
+  readyAgents: Type.Integer(),
+  staffedAgents: Type.Integer(),
+});
+
+const AgentParams = Type.Object({ agentId: Type.String({ minLength: 1, maxLength: 64 }) });
+const TargetParams = Type.Object({ target: Type.String({ minLength: 1, maxLength: 64 }) });
+const EwtQuery = Type.Object(
+  {
+    method: Type.Optional(Method),
+    position: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, description: 'EWT for the contact at this position (0 = first); default: a new contact' })),
+  },
+  { additionalProperties: false },
+);
+
+/** the queue's refusals as HTTP errors that name the parameter */
+function http<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof QueueError) throw new HttpError(err.statusCode, err.message, err.parameter);
+    throw err;
+  }
+}
+
+/**
+ * The queue over REST (auth is applied by the app):
+ *   GET  /api/v1/agents                         agents with state, current reservation/call
+ *   GET  /api/v1/agents/:agentId
+ *   POST /api/v1/agents/:agentId/login          READY when reachable (else NOT_READY unreachable)
+ *   POST /api/v1/agents/:agentId/logout         now, or after the current call
+ *   POST /api/v1/agents/:agentId/ready          409 when the agent has no URI and no registration
+ *   POST /api/v1/agents/:agentId/not-ready      now, or after the current call
+ *   GET  /api/v1/targets                        targets with waiting count, agents by state, EWT, service level
+ *   GET  /api/v1/targets/:target                + the line (positions, EWT per position) and the agents
+ *   GET  /api/v1/targets/:target/ewt?method=&position=
+ */
+export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['queue'];
+
+  r.get('/api/v1/agents', { schema: { tags, summary: 'Agents with state and current reservation or call', response: { 200: Type.Object({ agents: Type.Array(AgentView) }) } } }, async () => ({
+    agents: queue.listAgents(),
+  }));
+
+  r.get('/api/v1/agents/:agentId', { schema: { tags, summary: 'One agent', params: AgentParams, response: { 200: AgentView } } }, async (req) =>
+    http(() => queue.getAgent(req.params.agentId)),
+  );
+
+  const actions: [string, string, (id: string) => unknown][] = [
+    ['login', 'Log in (READY when reachable)', (id) => queue.login(id)],
+    ['logout', 'Log out now, or after the current call', (id) => queue.logout(id)],
+    ['ready', 'Go READY (ends after-call work early)', (id) => queue.setReady(id)],
+    ['not-ready', 'Go NOT_READY now, or after the current call', (id) => queue.setNotReady(id)],
+  ];
+  for (const [action, summary, run] of actions) {
+    r.post(`/api/v1/agents/:agentId/${action}`, { schema: { tags, summary, params: AgentParams, response: { 200: AgentView } } }, async (req) =>
+      http(() => run(req.params.agentId) as ReturnType<QueueService['getAgent']>),
+    );
+  }
+
+  const summary = (name: string) => {
+    const c = queue.targetConfig(name);
+    return { name, ewtMethod: c.ewtMethod, serviceLevelSec: c.serviceLevelSec, stats: queue.targetStats(name) };
+  };
+
+  r.get('/api/v1/targets', { schema: { tags, summary: 'Targets with waiting contacts, agents, EWT and service level', response: { 200: Type.Object({ targets: Type.Array(TargetSummary) }) } } }, async () => ({
+    targets: queue.targetNames().map(summary),
+  }));
+
+  r.get('/api/v1/targets/:target', { schema: { tags, summary: 'One target: its line with positions and EWT, its agents', params: TargetParams, response: { 200: TargetDetail } } }, async (req) =>
+    http(() => {
+      const name = req.params.target;
+      const c = queue.targetConfig(name);
+      return {
+        ...summary(name),
+        afterCallWorkSec: c.afterCallWorkSec,
+        reservationTimeoutSec: c.reservationTimeoutSec,
+        pacingHorizonSec: c.pacingHorizonSec,
+        expectedAgentsFreeWithinPacingHorizon: Math.round(queue.expectedAgentsFreeWithin(name, c.pacingHorizonSec) * 100) / 100,
+        waiting: queue.waitingContacts(name),
+        agents: queue.listAgents().filter((a) => a.targets.includes(name)),
+      };
+    }),
+  );
+
+  r.get(
+    '/api/v1/targets/:target/ewt',
+    { schema: { tags, summary: 'Estimated wait time of a target (what the IVR reads)', params: TargetParams, querystring: EwtQuery, response: { 200: EwtAnswer } } },
+    async (req) =>
+      http(() => {
+        const name = req.params.target;
+        const c = queue.targetConfig(name);
+        const method: EwtMethod = req.query.method ?? c.ewtMethod;
+        const position = req.query.position ?? queue.queueLength(name);
+        const byMethod = { simple: 0, erlang: 0 };
+        for (const m of EWT_METHODS) byMethod[m] = Math.round(queue.estimatedWaitAtPosition(name, position, m) * 10) / 10;
+        const stats = queue.targetStats(name);
+        return { target: name, method, ewtSec: byMethod[method], position, byMethod, waiting: stats.waiting, readyAgents: stats.agents.READY, staffedAgents: stats.staffed };
+      }),
+  );
+}
