@@ -26,6 +26,8 @@ export interface TelephonyDeps {
   /** the queue; its setRegistration/clearRegistration (when present) receive softphone registrations */
   queue: QueuePort & Partial<RegistrationSink>;
   amd: AudioForkLike;
+  /** agents' digest passwords (the queue's agent config) when `registrar.users` does not list them */
+  passwordOf?: (agentId: string) => string | undefined;
   clock?: () => number;
 }
 
@@ -106,7 +108,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   handleInbound(srf, media, config, ivrDeps, log, active);
   const { setRegistration, clearRegistration } = deps.queue;
   if (config.registrar.enabled && setRegistration && clearRegistration) {
-    handleRegister(srf, config.registrar, { setRegistration: setRegistration.bind(deps.queue), clearRegistration: clearRegistration.bind(deps.queue) }, log, clock);
+    handleRegister(srf, config.registrar, deps.passwordOf, { setRegistration: setRegistration.bind(deps.queue), clearRegistration: clearRegistration.bind(deps.queue) }, log, clock);
   } else if (config.registrar.enabled) {
     log.warn('the queue takes no registrations: REGISTER is not served');
   }

@@ -10,15 +10,20 @@ export interface RegistrationSink {
 }
 
 /**
- * Agents' softphones REGISTER here with digest auth (user = agentId, password from config). The expiry is
+ * Agents' softphones REGISTER here with digest auth (user = agentId; password from `registrar.users`, else the
+ * queue's agent config). The expiry is
  * clamped to [minExpiresSec, maxExpiresSec] (423 below the minimum) and handed to the queue, which lets the
  * registration lapse by itself: an agent whose registration lapsed is not reserved.
  */
-export function handleRegister(srf: Srf, settings: RegistrarSettings, sink: RegistrationSink, logger: Logger, clock: () => number = Date.now): void {
+export function handleRegister(
+  srf: Srf,
+  settings: RegistrarSettings,
+  passwordOf: ((agentId: string) => string | undefined) | undefined,
+  sink: RegistrationSink, logger: Logger, clock: () => number = Date.now): void {
   const nonces = new NonceIssuer(300_000, clock);
   srf.use('register', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     const log = logger.child({ callId: req.get('Call-ID'), method: 'REGISTER' });
-    const v = verifyDigest(req.get('Authorization') || undefined, 'REGISTER', settings.realm, (u) => settings.users[u], nonces);
+    const v = verifyDigest(req.get('Authorization') || undefined, 'REGISTER', settings.realm, (u) => settings.users[u] ?? passwordOf?.(u), nonces);
     if (!v.ok) {
       if (v.reason !== 'no credentials') log.info({ reason: v.reason }, 'REGISTER refused');
       res.send(401, { headers: { 'WWW-Authenticate': challenge(settings.realm, nonces.issue(), v.stale) } });

@@ -1,0 +1,143 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { AudioForkServer } from '../../src/amd/live/audio-fork-server';
+import { createApp, type App } from '../../src/app';
+import { StoreInteractionRecorder } from '../../src/callback/interaction-recorder';
+import { QueueDispatchGate } from '../../src/callback/queue-gate';
+import { parseAppConfig } from '../../src/config/app-config';
+import type { InteractionRecord } from '../../src/ports/callbacks';
+import { QueueService } from '../../src/queue/queue-service';
+import { parseQueueOptions } from '../../src/queue/types';
+import { startTelephony, type Telephony } from '../../src/telephony';
+import { parseTelephonyConfig } from '../../src/telephony/config';
+import type { E2eEnv } from './env';
+
+export const DID = '18005550100';
+export const SERVICE = 'e2e-immediate';
+export const TRUNK_PORT = 5090;
+export const AGENT_PORT = 5091;
+export const IVR_KEY = 'e2e-ivr-key-0001';
+
+export interface Stack {
+  app: App;
+  url: string;
+  telephony: Telephony;
+  queue: QueueService;
+  interactions: InteractionRecord[];
+  logDir: string;
+  logFile: string;
+  call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }>;
+  close(): Promise<void>;
+}
+
+/** prompts installed by the repo's script into a temp dir FreeSWITCH (on this host) can read */
+function installPrompts(): string {
+  const dir = process.env.E2E_PROMPTS_DIR ?? path.join(os.tmpdir(), 'cbsvc-e2e-prompts');
+  if (!fs.existsSync(path.join(dir, 'offer-callback.wav'))) execFileSync('bash', [path.resolve(__dirname, '../../scripts/install-prompts.sh'), dir], { stdio: 'ignore' });
+  return dir;
+}
+
+/**
+ * The real service around the real servers: the callback core (REST API, SQLite, scheduler), the queue,
+ * the AMD audio-fork server and the telephony layer connected to drachtio-server and FreeSWITCH.
+ */
+export async function startStack(env: E2eEnv, agents: { id: string; uri: string }[]): Promise<Stack> {
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-e2e-'));
+  const logFile = path.join(logDir, 'app.log');
+  const logger = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true }));
+  const promptsDir = installPrompts();
+  const config = parseAppConfig(
+    {
+      server: { host: '127.0.0.1', port: 0 },
+      store: { path: path.join(logDir, 'callbacks.db') },
+      auth: { clients: [{ id: 'ivr', key: IVR_KEY }] },
+      dialer: { kind: 'telephony' },
+      services: [{ name: SERVICE, template: 'user-terminated-immediate', options: { _target: 'billing', _default_country: 'US', _allowed_countries: ['US'], _max_number_of_attempts: 1 } }],
+    },
+    'e2e',
+  );
+  const queue = new QueueService(parseQueueOptions({ targets: [{ name: 'billing' }], agents: agents.map((a) => ({ id: a.id, name: a.id, targets: ['billing'], uri: a.uri })) }, ''), { logger });
+  for (const a of agents) {
+    try {
+      queue.login(a.id);
+      queue.setReady(a.id);
+    } catch {
+      /* already ready */
+    }
+  }
+  const amd = new AudioForkServer({ port: 0, host: '127.0.0.1', logger });
+  await amd.listen();
+  const local = env.freeswitch.host === '127.0.0.1' || env.freeswitch.host === 'localhost';
+  const tconfig = parseTelephonyConfig(
+    {
+      retryMaxDelayMs: 1000,
+      drachtio: env.drachtio,
+      mediaServers: [{ ...env.freeswitch, ...(local ? { listenAddress: '127.0.0.1' } : {}) }],
+      trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 6 },
+      dids: { [DID]: { service: SERVICE, target: 'billing' } },
+      prompts: { dir: promptsDir },
+      services: { [SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' } },
+      ivr: { ewtThresholdSec: 0, maxRetries: 1, inputTimeoutMs: 4000 },
+      connect: { mode: 'bridge', agentRingTimeoutSec: 5, maxAgentAttempts: 2, reserveTimeoutSec: 10 },
+    },
+    'telephony',
+  );
+  const interactions: InteractionRecord[] = [];
+  let telephony!: Telephony;
+  const app = await createApp({
+    config,
+    logger,
+    extend: ({ store, callbacks }) => {
+      const recorder = new StoreInteractionRecorder(store, logger);
+      telephony = startTelephony({
+        config: tconfig,
+        logger,
+        callbacks,
+        interactions: { record: async (i) => (interactions.push(i), recorder.record(i)) },
+        queue,
+        amd,
+      });
+      return { dialer: telephony.dialer, gate: new QueueDispatchGate(queue), close: async () => undefined };
+    },
+  });
+  const url = await app.listen();
+  // both servers up before the first call
+  for (let i = 0; i < 100; i++) {
+    const h = telephony.health();
+    if (h.drachtio?.state === 'up' && h.freeswitch?.state === 'up') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    app,
+    url,
+    telephony,
+    queue,
+    interactions,
+    logDir,
+    logFile,
+    async call(method, p, body) {
+      const res = await fetch(url + p, {
+        method,
+        headers: { 'x-api-key': IVR_KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = text;
+      }
+      return { status: res.status, json };
+    },
+    async close() {
+      await telephony.close();
+      await app.close();
+      queue.close();
+      await amd.close();
+    },
+  };
+}
