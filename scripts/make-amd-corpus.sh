@@ -87,7 +87,7 @@ human() { # id voice-tag clean.wav lead variant [after]
 }
 i=0
 for t in "${HUMAN_TEXTS[@]}"; do
-  for k in 0 1 2 3 4; do
+  for k in 0 1 2 3 4 5 6; do
     v=$(( (i + k * 3) % ${#VOICES[@]} ))
     say "$t" "${VOICES[$v]}" "${SPEEDS[$v]}" "${PITCHES[$v]}" "$TMP/c.wav"
     lead=$(awk -v x=$(( (i * 7 + k * 13) % 16 )) 'BEGIN{printf "%.2f", 0.2 + x * 0.1}')
@@ -148,7 +148,7 @@ machine() { # id voice greeting.wav lead beep(0/1) variant kind
 }
 i=0
 for t in "${MACHINE_TEXTS[@]}"; do
-  for k in 0 1 2 3 4; do
+  for k in 0 1 2 3 4 5 6 7 8; do
     v=$(( (i + k * 5) % ${#VOICES[@]} ))
     say "$t" "${VOICES[$v]}" "${SPEEDS[$v]}" "${PITCHES[$v]}" "$TMP/c.wav"
     lead=$(awk -v x=$(( (i * 5 + k * 11) % 21 )) 'BEGIN{printf "%.2f", 0.1 + x * 0.09}')

@@ -47,7 +47,7 @@ export const DEFAULT_AMD_PARAMS: Readonly<AmdParams> = Object.freeze({
   betweenWordsSilenceMs: 100,
   maxWords: 6,
   silenceThreshold: 64,
-  speechSnrDb: 10,
+  speechSnrDb: 7,
   machineEndSilenceMs: 1200,
   beepTimeoutMs: 20000,
   beepMinMs: 150,
