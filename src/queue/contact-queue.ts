@@ -60,16 +60,17 @@ export class ContactQueue<W> {
     return base + (this.rules.ageingPerMinute * Math.max(0, now - c.enqueuedAt)) / 60_000;
   }
 
-  /** the whole line in order (position 0 first) */
-  ordered(now: number): QueueEntry<W>[] {
-    const keyed = [...this.entries.values()].map((e) => ({ e, p: this.effectivePriority(e.contact, now) }));
+  /** the whole line in order (position 0 first), or only the entries `only` accepts */
+  ordered(now: number, only?: (e: QueueEntry<W>) => boolean): QueueEntry<W>[] {
+    const entries = only ? [...this.entries.values()].filter(only) : [...this.entries.values()];
+    const keyed = entries.map((e) => ({ e, p: this.effectivePriority(e.contact, now) }));
     keyed.sort((a, b) => b.p - a.p || a.e.contact.enqueuedAt - b.e.contact.enqueuedAt || a.e.seq - b.e.seq);
     return keyed.map((k) => k.e);
   }
 
   /** the entry to connect next among those `ready` says can be connected now (fairness applied) */
   next(now: number, ready: (e: QueueEntry<W>) => boolean): QueueEntry<W> | undefined {
-    const line = this.ordered(now).filter(ready);
+    const line = this.ordered(now, ready);
     const first = line[0];
     if (!first) return undefined;
     const limit = this.rules.maxConsecutiveSameKind;

@@ -72,14 +72,27 @@ export function simpleWait(s: EwtSnapshot, ahead: number): number {
  * exactly the Erlang C conditional wait: a Gamma(ahead + 1, N / h) variable.
  */
 export function simulatedWait(s: EwtSnapshot, ahead: number): number {
-  const rng = new Random(SEED);
+  return simulatedWaits(s, ahead)[ahead]!;
+}
+
+/**
+ * `simulatedWait` for every position 0..maxAhead in one pass (each run gives the whole departure sequence).
+ * Each run has its own seed, so a position's answer does not depend on `maxAhead`. Beyond
+ * 20 × agents + 200 positions the line is long enough for the law of large numbers: each further position
+ * adds (mean talk + after-call work) ÷ agents.
+ */
+export function simulatedWaits(s: EwtSnapshot, maxAhead: number): Float64Array {
   const n = s.agents.length;
+  const out = new Float64Array(maxAhead + 1);
+  if (n === 0) return out.fill(Infinity);
+  const simulated = Math.min(maxAhead, 20 * n + 200);
   const { mu, sigma } = s.talk;
   // per agent: the CDF at the time already spent (busy), so each run only draws a uniform above it
   const spentCdf = s.agents.map((a) => (a.kind === 'busy' ? logNormalCdf(s.talk, a.talkElapsedSec) : 0));
   const heap = new Float64Array(n);
-  const waits = new Float64Array(SAMPLES);
+  const byPosition = new Float64Array(SAMPLES * (simulated + 1));
   for (let run = 0; run < SAMPLES; run++) {
+    const rng = new Random(SEED + run * 7919);
     for (let i = 0; i < n; i++) {
       const a = s.agents[i]!;
       if (a.kind === 'free') heap[i] = 0;
@@ -92,15 +105,20 @@ export function simulatedWait(s: EwtSnapshot, ahead: number): number {
       }
     }
     heapify(heap);
-    for (let k = 0; k < ahead; k++) {
-      // the agent free first takes the next contact ahead
+    for (let k = 0; k <= simulated; k++) {
+      byPosition[k * SAMPLES + run] = heap[0]!;
+      // the agent free first takes contact k
       heap[0] = heap[0]! + Math.exp(mu + sigma * rng.normal()) + s.acwSec;
       siftDown(heap, 0);
     }
-    waits[run] = heap[0]!;
   }
-  waits.sort();
-  return waits[SAMPLES >> 1]!;
+  for (let k = 0; k <= simulated; k++) {
+    const runs = byPosition.subarray(k * SAMPLES, (k + 1) * SAMPLES).sort();
+    out[k] = runs[SAMPLES >> 1]!;
+  }
+  const perContact = (s.talkMeanSec + s.acwSec) / n;
+  for (let k = simulated + 1; k <= maxAhead; k++) out[k] = out[simulated]! + (k - simulated) * perContact;
+  return out;
 }
 
 /** expected number of the target's agents free now or within `withinSec` (fractions count: 0.4 = 40 % chance) */

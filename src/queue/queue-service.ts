@@ -4,7 +4,7 @@ import type { EwtMethod, QueuedContact, QueuePort, Reservation } from '../ports/
 import { Agent, type AgentState, type NotReadyReason } from './agent';
 import { ContactQueue, type QueueEntry } from './contact-queue';
 import { QueueError, unknownAgent, unknownContact, unknownTarget } from './errors';
-import { erlangServiceLevel, estimateWait, expectedFreeWithin, type AgentLoad, type EwtSnapshot } from './ewt';
+import { erlangServiceLevel, estimateWait, expectedFreeWithin, simpleWait, simulatedWaits, type AgentLoad, type EwtSnapshot } from './ewt';
 import { HandleTimeStats } from './handle-time';
 import { bucketCapacity, plannedAgents } from './staffing';
 import { systemTimers, type Clock, type TimerHandle, type TimerScheduler } from './timers';
@@ -131,6 +131,8 @@ export class QueueService implements QueuePort {
   private readonly reservations = new Map<string, ActiveReservation>();
   private readonly agentTimers = new Map<string, { registration?: TimerHandle; acw?: TimerHandle }>();
   private dispatching = false;
+  /** flows waiting for an agent, all targets (nothing to dispatch without one) */
+  private connecting = 0;
   private dispatchAgain = false;
   private closed = false;
 
@@ -222,6 +224,7 @@ export class QueueService implements QueuePort {
         },
       };
       entry.waiter = waiter;
+      this.connecting++;
       this.stopDialing(t, contactId);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.dispatch();
@@ -493,7 +496,9 @@ export class QueueService implements QueuePort {
     const t = this.target(target);
     const now = this.clock.now();
     const snap = this.snapshot(t);
-    return t.line.ordered(now).map((e, position) => ({
+    const line = t.line.ordered(now);
+    const byPosition = this.ewtByPosition(t, snap, line.length - 1);
+    return line.map((e, position) => ({
       position,
       contactId: e.contact.contactId,
       kind: e.contact.kind,
@@ -501,7 +506,7 @@ export class QueueService implements QueuePort {
       waitedSec: Math.max(0, (now - e.contact.enqueuedAt) / 1000),
       effectivePriority: t.line.effectivePriority(e.contact, now),
       connecting: e.waiter !== undefined,
-      ewtSec: this.ewtByMethod(t, snap, position),
+      ewtSec: { simple: byPosition.simple[position]!, erlang: byPosition.erlang[position]! },
     }));
   }
 
@@ -581,6 +586,7 @@ export class QueueService implements QueuePort {
     const w = entry.waiter;
     if (!w) return;
     entry.waiter = undefined;
+    this.connecting--;
     w.detach();
     w.resolve(r);
   }
@@ -674,6 +680,7 @@ export class QueueService implements QueuePort {
 
   /** one reservation: the longest-idle READY agent that has a connecting contact in one of its targets */
   private reserveOne(): boolean {
+    if (this.connecting === 0) return false;
     const now = this.clock.now();
     const ready = [...this.agents.values()].filter((a) => a.state === 'READY' && a.reachable(now)).sort((x, y) => x.idleSince - y.idleSince);
     const connecting = (e: QueueEntry<Waiter>) => e.waiter !== undefined;
@@ -771,6 +778,19 @@ export class QueueService implements QueuePort {
     const out = {} as Record<EwtMethod, number>;
     for (const m of EWT_METHODS) out[m] = round1(Math.min(estimateWait(snap, ahead, m) ?? t.config.maxEwtSec, t.config.maxEwtSec));
     return out;
+  }
+
+  /** EWT of every position 0..maxAhead by each method, in one pass */
+  private ewtByPosition(t: Target, snap: EwtSnapshot, maxAhead: number): Record<EwtMethod, number[]> {
+    const cap = (x: number) => round1(Math.min(x, t.config.maxEwtSec));
+    const positions = Array.from({ length: Math.max(0, maxAhead + 1) }, (_, k) => k);
+    if (snap.agents.length === 0) return { simple: positions.map(() => t.config.maxEwtSec), erlang: positions.map(() => t.config.maxEwtSec) };
+    const free = snap.agents.filter((a) => a.kind === 'free').length;
+    const simulated = maxAhead >= 0 ? simulatedWaits(snap, maxAhead) : new Float64Array(0);
+    return {
+      simple: positions.map((k) => cap(k < free ? 0 : simpleWait(snap, k))),
+      erlang: positions.map((k) => cap(k < free ? 0 : simulated[k]!)),
+    };
   }
 
   private agentView(a: Agent): AgentView {

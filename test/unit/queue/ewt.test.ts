@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { erlangC, erlangServiceLevel, estimateWait, simulatedWait, simpleWait, type EwtSnapshot } from '../../../src/queue/ewt';
+import { erlangC, erlangServiceLevel, estimateWait, simulatedWait, simulatedWaits, simpleWait, type EwtSnapshot } from '../../../src/queue/ewt';
 import { logNormalFromMean } from '../../../src/queue/log-normal';
 import type { EwtMethod } from '../../../src/ports/queue';
 import { bench, contact, sales, T0 } from './helpers';
@@ -54,6 +54,21 @@ describe('EWT methods', () => {
     assert.equal(simulatedWait(snap(busy(6, 30)), 7), simulatedWait(snap(busy(6, 30)), 7));
   });
 
+  it('erlang: every position in one pass equals one position at a time', () => {
+    const s = snap([{ kind: 'free' }, ...busy(4, 50)]);
+    const all = simulatedWaits(s, 30);
+    for (const k of [0, 1, 2, 7, 30]) assert.equal(all[k], simulatedWait(s, k), `position ${k}`);
+    assert.equal(all[0], 0);
+  });
+
+  it('erlang: a very long line is extended by h ÷ N per contact and stays increasing', () => {
+    const s = snap(busy(2, 0), 100, 0.5);
+    const all = simulatedWaits(s, 1000);
+    assert.equal(all.length, 1001);
+    for (let k = 1; k <= 1000; k++) assert.ok(all[k]! >= all[k - 1]!, `position ${k}`);
+    assert.ok(Math.abs(all[1000]! - 1001 * 50) / (1001 * 50) < 0.05, String(all[1000]));
+  });
+
   it('Erlang C matches known values', () => {
     // 10 agents, 8 erlangs: P(wait) ≈ 0.409 (standard tables)
     assert.ok(Math.abs(erlangC(10, 8) - 0.409) < 0.005, String(erlangC(10, 8)));
@@ -76,6 +91,19 @@ describe('EWT through QueueService', () => {
     const positions = q.waitingContacts('sales');
     assert.deepEqual(positions.map((p) => p.ewtSec.simple), [0, 0, 180]);
     assert.equal(q.estimatedWaitAtPosition('sales', 2, 'simple'), 180);
+    q.close();
+  });
+
+  it('lists a line of 3000 contacts with EWT per position quickly', () => {
+    const { q } = bench([sales({ maxEwtSec: 1e9 })], Array.from({ length: 20 }, () => ({})));
+    for (let i = 0; i < 20; i++) q.setReady(`a${i + 1}`);
+    for (let i = 0; i < 3000; i++) q.enqueue(contact(`cb${i}`, 'callback', T0 + i));
+    const t = Date.now();
+    const line = q.waitingContacts('sales');
+    assert.ok(Date.now() - t < 3000, `${Date.now() - t} ms`);
+    assert.equal(line.length, 3000);
+    assert.equal(line[19]!.ewtSec.erlang, 0);
+    assert.ok(line[2999]!.ewtSec.erlang > line[100]!.ewtSec.erlang);
     q.close();
   });
 
