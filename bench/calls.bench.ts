@@ -1,0 +1,93 @@
+/**
+ * npm run bench:calls — inbound IVR calls per second through drachtio-server + FreeSWITCH, with the app's
+ * CPU per call, compared in the same run with a minimal drachtio-srf + fsmrf app (answer, 1 s tone, hang up).
+ * SIPp's caller-hangup-ivr.xml (answer, 2.5 s, BYE) drives both at BENCH_CPS for BENCH_CALLS calls.
+ * Needs the e2e environment (DRACHTIO_*, FREESWITCH_*, SIP_TARGET); without it prints one line and exits 0.
+ */
+import Mrf from 'drachtio-fsmrf';
+import Srf from 'drachtio-srf';
+import { e2eEnv, type E2eEnv } from '../test/e2e/env';
+import { runSipp } from '../test/e2e/sipp';
+import { DID, startStack } from '../test/e2e/stack';
+
+const CPS = Number(process.env.BENCH_CPS ?? 20);
+const CALLS = Number(process.env.BENCH_CALLS ?? 300);
+
+async function drive(env: E2eEnv, logDir: string, port: number): Promise<{ wallMs: number; ok: boolean; output: string }> {
+  const t0 = Date.now();
+  const run = runSipp('caller-hangup-ivr.xml', {
+    port,
+    mediaPort: 17000,
+    target: env.sipTarget,
+    args: ['-s', DID, '-key', 'caller', '12025550199', '-r', String(CPS), '-m', String(CALLS), '-l', String(CPS * 5)],
+    logDir,
+    timeoutSec: Math.ceil(CALLS / CPS) + 60,
+  });
+  const r = await run.done;
+  return { wallMs: Date.now() - t0, ok: r.code === 0, output: r.output.slice(-400) };
+}
+
+/** the baseline: answer, play a 1 s tone, hang up */
+async function minimalApp(env: E2eEnv): Promise<{ close(): void }> {
+  const srf = new Srf();
+  await new Promise<void>((resolve, reject) => {
+    srf.connect({ host: env.drachtio.host, port: env.drachtio.port, secret: env.drachtio.secret });
+    srf.once('connect', (err: Error | null) => (err ? reject(err) : resolve()));
+  });
+  const mrf = new Mrf(srf);
+  const ms = await mrf.connect({ address: env.freeswitch.host, port: env.freeswitch.port, secret: env.freeswitch.secret, listenAddress: '127.0.0.1' });
+  srf.invite(async (req, res) => {
+    try {
+      const { endpoint, dialog } = await ms.connectCaller(req, res);
+      dialog.on('destroy', () => void endpoint.destroy().catch(() => undefined));
+      await endpoint.play('tone_stream://%(1000,0,440)').catch(() => undefined);
+      dialog.destroy();
+      await endpoint.destroy().catch(() => undefined);
+    } catch {
+      /* caller gone */
+    }
+  });
+  return {
+    close() {
+      ms.disconnect();
+      srf.disconnect();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const env = await e2eEnv();
+  if (typeof env === 'string') {
+    console.log(`bench:calls skipped: ${env}`);
+    return;
+  }
+  const results: Record<string, { cpuMsPerCall: number; cps: number; ok: boolean }> = {};
+
+  const base = await minimalApp(env);
+  let cpu0 = process.cpuUsage();
+  const a = await drive(env, '/tmp', 5080 + 100);
+  let cpu = process.cpuUsage(cpu0);
+  results.minimal = { cpuMsPerCall: (cpu.user + cpu.system) / 1000 / CALLS, cps: (CALLS * 1000) / a.wallMs, ok: a.ok };
+  base.close();
+  await new Promise((r) => setTimeout(r, 1000));
+
+  const stack = await startStack(env, []);
+  cpu0 = process.cpuUsage();
+  const b = await drive(env, stack.logDir, 5080 + 101);
+  cpu = process.cpuUsage(cpu0);
+  results.app = { cpuMsPerCall: (cpu.user + cpu.system) / 1000 / CALLS, cps: (CALLS * 1000) / b.wallMs, ok: b.ok };
+  await stack.close();
+
+  const ratio = results.app.cpuMsPerCall / results.minimal.cpuMsPerCall;
+  console.log(JSON.stringify({ calls: CALLS, offeredCps: CPS, ...results, cpuRatio: Number(ratio.toFixed(2)), goal: '<= 1.2' }, null, 2));
+  if (!a.ok) console.log(`minimal run: ${a.output}`);
+  if (!b.ok) console.log(`app run: ${b.output}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
