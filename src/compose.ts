@@ -1,34 +1,70 @@
 import type { Logger } from 'pino';
+import { AudioForkServer } from './amd/live/audio-fork-server';
 import { createApp, type App } from './app';
+import { StoreInteractionRecorder } from './callback/interaction-recorder';
 import { QueueDispatchGate } from './callback/queue-gate';
 import { ConfigError, type AppConfig } from './config/app-config';
+import { registerQueueRoutes } from './http/routes/queue-routes';
 import { QueueService } from './queue/queue-service';
 import { parseQueueOptions, QueueOptionsError } from './queue/types';
+import { startTelephony, type Telephony } from './telephony';
+import { parseTelephonyConfig } from './telephony/config';
+
+const asConfigError = (err: unknown): never => {
+  if (err instanceof QueueOptionsError || err instanceof Error) throw new ConfigError(`invalid configuration: ${err.message}`);
+  throw err;
+};
 
 /**
- * The whole service from its configuration: the callback core, the queue (targets, agents, EWT) as its
- * dispatch gate and the agent page's directory, and telephony when it is configured.
+ * The whole service from its configuration: the callback core; the queue (targets, agents, EWT) as the
+ * scheduler's dispatch gate, the agent page's directory and its REST routes; telephony (drachtio-server,
+ * FreeSWITCH, the IVR, the dialer, AMD over the audio fork) unless `telephony.enabled` is false.
  */
-export async function composeApp(config: AppConfig, logger: Logger): Promise<App> {
+export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<App> {
   let queueOptions;
+  let telephonyConfig;
   try {
     queueOptions = parseQueueOptions({ targets: config.targets, agents: config.agents }, '');
+    telephonyConfig = parseTelephonyConfig(config.telephony, 'telephony', env);
   } catch (err) {
-    if (err instanceof QueueOptionsError) throw new ConfigError(`invalid configuration: ${err.message}`);
-    throw err;
+    return asConfigError(err);
   }
   const queue = new QueueService(queueOptions, { logger });
-  const agents = Object.assign(Object.create(queue) as QueueService, {
-    passwordOf: (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password,
-  });
+  const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
+  const agents = Object.assign(Object.create(queue) as QueueService, { passwordOf });
+
+  let amd: AudioForkServer | undefined;
+  let telephony: Telephony | undefined;
+  if (telephonyConfig.enabled) {
+    amd = new AudioForkServer({ port: telephonyConfig.audioFork.port, host: telephonyConfig.audioFork.host, logger });
+    await amd.listen();
+  }
   return createApp({
     config,
     logger,
-    extend: () => {
+    extend: ({ store, callbacks }) => {
+      if (amd && telephonyConfig) {
+        telephony = startTelephony({
+          config: telephonyConfig,
+          logger,
+          callbacks,
+          interactions: new StoreInteractionRecorder(store, logger),
+          queue,
+          amd,
+          passwordOf,
+        });
+      }
       return {
+        dialer: telephony?.dialer,
         gate: new QueueDispatchGate(queue),
         agents,
-        close: async () => queue.close(),
+        health: telephony ? () => telephony!.health() : undefined,
+        extraRoutes: (app) => registerQueueRoutes(app, queue),
+        close: async () => {
+          await telephony?.close();
+          await amd?.close();
+          queue.close();
+        },
       };
     },
   });

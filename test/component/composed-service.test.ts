@@ -52,7 +52,18 @@ describe('composed service: callbacks wait in their target queue for an agent', 
     assert.equal(s, 'COMPLETED');
   });
 
+  it('reports drachtio-server and FreeSWITCH down while it retries, and serves the queue API', async () => {
+    const h = (await (await fetch(`${url}/health`)).json()) as { status: string; dependencies: Record<string, { state: string }> };
+    assert.equal(h.status, 'degraded');
+    assert.equal(h.dependencies.store.state, 'up');
+    assert.equal(h.dependencies.drachtio.state, 'down');
+    assert.equal(h.dependencies.freeswitch.state, 'down');
+    const ewt = await fetch(`${url}/api/v1/targets/billing/ewt`, { headers: key });
+    assert.equal(ewt.status, 200);
+  });
+
   it('rejects a queue section with a bad key, naming it', async () => {
     await assert.rejects(compose({ store: { path: ':memory:' }, targets: [{ name: 'x', afterCallWorkSec: -5 }] }), /targets\[0\]\.afterCallWorkSec/);
+    await assert.rejects(compose({ store: { path: ':memory:' }, telephony: { drachtio: { port: 'x' } } }), /telephony\.drachtio\.port/);
   });
 });

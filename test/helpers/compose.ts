@@ -4,7 +4,9 @@ import { silentLogger } from './core';
 
 /** the fully composed service (core + queue) on a free port */
 export async function compose(config: Record<string, unknown>) {
-  const app = await composeApp(parseAppConfig({ server: { host: '127.0.0.1', port: 0 }, ...config }, 'test'), silentLogger);
+  // telephony on: drachtio-server and FreeSWITCH are nowhere (port 1), as on a machine without them
+  const telephony = { drachtio: { port: 1 }, mediaServers: [{ host: '127.0.0.1', port: 1 }], audioFork: { port: 0 } };
+  const app = await composeApp(parseAppConfig({ server: { host: '127.0.0.1', port: 0 }, telephony, ...config }, 'test'), silentLogger, {});
   const url = await app.listen();
   return { app, url };
 }
