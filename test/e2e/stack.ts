@@ -44,7 +44,7 @@ function installPrompts(): string {
  * The real service around the real servers: the callback core (REST API, SQLite, scheduler), the queue,
  * the AMD audio-fork server and the telephony layer connected to drachtio-server and FreeSWITCH.
  */
-export async function startStack(env: E2eEnv, agents: { id: string; uri: string }[]): Promise<Stack> {
+export async function startStack(env: E2eEnv, agents: { id: string; uri?: string; password?: string }[]): Promise<Stack> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-e2e-'));
   const logFile = path.join(logDir, 'app.log');
   const logger = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true }));
@@ -59,8 +59,8 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri: string 
     },
     'e2e',
   );
-  const queue = new QueueService(parseQueueOptions({ targets: [{ name: 'billing' }], agents: agents.map((a) => ({ id: a.id, name: a.id, targets: ['billing'], uri: a.uri })) }, ''), { logger });
-  for (const a of agents) {
+  const queue = new QueueService(parseQueueOptions({ targets: [{ name: 'billing' }], agents: agents.map((a) => ({ id: a.id, name: a.id, targets: ['billing'], ...(a.uri ? { uri: a.uri } : {}), ...(a.password ? { password: a.password } : {}) })) }, ''), { logger });
+  for (const a of agents.filter((x) => x.uri)) {
     try {
       queue.login(a.id);
       queue.setReady(a.id);
@@ -99,6 +99,7 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri: string 
         interactions: { record: async (i) => (interactions.push(i), recorder.record(i)) },
         queue,
         amd,
+        passwordOf: (id) => agents.find((a) => a.id === id)?.password,
       });
       return { dialer: telephony.dialer, gate: new QueueDispatchGate(queue), close: async () => undefined };
     },

@@ -39,7 +39,10 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
   const nextMedia = () => (mediaPort += 100);
 
   before(async () => {
-    stack = await startStack(env, [{ id: 'alice', uri: `sip:alice@127.0.0.1:${AGENT_PORT}` }]);
+    stack = await startStack(env, [
+      { id: 'alice', uri: `sip:alice@127.0.0.1:${AGENT_PORT}` },
+      { id: 'bob', password: 'bob-e2e-pass' },
+    ]);
     const h = stack.telephony.health();
     assert.equal(h.drachtio?.state, 'up', `drachtio: ${h.drachtio?.detail}`);
     assert.equal(h.freeswitch?.state, 'up', `freeswitch: ${h.freeswitch?.detail}`);
@@ -123,6 +126,20 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
       assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
     });
   }
+
+  it('agent softphone REGISTERs with digest auth: the queue has its contact; un-REGISTER clears it', async () => {
+    const [host, port] = env.sipTarget.split(':');
+    const reg = runSipp('agent-register.xml', { port: 5073, mediaPort: nextMedia(), target: `${host}:${port}`, args: ['-key', 'agent', 'bob', '-key', 'password', 'bob-e2e-pass'], logDir: stack.logDir });
+    const contact = await until('the registration', () => stack.queue.getAgent('bob').registration?.contactUri, 5000);
+    assert.match(contact, /bob@127\.0\.0\.1:5073/);
+    const r = await reg.done;
+    assert.equal(r.code, 0, `sipp: ${r.output.slice(-600)}\n${r.errors}`);
+    assert.equal(stack.queue.getAgent('bob').registration, undefined);
+    // a wrong password is refused
+    const bad = runSipp('agent-register.xml', { port: 5074, mediaPort: nextMedia(), target: env.sipTarget, args: ['-key', 'agent', 'bob', '-key', 'password', 'wrong'], logDir: stack.logDir, timeoutSec: 10 });
+    assert.notEqual((await bad.done).code, 0);
+    assert.equal(stack.queue.getAgent('bob').registration, undefined);
+  });
 
   it('/health shows drachtio and FreeSWITCH up', () => {
     const h = stack.telephony.health();
