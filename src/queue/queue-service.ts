@@ -265,7 +265,7 @@ export class QueueService implements QueuePort {
     this.log?.info({ event: 'reservation_released', reservationId, agentId: r.agent.id, contactId: r.contact.contactId, agentFault: !!opts.agentFault }, 'queue: reservation released');
     if (opts.agentFault) {
       this.putBack(r);
-      this.setState(r.agent, 'NOT_READY', 'no-answer');
+      this.noAnswer(r.agent);
     } else {
       this.becomeAvailable(r.agent);
     }
@@ -651,8 +651,16 @@ export class QueueService implements QueuePort {
     this.endReservation(r);
     this.log?.warn({ event: 'reservation_lapsed', reservationId: r.id, agentId: r.agent.id, contactId: r.contact.contactId }, 'queue: reservation lapsed unconfirmed');
     this.putBack(r);
-    this.setState(r.agent, 'NOT_READY', 'no-answer');
+    this.noAnswer(r.agent);
     this.dispatch();
+  }
+
+  /** the agent did not answer an offered contact: NOT_READY (no-answer), or logged out if it asked to be */
+  private noAnswer(a: Agent): void {
+    const loggingOut = a.afterCall === 'logout';
+    a.afterCall = undefined;
+    this.setState(a, 'NOT_READY', loggingOut ? 'logged-out' : 'no-answer');
+    if (loggingOut) a.loggedIn = false;
   }
 
   /**

@@ -47,6 +47,21 @@ describe('queue agents: states, REST changes, registrations', () => {
     q.close();
   });
 
+  it('logout while RESERVED: when the reservation lapses the agent is logged out, not just NOT_READY', async () => {
+    const { q, vt } = bench([sales({ reservationTimeoutSec: 10 })], [{}]);
+    q.setReady('a1');
+    q.enqueue(contact('c1', 'caller', T0));
+    await q.reserveAgentFor('c1', { timeoutMs: 1000 });
+    assert.equal(q.logout('a1').afterCall, 'logout');
+    vt.advance(10_000);
+    const a = q.getAgent('a1');
+    assert.equal(a.state, 'NOT_READY');
+    assert.equal(a.notReadyReason, 'logged-out');
+    assert.equal(a.loggedIn, false);
+    assert.equal(a.afterCall, undefined);
+    q.close();
+  });
+
   it('READY during after-call work ends it early', () => {
     const { q } = bench([sales({ afterCallWorkSec: 60 })], [{}]);
     q.setReady('a1');
