@@ -21,6 +21,7 @@ interface Item {
   file: string;
   label: AmdDecision;
   kind: string;
+  condition: string;
   speechEndMs: number | null;
   beepMs: number | null;
   split: string;
@@ -68,6 +69,7 @@ function loadCorpus(split: string): Item[] {
       file: col(row, 'file'),
       label: col(row, 'label') as AmdDecision,
       kind: col(row, 'kind'),
+      condition: col(row, 'condition'),
       speechEndMs: col(row, 'speech_end_ms') ? Number(col(row, 'speech_end_ms')) : null,
       beepMs: col(row, 'beep_ms') ? Number(col(row, 'beep_ms')) : null,
       split: col(row, 'split'),
@@ -122,7 +124,7 @@ function run(name: string, items: Item[], make: (it: Item) => AmdDetector): Repo
     const d = a.result.decision;
     confusion[it.label]![d]!++;
     if (d === it.label) correct++;
-    else errors.push(`${it.id} (${it.kind}) ${it.label} -> ${d} @${a.result.decisionMs}ms ${String((a.result.evidence as AmdEvidence | undefined)?.reason ?? '')}`);
+    else errors.push(`${it.id} (${it.kind}, ${it.condition}) ${it.label} -> ${d} @${a.result.decisionMs}ms ${String((a.result.evidence as AmdEvidence | undefined)?.reason ?? '')}`);
     if (it.label === 'HUMAN' || it.label === 'MACHINE') {
       hmTotal++;
       if (d === it.label) hmCorrect++;

@@ -20,7 +20,7 @@ done
 rm -rf "$OUT" && mkdir -p "$OUT/audio"
 TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
 MANIFEST="$OUT/manifest.csv"
-echo "id,file,label,kind,voice,speech_end_ms,beep_ms,split" > "$MANIFEST"
+echo "id,file,label,kind,voice,condition,speech_end_ms,beep_ms,split" > "$MANIFEST"
 N=0
 
 ms() { awk -v d="$1" 'BEGIN { printf "%d", d * 1000 + 0.5 }'; }
@@ -66,7 +66,7 @@ finish() {
     2) file="audio/$id.wav"; sox "$cur" -e u-law "$TMP/g.wav"; sox "$TMP/g.wav" -r 16000 -e signed-integer -b 16 "$OUT/$file" ;;
     3) file="audio/$id.wav"; sox "$cur" -e a-law "$OUT/$file" ;;                      # A-law WAV
   esac
-  echo "$id,$file,$label,$kind,$voice,$speech_end,$beep,$(split_of "$id")" >> "$MANIFEST"
+  echo "$id,$file,$label,$kind,$voice,$variant,$speech_end,$beep,$(split_of "$id")" >> "$MANIFEST"
   N=$((N + 1))
 }
 
