@@ -4,11 +4,24 @@ import { createApp, type App } from './app';
 import { StoreInteractionRecorder } from './callback/interaction-recorder';
 import { QueueDispatchGate } from './callback/queue-gate';
 import { ConfigError, type AppConfig } from './config/app-config';
+import type { AgentCredentials } from './http/agent-sessions';
+import type { AgentDirectory } from './http/routes/agent-routes';
 import { registerQueueRoutes } from './http/routes/queue-routes';
 import { QueueService } from './queue/queue-service';
 import { parseQueueOptions, QueueOptionsError } from './queue/types';
 import { startTelephony, type Telephony } from './telephony';
 import { parseTelephonyConfig } from './telephony/config';
+
+/** the queue's agents as the agent page sees them */
+export const agentDirectory = (queue: QueueService, passwordOf: (id: string) => string | undefined): AgentDirectory & AgentCredentials => ({
+  hasAgent: (id) => queue.hasAgent(id),
+  getAgent: (id) => queue.getAgent(id),
+  login: (id) => queue.login(id),
+  logout: (id) => queue.logout(id),
+  setReady: (id) => queue.setReady(id),
+  setNotReady: (id) => queue.setNotReady(id),
+  passwordOf,
+});
 
 const asConfigError = (err: unknown): never => {
   if (err instanceof QueueOptionsError || err instanceof Error) throw new ConfigError(`invalid configuration: ${err.message}`);
@@ -31,7 +44,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   }
   const queue = new QueueService(queueOptions, { logger });
   const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
-  const agents = Object.assign(Object.create(queue) as QueueService, { passwordOf });
+  const agents = agentDirectory(queue, passwordOf);
 
   let amd: AudioForkServer | undefined;
   let telephony: Telephony | undefined;

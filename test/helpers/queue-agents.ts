@@ -1,4 +1,5 @@
 import { parseQueueOptions } from '../../src/queue/types';
+import { agentDirectory } from '../../src/compose';
 import { QueueService } from '../../src/queue/queue-service';
 
 /** a real QueueService with one target and agents who have softphone passwords, as the agent page sees it */
@@ -10,5 +11,5 @@ export function queueWithAgents(agents: { id: string; password: string }[]) {
     ),
   );
   const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
-  return { queue, agents: Object.assign(Object.create(queue) as QueueService, { passwordOf }) };
+  return { queue, agents: agentDirectory(queue, passwordOf) };
 }
