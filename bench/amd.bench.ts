@@ -1,7 +1,8 @@
 /**
  * AMD benchmark: our engine vs the Asterisk app_amd baseline on the labelled corpus.
- *   npm run bench:amd                       held-out split (what we report)
- *   npm run bench:amd -- --split tune       the split parameters were tuned on
+ *   npm run bench:amd                       held-out and fresh splits (what we report)
+ *   npm run bench:amd -- --split tune       the split parameters were tuned on (also: heldout, fresh, all,
+ *                                           or a comma list)
  *   npm run bench:amd -- --greeting-ms 2000 any AmdParams override, kebab case
  * Builds the corpus (scripts/make-amd-corpus.sh) when corpus/manifest.csv is absent.
  */
@@ -35,7 +36,7 @@ const LABELS: AmdDecision[] = ['HUMAN', 'MACHINE', 'NO_SPEECH', 'FAX'];
 
 function args(): { split: string; params: AmdParams } {
   const argv = process.argv.slice(2);
-  let split = 'heldout';
+  let split = 'heldout,fresh';
   const raw: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -63,7 +64,7 @@ function loadCorpus(split: string): Item[] {
   const col = (row: string[], name: string): string => row[cols.indexOf(name)] ?? '';
   return lines
     .map((l) => l.split(','))
-    .filter((row) => split === 'all' || col(row, 'split') === split)
+    .filter((row) => split === 'all' || split.split(',').includes(col(row, 'split')))
     .map((row) => ({
       id: col(row, 'id'),
       file: col(row, 'file'),
@@ -172,14 +173,20 @@ function print(r: Report): void {
 
 function main(): void {
   const { split, params } = args();
-  const items = loadCorpus(split);
-  console.log(`AMD benchmark, split=${split}, ${items.length} files`);
-  const ours = run('amd engine', items, (it) => new AmdEngine({ sampleRate: it.audio.sampleRate, params }));
-  const base = run('app_amd baseline (Asterisk defaults)', items, (it) => new AppAmdBaseline({ sampleRate: it.audio.sampleRate }));
-  print(ours);
-  print(base);
   mkdirSync(join(ROOT, '.bench-out'), { recursive: true });
-  writeFileSync(join(ROOT, '.bench-out', `amd-${split}.json`), JSON.stringify({ split, params, reports: [ours, base] }, null, 2));
+  for (const one of split === 'all' ? ['all'] : split.split(',')) {
+    const items = loadCorpus(one);
+    if (items.length === 0) {
+      console.log(`\nsplit ${one}: no files (rebuild the corpus: npm run amd:corpus)`);
+      continue;
+    }
+    console.log(`\n# AMD benchmark, split=${one}, ${items.length} files`);
+    const ours = run('amd engine', items, (it) => new AmdEngine({ sampleRate: it.audio.sampleRate, params }));
+    const base = run('app_amd baseline (Asterisk defaults)', items, (it) => new AppAmdBaseline({ sampleRate: it.audio.sampleRate }));
+    print(ours);
+    print(base);
+    writeFileSync(join(ROOT, '.bench-out', `amd-${one}.json`), JSON.stringify({ split: one, params, reports: [ours, base] }, null, 2));
+  }
 }
 
 main();

@@ -2,7 +2,8 @@
 # Builds the labelled AMD corpus into corpus/ (gitignored): humans answering, answering machines and
 # carrier messages (with and without a record beep), silence and fax tones, all through a G.711 round
 # trip. Real voice: Debian asterisk-core-sounds-en-wav (Allison Smith, CC-BY-SA 3.0); synthetic voices:
-# espeak-ng. Labels in corpus/manifest.csv; the tune/heldout split is a hash of the item id.
+# espeak-ng. Labels in corpus/manifest.csv; the tune/heldout split is a hash of the item id; items with
+# texts and voices used nowhere else are in a third split, "fresh" (never used for tuning).
 #
 #   scripts/make-amd-corpus.sh [OUT_DIR]      (default: corpus)
 set -euo pipefail
@@ -188,6 +189,37 @@ if [ -n "$SOUNDS" ]; then
   done
 fi
 
+# ---------- fresh: new texts and new voices, never used for tuning (split "fresh") ----------
+FRESH_VOICES=(en-us+m1 en-gb+m4 en-029+f5 en-gb-x-gbcwmd+m2)
+FRESH_SPEEDS=(158 172 148 178)
+FRESH_HUMAN=("hello, yes?" "Linda speaking" "hi there" "yep, hello" "good afternoon" "who's calling?" "this is Robert")
+FRESH_MACHINE=(
+  "You've reached the Garcia family. We're not home right now, so leave a message and we'll get back to you."
+  "Hi, it's Emma. I'm busy right now, text me or leave a voicemail."
+  "The wireless customer you are calling is not available. Please try your call again later."
+  "Welcome to the voice mail system. Please record your message after the tone. When you are finished, hang up."
+)
+i=0
+for t in "${FRESH_HUMAN[@]}"; do
+  for k in 0 1 2 3; do
+    say "$t" "${FRESH_VOICES[$k]}" "${FRESH_SPEEDS[$k]}" 50 "$TMP/c.wav"
+    lead=$(awk -v x=$(( (i * 3 + k * 5) % 14 )) 'BEGIN{printf "%.2f", 0.25 + x * 0.1}')
+    human "fresh-human-$i-$k" "${FRESH_VOICES[$k]}" "$TMP/c.wav" "$lead" "${VARIANTS[$(( (i + k * 2) % 6 ))]}" answer
+    sed -i '$ s/,heldout$/,fresh/; $ s/,tune$/,fresh/' "$MANIFEST"
+  done
+  i=$((i + 1))
+done
+i=0
+for t in "${FRESH_MACHINE[@]}"; do
+  for k in 0 1 2 3; do
+    say "$t" "${FRESH_VOICES[$k]}" "${FRESH_SPEEDS[$k]}" 50 "$TMP/c.wav"
+    lead=$(awk -v x=$(( (i * 7 + k * 3) % 18 )) 'BEGIN{printf "%.2f", 0.1 + x * 0.1}')
+    machine "fresh-machine-$i-$k" "${FRESH_VOICES[$k]}" "$TMP/c.wav" "$lead" $(( (i + k) % 4 == 0 ? 0 : 1 )) "${VARIANTS[$(( (i * 2 + k) % 6 ))]}" greeting
+    sed -i '$ s/,heldout$/,fresh/; $ s/,tune$/,fresh/' "$MANIFEST"
+  done
+  i=$((i + 1))
+done
+
 # ---------- nobody: silence, line noise ----------
 for k in 0 1 2 3 4 5 6 7 8 9; do
   silence 6 "$TMP/s.wav"
@@ -204,4 +236,4 @@ for k in 0 1 2 3 4 5; do
   finish "fax-ced-$k" FAX ced "" "$TMP/f.wav" "" "" "${VARIANTS[$(( (k + 1) % 6 ))]}"
 done
 
-echo "make-amd-corpus: $N files in $OUT ($(grep -c ',heldout$' "$MANIFEST") held out), manifest $MANIFEST"
+echo "make-amd-corpus: $N files in $OUT ($(grep -c ',heldout$' "$MANIFEST") held out, $(grep -c ',fresh$' "$MANIFEST") fresh), manifest $MANIFEST"
