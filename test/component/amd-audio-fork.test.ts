@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { AudioForkServer } from '../../src/amd/live/audio-fork-server';
-import { concat, missingTools, say, silence, tone, upsample2 } from '../unit/amd/fixtures';
+import { concat, skipWithoutTools, say, silence, tone, upsample2 } from '../unit/amd/fixtures';
 
 interface Line {
   msg: string;
@@ -64,7 +64,7 @@ describe('amd AudioForkServer (real WebSocket, real audio frames)', function () 
   });
 
   it('human at 8 kHz: HUMAN, no beep, the server closes the stream when done', async function () {
-    if (missingTools()) this.skip();
+    skipWithoutTools(this);
     const session = server.expect('call-human');
     const ws = await connect(server.url());
     const done = closed(ws);
@@ -79,7 +79,7 @@ describe('amd AudioForkServer (real WebSocket, real audio frames)', function () 
   });
 
   it('machine at 16 kHz ("sampling":"16k"): MACHINE first, then the beep time', async function () {
-    if (missingTools()) this.skip();
+    skipWithoutTools(this);
     const session = server.expect('call-machine', { greetingMs: 1800 });
     const ws = await connect(server.url());
     ws.send(JSON.stringify({ sessionKey: 'call-machine', sampling: '16k' }));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { analyzeAudio } from '../../../src/amd/analyze';
 import { AppAmdBaseline } from '../../../src/amd/app-amd-baseline';
-import { concat, missingTools, say, silence } from './fixtures';
+import { concat, skipWithoutTools, say, silence } from './fixtures';
 
 function decide(samples: Int16Array) {
   return analyzeAudio({ sampleRate: 8000, samples, via: 'test' }, new AppAmdBaseline({ sampleRate: 8000 })).result;
@@ -19,7 +19,7 @@ describe('amd app_amd baseline (Asterisk defaults)', function () {
 
   describe('speech', () => {
     before(function () {
-      if (missingTools()) this.skip();
+      skipWithoutTools(this);
     });
 
     it('"hello" then silence: HUMAN 800 ms after the last voiced frame', () => {

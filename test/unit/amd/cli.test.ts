@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main';
-import { concat, missingTools, say, silence, tone, wavPcm16 } from './fixtures';
+import { concat, skipWithoutTools, say, silence, tone, wavPcm16 } from './fixtures';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -66,7 +66,7 @@ describe('cbsvc amd (CLI)', function () {
   });
 
   it('bin/cbsvc.js runs the CLI (machine greeting with beep, μ-law WAV)', function () {
-    if (missingTools()) this.skip();
+    skipWithoutTools(this);
     const pcm = join(dir, 'm.wav');
     const ulaw = join(dir, 'm-ulaw.wav');
     writeFileSync(pcm, wavPcm16(concat(silence(300), say('Hello, this is Sarah. I am not available at the moment, leave a message.'), silence(300), tone(1000, 500), silence(2000))));

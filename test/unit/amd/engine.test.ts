@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { AmdEngine } from '../../../src/amd/engine';
 import type { AmdParams } from '../../../src/amd/params';
 import type { AmdEvidence } from '../../../src/amd/types';
-import { concat, missingTools, mix, ms, noise, say, scale, silence, tone, upsample2 } from './fixtures';
+import { concat, skipWithoutTools, mix, ms, noise, say, scale, silence, tone, upsample2 } from './fixtures';
 
 function run(samples: Int16Array, params: Partial<AmdParams> = {}, rate: 8000 | 16000 = 8000): AmdEngine {
   const engine = new AmdEngine({ sampleRate: rate, params });
@@ -73,8 +73,7 @@ describe('amd engine: tones and silence (synthesised)', () => {
 describe('amd engine: speech (espeak-ng)', function () {
   this.timeout(20000);
   before(function () {
-    const missing = missingTools();
-    if (missing) this.skip();
+    skipWithoutTools(this);
   });
 
   it('HUMAN: "hello?" then silence, afterGreetingSilenceMs after the speech ends', () => {

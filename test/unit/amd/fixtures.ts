@@ -16,6 +16,15 @@ export function missingTools(): string | null {
   return null;
 }
 
+/** In a mocha hook or test: skip (saying why) when the audio tools are missing. */
+export function skipWithoutTools(ctx: Mocha.Context): void {
+  const missing = missingTools();
+  if (missing) {
+    console.log(`      skipped: ${missing}`);
+    ctx.skip();
+  }
+}
+
 const cache = new Map<string, Int16Array>();
 
 /** Speech for `text` at 8 kHz, leading/trailing silence trimmed, peak at -4 dBFS. */

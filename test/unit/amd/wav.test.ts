@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALAW_TABLE, ULAW_TABLE } from '../../../src/amd/g711';
 import { parseWav, readAudioFile, UnsupportedAudioError } from '../../../src/amd/wav';
-import { missingTools, tone, wavPcm16 } from './fixtures';
+import { skipWithoutTools, tone, wavPcm16 } from './fixtures';
 
 describe('amd WAV reading', () => {
   let dir: string;
@@ -38,7 +38,7 @@ describe('amd WAV reading', () => {
 
   describe('with sox', () => {
     before(function () {
-      if (missingTools()) this.skip();
+      skipWithoutTools(this);
     });
 
     it('μ-law and A-law WAV decode like sox decodes them', () => {
