@@ -132,6 +132,9 @@ describe('callback REST API (real HTTP, real SQLite file)', () => {
     const [header, ...rows] = csv.text.trim().split('\n');
     assert.match(header, /^id,service,customer_number,state,reason/);
     assert.ok(rows.some((r) => r.startsWith(json._id) && r.includes('CONNECTED_TO_AGENT')));
+    const badFilter = await t.call('GET', '/api/v1/reports/callbacks?state=DONE');
+    assert.equal(badFilter.status, 400);
+    assert.equal(badFilter.json.parameter, 'state');
     const events = await t.call('GET', '/api/v1/reports/events?type=ATTEMPT_ENDED');
     assert.ok(events.json.some((e: { callback_id: string; outcome: string }) => e.callback_id === json._id && e.outcome === 'CONNECTED_TO_AGENT'));
   });

@@ -25,6 +25,18 @@ const time = (name: string, v?: string): number | undefined => {
   if (Number.isNaN(t)) throw new HttpError(400, `${name}: "${v}" is not an ISO 8601 date-time`, name);
   return t;
 };
+const STATES: readonly CallbackState[] = ['SCHEDULED', 'QUEUED', 'ROUTING', 'PROCESSING', 'COMPLETED'];
+const EVENT_TYPES: readonly CallbackEventType[] = ['CREATED', 'STATE_CHANGED', 'ATTEMPT_STARTED', 'ATTEMPT_ENDED', 'RESCHEDULED', 'CANCELLED', 'RECOVERED'];
+
+/** a comma-separated filter whose every value must be one of `allowed` */
+function listOf<T extends string>(name: string, v: string | undefined, allowed: readonly T[]): T[] | undefined {
+  if (v === undefined) return undefined;
+  const values = v.split(',').map((x) => x.trim().toUpperCase());
+  const bad = values.find((x) => !(allowed as readonly string[]).includes(x));
+  if (bad !== undefined) throw new HttpError(400, `${name}: "${bad}" is not one of ${allowed.join(', ')}`, name);
+  return values as T[];
+}
+
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : '');
 
 function send(reply: FastifyReply, format: string | undefined, name: string, rows: Record<string, unknown>[]) {
@@ -46,7 +58,7 @@ export const reportRoutes =
       const rows = store
         .searchCallbacks({
           serviceName: q.service,
-          states: q.state ? (q.state.split(',') as CallbackState[]) : undefined,
+          states: listOf('state', q.state, STATES),
           from: time('from', q.from),
           to: time('to', q.to),
           limit: q.limit ?? 10_000,
@@ -74,7 +86,7 @@ export const reportRoutes =
       const rows = store
         .events({
           serviceName: q.service,
-          types: q.type ? (q.type.split(',') as CallbackEventType[]) : undefined,
+          types: listOf('type', q.type, EVENT_TYPES),
           from: time('from', q.from),
           to: time('to', q.to),
           limit: q.limit ?? 10_000,
