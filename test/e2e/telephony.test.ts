@@ -129,14 +129,14 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
 
   it('agent softphone REGISTERs with digest auth: the queue has its contact; un-REGISTER clears it', async () => {
     const [host, port] = env.sipTarget.split(':');
-    const reg = runSipp('agent-register.xml', { port: 5073, mediaPort: nextMedia(), target: `${host}:${port}`, args: ['-key', 'agent', 'bob', '-key', 'password', 'bob-e2e-pass'], logDir: stack.logDir });
+    const reg = runSipp('agent-register.xml', { port: 5073, mediaPort: nextMedia(), target: `${host}:${port}`, args: ['-key', 'agent', 'bob', '-au', 'bob', '-ap', 'bob-e2e-pass'], logDir: stack.logDir });
     const contact = await until('the registration', () => stack.queue.getAgent('bob').registration?.contactUri, 5000);
     assert.match(contact, /bob@127\.0\.0\.1:5073/);
     const r = await reg.done;
     assert.equal(r.code, 0, `sipp: ${r.output.slice(-600)}\n${r.errors}`);
     assert.equal(stack.queue.getAgent('bob').registration, undefined);
     // a wrong password is refused
-    const bad = runSipp('agent-register.xml', { port: 5074, mediaPort: nextMedia(), target: env.sipTarget, args: ['-key', 'agent', 'bob', '-key', 'password', 'wrong'], logDir: stack.logDir, timeoutSec: 10 });
+    const bad = runSipp('agent-register.xml', { port: 5074, mediaPort: nextMedia(), target: env.sipTarget, args: ['-key', 'agent', 'bob', '-au', 'bob', '-ap', 'wrong'], logDir: stack.logDir, timeoutSec: 10 });
     assert.notEqual((await bad.done).code, 0);
     assert.equal(stack.queue.getAgent('bob').registration, undefined);
   });
