@@ -1,0 +1,229 @@
+/**
+ * The live AMD path through a real FreeSWITCH with mod_audio_fork, as a call does it: SIPp places a call
+ * to FreeSWITCH's drachtio_mrf profile with the drachtio-fsmrf headers and plays a recording as the
+ * customer (RTP, PCMU); the dialplan hands the call to this test's outbound event socket, which starts
+ * `uuid_audio_fork <uuid> start <server.url()> mono 8000` (the arguments drachtio-fsmrf's forkAudioStart
+ * sends) with {"sessionKey"} as metadata; the AudioForkServer's engine decides.
+ * Needs FREESWITCH_HOST (FREESWITCH_PORT 8021, FREESWITCH_SECRET ClueCon by default), a FreeSWITCH conf with
+ * the drachtio_mrf profile and dialplan (freeswitch-conf/), `sipp`, `sox`, `espeak-ng`. AMD_FORK_HOST is the
+ * address FreeSWITCH reaches this process on (default 127.0.0.1). Skipped, saying why, otherwise.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { AudioForkServer } from '../../src/amd/live/audio-fork-server';
+import { concat, missingTools, say, silence, tone, wavPcm16 } from '../unit/amd/fixtures';
+
+/** Just enough of the event socket protocol: auth, then `api` commands one at a time. */
+class EslApi {
+  private buf = '';
+  private waiters: ((m: { headers: Record<string, string>; body: string }) => void)[] = [];
+  private constructor(private readonly socket: net.Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.buf += chunk;
+      for (;;) {
+        const end = this.buf.indexOf('\n\n');
+        if (end < 0) return;
+        const headers: Record<string, string> = {};
+        for (const line of this.buf.slice(0, end).split('\n')) {
+          const i = line.indexOf(':');
+          if (i > 0) headers[line.slice(0, i).trim()] = line.slice(i + 1).trim();
+        }
+        const len = Number(headers['Content-Length'] ?? 0);
+        if (this.buf.length < end + 2 + len) return;
+        const body = this.buf.slice(end + 2, end + 2 + len);
+        this.buf = this.buf.slice(end + 2 + len);
+        if (headers['Content-Type'] === 'auth/request') continue;
+        this.waiters.shift()?.({ headers, body });
+      }
+    });
+  }
+
+  static async connect(host: string, port: number, secret: string): Promise<EslApi> {
+    const socket = net.createConnection({ host, port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+      setTimeout(() => reject(new Error(`no event socket at ${host}:${port}`)), 2000).unref();
+    });
+    const esl = new EslApi(socket);
+    const reply = await esl.send(`auth ${secret}`);
+    if (!reply.headers['Reply-Text']?.startsWith('+OK')) throw new Error('event socket refused the secret');
+    return esl;
+  }
+
+  private send(cmd: string): Promise<{ headers: Record<string, string>; body: string }> {
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.socket.write(`${cmd}\n\n`);
+    });
+  }
+
+  async api(cmd: string): Promise<string> {
+    return (await this.send(`api ${cmd}`)).body.trim();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function scenario(wav: string, eslTarget: string, holdMs: number): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="customer answers and plays a recording">
+  <send retrans="500"><![CDATA[
+INVITE sip:amd@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:customer@[local_ip]:[local_port]>;tag=[pid]T[call_number]
+To: <sip:amd@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:customer@[local_ip]:[local_port]>
+Max-Forwards: 70
+User-Agent: drachtio-fsmrf:amd-test-[call_number]
+X-esl-outbound: ${eslTarget}
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+ACK sip:amd@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:customer@[local_ip]:[local_port]>;tag=[pid]T[call_number]
+To: <sip:amd@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: <sip:customer@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <nop><action><exec rtp_stream="${wav},1,0"/></action></nop>
+  <pause milliseconds="${holdMs}"/>
+  <send retrans="500"><![CDATA[
+BYE sip:amd@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:customer@[local_ip]:[local_port]>;tag=[pid]T[call_number]
+To: <sip:amd@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: <sip:customer@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200" optional="true"/>
+</scenario>
+`;
+}
+
+describe('amd live path through real FreeSWITCH (SIPp customer, mod_audio_fork)', function () {
+  this.timeout(40000);
+  let server: AudioForkServer;
+  let dir: string;
+  let sofia = '';
+  const forkHost = process.env.AMD_FORK_HOST ?? '127.0.0.1';
+
+  before(async function () {
+    const host = process.env.FREESWITCH_HOST;
+    let why: string | null = !host ? 'FREESWITCH_HOST is not set' : missingTools();
+    if (!why && spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error) why = 'sipp is not installed (apt-get install -y sip-tester)';
+    if (!why && host) {
+      let esl: EslApi | null = null;
+      try {
+        esl = await EslApi.connect(host, Number(process.env.FREESWITCH_PORT ?? 8021), process.env.FREESWITCH_SECRET ?? 'ClueCon');
+        if ((await esl.api('module_exists mod_audio_fork')) !== 'true') throw new Error('mod_audio_fork is not loaded');
+        const m = /drachtio_mrf\s+profile\s+sip:[^@\s]+@(\S+)\s+RUNNING/.exec(await esl.api('sofia status'));
+        if (!m) throw new Error('sofia profile drachtio_mrf is not running');
+        sofia = m[1]!;
+      } catch (err) {
+        why = (err as Error).message;
+      } finally {
+        esl?.close();
+      }
+    }
+    if (why) {
+      console.log(`      skipped: ${why}`);
+      this.skip();
+    }
+    server = new AudioForkServer({ port: 0, host: forkHost, logger: pino({ level: 'warn' }) });
+    await server.listen();
+    dir = mkdtempSync(join(tmpdir(), 'amd-fs-'));
+  });
+
+  after(async () => {
+    if (server) await server.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One call: the customer plays `audio`; returns the AMD result and beep. */
+  async function call(name: string, audio: Int16Array, holdMs: number) {
+    const pcm = join(dir, `${name}-pcm.wav`);
+    const ulaw = join(dir, `${name}.wav`);
+    writeFileSync(pcm, wavPcm16(audio));
+    assert.equal(spawnSync('sox', [pcm, '-e', 'u-law', ulaw]).status, 0);
+    const key = `fs-${name}-${Date.now()}`;
+    const session = server.expect(key);
+    // the outbound event socket the dialplan connects to: start the fork like forkAudioStart does
+    const esl = net.createServer((c) => {
+      let buf = '';
+      let forked = false;
+      c.setEncoding('utf8');
+      c.on('data', (d: string) => {
+        buf += d;
+        const m = /(?:^|\n)Unique-ID: *(\S+)/.exec(buf);
+        if (m && !forked) {
+          forked = true;
+          const meta = JSON.stringify({ sessionKey: key });
+          c.write(`api uuid_audio_fork ^^|${m[1]}|start|${server.url()}|mono|8000|amdtest|'${meta}'|true|false|\n\n`);
+        }
+      });
+      c.on('error', () => undefined);
+      c.write('connect\n\n');
+      void session.beep.finally(() => c.end());
+    });
+    await new Promise<void>((r) => esl.listen(0, forkHost, r));
+    const eslPort = (esl.address() as net.AddressInfo).port;
+    const xml = join(dir, `${name}.xml`);
+    writeFileSync(xml, scenario(ulaw, `${forkHost}:${eslPort}`, holdMs));
+    const sipHost = sofia.split(':')[0]!;
+    const sipp = spawn('sipp', [sofia, '-sf', xml, '-i', sipHost, '-p', '0', '-mp', String(20000 + (eslPort % 20000)), '-m', '1', '-nostdin', '-timeout', '30s'], { stdio: 'ignore' });
+    try {
+      return { result: await session.result, beep: await session.beep };
+    } finally {
+      await new Promise((r) => (sipp.exitCode !== null ? r(null) : sipp.once('exit', r)));
+      esl.close();
+    }
+  }
+
+  it('a person answering "hello?": HUMAN, no beep', async () => {
+    const r = await call('human', concat(silence(400), say('hello?'), silence(4000)), 5000);
+    assert.equal(r.result.decision, 'HUMAN', JSON.stringify(r.result));
+    assert.equal(r.beep, null);
+  });
+
+  it('a voicemail greeting ending in a beep: MACHINE, then the beep time', async () => {
+    const greeting = say("Hi, you've reached John. I can't come to the phone right now, please leave a message after the tone.");
+    const beepAt = 300 + greeting.length / 8 + 400;
+    const r = await call('machine', concat(silence(300), greeting, silence(400), tone(1000, 500), silence(2500)), 3000 + beepAt);
+    assert.equal(r.result.decision, 'MACHINE', JSON.stringify(r.result));
+    assert.ok(r.beep !== null && Math.abs(r.beep - beepAt) < 500, `beep ${r.beep} vs played at ${beepAt} (plus call setup)`);
+  });
+});
