@@ -109,7 +109,7 @@ export class LiveAmdSession implements AmdSession {
       e.name,
     );
     if (e.result && !this.decided) {
-      this.settleResult(e.result);
+      this.settleResult({ ...e.result }); // a copy: the engine later adds beepMs to its own result
       if (e.result.decision === 'MACHINE') {
         const left = Math.max(0, this.params.beepTimeoutMs - e.atMs) + STREAM_GRACE_MS;
         this.beepGuard = setTimeout(() => this.giveUp('beep_wait_stalled'), left);
