@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { parseAmdParams } from '../amd/params';
 import type { CallDirection } from './types';
 
 /**
@@ -180,6 +181,13 @@ export function validateOption(gmsName: string, value: unknown, where: string): 
       } catch {
         throw new OptionError(where, `${where}: "${p}" is not a valid regular expression`);
       }
+    }
+  }
+  if (gmsName === '_amd') {
+    try {
+      parseAmdParams(v, where);
+    } catch (err) {
+      throw new OptionError(where, err instanceof Error ? err.message : String(err));
     }
   }
   if (gmsName === '_overwritable_options') {

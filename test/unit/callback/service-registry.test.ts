@@ -12,6 +12,7 @@ describe('configured services', () => {
     assert.equal(s.settings.maxNumberOfAttempts, 5);
     assert.equal(s.settings.callDirection, 'USERTERMINATED');
     assert.equal(services.put('uo', 'user-originated-immediate', {}, 0).settings.callDirection, 'USERORIGINATED');
+    assert.deepEqual(services.put('amd', 'user-terminated-immediate', { _amd: { greetingMs: 2000 } }, 0).settings.amd, { greetingMs: 2000 });
   });
 
   it('names the bad key in errors', () => {
@@ -25,6 +26,8 @@ describe('configured services', () => {
     bad('user-terminated-immediate', { _wait_for_user_confirm: true }, /needs _wait_for_agent/);
     bad('user-terminated-immediate', { _business_hours: { timezone: 'Nowhere/City', weekly: {} } }, /Nowhere\/City/);
     bad('user-terminated-immediate', { _overwritable_options: ['_unknown'] }, /_unknown is not a known option/);
+    bad('user-terminated-immediate', { _amd: { greetingMs: 'long' } }, /options\._amd\.greetingMs/);
+    bad('user-terminated-immediate', { _amd: { noSuchParam: 1 } }, /noSuchParam/);
   });
 
   it('is durable: a new registry on the same store sees the services, and a deleted one is gone', () => {
