@@ -1,5 +1,6 @@
 import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
+import { answerForFreeswitch, plainOffer } from './sdp';
 
 export type OutboundResult =
   | { kind: 'answered'; dialog: Srf.Dialog; endpoint: Mrf.Endpoint }
@@ -39,9 +40,10 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
   const timer = setTimeout(() => cancel('ring timeout'), o.ringTimeoutMs);
   const onAbort = () => cancel('aborted');
   o.signal.addEventListener('abort', onAbort, { once: true });
+  const { offer, rejectedBefore } = plainOffer(endpoint.local.sdp);
   try {
     const opts = {
-      localSdp: endpoint.local.sdp,
+      localSdp: offer,
       headers: o.headers,
       ...(o.callingNumber ? { callingNumber: o.callingNumber } : {}),
       ...(o.proxy ? { proxy: o.proxy } : {}),
@@ -63,7 +65,7 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
       await endpoint.destroy().catch(() => undefined);
       return { kind: 'failed', sipStatus: 487, earlyMedia, detail: cancelled };
     }
-    await endpoint.modify(dialog.remote.sdp);
+    await endpoint.modify(answerForFreeswitch(dialog.remote.sdp, endpoint.local.sdp, rejectedBefore));
     return { kind: 'answered', dialog, endpoint };
   } catch (err) {
     await endpoint.destroy().catch(() => undefined);

@@ -22,7 +22,7 @@ export function runSipp(scenario: string, o: { port: number; mediaPort: number; 
     '-sf', scenario,
     '-i', '127.0.0.1',
     '-p', String(o.port),
-    '-mi', '127.0.0.1',
+    '-mi', process.env.E2E_MEDIA_IP ?? '127.0.0.1',
     '-mp', String(o.mediaPort),
     '-m', '1',
     '-timeout', `${o.timeoutSec ?? 60}s`,
