@@ -35,7 +35,11 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
   const cancel = (why: string) => {
     if (cancelled) return;
     cancelled = why;
-    invite?.cancel(() => undefined);
+    try {
+      invite?.cancel(() => undefined);
+    } catch {
+      /* already final */
+    }
   };
   const timer = setTimeout(() => cancel('ring timeout'), o.ringTimeoutMs);
   const onAbort = () => cancel('aborted');
@@ -50,10 +54,17 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
       ...(o.auth ? { auth: o.auth } : {}),
     } as Srf.CreateUACOptions;
     const dialog = await srf.createUAC(o.uri, opts, {
-      cbRequest: (req) => {
+      // drachtio-srf 5 calls cbRequest(err, req), whatever its typings say
+      cbRequest: ((_err: unknown, req?: Srf.SrfRequest) => {
         invite = req;
-        if (cancelled) req.cancel(() => undefined);
-      },
+        if (cancelled && req) {
+          try {
+            req.cancel(() => undefined);
+          } catch {
+            /* already final */
+          }
+        }
+      }) as unknown as (req: Srf.SrfRequest) => void,
       cbProvisional: (res) => {
         if (res.status === 183 && res.body) earlyMedia = true;
       },
