@@ -78,10 +78,11 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     const customer = runSipp('customer-human.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 90 });
     const agent = runSipp('agent-answer.xml', { port: AGENT_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 90 });
     await sleep(300);
-    const caller = runSipp('caller-accept-info.xml', { port: 5072, mediaPort: nextMedia(), target: env.sipTarget, args: ['-s', DID, '-key', 'caller', '12025550143'], logDir: stack.logDir });
+    const scenario = process.env.E2E_CALLER_SCENARIO ?? 'caller-accept-info.xml';
+    const caller = runSipp(scenario, { port: 5072, mediaPort: nextMedia(), target: env.sipTarget, args: ['-s', DID, '-key', 'caller', '12025550143'], logDir: stack.logDir });
     const c = await caller.done;
     assert.equal(c.code, 0, `caller sipp (fails without the Reason header): ${c.output.slice(-800)}\n${c.errors}`);
-    assert.match(sippMessages('caller-accept-info.xml', 5072, stack.logDir), /Reason: SIP;cause=200;text="Callback"/);
+    assert.match(sippMessages(scenario, 5072, stack.logDir), /Reason: SIP;cause=200;text="Callback"/);
     const rec = await until('the interaction record', () => stack.interactions.find((i) => i.ani?.includes('12025550143')), 10_000);
     assert.equal(rec.outcome, 'CALLBACK');
     const id = String(rec.attached._CB_SERVICE_ID);
