@@ -1,6 +1,7 @@
 /**
  * npm run bench:calls — inbound IVR calls per second through drachtio-server + FreeSWITCH, with the app's
- * CPU per call, compared in the same run with a minimal drachtio-srf + fsmrf app (answer, 1 s tone, hang up).
+ * CPU per call, compared in the same run with a minimal drachtio-srf + fsmrf app (answer, 1 s tone; the caller
+ * hangs up in both cases).
  * SIPp's caller-hangup-ivr.xml (answer, 2.5 s, BYE) drives both at BENCH_CPS for BENCH_CALLS calls.
  * Needs the e2e environment (DRACHTIO_*, FREESWITCH_*, SIP_TARGET); without it prints one line and exits 0.
  */
@@ -40,9 +41,8 @@ async function minimalApp(env: E2eEnv): Promise<{ close(): void }> {
     try {
       const { endpoint, dialog } = await ms.connectCaller(req, res);
       dialog.on('destroy', () => void endpoint.destroy().catch(() => undefined));
+      // play 1 s of tone; the caller hangs up (as with the app's IVR), which releases the endpoint
       await endpoint.play('tone_stream://%(1000,0,440)').catch(() => undefined);
-      dialog.destroy();
-      await endpoint.destroy().catch(() => undefined);
     } catch {
       /* caller gone */
     }
