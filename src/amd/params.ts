@@ -124,17 +124,13 @@ export function parseAmdParams(input: unknown, path: string): AmdParams {
 }
 
 /** Baseline: Asterisk app_amd's published defaults (amd.conf), for the benchmark's reference row. */
-export interface AppAmdParams {
-  initialSilenceMs: number;
-  greetingMs: number;
-  afterGreetingSilenceMs: number;
-  totalAnalysisMs: number;
-  minWordMs: number;
-  betweenWordsSilenceMs: number;
-  maxWords: number;
-  silenceThreshold: number;
+export type AppAmdParams = Pick<
+  AmdParams,
+  'initialSilenceMs' | 'greetingMs' | 'afterGreetingSilenceMs' | 'totalAnalysisMs' | 'minWordMs' | 'betweenWordsSilenceMs' | 'maxWords' | 'silenceThreshold'
+> & {
+  /** a word longer than this is a machine's greeting (app_amd's maximumWordLength) */
   maxWordLengthMs: number;
-}
+};
 
 export const APP_AMD_DEFAULTS: Readonly<AppAmdParams> = Object.freeze({
   initialSilenceMs: 2500,

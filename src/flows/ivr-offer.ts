@@ -12,11 +12,15 @@ export const CALLBACK_REASON = 'SIP;cause=200;text="Callback"';
 
 export interface IvrSettings {
   ewtThresholdSec: number;
+  /** reprompts after no input / wrong input before the safe default (keep waiting) */
   maxRetries: number;
+  /** wait for the first digit */
   inputTimeoutMs: number;
+  /** wait between digits */
   digitTimeoutMs: number;
-  /** 0 = wait until the caller hangs up */
+  /** longest a caller waits in queue before the IVR gives up (0 = until the caller hangs up) */
   maxQueueWaitSec: number;
+  /** region used to read keyed-in national numbers (ISO 3166 alpha-2) */
   defaultRegion: string;
 }
 

@@ -82,19 +82,9 @@ export interface DidRoute {
   target: string;
 }
 
-export interface IvrSettings {
-  ewtThresholdSec: number;
-  /** reprompts after no input / wrong input before the safe default (keep waiting) */
-  maxRetries: number;
-  /** wait for the first digit */
-  inputTimeoutMs: number;
-  /** wait between digits */
-  digitTimeoutMs: number;
-  /** longest a caller waits in queue before the IVR gives up (0 = until the caller hangs up) */
-  maxQueueWaitSec: number;
-  /** region used to read keyed-in national numbers (ISO 3166 alpha-2) */
-  defaultRegion: string;
-}
+/** the IVR's settings are the flow's own */
+export type { IvrSettings } from '../flows/ivr-offer';
+import type { IvrSettings } from '../flows/ivr-offer';
 
 export interface ConnectSettings {
   mode: ConnectModeSetting;
