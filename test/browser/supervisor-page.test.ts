@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../helpers/chromium';
+import { registerQueueRoutes } from '../../src/http/routes/queue-routes';
 import { IVR_KEY, startApp, type RunningApp } from '../helpers/http-app';
+import { queueWithAgents } from '../helpers/queue-agents';
 
 /** The supervisor page in real headless Chromium against the real app. */
 describe('supervisor page (headless Chromium)', function () {
   this.timeout(60_000);
   let browser: Browser | undefined;
   let t: RunningApp;
+  const { queue } = queueWithAgents([{ id: 'carol', password: 'carol-pass-1' }]);
 
   before(async function () {
     browser = await launchChromium();
@@ -15,14 +18,35 @@ describe('supervisor page (headless Chromium)', function () {
       console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
       this.skip();
     }
-    t = await startApp({
-      services: [{ name: 'sales', template: 'user-terminated-delayed', options: {} }],
-      dialer: { kind: 'simulated', simulated: { delayMs: 100, rules: [] } },
-    });
+    t = await startApp(
+      {
+        services: [{ name: 'sales', template: 'user-terminated-delayed', options: {} }],
+        dialer: { kind: 'simulated', simulated: { delayMs: 100, rules: [] } },
+      },
+      () => ({ extraRoutes: (app) => registerQueueRoutes(app, queue) }),
+    );
   });
   after(async () => {
     await browser?.close();
     await t?.close();
+    queue.close();
+  });
+
+  it('shows each queue: waiting contacts with position and age, EWT, agents and their states', async () => {
+    queue.login('carol');
+    queue.enqueue({ contactId: 'caller-42', kind: 'caller', target: 'support', enqueuedAt: Date.now() - 45_000 });
+    const page = await browser!.newPage();
+    await page.goto(`${t.url}/supervisor`);
+    await page.fill('#key', IVR_KEY);
+    await page.click('#connect');
+    const target = page.locator('.target[data-target="support"]');
+    await target.locator('h3', { hasText: '1 waiting' }).waitFor();
+    await target.locator('td', { hasText: 'caller-42' }).waitFor();
+    assert.match((await target.locator('tbody tr', { hasText: 'caller-42' }).textContent()) ?? '', /^1caller/);
+    await target.locator('td', { hasText: 'carol' }).waitFor();
+    queue.setNotReady('carol');
+    await target.locator('tr', { hasText: 'carol' }).locator('td', { hasText: 'NOT_READY' }).waitFor();
+    queue.remove('caller-42');
   });
 
   it('shows callbacks live and cancels one from the page', async () => {
