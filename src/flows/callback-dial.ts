@@ -54,17 +54,18 @@ export class CallbackDialer implements Dialer {
   private async attempt(req: DialRequest, signal: AbortSignal, log: Logger): Promise<AttemptResult> {
     const d = this.deps;
     const svc = d.service(req.serviceName);
-    const contactId = `callback:${req.callbackId}:${req.attemptId}`;
-    d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: d.clock() });
-    let reservation: Reservation | null = null;
-    let reservationLive = false;
+    // an agent handed over by the preview / confirmation step (ApprovingDialer) is this attempt's agent
+    const contactId = req.reservation?.contactId ?? `callback:${req.callbackId}:${req.attemptId}`;
+    let reservation: Reservation | null = req.reservation ?? null;
+    let reservationLive = reservation !== null;
+    if (!reservation) d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: d.clock() });
     const dropReservation = () => {
       if (reservation && reservationLive) d.queue.release(reservation.reservationId);
       else d.queue.remove(contactId);
       reservationLive = false;
     };
 
-    if (req.waitForAgent) {
+    if (req.waitForAgent && !reservation) {
       reservation = await d.queue.reserveAgentFor(contactId, { timeoutMs: d.settings.reserveTimeoutSec * 1000, signal });
       if (!reservation) {
         d.queue.remove(contactId);

@@ -1,3 +1,5 @@
+import type { Reservation } from './queue';
+
 /**
  * The port between the callback core (scheduler) and telephony.
  * The core decides *when* to call and what to do with the outcome (retry policy);
@@ -17,6 +19,8 @@ export type AttemptOutcome =
   | 'NOTSURE' // AMD could not decide and the service treats it as a failure
   | 'AGENT_UNAVAILABLE' // no agent could be reserved / agent did not answer
   | 'CUSTOMER_HANGUP' // customer hung up before reaching an agent
+  | 'USER_DECLINED' // asked to confirm (_wait_for_user_confirm), the customer declined
+  | 'NO_CONFIRMATION' // asked to confirm, the customer did not answer in time
   | 'FAILED'; // anything else (internal error, interrupted by a crash)
 
 export type AmdDecision = 'HUMAN' | 'MACHINE' | 'NOTSURE' | 'NO_SPEECH' | 'FAX';
@@ -31,6 +35,13 @@ export interface AmdResult {
 }
 
 export type ConnectMode = 'bridge' | 'refer';
+
+export interface ApprovalSteps {
+  /** `_agent_preview`: the reserved agent accepts before the dial */
+  agentPreview?: { timeoutSec: number; allowReject: boolean; timeoutSetsNotReady: boolean };
+  /** `_wait_for_user_confirm`: the customer confirms before the dial */
+  userConfirm?: { timeoutSec: number };
+}
 
 export interface DialRequest {
   callbackId: string;
@@ -49,6 +60,13 @@ export interface DialRequest {
   userData: Record<string, string>;
   /** service AMD settings and actions, passed through from the service's options (validated by src/amd) */
   amd?: Record<string, unknown>;
+  /** steps that wait for a person before the dial (agent preview, customer confirmation): see ApprovingDialer */
+  approval?: ApprovalSteps;
+  /**
+   * an agent already reserved for this attempt (after a preview, already confirmed): the dialer calls the
+   * customer for this agent instead of reserving one, and owns the reservation from here
+   */
+  reservation?: Reservation;
   /** optional progress report, so the callback's state can follow the call (ROUTING -> PROCESSING) */
   onProgress?: (stage: DialStage) => void;
 }

@@ -242,7 +242,8 @@ export class QueueService implements QueuePort {
   /** the agent answered: RESERVED -> BUSY. Throws when the reservation is not RESERVED (lapsed, released, unknown). */
   confirm(reservationId: string): void {
     const r = this.reservations.get(reservationId);
-    if (!r || r.confirmedAt !== undefined) throw new QueueError(409, `reservation "${reservationId}" is not waiting for confirmation (lapsed, released or already confirmed)`, 'reservationId');
+    if (!r) throw new QueueError(409, `reservation "${reservationId}" is not waiting for confirmation (lapsed or released)`, 'reservationId');
+    if (r.confirmedAt !== undefined) return; // confirmed twice (an agent who accepted a preview, then answered): no change
     r.timer?.cancel();
     r.confirmedAt = this.clock.now();
     this.setState(r.agent, 'BUSY');
