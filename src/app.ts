@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ApprovalBoard } from './callback/approvals';
 import { CallbackService } from './callback/callback-service';
+import { startPushNotifier } from './callback/push-notifier';
 import { systemClock, type Clock } from './callback/clock';
 import { Scheduler, type DispatchGate } from './callback/scheduler';
 import { ServiceRegistry } from './callback/service-registry';
@@ -21,6 +23,8 @@ export interface AppExtensions {
   /** the queue's agents, for the agent page's sign-in and self-service routes */
   agents?: AgentDirectory & AgentCredentials;
   gate?: DispatchGate;
+  /** put steps in front of the dialer (agent preview / customer confirmation); the scheduler dials through it */
+  wrapDialer?: (dialer: Dialer) => Dialer;
   health?: () => Record<string, DependencyStatus>;
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
   close?: () => Promise<void>;
@@ -33,7 +37,9 @@ export interface App {
   callbacks: CallbackService;
   scheduler: Scheduler;
   metrics: Metrics;
+  /** the dialer that places calls (the scheduler reaches it through `wrapDialer`'s steps, if any) */
   dialer: Dialer;
+  approvals: ApprovalBoard;
   /** listen on the configured host/port; resolves with the bound address */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -44,7 +50,7 @@ export interface CreateAppOptions {
   logger: Logger;
   clock?: Clock;
   /** hook for telephony/queue wiring, called once the core exists */
-  extend?: (core: { store: Store; callbacks: CallbackService; services: ServiceRegistry; metrics: Metrics }) => Promise<AppExtensions> | AppExtensions;
+  extend?: (core: { store: Store; callbacks: CallbackService; services: ServiceRegistry; metrics: Metrics; approvals: ApprovalBoard }) => Promise<AppExtensions> | AppExtensions;
 }
 
 /** Compose: config -> store -> core -> adapters. Starts nothing until `listen()`. */
@@ -58,7 +64,8 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
   }
   const callbacks = new CallbackService(store, services, clock, logger);
   const metrics = new Metrics();
-  const ext = opts.extend ? await opts.extend({ store, callbacks, services, metrics }) : {};
+  const approvals = new ApprovalBoard(() => clock.now());
+  const ext = opts.extend ? await opts.extend({ store, callbacks, services, metrics, approvals }) : {};
 
   let dialer: Dialer;
   if (config.dialer.kind === 'simulated' || !ext.dialer) {
@@ -74,7 +81,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
   const scheduler = new Scheduler({
     store,
     callbacks,
-    dialer,
+    dialer: ext.wrapDialer ? ext.wrapDialer(dialer) : dialer,
     clock,
     logger,
     gate: ext.gate,
@@ -104,7 +111,18 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     clients: config.auth.clients,
     now: () => clock.now(),
     extraRoutes: ext.extraRoutes,
+    approvals,
     agents: ext.agents ? { directory: ext.agents, credentials: ext.agents, softphone: config.softphone } : undefined,
+  });
+
+  const stopPush = startPushNotifier({
+    approvals,
+    urlFor: (serviceName, callbackId) => {
+      const c = store.getCallback(callbackId);
+      return (c && callbacks.settingsFor(c)?.pushNotificationUrl) || '';
+    },
+    publicBaseUrl: config.server.publicUrl ?? `http://localhost:${config.server.port}`,
+    logger,
   });
 
   let closed = false;
@@ -116,6 +134,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     scheduler,
     metrics,
     dialer,
+    approvals,
     async listen() {
       scheduler.start();
       const address = await http.listen({ host: config.server.host, port: config.server.port });
@@ -125,6 +144,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     async close() {
       if (closed) return;
       closed = true;
+      stopPush();
       await http.close();
       await scheduler.close();
       await ext.close?.();

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { AudioForkServer } from './amd/live/audio-fork-server';
 import { createApp, type App } from './app';
+import { ApprovingDialer } from './callback/approving-dialer';
 import { StoreInteractionRecorder } from './callback/interaction-recorder';
+import { SimulatedDialer } from './callback/simulated-dialer';
 import { QueueDispatchGate } from './callback/queue-gate';
 import { ConfigError, type AppConfig } from './config/app-config';
 import type { AgentCredentials } from './http/agent-sessions';
@@ -55,7 +57,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   return createApp({
     config,
     logger,
-    extend: ({ store, callbacks }) => {
+    extend: ({ store, callbacks, approvals }) => {
       if (amd && telephonyConfig) {
         telephony = startTelephony({
           config: telephonyConfig,
@@ -70,6 +72,18 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
       return {
         dialer: telephony?.dialer,
         gate: new QueueDispatchGate(queue),
+        // agent preview and customer confirmation reserve the agent before the dialer calls the customer
+        wrapDialer: (inner) => {
+          if (inner instanceof SimulatedDialer) inner.reservations = queue;
+          return new ApprovingDialer({
+            inner,
+            queue,
+            approvals,
+            reserveTimeoutMs: (telephonyConfig?.connect.reserveTimeoutSec ?? 120) * 1000,
+            clock: () => Date.now(),
+            logger,
+          });
+        },
         agents,
         health: telephony ? () => telephony!.health() : undefined,
         extraRoutes: (app) => registerQueueRoutes(app, queue),

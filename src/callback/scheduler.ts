@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { newId } from './ids';
 import type { Logger } from 'pino';
-import type { AttemptOutcome, AttemptResult, Dialer, DialStage } from '../ports/dialer';
+import type { ApprovalSteps, AttemptOutcome, AttemptResult, Dialer, DialStage } from '../ports/dialer';
 import type { NewEvent, Store } from '../store/store';
 import type { CallbackService, SchedulerHooks } from './callback-service';
 import type { Clock } from './clock';
@@ -318,6 +318,7 @@ export class Scheduler implements SchedulerHooks {
             ringTimeoutSec: settings.ringTimeoutSec,
             userData: c.userData,
             amd: settings.amd,
+            approval: approvalSteps(settings),
             onProgress,
           },
           controller.signal,
@@ -481,4 +482,15 @@ export class Scheduler implements SchedulerHooks {
     }
     this.active = false;
   }
+}
+
+/** the person-in-the-loop steps a service asks for before the dial (none: undefined) */
+function approvalSteps(s: ServiceSettings): ApprovalSteps | undefined {
+  if (!s.waitForAgent || (!s.agentPreview && !s.waitForUserConfirm)) return undefined;
+  return {
+    ...(s.agentPreview
+      ? { agentPreview: { timeoutSec: s.agentPreviewTimeoutSec, allowReject: s.agentPreviewAllowReject, timeoutSetsNotReady: s.agentPreviewTimeoutSetNotReady } }
+      : {}),
+    ...(s.waitForUserConfirm ? { userConfirm: { timeoutSec: s.userConfirmTimeoutSec } } : {}),
+  };
 }

@@ -19,6 +19,8 @@ export const RETRYABLE_OUTCOMES = [
   'UNREACHABLE',
   'AGENT_UNAVAILABLE',
   'CUSTOMER_HANGUP',
+  'USER_DECLINED',
+  'NO_CONFIRMATION',
   'FAILED',
 ] as const;
 export type RetryableOutcome = (typeof RETRYABLE_OUTCOMES)[number];
@@ -61,7 +63,12 @@ export const OPTION_SPECS = [
   opt('_call_direction', 'callDirection', Type.Union([Type.Literal('USERTERMINATED'), Type.Literal('USERORIGINATED')]), 'USERTERMINATED: the service calls the customer; USERORIGINATED: the customer calls in when told.'),
   opt('_wait_for_agent', 'waitForAgent', Type.Boolean(), 'Reserve an agent before calling the customer.'),
   opt('_wait_for_user_confirm', 'waitForUserConfirm', Type.Boolean(), 'Wait for the customer to confirm availability (needs _wait_for_agent).'),
-  opt('_agent_preview', 'agentPreview', Type.Boolean(), 'The reserved agent accepts the callback before the customer is dialed (Preview).'),
+  opt('_agent_preview', 'agentPreview', Type.Boolean(), 'The reserved agent accepts the callback before the customer is dialed (Preview; needs _wait_for_agent).'),
+  opt('_agent_preview_timeout', 'agentPreviewTimeoutSec', Type.Integer({ minimum: 5, maximum: 600 }), 'Seconds the agent has to accept or reject a preview.'),
+  opt('_agent_preview_allow_reject', 'agentPreviewAllowReject', Type.Boolean(), 'The agent may reject a preview (the next agent gets it).'),
+  opt('_agent_preview_timeout_set_notready', 'agentPreviewTimeoutSetNotReady', Type.Boolean(), 'An agent who lets a preview lapse goes NOT_READY.'),
+  opt('_user_confirm_timeout', 'userConfirmTimeoutSec', Type.Integer({ minimum: 5, maximum: 600 }), 'Seconds the customer has to confirm once an agent is ready (_wait_for_user_confirm).'),
+  opt('_push_notification_url', 'pushNotificationUrl', Type.String({ pattern: '^(https?://.+)?$' }), 'URL the service POSTs the confirmation request to (empty: only the live event stream).'),
   opt('_allow_scheduling', 'allowScheduling', Type.Boolean(), 'Requests may carry _desired_time (Delayed templates).'),
   opt('_target', 'target', Type.String({ minLength: 1 }), 'The queue (target) whose agents handle the callback.'),
   opt('_max_number_of_attempts', 'maxNumberOfAttempts', Type.Integer({ minimum: 1, maximum: 50 }), 'Dial attempts before MAX_ATTEMPTS_REACHED.'),
@@ -96,6 +103,11 @@ export interface ServiceSettings {
   waitForAgent: boolean;
   waitForUserConfirm: boolean;
   agentPreview: boolean;
+  agentPreviewTimeoutSec: number;
+  agentPreviewAllowReject: boolean;
+  agentPreviewTimeoutSetNotReady: boolean;
+  userConfirmTimeoutSec: number;
+  pushNotificationUrl: string;
   allowScheduling: boolean;
   target: string;
   maxNumberOfAttempts: number;
@@ -214,6 +226,9 @@ export function toSettings(options: Record<string, unknown>): ServiceSettings {
   if (s.waitForUserConfirm && !s.waitForAgent) {
     throw new OptionError('_wait_for_user_confirm', '_wait_for_user_confirm: needs _wait_for_agent = true');
   }
+  if (s.agentPreview && !s.waitForAgent) {
+    throw new OptionError('_agent_preview', '_agent_preview: needs _wait_for_agent = true (the previewing agent is reserved before the dial)');
+  }
   return s;
 }
 
@@ -236,5 +251,7 @@ export const DEFAULT_RETRY: RetryDelays = {
   UNREACHABLE: 300,
   AGENT_UNAVAILABLE: 30,
   CUSTOMER_HANGUP: null,
+  USER_DECLINED: null,
+  NO_CONFIRMATION: 300,
   FAILED: 60,
 };

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { AttemptOutcome, AttemptResult, Dialer, DialRequest } from '../ports/dialer';
+import type { QueuePort } from '../ports/queue';
 
 /**
  * An in-process dialer that places no call: it waits `delayMs` and reports the outcome its rules give
@@ -25,6 +26,12 @@ export class SimulatedDialer implements Dialer {
   private readonly rules: { re: RegExp; outcomes: AttemptOutcome[] }[];
   readonly dialed: DialRequest[] = [];
   ready = true;
+  /**
+   * the queue, so that an attempt handed a reservation (after a preview or confirmation) ends it like a
+   * real call would: the agent is "connected" (confirm) and freed at the end, or released when the
+   * customer was not reached
+   */
+  reservations?: Pick<QueuePort, 'confirm' | 'release' | 'callEnded'>;
 
   constructor(private readonly o: SimulatedDialerOptions) {
     this.rules = (o.rules ?? []).map((r) => ({ re: new RegExp(r.pattern), outcomes: r.outcomes }));
@@ -49,6 +56,7 @@ export class SimulatedDialer implements Dialer {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         this.journal('end', req, result.outcome);
+        this.endReservation(req, result.outcome);
         resolve(result);
       };
       const onAbort = (): void => finish({ outcome: 'FAILED', detail: 'aborted', endedAt: Date.now() });
@@ -60,6 +68,7 @@ export class SimulatedDialer implements Dialer {
           outcome,
           answeredAt: answered ? startedAt + Math.floor(this.o.delayMs / 2) : undefined,
           connectedAt: outcome === 'CONNECTED_TO_AGENT' ? Date.now() : undefined,
+          ...(outcome === 'CONNECTED_TO_AGENT' && req.reservation ? { agentId: req.reservation.agent.agentId } : {}),
           endedAt: Date.now(),
           callId: `sim-${req.attemptId}`,
           sipStatus: outcome === 'BUSY' ? 486 : outcome === 'NO_ANSWER' ? 480 : answered ? 200 : undefined,
@@ -68,6 +77,18 @@ export class SimulatedDialer implements Dialer {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  private endReservation(req: DialRequest, outcome: AttemptOutcome): void {
+    const r = req.reservation;
+    if (!r || !this.reservations) return;
+    if (outcome !== 'CONNECTED_TO_AGENT') return this.reservations.release(r.reservationId);
+    try {
+      this.reservations.confirm(r.reservationId);
+    } catch {
+      // already confirmed by the agent's preview acceptance
+    }
+    this.reservations.callEnded(r.reservationId);
   }
 
   private journal(ev: 'start' | 'end', req: DialRequest, outcome?: AttemptOutcome): void {

@@ -12,6 +12,7 @@ export type CompletionReason =
   | 'REJECTED'
   | 'FAX_DETECTED'
   | 'CUSTOMER_HANGUP'
+  | 'USER_DECLINED'
   | 'USER_ORIGINATED_FAILED';
 
 export type CallDirection = 'USERTERMINATED' | 'USERORIGINATED';

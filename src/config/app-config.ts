@@ -17,6 +17,8 @@ export const AppConfigSchema = Type.Object(
       {
         host: Type.String({ default: '0.0.0.0' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        /** how clients reach this service (links in push notifications); default http://localhost:<port> */
+        publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -148,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: AppC
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: "${env.PORT}" is not a TCP port`);
     config.server.port = port;
   }
+  if (env.PUBLIC_URL) config.server.publicUrl = env.PUBLIC_URL;
   if (env.DB_PATH) config.store.path = env.DB_PATH;
   if (env.LOG_LEVEL) config.log.level = env.LOG_LEVEL as AppConfig['log']['level'];
   if (env.DIALER === 'simulated' || env.DIALER === 'telephony') config.dialer.kind = env.DIALER;

@@ -4,7 +4,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { ApprovalBoard } from '../callback/approvals';
 import type { CallbackService } from '../callback/callback-service';
+import { approvalRoutes } from './routes/approval-routes';
 import type { ServiceRegistry } from '../callback/service-registry';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store/store';
@@ -31,6 +33,8 @@ export interface HttpAppDeps {
   now: () => number;
   /** the agent page's sign-in and self-service routes, when the queue's agents are available */
   agents?: { directory: AgentDirectory; credentials: AgentCredentials; softphone: SoftphoneSettings };
+  /** pending agent previews and customer confirmations (their answer routes, the live stream) */
+  approvals?: ApprovalBoard;
   /** more routes (queue, agents...) registered by the composition root */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -72,7 +76,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   );
   await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, now: deps.now }));
   await app.register(reportRoutes({ store: deps.store }));
-  await app.register(streamRoutes({ store: deps.store }));
+  await app.register(streamRoutes({ store: deps.store, approvals: deps.approvals }));
+  if (deps.approvals) await app.register(approvalRoutes({ approvals: deps.approvals, callbacks: deps.callbacks }));
   await app.register(pageRoutes);
   await app.register(vendorRoutes);
   if (deps.agents && sessions) {

@@ -1,12 +1,15 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ApprovalBoard, ApprovalEvent } from '../../callback/approvals';
 import type { CommittedEvent, Store } from '../../store/store';
+import { confirmView, previewView } from './approval-routes';
 
 /**
  * Live callback events as Server-Sent Events: every committed state change and attempt, as it happens.
- * For supervisors' pages and integrations; `service` filters by callback service.
+ * For supervisors' pages and integrations; `service` filters by callback service. Agent previews and
+ * customer confirmation requests (which are not stored) come as `event: approval`.
  */
 export const streamRoutes =
-  (deps: { store: Store; heartbeatMs?: number }): FastifyPluginAsyncTypebox =>
+  (deps: { store: Store; approvals?: ApprovalBoard; heartbeatMs?: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/api/v1/stream',
@@ -33,7 +36,17 @@ export const streamRoutes =
             reply.raw.write(`event: callback\ndata: ${JSON.stringify(e)}\n\n`);
           }
         };
-        const unsubscribe = deps.store.onCommitted(send);
+        const sendApproval = (e: ApprovalEvent) => {
+          if (service && e.approval.serviceName !== service) return;
+          const view = e.approval.kind === 'agent_preview' ? { ...previewView(e.approval), agentId: e.approval.agentId } : confirmView(e.approval);
+          reply.raw.write(`event: approval\ndata: ${JSON.stringify({ type: e.type, at: new Date(e.at).toISOString(), outcome: e.outcome, ...view })}\n\n`);
+        };
+        const unsubscribeCommitted = deps.store.onCommitted(send);
+        const unsubscribeApprovals = deps.approvals?.onEvent(sendApproval);
+        const unsubscribe = () => {
+          unsubscribeCommitted();
+          unsubscribeApprovals?.();
+        };
         const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), deps.heartbeatMs ?? 15_000);
         const stop = () => {
           clearInterval(heartbeat);

@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+import type { AttemptResult, Dialer, DialRequest } from '../ports/dialer';
+import type { QueuePort, Reservation } from '../ports/queue';
+import type { ApprovalBoard, ApprovalSubject } from './approvals';
+
+export interface ApprovingDialerDeps {
+  inner: Dialer;
+  queue: QueuePort;
+  approvals: ApprovalBoard;
+  /** longest wait for an agent to be reserved before the preview / confirmation */
+  reserveTimeoutMs: number;
+  clock: () => number;
+  logger: Logger;
+}
+
+/**
+ * Preview and user confirmation, in front of the dialer that places the call:
+ *   reserve the target's agent → (agent preview) the agent accepts → (user confirmation) the customer
+ *   confirms → the inner dialer calls the customer and connects them to that same agent.
+ * An agent who rejects or lets the preview lapse is released (a lapse leaves them NOT_READY) and the
+ * callback waits for the next agent (AGENT_UNAVAILABLE, not counted as a dial attempt). A customer who
+ * declines ends the callback (USER_DECLINED); no answer in time is NO_CONFIRMATION, retried per policy.
+ * Requests without either step go straight to the inner dialer.
+ */
+export class ApprovingDialer implements Dialer {
+  constructor(private readonly d: ApprovingDialerDeps) {}
+
+  isReady(): boolean {
+    return this.d.inner.isReady?.() ?? true;
+  }
+
+  async dial(req: DialRequest, signal: AbortSignal): Promise<AttemptResult> {
+    const steps = req.approval;
+    if (!steps || (!steps.agentPreview && !steps.userConfirm) || !this.d.queue.hasTarget(req.target)) return this.d.inner.dial(req, signal);
+    const log = this.d.logger.child({ callbackId: req.callbackId, attemptId: req.attemptId, service: req.serviceName });
+    const ended = (outcome: AttemptResult['outcome'], detail: string, agentId?: string): AttemptResult => ({
+      outcome,
+      detail,
+      ...(agentId ? { agentId } : {}),
+      endedAt: this.d.clock(),
+    });
+
+    const contactId = `callback:${req.callbackId}:${req.attemptId}`;
+    this.d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: this.d.clock() });
+    const reservation = await this.d.queue.reserveAgentFor(contactId, { timeoutMs: this.d.reserveTimeoutMs, signal });
+    if (!reservation) {
+      this.d.queue.remove(contactId);
+      log.info('no agent reserved for the preview / confirmation');
+      return signal.aborted ? ended('FAILED', 'aborted') : ended('AGENT_UNAVAILABLE', 'no agent reserved before the dial');
+    }
+    const agentId = reservation.agent.agentId;
+    const alog = log.child({ agentId, reservationId: reservation.reservationId });
+    const subject: ApprovalSubject = {
+      callbackId: req.callbackId,
+      attemptId: req.attemptId,
+      serviceName: req.serviceName,
+      customerNumber: req.customerNumber,
+      userData: req.userData,
+      agentId,
+    };
+
+    if (steps.agentPreview) {
+      alog.info({ timeoutSec: steps.agentPreview.timeoutSec }, 'preview offered to the agent');
+      const answer = await this.d.approvals.offerPreview(subject, {
+        timeoutMs: steps.agentPreview.timeoutSec * 1000,
+        allowReject: steps.agentPreview.allowReject,
+        signal,
+      });
+      alog.info({ answer }, 'preview answered');
+      if (answer !== 'ACCEPTED') {
+        this.d.queue.release(reservation.reservationId, { agentFault: answer === 'TIMEOUT' && steps.agentPreview.timeoutSetsNotReady });
+        this.d.queue.remove(contactId);
+        if (answer === 'ABORTED') return ended('FAILED', 'aborted during the preview', agentId);
+        return ended('AGENT_UNAVAILABLE', answer === 'REJECTED' ? `agent ${agentId} rejected the preview` : `agent ${agentId} did not answer the preview in time`, agentId);
+      }
+      // the agent works on this callback from now on: the reservation no longer lapses
+      confirmQuietly(this.d.queue, reservation);
+    }
+
+    if (steps.userConfirm) {
+      alog.info({ timeoutSec: steps.userConfirm.timeoutSec }, 'customer asked to confirm');
+      const answer = await this.d.approvals.askCustomer(subject, { timeoutMs: steps.userConfirm.timeoutSec * 1000, signal });
+      alog.info({ answer }, 'customer confirmation answered');
+      if (answer !== 'CONFIRMED') {
+        this.d.queue.release(reservation.reservationId);
+        this.d.queue.remove(contactId);
+        if (answer === 'ABORTED') return ended('FAILED', 'aborted while waiting for the customer', agentId);
+        if (answer === 'DECLINED') return ended('USER_DECLINED', 'the customer declined the callback when the agent was ready', agentId);
+        return ended('NO_CONFIRMATION', `the customer did not confirm within ${steps.userConfirm.timeoutSec} s`, agentId);
+      }
+    }
+
+    alog.info('approved; dialing the customer for the reserved agent');
+    return this.d.inner.dial({ ...req, reservation }, signal);
+  }
+}
+
+function confirmQuietly(queue: QueuePort, r: Reservation): void {
+  try {
+    queue.confirm(r.reservationId);
+  } catch {
+    // lapsed meanwhile: the dial still goes to this agent, whose state the queue already changed
+  }
+}
