@@ -54,8 +54,11 @@ export type ReferResult = { kind: 'transferred' } | { kind: 'failed'; sipStatus?
 
 /** what the connect step needs from telephony */
 export interface AgentCalls {
-  /** call the agent on a new leg and, once answered, bridge it to `customer`'s media */
-  bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal): Promise<AgentCallResult>;
+  /**
+   * call the agent on a new leg and, once answered, bridge it to `customer`'s media; `headers` tell the
+   * agent's phone what the call is (X-Callback-Id, attempt, AMD result)
+   */
+  bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult>;
   /** REFER the customer's dialog to the agent and follow the NOTIFY sipfrag to a final status */
   refer(customer: CallLeg, agentUri: string, timeoutMs: number): Promise<ReferResult>;
 }

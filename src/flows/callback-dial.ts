@@ -113,7 +113,8 @@ export class CallbackDialer implements Dialer {
       }
       if (!reservation) await leg.play([svc.prompts.pleaseHold]);
       reservationLive = false; // connectToAgent owns the reservation from here
-      const done = await connectToAgent(leg, contactId, reservation, req.connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic }, clog);
+      const agentHeaders = { 'X-Callback-Id': req.callbackId, 'X-Callback-Attempt': String(req.attemptNumber), 'X-Customer-Number': req.customerNumber, 'X-Amd-Result': amd.decision };
+      const done = await connectToAgent(leg, contactId, reservation, req.connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic }, clog, agentHeaders);
       if (done.outcome === 'CONNECTED_TO_AGENT') {
         req.onProgress?.('CONNECTED');
         return { ...base, outcome: 'CONNECTED_TO_AGENT', agentId: done.agentId, connectedAt: done.connectedAt, endedAt: done.endedAt };

@@ -33,6 +33,8 @@ export async function connectToAgent(
   mode: ConnectMode,
   deps: ConnectAgentDeps,
   log: Logger,
+  /** what the agent's phone shows while it rings (e.g. X-Callback-Id) */
+  agentHeaders?: Record<string, string>,
 ): Promise<ConnectOutcome> {
   let reservation = first;
   for (let attempt = 1; attempt <= deps.settings.maxAgentAttempts; attempt++) {
@@ -73,7 +75,7 @@ export async function connectToAgent(
 
     const abort = new AbortController();
     void customer.ended.then(() => abort.abort());
-    const called = await deps.agents.bridge(customer, r.agent.uri, deps.settings.agentRingTimeoutSec * 1000, abort.signal);
+    const called = await deps.agents.bridge(customer, r.agent.uri, deps.settings.agentRingTimeoutSec * 1000, abort.signal, agentHeaders);
     if (called.kind === 'failed') {
       const customerGone = customer.isEnded();
       deps.queue.release(r.reservationId, { agentFault: !customerGone });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AgentCallResult, AgentCalls, AgentLeg, CallLeg, ReferResult } from '../flows/call';
 import { FsCallLeg } from './call-leg';
 import { placeOutboundLeg } from './outbound-leg';
+import { isWebrtcContact, placeWebrtcLeg } from './webrtc-leg';
 
 /**
  * Reaching agents. bridge: a new leg to the agent's URI with its media on the customer's FreeSWITCH, then
@@ -17,14 +18,13 @@ export class FsAgentCalls implements AgentCalls {
     private readonly from?: string,
   ) {}
 
-  async bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal): Promise<AgentCallResult> {
+  async bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult> {
     if (!(customer instanceof FsCallLeg)) throw new Error('bridge needs a FreeSWITCH call leg');
-    const r = await placeOutboundLeg(
-      this.srf,
-      customer.mediaServer,
-      { uri: agentUri, headers: { 'X-Customer-Call-Id': customer.callId }, ...(this.from ? { callingNumber: this.from } : {}), ringTimeoutMs, signal },
-      this.codecs,
-    );
+    const o = { uri: agentUri, headers: { ...headers, 'X-Customer-Call-Id': customer.callId }, ...(this.from ? { callingNumber: this.from } : {}), ringTimeoutMs, signal };
+    // a browser softphone (contact over ws/wss) gets a late-offer INVITE and WebRTC media (webrtc-leg.ts)
+    const r = isWebrtcContact(agentUri)
+      ? await placeWebrtcLeg(this.srf, customer.mediaServer, o, this.logger.child({ customerCallId: customer.callId, callbackId: headers?.['X-Callback-Id'], leg: 'agent', webrtc: true }))
+      : await placeOutboundLeg(this.srf, customer.mediaServer, o, this.codecs);
     if (r.kind === 'failed') return { kind: 'failed', ...(r.sipStatus ? { sipStatus: r.sipStatus } : {}), detail: r.detail };
     const leg = new FsCallLeg(r.dialog, r.endpoint, customer.mediaServer, this.logger.child({ callId: r.dialog.sip.callId, customerCallId: customer.callId, leg: 'agent' }));
     if (customer.isEnded()) {

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type Mrf from 'drachtio-fsmrf';
+import type Srf from 'drachtio-srf';
+import type { Logger } from 'pino';
+import type { OutboundOptions, OutboundResult } from './outbound-leg';
+
+/**
+ * A softphone registered over SIP-over-WebSocket (RFC 7118: sip.js, JsSIP, ...): its contact says
+ * `;transport=ws` or `;transport=wss`. drachtio-server sends requests for such a contact back over the
+ * WebSocket connection the REGISTER came on (it caches user@host of the contact when the registrar's 200
+ * carries an expiry), so the app only has to use the contact as the request URI.
+ */
+export const isWebrtcContact = (uri: string): boolean => /;transport=wss?(;|$|>)/i.test(uri);
+
+/** drachtio-fsmrf 4.1 internals used to build a DTLS endpoint the way its own connectCaller does */
+interface PendingConnection {
+  dialog?: Srf.Dialog;
+  conn?: unknown;
+  fn?: (conn: unknown) => void;
+  connTimeout?: NodeJS.Timeout;
+}
+interface MediaServerInternals {
+  pendingConnections: Map<string, PendingConnection>;
+  advertisedAddress: string;
+  advertisedPort: number;
+  sip: { ipv4: { udp: { address?: string } } };
+}
+type EndpointCtor = new (conn: unknown, dialog: Srf.Dialog, ms: Mrf.MediaServer, opts: Record<string, unknown>) => Mrf.Endpoint;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const FsmrfEndpoint = require('drachtio-fsmrf/lib/endpoint') as EndpointCtor;
+
+/** BYE a dialog, whether or not it is still up */
+const drop = (d: Srf.Dialog): void => {
+  void Promise.resolve()
+    .then(() => d.destroy())
+    .catch(() => undefined);
+};
+
+/** how long FreeSWITCH may take after its answer to finish ICE + DTLS with the browser and connect to us */
+const DTLS_READY_TIMEOUT_MS = 15_000;
+
+/**
+ * An agent leg to a WebRTC softphone, by late offer (RFC 3261 §13.2.1: INVITE without SDP):
+ *   1. INVITE to the softphone with no body; the browser rings, the agent answers, and its 200 OK carries the
+ *      browser's WebRTC offer (UDP/TLS/RTP/SAVPF, ICE candidates, DTLS fingerprint, rtcp-mux);
+ *   2. that offer goes to FreeSWITCH in an fsmrf INVITE; FreeSWITCH answers it as any WebRTC offer (DTLS-SRTP
+ *      negotiated by FreeSWITCH itself, whatever rtp_secure_media says, which only concerns SDES);
+ *   3. FreeSWITCH's answer goes to the browser in the ACK; ICE and the DTLS handshake run between the browser
+ *      and FreeSWITCH; only then does FreeSWITCH's `answer` return and its dialplan open the outbound event
+ *      socket, which gives the fsmrf Endpoint.
+ * Why not fsmrf's createEndpoint: it refuses an offer needing a DTLS handshake (the endpoint would only appear
+ * after the browser got the answer, which createEndpoint does not return until the endpoint exists). Why not
+ * a 3pcc offer from FreeSWITCH: sofia builds it before any channel variable can ask for WebRTC (media_webrtc
+ * is set only for outbound channels to ws/wss contacts), so it would be plain or SDES, which browsers refuse.
+ * Ring timeout and abort CANCEL the INVITE (487); failures are values, never throws.
+ */
+export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundOptions, log: Logger): Promise<OutboundResult> {
+  if (o.signal.aborted) return { kind: 'failed', earlyMedia: false, detail: 'aborted before dialing' };
+  let invite: Srf.SrfRequest | undefined;
+  let cancelled: string | undefined;
+  const cancel = (why: string) => {
+    if (cancelled) return;
+    cancelled = why;
+    try {
+      invite?.cancel(() => undefined);
+    } catch {
+      /* already final */
+    }
+  };
+  const timer = setTimeout(() => cancel('ring timeout'), o.ringTimeoutMs);
+  const onAbort = () => cancel('aborted');
+  o.signal.addEventListener('abort', onAbort, { once: true });
+
+  let uac: { sdp: string; ack: (sdp: string) => Promise<Srf.Dialog>; destroy: () => Promise<void> };
+  try {
+    const opts = {
+      noAck: true,
+      headers: o.headers,
+      ...(o.callingNumber ? { callingNumber: o.callingNumber } : {}),
+    } as unknown as Srf.CreateUACOptions;
+    uac = (await srf.createUAC(o.uri, opts, {
+      // drachtio-srf 5 calls cbRequest(err, req), whatever its typings say
+      cbRequest: ((_err: unknown, req?: Srf.SrfRequest) => {
+        invite = req;
+        if (cancelled && req) {
+          try {
+            req.cancel(() => undefined);
+          } catch {
+            /* already final */
+          }
+        }
+      }) as unknown as (req: Srf.SrfRequest) => void,
+    })) as unknown as typeof uac;
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    return { kind: 'failed', ...(typeof status === 'number' ? { sipStatus: status } : {}), earlyMedia: false, detail: cancelled ?? (err instanceof Error ? err.message : String(err)) };
+  } finally {
+    clearTimeout(timer);
+    o.signal.removeEventListener('abort', onAbort);
+  }
+  if (cancelled || !uac.sdp) {
+    await uac.destroy().catch(() => undefined);
+    return { kind: 'failed', sipStatus: 487, earlyMedia: false, detail: cancelled ?? 'the softphone answered without an SDP offer' };
+  }
+  log.info('softphone answered with its WebRTC offer; handing it to FreeSWITCH');
+
+  const m = ms as unknown as MediaServerInternals;
+  const address = m.sip.ipv4.udp.address;
+  if (!address) {
+    await uac.destroy().catch(() => undefined);
+    return { kind: 'failed', earlyMedia: false, detail: 'media server not ready (no SIP address yet)' };
+  }
+  const uuid = randomUUID();
+  m.pendingConnections.set(uuid, {});
+  let fsDialog: Srf.Dialog;
+  try {
+    fsDialog = await srf.createUAC(`sip:drachtio@${address}`, {
+      localSdp: uac.sdp,
+      headers: { 'User-Agent': `drachtio-fsmrf:${uuid}`, 'X-esl-outbound': `${m.advertisedAddress}:${m.advertisedPort}` },
+    } as Srf.CreateUACOptions);
+  } catch (err) {
+    m.pendingConnections.delete(uuid);
+    await uac.destroy().catch(() => undefined);
+    const status = (err as { status?: number }).status;
+    return { kind: 'failed', earlyMedia: false, detail: `FreeSWITCH refused the WebRTC offer${typeof status === 'number' ? ` (${status})` : ''}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+
+  // the endpoint appears once FreeSWITCH has finished ICE + DTLS with the browser and connected to us
+  const ready = new Promise<Mrf.Endpoint>((resolve, reject) => {
+    const make = (conn: unknown) => {
+      const ep = new FsmrfEndpoint(conn, fsDialog, ms, {});
+      ep.once('ready', () => resolve(ep));
+    };
+    const pending = m.pendingConnections.get(uuid);
+    if (!pending) return reject(new Error('pending media connection vanished'));
+    pending.dialog = fsDialog;
+    if (pending.conn) {
+      m.pendingConnections.delete(uuid);
+      make(pending.conn);
+      return;
+    }
+    pending.fn = make;
+    pending.connTimeout = setTimeout(() => {
+      m.pendingConnections.delete(uuid);
+      reject(new Error(`no media after ${DTLS_READY_TIMEOUT_MS} ms (ICE/DTLS between the browser and FreeSWITCH did not complete)`));
+    }, DTLS_READY_TIMEOUT_MS);
+  });
+
+  let dialog: Srf.Dialog;
+  try {
+    dialog = await uac.ack(fsDialog.remote.sdp);
+  } catch (err) {
+    m.pendingConnections.delete(uuid);
+    drop(fsDialog);
+    return { kind: 'failed', earlyMedia: false, detail: `ACK to the softphone failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  try {
+    const endpoint = await Promise.race([
+      ready,
+      new Promise<never>((_, reject) => dialog.once('destroy', () => reject(new Error('softphone hung up before media was up')))),
+    ]);
+    log.info({ endpoint: endpoint.uuid }, 'WebRTC media up (ICE + DTLS-SRTP done)');
+    return { kind: 'answered', dialog, endpoint };
+  } catch (err) {
+    m.pendingConnections.delete(uuid);
+    drop(dialog);
+    drop(fsDialog);
+    return { kind: 'failed', earlyMedia: false, detail: err instanceof Error ? err.message : String(err) };
+  }
+}
