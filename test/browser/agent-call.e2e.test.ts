@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import pino from 'pino';
+import type { App } from '../../src/app';
+import { parseAppConfig } from '../../src/config/app-config';
+import { composeApp } from '../../src/compose';
+import { e2eEnv, type E2eEnv } from '../e2e/env';
+import { hasSipp, runSipp, type SippRun } from '../e2e/sipp';
+import { CHROMIUM } from '../helpers/chromium';
+
+/**
+ * An agent answers a callback in the browser, through the real stack: the agent page in headless Chromium
+ * (fake microphone) signs in, registers with sip.js over WebSocket through drachtio-server with the app's
+ * registrar, goes READY; a callback started over REST dials a SIPp customer through drachtio-server, AMD
+ * hears "hello" (HUMAN), the page rings with the callback's data, the test clicks Answer; WebRTC media
+ * (ICE + DTLS-SRTP) runs between Chromium and FreeSWITCH, the customer's leg is plain RTP, FreeSWITCH
+ * bridges them; audio is checked both ways (the page's WebRTC stats and FreeSWITCH's per-channel RTP
+ * counters), the agent hangs up, and the callback is COMPLETED with CONNECTED_TO_AGENT.
+ *
+ * Needs the e2e environment (test/e2e/env.ts) plus SOFTPHONE_WS_URL (drachtio-server's ws:// or wss://
+ * listener); without them it skips with one line. See docs/webrtc.md.
+ */
+const TRUNK_PORT = Number(process.env.AGENT_CALL_TRUNK_PORT ?? 5190);
+const MEDIA_PORT = Number(process.env.AGENT_CALL_MEDIA_PORT ?? 17000);
+const SERVICE = 'webrtc-immediate';
+const KEY = 'webrtc-ivr-key-0001';
+const AGENT = { id: 'carol', password: 'carol-webrtc-1' };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+const canConnect = (url: URL): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = net.createConnection({ host: url.hostname, port: Number(url.port || (url.protocol === 'wss:' ? 443 : 80)) });
+    const done = (ok: boolean) => (s.destroy(), resolve(ok));
+    s.setTimeout(1500, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+
+/** the servers, or why this test cannot run */
+async function environment(): Promise<{ env: E2eEnv; wsUrl: string } | string> {
+  const env = await e2eEnv();
+  if (typeof env === 'string') return env;
+  const ws = process.env.SOFTPHONE_WS_URL;
+  if (!ws) return 'SOFTPHONE_WS_URL not set';
+  if (!(await canConnect(new URL(ws)))) return `drachtio-server WebSocket listener unreachable at ${ws}`;
+  if (!hasSipp()) return 'sipp (sip-tester) is not installed';
+  return { env, wsUrl: ws };
+}
+
+/** one `api` command on a FreeSWITCH event socket */
+async function fsApi(fsEnv: E2eEnv['freeswitch'], command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.createConnection({ host: fsEnv.host, port: fsEnv.port });
+    let buf = '';
+    let sent = 0;
+    const fail = (e: Error) => (s.destroy(), reject(e));
+    s.setTimeout(5000, () => fail(new Error(`event socket: no answer to ${command}`)));
+    s.on('error', fail);
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      if (sent === 0 && buf.includes('auth/request')) {
+        buf = '';
+        sent = 1;
+        s.write(`auth ${fsEnv.secret}\n\n`);
+      } else if (sent === 1 && buf.includes('Reply-Text: +OK')) {
+        buf = '';
+        sent = 2;
+        s.write(`api ${command}\n\n`);
+      } else if (sent === 2) {
+        const m = /Content-Type: api\/response\nContent-Length: (\d+)\n\n/.exec(buf);
+        if (m && buf.length >= m.index + m[0].length + Number(m[1])) {
+          s.end();
+          resolve(buf.slice(m.index + m[0].length, m.index + m[0].length + Number(m[1])));
+        }
+      } else if (sent === 1 && buf.includes('Reply-Text: -ERR')) fail(new Error('event socket refused the secret'));
+    });
+  });
+}
+
+interface ChannelRtp {
+  uuid: string;
+  secure: string;
+  inPackets: number;
+  outPackets: number;
+}
+/** every channel on FreeSWITCH with its RTP counters (mod_commands' JSON mediaStats) */
+async function channelsRtp(fsEnv: E2eEnv['freeswitch']): Promise<ChannelRtp[]> {
+  const list = JSON.parse(await fsApi(fsEnv, 'show channels as json')) as { rows?: { uuid: string; secure?: string }[] };
+  const out: ChannelRtp[] = [];
+  for (const row of list.rows ?? []) {
+    const raw = await fsApi(fsEnv, `json {"command":"mediaStats","data":{"uuid":"${row.uuid}"}}`);
+    type Audio = { in_packet_count?: number; out_packet_count?: number };
+    const stats = JSON.parse(raw) as { audio?: Audio; response?: { audio?: Audio } };
+    const a = stats.response?.audio ?? stats.audio;
+    if (!a) throw new Error(`mediaStats for ${row.uuid}: ${raw}`);
+    out.push({ uuid: row.uuid, secure: row.secure ?? '', inPackets: Number(a.in_packet_count ?? 0), outPackets: Number(a.out_packet_count ?? 0) });
+  }
+  return out;
+}
+
+/** the page's WebRTC audio counters (public/agent.html writes them into #media every second) */
+async function pageMedia(page: Page): Promise<{ received: number; sent: number; text: string }> {
+  const m = page.locator('#media');
+  return { received: Number(await m.getAttribute('data-packets-received')), sent: Number(await m.getAttribute('data-packets-sent')), text: (await m.textContent()) ?? '' };
+}
+
+function installPrompts(): string {
+  const dir = process.env.E2E_PROMPTS_DIR ?? path.join(os.tmpdir(), 'cbsvc-e2e-prompts');
+  if (!fs.existsSync(path.join(dir, 'offer-callback.wav'))) execFileSync('bash', [path.resolve(__dirname, '../../scripts/install-prompts.sh'), dir], { stdio: 'ignore' });
+  return dir;
+}
+
+describe('agent answers a callback in the browser (WebRTC through drachtio-server + FreeSWITCH)', function () {
+  this.timeout(150_000);
+  let env: E2eEnv;
+  let wsUrl: string;
+  let browser: Browser | undefined;
+  let app: App | undefined;
+  let url: string;
+  let logDir: string;
+  let customer: SippRun | undefined;
+
+  before(async function () {
+    this.timeout(60_000);
+    const e = await environment();
+    if (typeof e === 'string') {
+      console.log(`      skipped: ${e} (see docs/webrtc.md)`);
+      this.skip();
+    }
+    ({ env, wsUrl } = e as { env: E2eEnv; wsUrl: string });
+    if (!fs.existsSync(CHROMIUM)) {
+      console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+      this.skip();
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        // a microphone without a person: Chromium's fake device (a beep) and no permission prompt
+        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      ],
+    });
+    logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-webrtc-'));
+    const logger = pino({ level: 'info' }, pino.destination({ dest: path.join(logDir, 'app.log'), sync: true }));
+    const local = env.freeswitch.host === '127.0.0.1' || env.freeswitch.host === 'localhost';
+    const config = parseAppConfig(
+      {
+        server: { host: '127.0.0.1', port: 0 },
+        store: { path: path.join(logDir, 'callbacks.db') },
+        auth: { clients: [{ id: 'ivr', key: KEY }] },
+        dialer: { kind: 'telephony' },
+        softphone: { wsUrl, domain: 'callback.local' },
+        services: [{ name: SERVICE, template: 'user-terminated-immediate', options: { _target: 'billing', _default_country: 'US', _allowed_countries: ['US'], _max_number_of_attempts: 1 } }],
+        targets: [{ name: 'billing' }],
+        agents: [{ id: AGENT.id, name: 'Carol', targets: ['billing'], password: AGENT.password }],
+        telephony: {
+          retryMaxDelayMs: 1000,
+          drachtio: env.drachtio,
+          mediaServers: [{ ...env.freeswitch, ...(local ? { listenAddress: '127.0.0.1' } : {}) }],
+          trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 10 },
+          prompts: { dir: installPrompts() },
+          services: { [SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' } },
+          connect: { mode: 'bridge', agentRingTimeoutSec: 30, maxAgentAttempts: 1, reserveTimeoutSec: 30 },
+          audioFork: { host: '127.0.0.1', port: 0 },
+        },
+      },
+      'webrtc-e2e',
+    );
+    app = await composeApp(config, logger, {});
+    url = await app.listen();
+    await until('drachtio-server and FreeSWITCH up', async () => {
+      const h = (await (await fetch(`${url}/health`)).json()) as { dependencies?: Record<string, { state: string }> } & Record<string, unknown>;
+      const text = JSON.stringify(h);
+      return /"drachtio":\{"state":"up"/.test(text) && /"freeswitch":\{"state":"up"/.test(text) ? true : undefined;
+    }, 20_000);
+  });
+
+  after(async () => {
+    customer?.kill();
+    await browser?.close();
+    await app?.close();
+    if (logDir) console.log(`      (logs: ${logDir})`);
+  });
+
+  it('signs in, registers over WebSocket, goes READY, rings with the callback, answers: audio both ways, hangs up: COMPLETED / CONNECTED_TO_AGENT', async () => {
+    const page = await browser!.newPage();
+    page.on('console', (m) => fs.appendFileSync(path.join(logDir, 'page.log'), `${m.type()}: ${m.text()}\n`));
+    await page.goto(`${url}/agent`);
+    await page.fill('#agent-id', AGENT.id);
+    await page.fill('#password', AGENT.password);
+    await page.click('#signin-form button');
+    await page.locator('#sip', { hasText: /^registered$/ }).waitFor({ timeout: 15_000 });
+    await page.click('#ready');
+    await page.locator('#state', { hasText: /^READY$/ }).waitFor();
+
+    customer = runSipp(path.join(__dirname, 'agent-call-customer.xml'), { port: TRUNK_PORT, mediaPort: MEDIA_PORT, logDir, timeoutSec: 120 });
+    await sleep(300);
+    const started = await fetch(`${url}/genesys/1/service/callback/${SERVICE}`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ _customer_number: '+12025550188', account: 'A-77' }),
+    });
+    const { _id: id } = (await started.json()) as { _id: string };
+    assert.equal(started.status, 200);
+
+    // the page rings with the callback's data (from the INVITE's headers and the agent API)
+    await page.locator('#call:not([hidden])').waitFor({ timeout: 40_000 });
+    const data = await page.locator('#call-data').innerText();
+    assert.match(data, new RegExp(id));
+    assert.match(data, /\+12025550188/);
+    assert.match(data, /HUMAN/);
+    assert.match(data, /A-77/);
+    await page.click('#answer');
+    await page.locator('#call-title', { hasText: 'On call' }).waitFor({ timeout: 20_000 });
+
+    // audio both ways: the browser receives the customer's "hello" and sends its fake microphone
+    const first = await until('WebRTC audio in and out', async () => {
+      const m = await pageMedia(page);
+      return m.received > 50 && m.sent > 50 ? m : undefined;
+    }, 15_000);
+    const fsFirst = await channelsRtp(env.freeswitch);
+    await sleep(2000);
+    const second = await pageMedia(page);
+    const fsSecond = await channelsRtp(env.freeswitch);
+    console.log(`      page: ${second.text}`);
+    assert.ok(second.received - first.received > 50, `browser received ${first.received} then ${second.received} packets`);
+    assert.ok(second.sent - first.sent > 50, `browser sent ${first.sent} then ${second.sent} packets`);
+    const grew = (c: ChannelRtp) => {
+      const before = fsFirst.find((x) => x.uuid === c.uuid);
+      return { uuid: c.uuid, secure: c.secure, in: c.inPackets - (before?.inPackets ?? 0), out: c.outPackets - (before?.outPackets ?? 0) };
+    };
+    const deltas = fsSecond.map(grew);
+    console.log(`      FreeSWITCH channels (RTP packets in 2 s): ${JSON.stringify(deltas)}`);
+    const agentLeg = deltas.find((c) => /dtls|srtp/i.test(c.secure));
+    const customerLeg = deltas.find((c) => c !== agentLeg && c.in > 0);
+    assert.ok(agentLeg, `a DTLS-SRTP channel for the agent: ${JSON.stringify(deltas)}`);
+    assert.ok(customerLeg, `a plain RTP channel for the customer: ${JSON.stringify(deltas)}`);
+    assert.equal(customerLeg.secure, '', 'the customer leg stays plain RTP');
+    assert.ok(agentLeg.in > 50 && agentLeg.out > 50, `agent leg in/out: ${JSON.stringify(agentLeg)}`);
+    assert.ok(customerLeg.in > 50 && customerLeg.out > 50, `customer leg in/out: ${JSON.stringify(customerLeg)}`);
+
+    await page.click('#hangup');
+    await page.locator('#call').waitFor({ state: 'hidden', timeout: 10_000 });
+    const done = await until('the callback to complete', async () => {
+      const r = await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}`, { headers: { 'x-api-key': KEY } });
+      const j = (await r.json()) as { _callback_state?: string };
+      return j._callback_state === 'COMPLETED' ? j : undefined;
+    }, 20_000);
+    assert.equal(done._callback_state, 'COMPLETED');
+    const history = await (await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}/history`, { headers: { 'x-api-key': KEY } })).json();
+    assert.match(JSON.stringify(history), /CONNECTED_TO_AGENT/);
+    const cu = await customer.done;
+    customer = undefined;
+    assert.equal(cu.code, 0, `customer sipp (expects the BYE): ${cu.output.slice(-600)}\n${cu.errors}`);
+  });
+});
