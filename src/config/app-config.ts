@@ -86,6 +86,15 @@ export const AppConfigSchema = Type.Object(
       {
         wsUrl: Type.String({ pattern: '^wss?://', default: 'wss://localhost:8443' }),
         domain: Type.String({ minLength: 1, default: 'localhost' }),
+        /** STUN/TURN servers for the browser's WebRTC (RTCIceServer); none by default (docs/webrtc.md) */
+        iceServers: Type.Optional(
+          Type.Array(
+            Type.Object(
+              { urls: Type.Union([Type.String(), Type.Array(Type.String())]), username: Type.Optional(Type.String()), credential: Type.Optional(Type.String()) },
+              { additionalProperties: false },
+            ),
+          ),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -156,5 +165,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: AppC
   if (env.DIALER === 'simulated' || env.DIALER === 'telephony') config.dialer.kind = env.DIALER;
   if (env.API_KEY) config.auth.clients.push({ id: env.API_CLIENT_ID ?? 'default', key: env.API_KEY, admin: false });
   if (env.ADMIN_API_KEY) config.auth.clients.push({ id: 'admin', key: env.ADMIN_API_KEY, admin: true });
+  if (env.SOFTPHONE_WS_URL) {
+    if (!/^wss?:\/\//.test(env.SOFTPHONE_WS_URL)) throw new ConfigError(`SOFTPHONE_WS_URL: "${env.SOFTPHONE_WS_URL}" is not a ws:// or wss:// URL`);
+    config.softphone.wsUrl = env.SOFTPHONE_WS_URL;
+  }
   return { config, source: file };
 }
