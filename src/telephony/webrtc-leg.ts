@@ -54,8 +54,9 @@ const DTLS_READY_TIMEOUT_MS = 15_000;
  * is set only for outbound channels to ws/wss contacts), so it would be plain or SDES, which browsers refuse.
  * Ring timeout and abort CANCEL the INVITE (487); failures are values, never throws.
  */
-export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundOptions, log: Logger): Promise<OutboundResult> {
+export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundOptions, logger: Logger): Promise<OutboundResult> {
   if (o.signal.aborted) return { kind: 'failed', earlyMedia: false, detail: 'aborted before dialing' };
+  let log = logger;
   let invite: Srf.SrfRequest | undefined;
   let cancelled: string | undefined;
   const cancel = (why: string) => {
@@ -102,6 +103,7 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
     await uac.destroy().catch(() => undefined);
     return { kind: 'failed', sipStatus: 487, earlyMedia: false, detail: cancelled ?? 'the softphone answered without an SDP offer' };
   }
+  log = log.child({ callId: invite?.get('Call-ID') });
   log.info('softphone answered with its WebRTC offer; handing it to FreeSWITCH');
 
   const m = ms as unknown as MediaServerInternals;
