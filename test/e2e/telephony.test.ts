@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { e2eEnv, type E2eEnv } from './env';
+import { MediaWitness } from './media-witness';
 import { hasSipp, runSipp, sippMessages } from './sipp';
 import { AGENT_PORT, DID, SERVICE, TRUNK_PORT, startStack, type Stack } from './stack';
 
@@ -35,6 +36,7 @@ const base = `/genesys/1/service/callback/${SERVICE}`;
 describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
   this.timeout(120_000);
   let stack: Stack;
+  let media: MediaWitness;
   let mediaPort = 16000;
   const nextMedia = () => (mediaPort += 100);
 
@@ -46,8 +48,11 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     const h = stack.telephony.health();
     assert.equal(h.drachtio?.state, 'up', `drachtio: ${h.drachtio?.detail}`);
     assert.equal(h.freeswitch?.state, 'up', `freeswitch: ${h.freeswitch?.detail}`);
+    media = new MediaWitness(env.freeswitch);
+    await media.connect();
   });
   after(async () => {
+    media?.close();
     await stack?.close();
     if (stack) console.log(`      (logs: ${stack.logDir})`);
   });
@@ -74,15 +79,18 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     }
   });
 
-  it('caller accepts (DTMF 1, 1 by SIP INFO): BYE with Reason Callback, callback created with _CB_* keys, customer called, human detected, agent answers, COMPLETED', async () => {
-    const customer = runSipp('customer-human.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 90 });
-    const agent = runSipp('agent-answer.xml', { port: AGENT_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 90 });
+  // RFC 2833 by default (SIPp play_dtmf); E2E_CALLER_SCENARIO=caller-accept-info.xml sends the digits by SIP INFO
+  const acceptScenario = process.env.E2E_CALLER_SCENARIO ?? 'caller-accept.xml';
+  const rfc2833 = !/info/.test(acceptScenario);
+  it(`caller accepts (DTMF 1, 1 by ${rfc2833 ? 'RFC 2833' : 'SIP INFO'}): BYE with Reason Callback, callback created with _CB_* keys, customer called, human detected, agent answers, audio both ways through the bridge, COMPLETED`, async () => {
+    const [customerMedia, agentMedia, callerMedia] = [nextMedia(), nextMedia(), nextMedia()];
+    const customer = runSipp('customer-human.xml', { port: TRUNK_PORT, mediaPort: customerMedia, logDir: stack.logDir, timeoutSec: 90 });
+    const agent = runSipp('agent-answer.xml', { port: AGENT_PORT, mediaPort: agentMedia, logDir: stack.logDir, timeoutSec: 90 });
     await sleep(300);
-    const scenario = process.env.E2E_CALLER_SCENARIO ?? 'caller-accept-info.xml';
-    const caller = runSipp(scenario, { port: 5072, mediaPort: nextMedia(), target: env.sipTarget, args: ['-s', DID, '-key', 'caller', '12025550143'], logDir: stack.logDir });
+    const caller = runSipp(acceptScenario, { port: 5072, mediaPort: callerMedia, target: env.sipTarget, args: ['-s', DID, '-key', 'caller', '12025550143'], logDir: stack.logDir });
     const c = await caller.done;
     assert.equal(c.code, 0, `caller sipp (fails without the Reason header): ${c.output.slice(-800)}\n${c.errors}`);
-    assert.match(sippMessages(scenario, 5072, stack.logDir), /Reason: SIP;cause=200;text="Callback"/);
+    assert.match(sippMessages(acceptScenario, 5072, stack.logDir), /Reason: SIP;cause=200;text="Callback"/);
     const rec = await until('the interaction record', () => stack.interactions.find((i) => i.ani?.includes('12025550143')), 10_000);
     assert.equal(rec.outcome, 'CALLBACK');
     const id = String(rec.attached._CB_SERVICE_ID);
@@ -92,7 +100,7 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     assert.equal(cb.json._customer_number, '+12025550143');
     assert.equal(cb.json._originating_interaction_id, rec.interactionId);
     // the scheduler dials at once: customer answers and says hello, AMD says HUMAN, agent answers, customer hangs up after talking
-    const done = await until('the callback to complete', async () => {
+    await until('the callback to complete', async () => {
       const r = await stack.call('GET', `${base}/${id}`);
       return r.json._callback_state === 'COMPLETED' ? r.json : undefined;
     }, 60_000);
@@ -103,7 +111,27 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     const [cu, ag] = await Promise.all([customer.done, agent.done]);
     assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
     assert.equal(ag.code, 0, `agent sipp: ${ag.output.slice(-600)}\n${ag.errors}`);
-    void done;
+
+    // RTP, as FreeSWITCH counted it on the channel facing each SIPp peer (its far end is the peer's -mp port)
+    const legs = await until('the three channels to end', () => {
+      const l = [callerMedia, customerMedia, agentMedia].map((p) => media.channelTo(p));
+      return l.every((x) => x) ? l.map((x) => x!) : undefined;
+    }, 10_000);
+    const [callerLeg, customerLeg, agentLeg] = legs;
+    const show = JSON.stringify({ callerLeg, customerLeg, agentLeg, bridges: media.bridges });
+    assert.ok(callerLeg.outPackets > 100, `prompts reached the caller: ${show}`);
+    if (rfc2833) assert.ok(callerLeg.inDtmfPackets > 0, `the caller's RFC 2833 events reached FreeSWITCH: ${show}`);
+    for (const leg of [customerLeg, agentLeg]) assert.ok(leg.inPackets > 0 && leg.outPackets > 0, `RTP both ways with each peer: ${show}`);
+    // and through the bridge itself: in the window after uuid_bridge, each side sent and received
+    await media.settled();
+    const bridge = media.bridges.find((b) => b.legs[customerLeg.uuid] && b.legs[agentLeg.uuid]);
+    assert.ok(bridge, `a bridge of the customer's and the agent's channels: ${show}`);
+    for (const u of [customerLeg.uuid, agentLeg.uuid]) {
+      const w = bridge.legs[u]!;
+      assert.ok(w.inPackets >= 20 && w.outPackets >= 20, `≥ 20 packets each way per leg in ${bridge.windowMs} ms of bridge: ${show}`);
+    }
+    const io = (l: { inPackets: number; outPackets: number }) => `${l.inPackets} in/${l.outPackets} out`;
+    console.log(`      RTP: caller ${io(callerLeg)} (${callerLeg.inDtmfPackets} RFC 2833), customer ${io(customerLeg)}, agent ${io(agentLeg)}; bridge ${bridge.windowMs} ms: customer ${io(bridge.legs[customerLeg.uuid]!)}, agent ${io(bridge.legs[agentLeg.uuid]!)}`);
   });
 
   for (const [scenario, outcome, number] of [
