@@ -162,6 +162,7 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
       new Promise<never>((_, reject) => dialog.once('destroy', () => reject(new Error('softphone hung up before media was up')))),
     ]);
     log.info({ endpoint: endpoint.uuid }, 'WebRTC media up (ICE + DTLS-SRTP done)');
+    relayReinvites(dialog, endpoint, log);
     return { kind: 'answered', dialog, endpoint };
   } catch (err) {
     m.pendingConnections.delete(uuid);
@@ -169,4 +170,26 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
     drop(fsDialog);
     return { kind: 'failed', earlyMedia: false, detail: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/**
+ * The softphone's re-INVITEs (hold = a=sendonly, resume, ICE restart) go to FreeSWITCH, whose answer goes
+ * back: the browser's media is negotiated with FreeSWITCH, not with the app (drachtio-srf would otherwise
+ * answer with the first answer again, and FreeSWITCH would not know the call is on hold).
+ */
+function relayReinvites(dialog: Srf.Dialog, endpoint: Mrf.Endpoint, log: Logger): void {
+  dialog.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+    const hold = /a=(sendonly|inactive)/.test(req.body ?? '');
+    endpoint.modify(req.body).then(
+      (answer) => {
+        dialog.local.sdp = String(answer);
+        res.send(200, { body: String(answer), headers: { 'Content-Type': 'application/sdp' } });
+        log.info({ hold }, hold ? 'agent put the call on hold' : 'agent re-INVITE relayed (resume)');
+      },
+      (err: unknown) => {
+        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'FreeSWITCH refused the softphone re-INVITE');
+        res.send(488);
+      },
+    );
+  });
 }

@@ -197,7 +197,7 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     if (logDir) console.log(`      (logs: ${logDir})`);
   });
 
-  it('signs in, registers over WebSocket, goes READY, rings with the callback, answers: audio both ways, hangs up: COMPLETED / CONNECTED_TO_AGENT', async () => {
+  it('signs in, registers over WebSocket, goes READY, rings with the callback, answers: audio both ways, holds and resumes, hangs up: COMPLETED / CONNECTED_TO_AGENT', async () => {
     // wss:// with a self-signed certificate for local runs (docs/webrtc.md) is accepted; ws:// needs nothing
     const page = await (await browser!.newContext({ ignoreHTTPSErrors: true })).newPage();
     page.on('console', (m) => fs.appendFileSync(path.join(logDir, 'page.log'), `${m.type()}: ${m.text()}\n`));
@@ -254,6 +254,22 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     assert.equal(customerLeg.secure, '', 'the customer leg stays plain RTP');
     assert.ok(agentLeg.in > 50 && agentLeg.out > 50, `agent leg in/out: ${JSON.stringify(agentLeg)}`);
     assert.ok(customerLeg.in > 50 && customerLeg.out > 50, `customer leg in/out: ${JSON.stringify(customerLeg)}`);
+
+    // hold from the page: the re-INVITE (a=sendonly) reaches FreeSWITCH, which stops sending to the browser
+    const callstate = async () => ((JSON.parse(await fsApi(env.freeswitch, 'show channels as json')) as { rows?: { uuid: string; callstate: string }[] }).rows ?? []).find((r) => r.uuid === agentLeg.uuid)?.callstate;
+    await page.click('#hold');
+    await page.locator('#hold', { hasText: 'Resume' }).waitFor({ timeout: 10_000 });
+    await until('FreeSWITCH to see the agent leg HELD', async () => ((await callstate()) === 'HELD' ? true : undefined), 5000);
+    await sleep(1000);
+    const held1 = await pageMedia(page);
+    await sleep(2000);
+    const held2 = await pageMedia(page);
+    console.log(`      on hold: browser received ${held2.received - held1.received} packets in 2 s`);
+    assert.ok(held2.received - held1.received < 10, `audio to the browser while on hold: ${held1.received} -> ${held2.received}`);
+    await page.click('#hold');
+    await page.locator('#hold', { hasText: /^Hold$/ }).waitFor({ timeout: 10_000 });
+    await until('FreeSWITCH to see the agent leg ACTIVE', async () => ((await callstate()) === 'ACTIVE' ? true : undefined), 5000);
+    await until('audio to the browser again after resume', async () => ((await pageMedia(page)).received - held2.received > 50 ? true : undefined), 10_000);
 
     await page.click('#hangup');
     await page.locator('#call').waitFor({ state: 'hidden', timeout: 10_000 });
