@@ -10,9 +10,24 @@ import type { AgentCredentials } from './http/agent-sessions';
 import type { AgentDirectory } from './http/routes/agent-routes';
 import { registerQueueRoutes } from './http/routes/queue-routes';
 import { QueueService } from './queue/queue-service';
+import { QueueSampler, type TargetSnapshot } from './reporting/queue-sampler';
 import { parseQueueOptions, QueueOptionsError } from './queue/types';
 import { startTelephony, type Telephony } from './telephony';
 import { parseTelephonyConfig } from './telephony/config';
+
+/** each target's line and agents now, for the queue history */
+export const queueSnapshot = (queue: QueueService): TargetSnapshot[] =>
+  queue.targetNames().map((target) => {
+    const s = queue.targetStats(target);
+    return {
+      target,
+      waiting: s.waiting,
+      ewtSec: s.ewtSec[queue.targetConfig(target).ewtMethod],
+      agentsReady: s.agents.READY,
+      agentsBusy: s.agents.RESERVED + s.agents.BUSY + s.agents.AFTER_CALL_WORK,
+      staffed: s.staffed,
+    };
+  });
 
 /** the queue's agents as the agent page sees them */
 export const agentDirectory = (queue: QueueService, passwordOf: (id: string) => string | undefined): AgentDirectory & AgentCredentials => ({
@@ -48,6 +63,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
   const agents = agentDirectory(queue, passwordOf);
 
+  let sampler: QueueSampler | undefined;
   let amd: AudioForkServer | undefined;
   let telephony: Telephony | undefined;
   if (telephonyConfig.enabled) {
@@ -58,6 +74,8 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
     config,
     logger,
     extend: ({ store, callbacks, approvals }) => {
+      sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
+      sampler.start();
       if (amd && telephonyConfig) {
         telephony = startTelephony({
           config: telephonyConfig,
@@ -88,6 +106,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
         health: telephony ? () => telephony!.health() : undefined,
         extraRoutes: (app) => registerQueueRoutes(app, queue),
         close: async () => {
+          sampler?.stop();
           await telephony?.close();
           await amd?.close();
           queue.close();

@@ -2,7 +2,7 @@ import os from 'node:os';
 import { newId } from './ids';
 import type { Logger } from 'pino';
 import type { ApprovalSteps, AttemptOutcome, AttemptResult, Dialer, DialStage } from '../ports/dialer';
-import type { NewEvent, Store } from '../store/store';
+import type { CommittedEvent, NewEvent, Store } from '../store/store';
 import type { CallbackService, SchedulerHooks } from './callback-service';
 import type { Clock } from './clock';
 import { nextStep } from './retry-policy';
@@ -87,6 +87,7 @@ export class Scheduler implements SchedulerHooks {
   private active = false;
   private standby = false;
   private leaseTimer: NodeJS.Timeout | undefined;
+  private stopWatchingAccepted: (() => void) | undefined;
   private readonly owner = `${os.hostname()}:${process.pid}:${newId()}`;
   private readonly maxConcurrent: number;
   private readonly batchSize: number;
@@ -117,9 +118,21 @@ export class Scheduler implements SchedulerHooks {
     this.standby = false;
     this.leaseTimer = setInterval(() => this.renewLease(), LEASE_RENEW_MS).unref();
     this.recover();
-    if (this.o.gate) for (const c of this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate.queued(c);
+    if (this.o.gate) {
+      for (const c of this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate.queued(c);
+      // a callback accepted QUEUED (immediate) takes its place in the target's line once its commit is done
+      this.stopWatchingAccepted = this.o.store.onCommitted((events) => this.enqueueAccepted(events));
+    }
     this.active = true;
     this.arm(0);
+  }
+
+  private enqueueAccepted(events: CommittedEvent[]): void {
+    for (const e of events) {
+      if (e.type !== 'CREATED' || e.state !== 'QUEUED') continue;
+      const c = this.o.store.getCallback(e.callbackId);
+      if (c?.state === 'QUEUED') this.o.gate?.queued(c);
+    }
   }
 
   /** true once this scheduler holds the lease and dispatches */
@@ -466,6 +479,7 @@ export class Scheduler implements SchedulerHooks {
 
   /** stop dispatching; abort running attempts and wait (bounded) for them to be recorded */
   async close(timeoutMs = 5000): Promise<void> {
+    this.stopWatchingAccepted?.();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.leaseTimer) clearTimeout(this.leaseTimer);

@@ -65,6 +65,14 @@ export const AppConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** the queue's history for the supervisor's chart */
+    history: Type.Object(
+      {
+        sampleSec: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+        retainHours: Type.Integer({ minimum: 1, maximum: 24 * 90, default: 48 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     dialer: Type.Object(
       {
         /** telephony: calls through drachtio + FreeSWITCH; simulated: no calls (tests, demos) */

@@ -52,7 +52,7 @@ export function installAuth(app: FastifyInstance, clients: ApiClient[], agents?:
 }
 
 /** routes a browser's EventSource calls, which cannot set headers: the key may come as `api_key` */
-const KEY_IN_QUERY = /^\/api\/v1\/stream$/;
+const KEY_IN_QUERY = /^\/api\/v1\/stream(\/queues)?$/;
 
 function identify(req: FastifyRequest, clients: ApiClient[]): ApiClient | undefined {
   const header = req.headers['x-api-key'];

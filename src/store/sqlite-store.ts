@@ -5,7 +5,7 @@ import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
 import { sqliteMigrations } from './migrations';
-import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, Store, StoredService } from './store';
+import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, Store, StoredService } from './store';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -496,6 +496,33 @@ export class SqliteStore implements Store {
       )
       .all({ from: s.from ?? null, to: s.to ?? null, limit: s.limit }) as InteractionRow[];
     return rows.map(toInteraction);
+  }
+
+  addQueueSamples(samples: QueueSample[]): void {
+    if (samples.length === 0) return;
+    const insert = this.db.prepare(
+      'INSERT OR REPLACE INTO queue_samples (at, target, waiting, ewt_sec, agents_ready, agents_busy, staffed) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.db.transaction(() => {
+      for (const q of samples) insert.run(q.at, q.target, q.waiting, q.ewtSec, q.agentsReady, q.agentsBusy, q.staffed);
+    })();
+  }
+
+  queueSamples(search: { target?: string; from: number; to: number; limit: number }): QueueSample[] {
+    const where = ['at >= ?', 'at < ?'];
+    const args: (string | number)[] = [search.from, search.to];
+    if (search.target) {
+      where.push('target = ?');
+      args.push(search.target);
+    }
+    const rows = this.db
+      .prepare(`SELECT at, target, waiting, ewt_sec, agents_ready, agents_busy, staffed FROM queue_samples WHERE ${where.join(' AND ')} ORDER BY at, target LIMIT ?`)
+      .all(...args, search.limit) as { at: number; target: string; waiting: number; ewt_sec: number; agents_ready: number; agents_busy: number; staffed: number }[];
+    return rows.map((r) => ({ at: r.at, target: r.target, waiting: r.waiting, ewtSec: r.ewt_sec, agentsReady: r.agents_ready, agentsBusy: r.agents_busy, staffed: r.staffed }));
+  }
+
+  pruneQueueSamples(before: number): number {
+    return this.db.prepare('DELETE FROM queue_samples WHERE at < ?').run(before).changes;
   }
 
   acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean {

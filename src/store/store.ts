@@ -120,8 +120,28 @@ export interface Store {
    * take or renew the scheduler lease for `owner` until `expiresAt`; false while another owner holds an
    * unexpired lease (only one scheduler may dispatch from a database)
    */
+  /** queue history for the supervisor's chart: one row per target per sample */
+  addQueueSamples(samples: QueueSample[]): void;
+  queueSamples(search: { target?: string; from: number; to: number; limit: number }): QueueSample[];
+  /** drop samples older than `before`; returns how many went */
+  pruneQueueSamples(before: number): number;
+
   acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean;
   releaseSchedulerLease(owner: string): void;
 
   close(): void;
+}
+
+/** a target's queue at one moment (src/reporting/queue-sampler.ts) */
+export interface QueueSample {
+  /** epoch ms */
+  at: number;
+  target: string;
+  waiting: number;
+  /** EWT of a new contact, in the target's method */
+  ewtSec: number;
+  agentsReady: number;
+  agentsBusy: number;
+  /** logged-in, reachable agents of the target */
+  staffed: number;
 }

@@ -70,7 +70,57 @@ describe('supervisor page (headless Chromium)', function () {
     await page.waitForSelector(`#active tr[data-id="${scheduled}"]`, { state: 'detached' });
     const after = await t.call('GET', `/genesys/1/service/callback/sales/${scheduled}`);
     assert.equal(after.json._callback_reason, 'CANCELLED');
+  });
+
+  it('draws the queue history (waiting and EWT over the last hours) from the stored samples', async () => {
+    const now = Date.now();
+    // two hours of history, one sample a minute: the queue builds up then drains
+    t.app.store.addQueueSamples(
+      Array.from({ length: 120 }, (_, i) => ({
+        at: now - (120 - i) * 60_000,
+        target: 'support',
+        waiting: Math.round(10 * Math.sin((i / 120) * Math.PI)),
+        ewtSec: Math.round(600 * Math.sin((i / 120) * Math.PI)),
+        agentsReady: 1,
+        agentsBusy: 3,
+        staffed: 4,
+      })),
+    );
+    const page = await browser!.newPage();
+    await page.goto(`${t.url}/supervisor`);
+    await page.fill('#key', IVR_KEY);
+    await page.click('#connect');
+    await page.waitForSelector('#history[data-samples="120"] canvas');
+    assert.equal(await page.textContent('#history-note'), '120 samples');
+    // the legend names the series drawn
+    const legend = (await page.textContent('#history .u-legend')) ?? '';
+    assert.match(legend, /waiting/);
+    assert.match(legend, /EWT \(min\)/);
+    await page.selectOption('#history-hours', '1');
+    // one hour back from the page's clock: the last 59 or 60 samples, depending on the second it asks
+    let samples: string | null = '120';
+    for (let i = 0; i < 100 && samples === '120'; i++) {
+      await page.waitForTimeout(100);
+      samples = await page.getAttribute('#history', 'data-samples');
+    }
+    assert.ok(samples === '59' || samples === '60', `${samples} samples in the last hour`);
+    assert.equal(await page.locator('#history canvas').count(), 1, 'the chart is redrawn, not added');
     if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/supervisor.png`, fullPage: true });
+  });
+
+  it('queues are pushed: a caller who joins shows up without a reload or a poll', async () => {
+    const page = await browser!.newPage();
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    await page.goto(`${t.url}/supervisor`);
+    await page.fill('#key', IVR_KEY);
+    await page.click('#connect');
+    await page.locator('.target[data-target="support"]').waitFor();
+    queue.enqueue({ contactId: 'caller-push-1', kind: 'caller', target: 'support', enqueuedAt: Date.now() });
+    await page.locator('.target[data-target="support"] td', { hasText: 'caller-push-1' }).waitFor({ timeout: 5000 });
+    assert.equal(requests.filter((p) => p.startsWith('/api/v1/targets')).length, 0, 'the page does not poll the queue routes');
+    assert.equal(requests.filter((p) => p === '/api/v1/stream/queues').length, 1);
+    queue.remove('caller-push-1');
   });
 
   it('says so when the key is wrong', async () => {

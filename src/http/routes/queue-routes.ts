@@ -5,10 +5,10 @@ import { QueueError } from '../../queue/errors';
 import { EWT_METHODS, type QueueService } from '../../queue/queue-service';
 import { HttpError } from '../errors';
 
-const Method = Type.Union([Type.Literal('simple'), Type.Literal('erlang')], { description: 'EWT method: simple (deterministic projection) or erlang (simulation-informed M/G/N)' },
+const Method = Type.Union([Type.Literal('simple'), Type.Literal('erlang'), Type.Literal('erlang-a')], { description: 'EWT method: simple (deterministic projection), erlang (simulation-informed M/G/N) or erlang-a (the same with callers ahead hanging up)' },
 );
 const AgentState = Type.Union([Type.Literal('READY'), Type.Literal('NOT_READY'), Type.Literal('RESERVED'), Type.Literal('BUSY'), Type.Literal('AFTER_CALL_WORK')]);
-const EwtByMethod = Type.Object({ simple: Type.Number(), erlang: Type.Number() });
+const EwtByMethod = Type.Object({ simple: Type.Number(), erlang: Type.Number(), 'erlang-a': Type.Number() });
 
 const ReservationView = Type.Object({
   reservationId: Type.String(),
@@ -99,6 +99,23 @@ const EwtQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** one target as the REST API and the live stream show it: its line (positions, EWT), its agents, its stats */
+export function targetDetail(queue: QueueService, name: string) {
+  const c = queue.targetConfig(name);
+  return {
+    name,
+    ewtMethod: c.ewtMethod,
+    serviceLevelSec: c.serviceLevelSec,
+    stats: queue.targetStats(name),
+    afterCallWorkSec: c.afterCallWorkSec,
+    reservationTimeoutSec: c.reservationTimeoutSec,
+    pacingHorizonSec: c.pacingHorizonSec,
+    expectedAgentsFreeWithinPacingHorizon: Math.round(queue.expectedAgentsFreeWithin(name, c.pacingHorizonSec) * 100) / 100,
+    waiting: queue.waitingContacts(name),
+    agents: queue.listAgents().filter((a) => a.targets.includes(name)),
+  };
+}
+
 /** the queue's refusals as HTTP errors that name the parameter */
 function http<T>(fn: () => T): T {
   try {
@@ -120,6 +137,7 @@ function http<T>(fn: () => T): T {
  *   GET  /api/v1/targets                        targets with waiting count, agents by state, EWT, service level
  *   GET  /api/v1/targets/:target                + the line (positions, EWT per position) and the agents
  *   GET  /api/v1/targets/:target/ewt?method=&position=
+ *   GET  /api/v1/stream/queues                  all targets as above, pushed (SSE) when they change
  */
 export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -155,19 +173,38 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
   }));
 
   r.get('/api/v1/targets/:target', { schema: { tags, summary: 'One target: its line with positions and EWT, its agents', params: TargetParams, response: { 200: TargetDetail } } }, async (req) =>
-    http(() => {
-      const name = req.params.target;
-      const c = queue.targetConfig(name);
-      return {
-        ...summary(name),
-        afterCallWorkSec: c.afterCallWorkSec,
-        reservationTimeoutSec: c.reservationTimeoutSec,
-        pacingHorizonSec: c.pacingHorizonSec,
-        expectedAgentsFreeWithinPacingHorizon: Math.round(queue.expectedAgentsFreeWithin(name, c.pacingHorizonSec) * 100) / 100,
-        waiting: queue.waitingContacts(name),
-        agents: queue.listAgents().filter((a) => a.targets.includes(name)),
+    http(() => targetDetail(queue, req.params.target)),
+  );
+
+  r.get(
+    '/api/v1/stream/queues',
+    {
+      schema: {
+        tags,
+        summary: 'Live queues (text/event-stream): every target as GET /api/v1/targets/:target gives it, pushed as `event: queues` when something changed (at most once a second)',
+        description: 'Browsers\' EventSource cannot send headers: this route also takes the key as `api_key` in the query.',
+        querystring: Type.Object({ api_key: Type.Optional(Type.String()) }),
+      },
+    },
+    (req, reply) => {
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      let last = '';
+      let quietTicks = 0;
+      const push = () => {
+        const data = JSON.stringify({ at: new Date().toISOString(), targets: queue.targetNames().map((n) => targetDetail(queue, n)) });
+        // ages and EWTs move every second; the page needs no more than one update a second
+        const changed = data.replace(/"at":"[^"]*",/, '') !== last;
+        if (changed || ++quietTicks >= 15) {
+          last = data.replace(/"at":"[^"]*",/, '');
+          quietTicks = 0;
+          reply.raw.write(`event: queues\ndata: ${data}\n\n`);
+        }
       };
-    }),
+      push();
+      const timer = setInterval(push, 1000);
+      req.raw.on('close', () => clearInterval(timer));
+      reply.hijack();
+    },
   );
 
   r.get(
@@ -179,7 +216,7 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
         const c = queue.targetConfig(name);
         const method: EwtMethod = req.query.method ?? c.ewtMethod;
         const position = req.query.position ?? queue.queueLength(name);
-        const byMethod = { simple: 0, erlang: 0 };
+        const byMethod = { simple: 0, erlang: 0, 'erlang-a': 0 };
         for (const m of EWT_METHODS) byMethod[m] = Math.round(queue.estimatedWaitAtPosition(name, position, m) * 10) / 10;
         const stats = queue.targetStats(name);
         return { target: name, method, ewtSec: byMethod[method], position, byMethod, waiting: stats.waiting, readyAgents: stats.agents.READY, staffedAgents: stats.staffed };

@@ -112,6 +112,37 @@ export const reportRoutes =
       return send(reply, q.format, 'interactions', rows);
     });
 
+    const HistoryQuery = Type.Object(
+      {
+        target: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        from: Type.Optional(Type.String({ description: 'ISO 8601; default: 6 hours before `to`' })),
+        to: Type.Optional(Type.String({ description: 'ISO 8601; default: now' })),
+        format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100_000 })),
+      },
+      { additionalProperties: false },
+    );
+    app.get(
+      '/api/v1/reports/queue-history',
+      { schema: { tags: ['reports'], summary: 'Each target\'s waiting contacts, EWT and agents over time (sampled every history.sampleSec)', querystring: HistoryQuery } },
+      async (req, reply) => {
+        const q = req.query;
+        const to = time('to', q.to) ?? Date.now();
+        const from = time('from', q.from) ?? to - 6 * 3_600_000;
+        if (from >= to) throw new HttpError(400, 'from: must be before to', 'from');
+        const rows = store.queueSamples({ target: q.target, from, to, limit: q.limit ?? 100_000 }).map((s) => ({
+          at: iso(s.at),
+          target: s.target,
+          waiting: s.waiting,
+          ewt_sec: s.ewtSec,
+          agents_ready: s.agentsReady,
+          agents_busy: s.agentsBusy,
+          staffed: s.staffed,
+        }));
+        return send(reply, q.format, 'queue-history', rows);
+      },
+    );
+
     app.get('/api/v1/interactions/:id', { schema: { tags: ['reports'], params: Type.Object({ id: Type.String() }) } }, async (req) => {
       const i = store.getInteraction(req.params.id);
       if (!i) throw new HttpError(404, `unknown interaction "${req.params.id}"`);

@@ -91,4 +91,17 @@ export const sqliteMigrations: readonly string[] = [
     expires_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE queue_samples (
+    at INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    waiting INTEGER NOT NULL,
+    ewt_sec REAL NOT NULL,
+    agents_ready INTEGER NOT NULL,
+    agents_busy INTEGER NOT NULL,
+    staffed INTEGER NOT NULL,
+    PRIMARY KEY (target, at)
+  ) WITHOUT ROWID;
+  CREATE INDEX queue_samples_at ON queue_samples (at);
+  `,
 ];

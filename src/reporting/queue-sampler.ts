@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { QueueSample, Store } from '../store/store';
+
+/** What the sampler reads of a target now (QueueService gives it; see compose.ts). */
+export interface TargetSnapshot {
+  target: string;
+  waiting: number;
+  ewtSec: number;
+  agentsReady: number;
+  /** RESERVED, BUSY and AFTER_CALL_WORK */
+  agentsBusy: number;
+  staffed: number;
+}
+
+export interface QueueSamplerOptions {
+  store: Store;
+  snapshot: () => TargetSnapshot[];
+  /** seconds between samples */
+  everySec: number;
+  /** samples older than this are dropped (checked once an hour) */
+  retainHours: number;
+  now?: () => number;
+  logger: Logger;
+}
+
+/**
+ * Keeps the queue's history for the supervisor's chart: every `everySec` it stores each target's waiting
+ * count, EWT and agents, and drops what is older than `retainHours`. The history survives restarts
+ * (it is in the store); a failed write is logged and the next sample goes on.
+ */
+export class QueueSampler {
+  private timer: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly o: QueueSamplerOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.o.everySec * 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** take one sample now (also used by tests) */
+  sample(): QueueSample[] {
+    const at = this.now();
+    try {
+      const rows: QueueSample[] = this.o.snapshot().map((t) => ({ at, ...t, ewtSec: Math.round(t.ewtSec * 10) / 10 }));
+      this.o.store.addQueueSamples(rows);
+      if (at - this.lastPrune >= 3_600_000) {
+        this.lastPrune = at;
+        const dropped = this.o.store.pruneQueueSamples(at - this.o.retainHours * 3_600_000);
+        if (dropped > 0) this.o.logger.info({ dropped, retainHours: this.o.retainHours }, 'old queue samples dropped');
+      }
+      return rows;
+    } catch (err) {
+      this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'queue sample not stored');
+      return [];
+    }
+  }
+}
