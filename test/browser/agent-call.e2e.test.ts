@@ -30,6 +30,7 @@ const MEDIA_PORT = Number(process.env.AGENT_CALL_MEDIA_PORT ?? 17000);
 const SERVICE = 'webrtc-immediate';
 const KEY = 'webrtc-ivr-key-0001';
 const AGENT = { id: 'carol', password: 'carol-webrtc-1' };
+const RING_SEC = 10;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
@@ -175,7 +176,7 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
           trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 10 },
           prompts: { dir: installPrompts() },
           services: { [SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' } },
-          connect: { mode: 'bridge', agentRingTimeoutSec: 30, maxAgentAttempts: 1, reserveTimeoutSec: 30 },
+          connect: { mode: 'bridge', agentRingTimeoutSec: RING_SEC, maxAgentAttempts: 1, reserveTimeoutSec: 30 },
           audioFork: { host: '127.0.0.1', port: 0 },
         },
       },
@@ -197,7 +198,8 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     if (logDir) console.log(`      (logs: ${logDir})`);
   });
 
-  it('signs in, registers over WebSocket, goes READY, rings with the callback, answers: audio both ways, holds and resumes, hangs up: COMPLETED / CONNECTED_TO_AGENT', async () => {
+  /** a fresh page: sign in, wait for the phone to register over the WebSocket, go READY */
+  async function signedInPage(): Promise<Page> {
     // wss:// with a self-signed certificate for local runs (docs/webrtc.md) is accepted; ws:// needs nothing
     const page = await (await browser!.newContext({ ignoreHTTPSErrors: true })).newPage();
     page.on('console', (m) => fs.appendFileSync(path.join(logDir, 'page.log'), `${m.type()}: ${m.text()}\n`));
@@ -208,16 +210,29 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     await page.locator('#sip', { hasText: /^registered$/ }).waitFor({ timeout: 15_000 });
     await page.click('#ready');
     await page.locator('#state', { hasText: /^READY$/ }).waitFor();
+    return page;
+  }
 
+  /** the SIPp customer listening, then the callback requested over REST; its id */
+  async function startCallback(number: string, userData: Record<string, string> = {}): Promise<string> {
     customer = runSipp(path.join(__dirname, 'agent-call-customer.xml'), { port: TRUNK_PORT, mediaPort: MEDIA_PORT, logDir, timeoutSec: 120 });
     await sleep(300);
     const started = await fetch(`${url}/genesys/1/service/callback/${SERVICE}`, {
       method: 'POST',
       headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
-      body: JSON.stringify({ _customer_number: '+12025550188', account: 'A-77' }),
+      body: JSON.stringify({ _customer_number: number, ...userData }),
     });
-    const { _id: id } = (await started.json()) as { _id: string };
-    assert.equal(started.status, 200);
+    const body = (await started.json()) as { _id: string };
+    assert.equal(started.status, 200, JSON.stringify(body));
+    return body._id;
+  }
+
+  const history = async (id: string): Promise<string> =>
+    JSON.stringify(await (await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}/history`, { headers: { 'x-api-key': KEY } })).json());
+
+  it('signs in, registers over WebSocket, goes READY, rings with the callback, answers: audio both ways, holds and resumes, hangs up: COMPLETED / CONNECTED_TO_AGENT', async () => {
+    const page = await signedInPage();
+    const id = await startCallback('+12025550188', { account: 'A-77' });
 
     // the page rings with the callback's data (from the INVITE's headers and the agent API)
     await page.locator('#call:not([hidden])').waitFor({ timeout: 40_000 });
@@ -279,10 +294,29 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
       return j._callback_state === 'COMPLETED' ? j : undefined;
     }, 20_000);
     assert.equal(done._callback_state, 'COMPLETED');
-    const history = await (await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}/history`, { headers: { 'x-api-key': KEY } })).json();
-    assert.match(JSON.stringify(history), /CONNECTED_TO_AGENT/);
-    const cu = await customer.done;
+    assert.match(await history(id), /CONNECTED_TO_AGENT/);
+    const cu = await customer!.done;
     customer = undefined;
     assert.equal(cu.code, 0, `customer sipp (expects the BYE): ${cu.output.slice(-600)}\n${cu.errors}`);
+    await page.context().close();
+  });
+
+  it('the agent lets it ring: the ring timeout CANCELs over the WebSocket, the page stops ringing, the agent goes NOT_READY, the attempt ends AGENT_UNAVAILABLE', async () => {
+    const page = await signedInPage();
+    const id = await startCallback('+12025550189');
+    await page.locator('#call:not([hidden])').waitFor({ timeout: 40_000 });
+    const rangAt = Date.now();
+    await page.locator('#call').waitFor({ state: 'hidden', timeout: (RING_SEC + 5) * 1000 });
+    const rangSec = (Date.now() - rangAt) / 1000;
+    assert.ok(rangSec > RING_SEC - 3, `stopped ringing after ${rangSec} s, before the ring timeout`);
+    await until('the attempt to end AGENT_UNAVAILABLE', async () => (/AGENT_UNAVAILABLE/.test(await history(id)) ? true : undefined), 20_000);
+    // not answering takes the agent out of rotation
+    await page.locator('#state', { hasText: 'NOT_READY' }).waitFor({ timeout: 10_000 });
+    // AGENT_UNAVAILABLE is retried later: cancel it so it is not dialed again
+    await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}`, { method: 'DELETE', headers: { 'x-api-key': KEY } });
+    const cu = await customer!.done;
+    customer = undefined;
+    assert.equal(cu.code, 0, `customer sipp (expects the BYE): ${cu.output.slice(-600)}\n${cu.errors}`);
+    await page.context().close();
   });
 });
