@@ -1,16 +1,8 @@
 import type { Logger } from 'pino';
 import type { QueueSample, Store } from '../store/store';
 
-/** What the sampler reads of a target now (QueueService gives it; see compose.ts). */
-export interface TargetSnapshot {
-  target: string;
-  waiting: number;
-  ewtSec: number;
-  agentsReady: number;
-  /** RESERVED, BUSY and AFTER_CALL_WORK */
-  agentsBusy: number;
-  staffed: number;
-}
+/** What the sampler reads of a target now (QueueService gives it; see compose.ts): a sample but its time. */
+export type TargetSnapshot = Omit<QueueSample, 'at'>;
 
 export interface QueueSamplerOptions {
   store: Store;

@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { ApprovingDialer } from '../../src/callback/approving-dialer';
 import { QueueDispatchGate } from '../../src/callback/queue-gate';
 import { SimulatedDialer } from '../../src/callback/simulated-dialer';
-import { CHROMIUM, launchChromium } from '../helpers/chromium';
+import { chromiumOrSkip } from '../helpers/chromium';
 import { startApp, type RunningApp } from '../helpers/http-app';
 import { queueWithAgents } from '../helpers/queue-agents';
 
@@ -19,11 +19,7 @@ describe('agent page: callback preview (headless Chromium)', function () {
   const { queue, agents } = queueWithAgents([{ id: 'dora', password: 'dora-secret-1' }]);
 
   before(async function () {
-    browser = await launchChromium();
-    if (!browser) {
-      console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-      this.skip();
-    }
+    browser = await chromiumOrSkip(this);
     t = await startApp(
       {
         services: [{ name: 'preview', template: 'user-terminated-preview', options: { _target: 'support' } }],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM, launchChromium } from '../helpers/chromium';
+import { chromiumOrSkip } from '../helpers/chromium';
 import { registerQueueRoutes } from '../../src/http/routes/queue-routes';
 import { IVR_KEY, startApp, type RunningApp } from '../helpers/http-app';
 import { queueWithAgents } from '../helpers/queue-agents';
@@ -13,11 +13,7 @@ describe('supervisor page (headless Chromium)', function () {
   const { queue } = queueWithAgents([{ id: 'carol', password: 'carol-pass-1' }]);
 
   before(async function () {
-    browser = await launchChromium();
-    if (!browser) {
-      console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-      this.skip();
-    }
+    browser = await chromiumOrSkip(this);
     t = await startApp(
       {
         services: [{ name: 'sales', template: 'user-terminated-delayed', options: {} }],

@@ -11,3 +11,13 @@ export async function launchChromium(): Promise<Browser | undefined> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/** the browser for a suite, or the suite skipped with its one-line reason when Debian's Chromium is missing */
+export async function chromiumOrSkip(suite: Mocha.Context): Promise<Browser> {
+  const browser = await launchChromium();
+  if (!browser) {
+    console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+    suite.skip();
+  }
+  return browser!;
+}
