@@ -3,7 +3,7 @@
  * Implemented by src/queue; consumed by src/callback (pacing, _wait_for_agent) and src/flows.
  */
 
-export type EwtMethod = 'simple' | 'erlang';
+export type EwtMethod = 'simple' | 'erlang' | 'erlang-a';
 
 export interface AgentEndpoint {
   agentId: string;

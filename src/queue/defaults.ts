@@ -3,7 +3,7 @@ import type { TargetConfig } from './types';
 /** What a config file may leave out of a target. */
 export const TARGET_DEFAULTS: Omit<TargetConfig, 'name' | 'staffing'> = {
   afterCallWorkSec: 0,
-  ewtMethod: 'erlang',
+  ewtMethod: 'erlang-a',
   priorities: { caller: 0, callback: 0 },
   ageingPerMinute: 0,
   maxConsecutiveSameKind: 3,

@@ -20,11 +20,23 @@ export interface EwtSnapshot {
   talkMeanSec: number;
   /** after-call work per call, seconds */
   acwSec: number;
+  /** what 'erlang-a' needs to let contacts ahead hang up; the other methods ignore it (none = nobody abandons) */
+  abandonment?: Abandonment;
+}
+
+/** Abandonment of the contacts ahead, for 'erlang-a'. */
+export interface Abandonment {
+  /** hang-ups per second of waiting of a live caller (exponential patience, learned by the target) */
+  ratePerSec: number;
+  /** the line in order: true where the contact may hang up while waiting (a live caller; callbacks do not) */
+  mayAbandon: readonly boolean[];
 }
 
 /** Monte Carlo runs of the simulation-informed method; fixed seed so the same state gives the same answer. */
 const SAMPLES = 201;
 const SEED = 0x5eed;
+/** a separate stream for patience draws, so 'erlang' and 'erlang-a' draw the same talk times */
+const PATIENCE_SEED = 0xab4d;
 
 /**
  * Seconds until the contact with `ahead` contacts before it reaches an agent, or `undefined` when no agent
@@ -34,7 +46,14 @@ export function estimateWait(s: EwtSnapshot, ahead: number, method: EwtMethod): 
   if (s.agents.length === 0) return undefined;
   const free = s.agents.reduce((n, a) => n + (a.kind === 'free' ? 1 : 0), 0);
   if (free > ahead) return 0;
-  return method === 'simple' ? simpleWait(s, ahead) : simulatedWait(s, ahead);
+  switch (method) {
+    case 'simple':
+      return simpleWait(s, ahead);
+    case 'erlang':
+      return simulatedWait(s, ahead);
+    case 'erlang-a':
+      return simulatedWait(s, ahead, true);
+  }
 }
 
 /**
@@ -71,8 +90,8 @@ export function simpleWait(s: EwtSnapshot, ahead: number): number {
  * median over the runs (the median minimises the mean absolute error). With exponential talk times this is
  * exactly the Erlang C conditional wait: a Gamma(ahead + 1, N / h) variable.
  */
-export function simulatedWait(s: EwtSnapshot, ahead: number): number {
-  return simulatedWaits(s, ahead)[ahead]!;
+export function simulatedWait(s: EwtSnapshot, ahead: number, withAbandonment = false): number {
+  return simulatedWaits(s, ahead, withAbandonment)[ahead]!;
 }
 
 /**
@@ -80,8 +99,14 @@ export function simulatedWait(s: EwtSnapshot, ahead: number): number {
  * Each run has its own seed, so a position's answer does not depend on `maxAhead`. Beyond
  * 20 × agents + 200 positions the line is long enough for the law of large numbers: each further position
  * adds (mean talk + after-call work) ÷ agents.
+ *
+ * `withAbandonment` ('erlang-a', M/G/N+M): in each run every live caller of the line (`s.abandonment`) gets an
+ * exponential patience from now (memoryless: how long it has waited does not matter) and hangs up when it runs
+ * out before an agent takes it; the agent then takes the next contact. The answer for a position is its wait
+ * *if it stays* (its own patience never shortens it): a contact that left in a run is given the time the agent
+ * it would have taken came free.
  */
-export function simulatedWaits(s: EwtSnapshot, maxAhead: number): Float64Array {
+export function simulatedWaits(s: EwtSnapshot, maxAhead: number, withAbandonment = false): Float64Array {
   const n = s.agents.length;
   const out = new Float64Array(maxAhead + 1);
   if (n === 0) return out.fill(Infinity);
@@ -91,8 +116,11 @@ export function simulatedWaits(s: EwtSnapshot, maxAhead: number): Float64Array {
   const spentCdf = s.agents.map((a) => (a.kind === 'busy' ? logNormalCdf(s.talk, a.talkElapsedSec) : 0));
   const heap = new Float64Array(n);
   const byPosition = new Float64Array(SAMPLES * (simulated + 1));
+  const rate = withAbandonment ? (s.abandonment?.ratePerSec ?? 0) : 0;
+  const mayAbandon = s.abandonment?.mayAbandon ?? [];
   for (let run = 0; run < SAMPLES; run++) {
     const rng = new Random(SEED + run * 7919);
+    const patience = new Random(PATIENCE_SEED + run * 7919);
     for (let i = 0; i < n; i++) {
       const a = s.agents[i]!;
       if (a.kind === 'free') heap[i] = 0;
@@ -105,10 +133,15 @@ export function simulatedWaits(s: EwtSnapshot, maxAhead: number): Float64Array {
       }
     }
     heapify(heap);
-    for (let k = 0; k <= simulated; k++) {
-      byPosition[k * SAMPLES + run] = heap[0]!;
-      // the agent free first takes contact k
-      heap[0] = heap[0]! + Math.exp(mu + sigma * rng.normal()) + s.acwSec;
+    let k = 0;
+    while (k <= simulated) {
+      const t = heap[0]!;
+      // contacts that hung up before this agent came free: it would have been theirs had they stayed
+      while (rate > 0 && k <= simulated && mayAbandon[k] === true && patience.exponential(1 / rate) <= t) byPosition[k++ * SAMPLES + run] = t;
+      if (k > simulated) break;
+      byPosition[k++ * SAMPLES + run] = t;
+      // the agent free first takes the contact
+      heap[0] = t + Math.exp(mu + sigma * rng.normal()) + s.acwSec;
       siftDown(heap, 0);
     }
   }

@@ -71,7 +71,7 @@ function parseTarget(v: unknown, key: string): TargetConfig {
   const o = object(v, key, TARGET_KEYS);
   const d = TARGET_DEFAULTS;
   const ewtMethod = o.ewtMethod ?? d.ewtMethod;
-  if (ewtMethod !== 'simple' && ewtMethod !== 'erlang') throw new QueueOptionsError(`${key}.ewtMethod`, 'must be "simple" or "erlang"');
+  if (ewtMethod !== 'simple' && ewtMethod !== 'erlang' && ewtMethod !== 'erlang-a') throw new QueueOptionsError(`${key}.ewtMethod`, 'must be "simple", "erlang" or "erlang-a"');
   let priorities = d.priorities;
   if (o.priorities !== undefined) {
     const p = object(o.priorities, `${key}.priorities`, ['caller', 'callback']);

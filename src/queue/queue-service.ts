@@ -6,11 +6,12 @@ import { ContactQueue, type QueueEntry } from './contact-queue';
 import { QueueError, unknownAgent, unknownContact, unknownTarget } from './errors';
 import { erlangServiceLevel, estimateWait, expectedFreeWithin, simpleWait, simulatedWaits, type AgentLoad, type EwtSnapshot } from './ewt';
 import { HandleTimeStats } from './handle-time';
+import { AbandonmentStats } from './patience';
 import { bucketCapacity, plannedAgents } from './staffing';
 import { systemTimers, type Clock, type TimerHandle, type TimerScheduler } from './timers';
 import type { AgentConfig, QueueOptions, TargetConfig } from './types';
 
-export const EWT_METHODS: readonly EwtMethod[] = ['simple', 'erlang'];
+export const EWT_METHODS: readonly EwtMethod[] = ['simple', 'erlang', 'erlang-a'];
 
 export interface QueueServiceDeps {
   clock?: Clock;
@@ -49,6 +50,8 @@ interface Target {
   config: TargetConfig;
   line: ContactQueue<Waiter>;
   talk: HandleTimeStats;
+  /** how fast live callers hang up while waiting ('erlang-a') */
+  patience: AbandonmentStats;
   outcomes: Outcome[];
   /** callbacks being dialed after the pacing rule let them go (counted ahead until they are back or gone) */
   dialing: Map<string, TimerHandle>;
@@ -148,6 +151,7 @@ export class QueueService implements QueuePort {
         config: t,
         line: new ContactQueue<Waiter>(t),
         talk: new HandleTimeStats(t.initialHandleTimeSec, t.handleTimeSmoothing),
+        patience: new AbandonmentStats(),
         outcomes: [],
         dialing: new Map(),
       });
@@ -196,7 +200,11 @@ export class QueueService implements QueuePort {
       this.stopDialing(t, contactId);
       const e = t.line.delete(contactId);
       if (!e) continue;
-      if (e.contact.kind === 'caller') this.recordOutcome(t, { at: this.clock.now(), waitedMs: this.clock.now() - e.contact.enqueuedAt, answered: false });
+      if (e.contact.kind === 'caller') {
+        const waitedMs = this.clock.now() - e.contact.enqueuedAt;
+        this.recordOutcome(t, { at: this.clock.now(), waitedMs, answered: false });
+        t.patience.record(waitedMs / 1000, true);
+      }
       this.finishWaiter(e, null);
       this.log?.debug({ event: 'contact_removed', contactId, target: t.config.name }, 'queue: contact left the line');
     }
@@ -496,8 +504,8 @@ export class QueueService implements QueuePort {
   waitingContacts(target: string): WaitingContactView[] {
     const t = this.target(target);
     const now = this.clock.now();
-    const snap = this.snapshot(t);
     const line = t.line.ordered(now);
+    const snap = this.snapshot(t, line);
     const byPosition = this.ewtByPosition(t, snap, line.length - 1);
     return line.map((e, position) => ({
       position,
@@ -507,7 +515,7 @@ export class QueueService implements QueuePort {
       waitedSec: Math.max(0, (now - e.contact.enqueuedAt) / 1000),
       effectivePriority: t.line.effectivePriority(e.contact, now),
       connecting: e.waiter !== undefined,
-      ewtSec: { simple: byPosition.simple[position]!, erlang: byPosition.erlang[position]! },
+      ewtSec: byMethod(byPosition, position),
     }));
   }
 
@@ -537,7 +545,7 @@ export class QueueService implements QueuePort {
       answered: answered.length,
       abandoned: abandoned.length,
       meanWaitSec: answered.length ? round1(answered.reduce((s, o) => s + o.waitedMs, 0) / answered.length / 1000) : null,
-      ewtSec: this.ewtByMethod(t, snap, t.line.size),
+      ewtSec: this.ewtByMethod(t, this.snapshot(t, t.line.ordered(now)), t.line.size),
     };
   }
 
@@ -726,6 +734,7 @@ export class QueueService implements QueuePort {
     this.setState(agent, 'RESERVED');
     r.timer = this.timers.schedule(r.expiresAt - now, () => this.lapse(r));
     this.recordOutcome(t, { at: now, waitedMs: now - entry.contact.enqueuedAt, answered: true });
+    if (entry.contact.kind === 'caller') t.patience.record((now - entry.contact.enqueuedAt) / 1000, false);
     this.log?.info(
       { event: 'agent_reserved', reservationId: r.id, agentId: agent.id, contactId: entry.contact.contactId, kind: entry.contact.kind, target: r.target },
       'queue: agent reserved',
@@ -751,8 +760,11 @@ export class QueueService implements QueuePort {
     if (i) t.outcomes.splice(0, i);
   }
 
-  /** what the agents of a target are doing now, for the EWT methods */
-  private snapshot(t: Target): EwtSnapshot {
+  /**
+   * What the agents of a target are doing now, for the EWT methods; with the line in order (`line`), also
+   * which contacts ahead may hang up, for 'erlang-a'.
+   */
+  private snapshot(t: Target, line?: readonly QueueEntry<Waiter>[]): EwtSnapshot {
     const now = this.clock.now();
     const loads: AgentLoad[] = [];
     for (const a of this.agents.values()) {
@@ -776,11 +788,15 @@ export class QueueService implements QueuePort {
           break;
       }
     }
-    return { agents: loads, talk: t.talk.distribution(), talkMeanSec: t.talk.mean, acwSec: t.config.afterCallWorkSec };
+    const snap: EwtSnapshot = { agents: loads, talk: t.talk.distribution(), talkMeanSec: t.talk.mean, acwSec: t.config.afterCallWorkSec };
+    if (line) snap.abandonment = { ratePerSec: t.patience.ratePerSec, mayAbandon: line.map((e) => e.contact.kind === 'caller') };
+    return snap;
   }
 
   private waitAt(t: Target, ahead: number, method: EwtMethod): number {
-    return Math.min(estimateWait(this.snapshot(t), ahead, method) ?? t.config.maxEwtSec, t.config.maxEwtSec);
+    // only 'erlang-a' reads the line (ordering it costs a sort)
+    const snap = this.snapshot(t, method === 'erlang-a' ? t.line.ordered(this.clock.now()) : undefined);
+    return Math.min(estimateWait(snap, ahead, method) ?? t.config.maxEwtSec, t.config.maxEwtSec);
   }
 
   private ewtByMethod(t: Target, snap: EwtSnapshot, ahead: number): Record<EwtMethod, number> {
@@ -789,16 +805,18 @@ export class QueueService implements QueuePort {
     return out;
   }
 
-  /** EWT of every position 0..maxAhead by each method, in one pass */
+  /** EWT of every position 0..maxAhead by each method, in one pass per method */
   private ewtByPosition(t: Target, snap: EwtSnapshot, maxAhead: number): Record<EwtMethod, number[]> {
     const cap = (x: number) => round1(Math.min(x, t.config.maxEwtSec));
     const positions = Array.from({ length: Math.max(0, maxAhead + 1) }, (_, k) => k);
-    if (snap.agents.length === 0) return { simple: positions.map(() => t.config.maxEwtSec), erlang: positions.map(() => t.config.maxEwtSec) };
+    if (snap.agents.length === 0) return { simple: positions.map(() => t.config.maxEwtSec), erlang: positions.map(() => t.config.maxEwtSec), 'erlang-a': positions.map(() => t.config.maxEwtSec) };
     const free = snap.agents.filter((a) => a.kind === 'free').length;
     const simulated = maxAhead >= 0 ? simulatedWaits(snap, maxAhead) : new Float64Array(0);
+    const withAbandonment = maxAhead >= 0 ? simulatedWaits(snap, maxAhead, true) : new Float64Array(0);
     return {
       simple: positions.map((k) => cap(k < free ? 0 : simpleWait(snap, k))),
       erlang: positions.map((k) => cap(k < free ? 0 : simulated[k]!)),
+      'erlang-a': positions.map((k) => cap(k < free ? 0 : withAbandonment[k]!)),
     };
   }
 
@@ -838,3 +856,9 @@ export class QueueService implements QueuePort {
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+const byMethod = (byPosition: Record<EwtMethod, number[]>, position: number): Record<EwtMethod, number> => ({
+  simple: byPosition.simple[position]!,
+  erlang: byPosition.erlang[position]!,
+  'erlang-a': byPosition['erlang-a'][position]!,
+});

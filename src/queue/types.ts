@@ -26,7 +26,7 @@ export interface TargetConfig {
   name: string;
   /** after-call work: seconds an agent stays AFTER_CALL_WORK after each call; default 0 */
   afterCallWorkSec: number;
-  /** EWT method used when a caller does not choose one; default 'erlang' */
+  /** EWT method used when a caller does not choose one; default 'erlang-a' */
   ewtMethod: EwtMethod;
   /** base priority of each kind of contact (higher is served first); default 0 for both */
   priorities: { caller: number; callback: number };

@@ -89,7 +89,7 @@ describe('queue REST API (Fastify inject)', () => {
     const empty = await call('GET', '/api/v1/targets/billing/ewt');
     assert.equal(empty.status, 200);
     assert.equal(empty.json.ewtSec, 0);
-    assert.equal(empty.json.method, 'erlang');
+    assert.equal(empty.json.method, 'erlang-a');
     assert.equal(empty.json.readyAgents, 1);
 
     queue.enqueue({ contactId: 'cb-1', kind: 'callback', target: 'billing', enqueuedAt: T0 });
@@ -101,6 +101,11 @@ describe('queue REST API (Fastify inject)', () => {
     const three = await call('GET', '/api/v1/targets/billing/ewt');
     assert.ok(three.json.byMethod.simple > two.json.byMethod.simple);
     assert.ok(three.json.byMethod.erlang > two.json.byMethod.erlang);
+    assert.equal(three.json.byMethod['erlang-a'], three.json.byMethod.erlang, 'callbacks ahead do not hang up');
+    const chosen = await call('GET', '/api/v1/targets/billing/ewt?method=erlang-a');
+    assert.equal(chosen.status, 200);
+    assert.equal(chosen.json.method, 'erlang-a');
+    assert.equal(chosen.json.ewtSec, three.json.byMethod['erlang-a']);
     const first = await call('GET', '/api/v1/targets/billing/ewt?position=0&method=simple');
     assert.equal(first.json.ewtSec, 0);
 
@@ -115,7 +120,7 @@ describe('queue REST API (Fastify inject)', () => {
     const detail = await call('GET', '/api/v1/targets/billing');
     assert.equal(detail.status, 200);
     assert.deepEqual(detail.json.waiting.map((c: { contactId: string; position: number }) => [c.position, c.contactId]), [[0, 'cb-2'], [1, 'cb-3']]);
-    assert.ok('simple' in detail.json.waiting[1].ewtSec && 'erlang' in detail.json.waiting[1].ewtSec);
+    assert.ok('simple' in detail.json.waiting[1].ewtSec && 'erlang' in detail.json.waiting[1].ewtSec && 'erlang-a' in detail.json.waiting[1].ewtSec);
     assert.deepEqual(detail.json.agents.map((a: { id: string }) => a.id), ['alice', 'bob']);
     assert.equal(detail.json.stats.agents.RESERVED, 1);
 

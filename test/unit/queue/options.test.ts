@@ -27,7 +27,7 @@ describe('queue options (parseQueueOptions)', () => {
 
   const bad: [string, unknown, RegExp][] = [
     ['negative after-call work', { targets: [{ name: 'a' }, { name: 'b', afterCallWorkSec: -1 }] }, /^targets\[1\]\.afterCallWorkSec must be a number ≥ 0$/],
-    ['unknown EWT method', { targets: [{ name: 'a', ewtMethod: 'magic' }] }, /^targets\[0\]\.ewtMethod must be "simple" or "erlang"$/],
+    ['unknown EWT method', { targets: [{ name: 'a', ewtMethod: 'magic' }] }, /^targets\[0\]\.ewtMethod must be "simple", "erlang" or "erlang-a"$/],
     ['unknown key', { targets: [{ name: 'a', afterCallWork: 3 }] }, /^targets\[0\]\.afterCallWork is not a known key/],
     ['duplicate target', { targets: [{ name: 'a' }, { name: 'a' }] }, /^targets\[1\]\.name repeats/],
     ['agent of an unknown target', { targets: [{ name: 'a' }], agents: [{ id: 'x', targets: ['b'] }] }, /^agents\[0\]\.targets\[0\] names no target/],
