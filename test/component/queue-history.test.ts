@@ -47,6 +47,11 @@ describe('queue history and live queue stream', () => {
     assert.equal(rows.at(-1)!.waiting, 1, 'the callback waits: nobody is READY');
     assert.ok(Date.parse(rows.at(-1)!.at) > Date.parse(rows[0]!.at));
 
+    // the line is listed up to `limit` (default 100); stats.waiting counts every contact
+    const capped = (await (await fetch(`${url}/api/v1/targets/billing?limit=0`, { headers: key })).json()) as { stats: { waiting: number }; waiting: unknown[] };
+    assert.equal(capped.stats.waiting, 1);
+    assert.equal(capped.waiting.length, 0);
+
     const all = (await (await fetch(`${url}/api/v1/reports/queue-history`, { headers: key })).json()) as { target: string }[];
     assert.deepEqual([...new Set(all.map((r) => r.target))].sort(), ['billing', 'sales']);
     const csv = await fetch(`${url}/api/v1/reports/queue-history?target=sales&format=csv`, { headers: key });

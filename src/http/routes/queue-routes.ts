@@ -73,7 +73,7 @@ const TargetDetail = Type.Object({
   reservationTimeoutSec: Type.Number(),
   expectedAgentsFreeWithinPacingHorizon: Type.Number(),
   pacingHorizonSec: Type.Number(),
-  waiting: Type.Array(WaitingContact),
+  waiting: Type.Array(WaitingContact, { description: 'the first `limit` contacts in line (stats.waiting counts them all)' }),
   agents: Type.Array(AgentView),
 });
 
@@ -100,7 +100,7 @@ const EwtQuery = Type.Object(
 );
 
 /** one target as the REST API and the live stream show it: its line (positions, EWT), its agents, its stats */
-export function targetDetail(queue: QueueService, name: string) {
+export function targetDetail(queue: QueueService, name: string, limit = 100) {
   const c = queue.targetConfig(name);
   return {
     name,
@@ -111,7 +111,7 @@ export function targetDetail(queue: QueueService, name: string) {
     reservationTimeoutSec: c.reservationTimeoutSec,
     pacingHorizonSec: c.pacingHorizonSec,
     expectedAgentsFreeWithinPacingHorizon: Math.round(queue.expectedAgentsFreeWithin(name, c.pacingHorizonSec) * 100) / 100,
-    waiting: queue.waitingContacts(name),
+    waiting: queue.waitingContacts(name).slice(0, limit),
     agents: queue.listAgents().filter((a) => a.targets.includes(name)),
   };
 }
@@ -172,8 +172,9 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
     targets: queue.targetNames().map(summary),
   }));
 
-  r.get('/api/v1/targets/:target', { schema: { tags, summary: 'One target: its line with positions and EWT, its agents', params: TargetParams, response: { 200: TargetDetail } } }, async (req) =>
-    http(() => targetDetail(queue, req.params.target)),
+  const DetailQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 100, description: 'contacts of the line to list' })) });
+  r.get('/api/v1/targets/:target', { schema: { tags, summary: 'One target: its line with positions and EWT, its agents', params: TargetParams, querystring: DetailQuery, response: { 200: TargetDetail } } }, async (req) =>
+    http(() => targetDetail(queue, req.params.target, req.query.limit)),
   );
 
   r.get(
