@@ -214,8 +214,8 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
   }
 
   /** the SIPp customer listening, then the callback requested over REST; its id */
-  async function startCallback(number: string, userData: Record<string, string> = {}): Promise<string> {
-    customer = runSipp(path.join(__dirname, 'agent-call-customer.xml'), { port: TRUNK_PORT, mediaPort: MEDIA_PORT, logDir, timeoutSec: 120 });
+  async function startCallback(number: string, userData: Record<string, string> = {}, scenario = 'agent-call-customer.xml'): Promise<string> {
+    customer = runSipp(path.join(__dirname, scenario), { port: TRUNK_PORT, mediaPort: MEDIA_PORT, logDir, timeoutSec: 120 });
     await sleep(300);
     const started = await fetch(`${url}/genesys/1/service/callback/${SERVICE}`, {
       method: 'POST',
@@ -298,6 +298,28 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     const cu = await customer!.done;
     customer = undefined;
     assert.equal(cu.code, 0, `customer sipp (expects the BYE): ${cu.output.slice(-600)}\n${cu.errors}`);
+    await page.context().close();
+  });
+
+  it('the customer hangs up first: the app sends BYE to the browser over the WebSocket, the page ends the call, COMPLETED / CONNECTED_TO_AGENT', async () => {
+    const page = await signedInPage();
+    const id = await startCallback('+12025550187', {}, 'agent-call-customer-hangs-up.xml');
+    await page.locator('#call:not([hidden])').waitFor({ timeout: 40_000 });
+    await page.click('#answer');
+    await page.locator('#call-title', { hasText: 'On call' }).waitFor({ timeout: 20_000 });
+    await until('audio to the browser', async () => ((await pageMedia(page)).received > 50 ? true : undefined), 10_000);
+    // the customer's BYE comes 15 s after its answer; the app then hangs up the agent's browser
+    await page.locator('#call').waitFor({ state: 'hidden', timeout: 30_000 });
+    const done = await until('the callback to complete', async () => {
+      const r = await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}`, { headers: { 'x-api-key': KEY } });
+      const j = (await r.json()) as { _callback_state?: string };
+      return j._callback_state === 'COMPLETED' ? j : undefined;
+    }, 20_000);
+    assert.equal(done._callback_state, 'COMPLETED');
+    assert.match(await history(id), /CONNECTED_TO_AGENT/);
+    const cu = await customer!.done;
+    customer = undefined;
+    assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
     await page.context().close();
   });
 
