@@ -93,6 +93,45 @@ async function fsApi(fsEnv: E2eEnv['freeswitch'], command: string): Promise<stri
   });
 }
 
+/** resolves with the digits FreeSWITCH reports (DTMF events) on channel `uuid`, once `count` have come */
+function dtmfOn(fsEnv: E2eEnv['freeswitch'], uuid: string, count: number, timeoutMs: number): { ready: Promise<void>; digits: Promise<string> } {
+  const s = net.createConnection({ host: fsEnv.host, port: fsEnv.port });
+  let buf = '';
+  let stage = 0;
+  let got = '';
+  let ready!: () => void;
+  const readyP = new Promise<void>((r) => (ready = r));
+  const digits = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => (s.destroy(), reject(new Error(`DTMF on ${uuid}: got "${got}" within ${timeoutMs} ms`))), timeoutMs);
+    s.on('error', reject);
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('utf8');
+      if (stage === 0 && buf.includes('auth/request')) {
+        buf = '';
+        stage = 1;
+        s.write(`auth ${fsEnv.secret}\n\n`);
+      } else if (stage === 1 && buf.includes('Reply-Text: +OK')) {
+        buf = '';
+        stage = 2;
+        s.write('event plain DTMF\n\n');
+      } else if (stage === 2 && buf.includes('Reply-Text: +OK')) {
+        buf = '';
+        stage = 3;
+        ready();
+      } else if (stage === 3) {
+        for (const m of buf.matchAll(/Unique-ID: ([\w-]+)[\s\S]*?DTMF-Digit: (\S+)/g)) if (m[1] === uuid) got += decodeURIComponent(m[2]!);
+        buf = buf.slice(buf.lastIndexOf('DTMF-Digit') + 1);
+        if (got.length >= count) {
+          clearTimeout(timer);
+          s.destroy();
+          resolve(got);
+        }
+      }
+    });
+  });
+  return { ready: readyP, digits };
+}
+
 interface ChannelRtp {
   uuid: string;
   secure: string;
@@ -230,7 +269,7 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
   const history = async (id: string): Promise<string> =>
     JSON.stringify(await (await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}/history`, { headers: { 'x-api-key': KEY } })).json());
 
-  it('signs in, registers over WebSocket, goes READY, rings with the callback, answers: audio both ways, holds and resumes, hangs up: COMPLETED / CONNECTED_TO_AGENT', async () => {
+  it('signs in, registers over WebSocket, goes READY, rings with the callback, answers: audio both ways, keypad DTMF, holds and resumes, hangs up: COMPLETED / CONNECTED_TO_AGENT', async () => {
     const page = await signedInPage();
     const id = await startCallback('+12025550188', { account: 'A-77' });
 
@@ -254,6 +293,7 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     const second = await pageMedia(page);
     const fsSecond = await channelsRtp(env.freeswitch);
     console.log(`      page: ${second.text}`);
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/agent-call.png`, fullPage: true });
     assert.ok(second.received - first.received > 50, `browser received ${first.received} then ${second.received} packets`);
     assert.ok(second.sent - first.sent > 50, `browser sent ${first.sent} then ${second.sent} packets`);
     const grew = (c: ChannelRtp) => {
@@ -269,6 +309,14 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     assert.equal(customerLeg.secure, '', 'the customer leg stays plain RTP');
     assert.ok(agentLeg.in > 50 && agentLeg.out > 50, `agent leg in/out: ${JSON.stringify(agentLeg)}`);
     assert.ok(customerLeg.in > 50 && customerLeg.out > 50, `customer leg in/out: ${JSON.stringify(customerLeg)}`);
+
+    // the keypad: RFC 4733 events in the browser's RTP, which FreeSWITCH decodes on the agent's channel
+    const dtmf = dtmfOn(env.freeswitch, agentLeg.uuid, 2, 10_000);
+    await dtmf.ready;
+    await page.locator('#keys button', { hasText: /^5$/ }).click();
+    await sleep(400);
+    await page.locator('#keys button', { hasText: /^#$/ }).click();
+    assert.equal(await dtmf.digits, '5#');
 
     // hold from the page: the re-INVITE (a=sendonly) reaches FreeSWITCH, which stops sending to the browser
     const callstate = async () => ((JSON.parse(await fsApi(env.freeswitch, 'show channels as json')) as { rows?: { uuid: string; callstate: string }[] }).rows ?? []).find((r) => r.uuid === agentLeg.uuid)?.callstate;
