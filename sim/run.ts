@@ -3,7 +3,8 @@
  * Prints (1) the EWT error of each method at several occupancies and (2) abandonment and service level with
  * and without callback offers. Deterministic: the same seeds give the same figures. `--hours N` shortens it.
  */
-import { runScenario, type Scenario, type ScenarioResult } from './scenario';
+import { EWT_METHODS } from '../src/queue/queue-service';
+import { calibrateOccupancy, runScenario, type Scenario, type ScenarioResult, type Scored } from './scenario';
 
 const argHours = process.argv.indexOf('--hours');
 const HOURS = argHours > 0 ? Number(process.argv[argHours + 1]) : 30;
@@ -24,29 +25,56 @@ const base: Scenario = {
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const sec = (x: number) => `${x.toFixed(1)} s`;
 const pad = (s: string, n: number) => s.padStart(n);
+const METHODS: Scored[] = [...EWT_METHODS, 'ideal', 'oracle'];
 
-function ewtRow(label: string, r: ScenarioResult): string {
-  const cells = r.ewt.map((e) => `${pad(sec(e.maeSec), 8)} ${pad(pct(e.maeSec / r.meanWaitSec), 8)} ${pad(sec(e.biasSec), 8)}`);
-  return `${label.padEnd(26)} ${pad(pct(r.measuredOccupancy), 7)} ${pad(String(r.served), 7)} ${pad(sec(r.meanWaitSec), 8)}  ${cells.join('  ')}`;
+function ewtRow(label: string, offered: number, r: ScenarioResult): string {
+  const cells = r.ewt.map((e) => `${pad(sec(e.maeSec), 7)} ${pad(pct(e.maeSec / r.meanWaitSec), 7)} ${pad(sec(e.biasSec), 7)}`);
+  return `${label.padEnd(34)} ${pad(pct(offered), 7)} ${pad(pct(r.measuredOccupancy), 7)} ${pad(String(r.served), 6)} ${pad(String(r.abandoned), 5)} ${pad(pct(r.waitedShare), 7)} ${pad(sec(r.meanWaitSec), 7)}  ${cells.join('  ')}`;
 }
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  console.log(`Simulator: ${base.agents} agents, log-normal talk time mean ${base.talkMeanSec} s, after-call work ${base.acwSec} s,`);
-  console.log(`Poisson arrivals, exponential patience mean ${base.patienceMeanSec} s, ${HOURS} h per run (first hour not counted), seed ${base.seed}.`);
+  console.log(`Simulator: log-normal talk time mean ${base.talkMeanSec} s, after-call work ${base.acwSec} s, Poisson arrivals,`);
+  console.log(`exponential patience mean ${base.patienceMeanSec} s, ${HOURS} h per run (first hour not counted), seed ${base.seed}.`);
   console.log('');
-  console.log('1) EWT at arrival vs actual wait of live callers who reached an agent (MAE, MAE as % of mean wait, bias = mean(predicted - actual))');
-  console.log('   oracle = knows when every call in progress ends (no ACD can); it shows the part of the error that is unpredictable');
-  const head = ['simple', 'erlang', 'oracle'].map((m) => `${pad(m + ' MAE', 8)} ${pad('% wait', 8)} ${pad('bias', 8)}`).join('  ');
-  console.log(`${'scenario'.padEnd(26)} ${pad('occup.', 7)} ${pad('served', 7)} ${pad('mean wt', 8)}  ${head}`);
-  const ewtScenarios: [string, Partial<Scenario>][] = [
-    ['70 %, talk CV 0.8', { occupancy: 0.7 }],
-    ['85 %, talk CV 0.8', { occupancy: 0.85 }],
-    ['95 %, talk CV 0.8', { occupancy: 0.95 }],
-    ['85 %, talk CV 0.4', { occupancy: 0.85, talkCv: 0.4 }],
-    ['85 %, 5 agents, CV 0.8', { occupancy: 0.85, agents: 5 }],
+  console.log('1) EWT predicted at each arrival (before the caller joins the line) vs the actual wait of that caller');
+  console.log('   actual wait = arrival to agent reserved, live callers who reached an agent; callers who hung up have no');
+  console.log('   wait to an agent and are excluded (column "aband."; their censored error is bounded below further down).');
+  console.log('   mean wt = mean actual wait of those served, zero waits included; % wait = MAE / mean wt; bias = mean(predicted - actual).');
+  console.log('   occup. = measured occupancy (talk + after-call work / agent time); "85 % occupancy" rows calibrate the offered');
+  console.log('   load to it (callers who hang up are offered but not served). waited = share of served callers who waited at all.');
+  console.log('   ideal = erlang-a given the true talk-time distribution and patience instead of learned ones: the best an ACD can do.');
+  console.log('   oracle = also knows when every call in progress ends (no ACD can): what is left is unpredictable.');
+  const head = METHODS.map((m) => `${pad(m + ' MAE', 7)} ${pad('% wait', 7)} ${pad('bias', 7)}`).join('  ');
+  console.log(`${'scenario'.padEnd(34)} ${pad('offered', 7)} ${pad('occup.', 7)} ${pad('served', 6)} ${pad('aband.', 5)} ${pad('waited', 7)} ${pad('mean wt', 7)}  ${head}`);
+  const calHours = Math.max(4, HOURS);
+  const at85 = async (o: Partial<Scenario>) => calibrateOccupancy({ ...base, ...o }, 0.85, calHours);
+  const rows: [string, Partial<Scenario>, 'calibrate' | 'offered'][] = [
+    ['85 % occupancy, 5 agents', { agents: 5 }, 'calibrate'],
+    ['85 % occupancy, 10 agents', { agents: 10 }, 'calibrate'],
+    ['85 % occupancy, 20 agents (goal)', { agents: 20 }, 'calibrate'],
+    ['85 % occupancy, 20 ag., CV 0.4', { agents: 20, talkCv: 0.4 }, 'calibrate'],
+    ['offered 70 %, 20 agents', { agents: 20, occupancy: 0.7 }, 'offered'],
+    ['offered 95 %, 20 agents', { agents: 20, occupancy: 0.95 }, 'offered'],
   ];
-  for (const [label, o] of ewtScenarios) console.log(ewtRow(label, await runScenario({ ...base, ...o })));
+  let goal: ScenarioResult | undefined;
+  for (const [label, o, how] of rows) {
+    const offered = how === 'calibrate' ? await at85(o) : o.occupancy!;
+    const r = await runScenario({ ...base, ...o, occupancy: offered });
+    if (label.endsWith('(goal)')) goal = r;
+    console.log(ewtRow(label, offered, r));
+  }
+  if (goal) {
+    console.log('');
+    console.log('   goal scenario (85 % occupancy, 20 agents), where the error comes from: callers by what they found at arrival');
+    console.log(`   ${'found at arrival'.padEnd(14)} ${pad('served', 6)} ${pad('mean wt', 7)}  ${METHODS.map((m) => pad(m + ' MAE', 13)).join(' ')}`);
+    for (const b of goal.ewtBuckets) {
+      console.log(`   ${b.label.padEnd(14)} ${pad(String(b.served), 6)} ${pad(sec(b.meanWaitSec), 7)}  ${METHODS.map((m) => pad(`${sec(b.maeSec[m])} ${b.meanWaitSec > 0 ? pct(b.maeSec[m] / b.meanWaitSec) : ''}`, 13)).join(' ')}`);
+    }
+    console.log(`   abandoned callers counted with their censored error max(0, time in line - predicted) (a lower bound), MAE over all arrivals:`);
+    console.log(`   ${goal.ewt.map((e) => `${e.method} ${sec(e.maeWithAbandonedLowerBoundSec)}`).join(', ')}`);
+    console.log(`   CPU per prediction (estimatedWaitSeconds at arrival, mean): ${goal.ewt.filter((e) => e.method !== 'oracle' && e.method !== 'ideal').map((e) => `${e.method} ${e.costUs.toFixed(0)} µs`).join(', ')}`);
+  }
 
   console.log('');
   console.log('2) Callback offers: when the EWT (erlang) at arrival is above 60 s, 50 % of callers accept; the callback keeps');

@@ -3,7 +3,16 @@ import { targetConfig } from '../src/queue/parse-options';
 import { QueueService, EWT_METHODS } from '../src/queue/queue-service';
 import { Random } from '../src/queue/random';
 import { VirtualTime } from '../src/queue/timers';
+import { idealWait, type AgentTruth } from './ideal';
 import { oracleWait } from './oracle';
+
+const BUCKETS: { label: string; test: (freeBeyondLine: boolean, ahead: number) => boolean }[] = [
+  { label: 'agent free', test: (free) => free },
+  { label: 'ahead 0', test: (free, k) => !free && k === 0 },
+  { label: 'ahead 1-2', test: (free, k) => !free && k >= 1 && k <= 2 },
+  { label: 'ahead 3-5', test: (free, k) => !free && k >= 3 && k <= 5 },
+  { label: 'ahead 6+', test: (free, k) => !free && k >= 6 },
+];
 
 /** One simulated contact center: a target, N agents, Poisson arrivals, log-normal talk times, impatient callers. */
 export interface Scenario {
@@ -12,7 +21,10 @@ export interface Scenario {
   /** coefficient of variation of the log-normal talk time */
   talkCv: number;
   acwSec: number;
-  /** offered load ÷ agents: arrival rate × (talk + after-call work) ÷ agents */
+  /**
+   * offered load ÷ agents: arrival rate × (talk + after-call work) ÷ agents. Not the occupancy: callers who
+   * hang up are not served, so the measured occupancy is lower (see `calibrateOccupancy`).
+   */
   occupancy: number;
   /** mean of the exponential patience of a live caller on hold */
   patienceMeanSec: number;
@@ -21,17 +33,39 @@ export interface Scenario {
   warmupHours: number;
   seed: number;
   serviceLevelSec: number;
+  /** predict and score the EWT at each arrival (runs without callbacks); default true */
+  scoreEwt?: boolean;
   /** offer a callback when the EWT is above `offerAboveSec`; undefined = no callbacks */
   callbacks?: { method: EwtMethod; offerAboveSec: number; acceptProbability: number; ringMinSec: number; ringMaxSec: number };
 }
 
+/** the methods of src/queue, and two references the simulator alone can compute (see ideal.ts, oracle.ts) */
+export type Scored = EwtMethod | 'ideal' | 'oracle';
+
 export interface EwtError {
   /** 'oracle': the reference that knows when calls in progress end (see oracle.ts) */
-  method: EwtMethod | 'oracle';
+  method: Scored;
   /** mean absolute error, seconds, over live callers who reached an agent (runs without callbacks) */
   maeSec: number;
   /** mean (predicted − actual): positive = the estimate is too long */
   biasSec: number;
+  /**
+   * A lower bound of the MAE over *all* arrivals, abandoned callers included: an abandoned caller who left
+   * after `t` s would have waited more than `t`, so its error is at least max(0, t − predicted).
+   */
+  maeWithAbandonedLowerBoundSec: number;
+  /** CPU time of one prediction at arrival, microseconds (mean); 0 for the references (not timed) */
+  costUs: number;
+}
+
+/** Callers grouped by what they found at arrival, to show where the error comes from. */
+export interface EwtBucket {
+  /** 'agent free' (an agent free beyond the line: EWT 0 by every method), or 'ahead 0', 'ahead 1-2', ... */
+  label: string;
+  served: number;
+  meanWaitSec: number;
+  /** MAE by method, seconds */
+  maeSec: Record<Scored, number>;
 }
 
 export interface ScenarioResult {
@@ -51,11 +85,23 @@ export interface ScenarioResult {
   callbackTotalWaitSec: number;
   /** measured share of agent time spent with contacts */
   measuredOccupancy: number;
+  /** share of served live callers who found no agent free at arrival (waited more than 0) */
+  waitedShare: number;
   ewt: EwtError[];
+  ewtBuckets: EwtBucket[];
   events: number;
 }
 
 const TARGET = 'sales';
+
+/** what each method predicted at a caller's arrival, and what the caller found */
+interface Prediction {
+  sec: Record<Scored, number>;
+  /** contacts in line at arrival */
+  ahead: number;
+  /** an agent was READY beyond the contacts ahead: every method says 0 and the caller is served at once */
+  freeBeyondLine: boolean;
+}
 const NEVER = 1e12;
 
 /**
@@ -96,12 +142,20 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
   let inSl = 0;
   let waitSum = 0;
   let busyMs = 0;
-  type Scored = EwtMethod | 'oracle';
-  const SCORED: Scored[] = [...EWT_METHODS, 'oracle'];
-  const ewtAbs: Record<Scored, number> = { simple: 0, erlang: 0, oracle: 0 };
-  const ewtBias: Record<Scored, number> = { simple: 0, erlang: 0, oracle: 0 };
+  const SCORED: Scored[] = [...EWT_METHODS, 'ideal', 'oracle'];
+  const zeros = (): Record<Scored, number> => ({ simple: 0, erlang: 0, 'erlang-a': 0, ideal: 0, oracle: 0 });
+  const ewtAbs = zeros();
+  const ewtBias = zeros();
+  /** abandoned callers: the least error their prediction can have had */
+  const ewtAbandonedAbs = zeros();
+  const ewtCostNs = zeros();
+  let predictions = 0;
+  let waited = 0;
+  const buckets = BUCKETS.map((b) => ({ ...b, served: 0, waitSum: 0, abs: zeros() }));
   /** when each agent's current call and after-call work truly end (the oracle's knowledge) */
   const busyUntil = new Map<string, number>();
+  /** each agent's current call (the ideal reference reads what an ACD sees: start, and whether talk is over) */
+  const truth = new Map<string, AgentTruth>();
   let cbAccepted = 0;
   let cbServed = 0;
   let cbOnLine = 0;
@@ -113,17 +167,20 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     q.confirm(reservationId);
     const talkMs = talkRng.logNormal(s.talkMeanSec, s.talkCv) * 1000;
     busyUntil.set(agentId, vt.now() + talkMs + s.acwSec * 1000);
+    truth.set(agentId, { talkStartSec: vt.now() / 1000, talkEndSec: (vt.now() + talkMs) / 1000, busyUntilSec: (vt.now() + talkMs) / 1000 + s.acwSec });
     if (counted) busyMs += talkMs + s.acwSec * 1000;
     vt.schedule(talkMs, () => q.callEnded(reservationId));
   };
 
-  const liveCaller = (id: string, at: number, counted: boolean, predicted: Record<Scored, number> | undefined) => {
+  const liveCaller = (id: string, at: number, counted: boolean, predicted: Prediction | undefined) => {
     q.enqueue({ contactId: id, kind: 'caller', target: TARGET, enqueuedAt: at });
     const patience = vt.schedule(patienceRng.exponential(s.patienceMeanSec) * 1000, () => {
       q.remove(id);
       if (!counted) return;
       abandoned++;
       if (vt.now() - at > s.serviceLevelSec * 1000) abandonedLate++;
+      // no actual wait to an agent: excluded from the MAE; it would have waited longer than it stayed
+      if (predicted) for (const m of SCORED) ewtAbandonedAbs[m] += Math.max(0, (vt.now() - at) / 1000 - predicted.sec[m]);
     });
     void q.reserveAgentFor(id, { timeoutMs: NEVER }).then((r) => {
       if (!r) return;
@@ -133,9 +190,16 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
         served++;
         waitSum += waitSec;
         if (waitSec <= s.serviceLevelSec) inSl++;
-        if (predicted) for (const m of SCORED) {
-          ewtAbs[m] += Math.abs(predicted[m] - waitSec);
-          ewtBias[m] += predicted[m] - waitSec;
+        if (waitSec > 0) waited++;
+        if (predicted) {
+          const b = buckets.find((x) => x.test(predicted.freeBeyondLine, predicted.ahead))!;
+          b.served++;
+          b.waitSum += waitSec;
+          for (const m of SCORED) {
+            ewtAbs[m] += Math.abs(predicted.sec[m] - waitSec);
+            ewtBias[m] += predicted.sec[m] - waitSec;
+            b.abs[m] += Math.abs(predicted.sec[m] - waitSec);
+          }
         }
       }
       startCall(counted, r.reservationId, r.agent.agentId);
@@ -179,12 +243,23 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     const counted = at >= warmMs;
     if (counted) arrivals++;
     const id = `c${arrivals}:${at}`;
-    let predicted: Record<Scored, number> | undefined;
-    if (!s.callbacks) {
+    let predicted: Prediction | undefined;
+    if (!s.callbacks && s.scoreEwt !== false) {
+      // the prediction is taken at arrival, before the caller joins the line: the wait of a new contact
       const freeIn = agents.map((a) => Math.max(0, ((busyUntil.get(a.id) ?? 0) - at) / 1000));
-      predicted = { simple: 0, erlang: 0, oracle: 0 };
-      for (const m of EWT_METHODS) predicted[m] = q.estimatedWaitSeconds(TARGET, m);
-      predicted.oracle = oracleWait(freeIn, q.queueLength(TARGET), s.talkMeanSec, s.talkCv, s.acwSec);
+      const ahead = q.queueLength(TARGET);
+      const sec = zeros();
+      for (const m of EWT_METHODS) {
+        const t0 = process.hrtime.bigint();
+        sec[m] = q.estimatedWaitSeconds(TARGET, m);
+        if (counted) ewtCostNs[m] += Number(process.hrtime.bigint() - t0);
+      }
+      if (counted) predictions++;
+      // without callbacks every contact in line is a live caller who may hang up
+      const idle: AgentTruth = { talkStartSec: 0, talkEndSec: 0, busyUntilSec: 0 };
+      sec.ideal = idealWait(at / 1000, agents.map((a) => truth.get(a.id) ?? idle), ahead, s.talkMeanSec, s.talkCv, s.acwSec, s.patienceMeanSec);
+      sec.oracle = oracleWait(freeIn, ahead, s.talkMeanSec, s.talkCv, s.acwSec, s.patienceMeanSec);
+      predicted = { sec, ahead, freeBeyondLine: freeIn.filter((x) => x === 0).length > ahead };
     }
     if (s.callbacks) {
       const ewt = q.estimatedWaitSeconds(TARGET, s.callbacks.method);
@@ -221,7 +296,33 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     callbackOnLineWaitSec: cbServed ? cbOnLine / cbServed : 0,
     callbackTotalWaitSec: cbServed ? cbTotal / cbServed : 0,
     measuredOccupancy: busyMs / (measuredSpanMs * s.agents),
-    ewt: SCORED.map((method) => ({ method, maeSec: ewtAbs[method] / nServed, biasSec: ewtBias[method] / nServed })),
+    waitedShare: waited / nServed,
+    ewt: SCORED.map((method) => ({
+      method,
+      maeSec: ewtAbs[method] / nServed,
+      biasSec: ewtBias[method] / nServed,
+      maeWithAbandonedLowerBoundSec: (ewtAbs[method] + ewtAbandonedAbs[method]) / Math.max(served + abandoned, 1),
+      costUs: predictions ? ewtCostNs[method] / predictions / 1000 : 0,
+    })),
+    ewtBuckets: buckets.map((b) => ({
+      label: b.label,
+      served: b.served,
+      meanWaitSec: b.served ? b.waitSum / b.served : 0,
+      maeSec: Object.fromEntries(SCORED.map((m) => [m, b.served ? b.abs[m] / b.served : 0])) as Record<Scored, number>,
+    })),
     events,
   };
+}
+
+/**
+ * The offered load at which the agents' measured occupancy is `occupancy` (callers who hang up are offered but
+ * not served, so it must be higher): a few fixed-point steps offered × target ÷ measured on runs of `hours`.
+ */
+export async function calibrateOccupancy(s: Scenario, occupancy: number, hours: number): Promise<number> {
+  let offered = occupancy;
+  for (let i = 0; i < 4; i++) {
+    const r = await runScenario({ ...s, occupancy: offered, hours, scoreEwt: false });
+    offered = Math.min(offered * (occupancy / r.measuredOccupancy), 1.5);
+  }
+  return Math.round(offered * 1000) / 1000;
 }
