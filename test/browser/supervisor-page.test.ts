@@ -101,6 +101,7 @@ describe('supervisor page (headless Chromium)', function () {
     }
     assert.ok(samples === '59' || samples === '60', `${samples} samples in the last hour`);
     assert.equal(await page.locator('#history canvas').count(), 1, 'the chart is redrawn, not added');
+    await page.waitForSelector("#states .tile");
     if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/supervisor.png`, fullPage: true });
   });
 
