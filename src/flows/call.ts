@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 /**
  * The narrow call interface the flows are written against. The telephony adapter implements it over
  * drachtio-srf dialogs and drachtio-fsmrf endpoints; unit tests implement it with fakes.
@@ -60,7 +61,8 @@ export interface AgentCalls {
    */
   bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult>;
   /** REFER the customer's dialog to the agent and follow the NOTIFY sipfrag to a final status */
-  refer(customer: CallLeg, agentUri: string, timeoutMs: number): Promise<ReferResult>;
+  /** `log`: the caller's logger (callback id, call id, agent), so the REFER's progress lines carry them */
+  refer(customer: CallLeg, agentUri: string, timeoutMs: number, log?: Logger): Promise<ReferResult>;
 }
 
 /** an outbound call to the customer, before and after answer */

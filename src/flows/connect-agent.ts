@@ -56,7 +56,7 @@ export async function connectToAgent(
     alog.info({ attempt, mode, uri: r.agent.uri }, 'calling agent');
 
     if (mode === 'refer') {
-      const referred = await deps.agents.refer(customer, r.agent.uri, deps.settings.referTimeoutMs);
+      const referred = await deps.agents.refer(customer, r.agent.uri, deps.settings.referTimeoutMs, alog);
       if (referred.kind === 'transferred') {
         const at = deps.clock();
         confirm(deps.queue, r.reservationId, alog);

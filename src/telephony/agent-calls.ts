@@ -36,10 +36,10 @@ export class FsAgentCalls implements AgentCalls {
     return { kind: 'answered', leg: agent };
   }
 
-  async refer(customer: CallLeg, agentUri: string, timeoutMs: number): Promise<ReferResult> {
+  async refer(customer: CallLeg, agentUri: string, timeoutMs: number, callLog?: Logger): Promise<ReferResult> {
     if (!(customer instanceof FsCallLeg)) throw new Error('refer needs a FreeSWITCH call leg');
     const dialog = customer.dialog;
-    const log = this.logger.child({ callId: customer.callId, agentUri });
+    const log = callLog ? callLog.child({ agentUri }) : this.logger.child({ callId: customer.callId, agentUri });
     let settle!: (r: ReferResult) => void;
     const done = new Promise<ReferResult>((r) => (settle = r));
     const onNotify = (req: Srf.SrfRequest, res: Srf.SrfResponse) => {

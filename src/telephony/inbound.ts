@@ -46,14 +46,15 @@ export function handleInbound(srf: Srf, media: MediaServerPool, config: Telephon
       }
       const interactionId = randomUUID();
       const deps = depsFor(route.service);
-      const flog = log.child({ interactionId, service: route.service });
-      flog.info('call answered');
-      const match = await findUserOriginated(deps.callbacks, ani, dnis, config.ivr.defaultRegion, flog);
+      const ilog = log.child({ interactionId });
+      ilog.info({ didService: route.service }, 'call answered');
+      const match = await findUserOriginated(deps.callbacks, ani, dnis, config.ivr.defaultRegion, ilog);
       if (match) {
-        await runUserOriginated(leg, match, { interactionId, ...(ani ? { ani } : {}), dnis, startedAt }, deps, flog.child({ callbackId: match.callbackId }));
+        // the callback's service, not the DID's, names this call from here
+        await runUserOriginated(leg, match, { interactionId, ...(ani ? { ani } : {}), dnis, startedAt }, deps, ilog.child({ service: match.serviceName, callbackId: match.callbackId }));
         return;
       }
-      await runIvrOffer(leg, { interactionId, serviceName: route.service, target: route.target, ...(ani ? { ani } : {}), dnis, startedAt }, deps, flog);
+      await runIvrOffer(leg, { interactionId, serviceName: route.service, target: route.target, ...(ani ? { ani } : {}), dnis, startedAt }, deps, ilog.child({ service: route.service }));
     })().catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'inbound call failed'));
     active.add(run);
     void run.finally(() => active.delete(run));

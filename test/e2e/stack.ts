@@ -17,6 +17,12 @@ import type { E2eEnv } from './env';
 
 export const DID = '18005550100';
 export const SERVICE = 'e2e-immediate';
+/** same, connecting the customer to the agent by REFER (`_connect_mode: refer`) */
+export const REFER_SERVICE = 'e2e-refer';
+/** same, leaving a message after an answering machine's beep (telephony `machine: leave_message`) */
+export const MESSAGE_SERVICE = 'e2e-message';
+/** USERORIGINATED: the customer calls the DID with the callback's number as caller ID */
+export const UO_SERVICE = 'e2e-uo';
 export const TRUNK_PORT = 5090;
 export const AGENT_PORT = 5091;
 export const IVR_KEY = 'e2e-ivr-key-0001';
@@ -49,13 +55,19 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
   const logFile = path.join(logDir, 'app.log');
   const logger = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true }));
   const promptsDir = installPrompts();
+  const common = { _target: 'billing', _default_country: 'US', _allowed_countries: ['US'], _max_number_of_attempts: 1 };
   const config = parseAppConfig(
     {
       server: { host: '127.0.0.1', port: 0 },
       store: { path: path.join(logDir, 'callbacks.db') },
       auth: { clients: [{ id: 'ivr', key: IVR_KEY }] },
       dialer: { kind: 'telephony' },
-      services: [{ name: SERVICE, template: 'user-terminated-immediate', options: { _target: 'billing', _default_country: 'US', _allowed_countries: ['US'], _max_number_of_attempts: 1 } }],
+      services: [
+        { name: SERVICE, template: 'user-terminated-immediate', options: common },
+        { name: REFER_SERVICE, template: 'user-terminated-immediate', options: { ...common, _connect_mode: 'refer' } },
+        { name: MESSAGE_SERVICE, template: 'user-terminated-immediate', options: common },
+        { name: UO_SERVICE, template: 'user-originated-immediate', options: common },
+      ],
     },
     'e2e',
   );
@@ -79,7 +91,11 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
       trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 6 },
       dids: { [DID]: { service: SERVICE, target: 'billing' } },
       prompts: { dir: promptsDir },
-      services: { [SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' } },
+      services: {
+        [SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' },
+        [REFER_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' },
+        [MESSAGE_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'leave_message' },
+      },
       ivr: { ewtThresholdSec: 0, maxRetries: 1, inputTimeoutMs: 4000 },
       connect: { mode: 'bridge', agentRingTimeoutSec: 5, maxAgentAttempts: 2, reserveTimeoutSec: 10 },
     },

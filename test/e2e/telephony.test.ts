@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { e2eEnv, type E2eEnv } from './env';
 import { MediaWitness } from './media-witness';
 import { hasSipp, runSipp, sippMessages } from './sipp';
-import { AGENT_PORT, DID, SERVICE, TRUNK_PORT, startStack, type Stack } from './stack';
+import { AGENT_PORT, DID, MESSAGE_SERVICE, REFER_SERVICE, SERVICE, TRUNK_PORT, UO_SERVICE, startStack, type Stack } from './stack';
 
 /**
  * SIPp scenarios from sip/ through drachtio-server + FreeSWITCH + the app. Without the servers (env unset or
@@ -31,20 +31,26 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
     await sleep(200);
   }
 }
-const base = `/genesys/1/service/callback/${SERVICE}`;
+const pathOf = (service: string) => `/genesys/1/service/callback/${service}`;
+const base = pathOf(SERVICE);
+/** a second static agent, READY only in the no-answer test */
+const CAROL_PORT = 5092;
 
 describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
   this.timeout(120_000);
   let stack: Stack;
   let media: MediaWitness;
   let mediaPort = 16000;
-  const nextMedia = () => (mediaPort += 100);
+  // SIPp binds -mp and -mp+2; a step of 10 keeps the suite in 16000-16299 (other suites on this host use 17500+)
+  const nextMedia = () => (mediaPort += 10);
 
   before(async () => {
     stack = await startStack(env, [
       { id: 'alice', uri: `sip:alice@127.0.0.1:${AGENT_PORT}` },
       { id: 'bob', password: 'bob-e2e-pass' },
+      { id: 'carol', uri: `sip:carol@127.0.0.1:${CAROL_PORT}` },
     ]);
+    stack.queue.setNotReady('carol');
     const h = stack.telephony.health();
     assert.equal(h.drachtio?.state, 'up', `drachtio: ${h.drachtio?.detail}`);
     assert.equal(h.freeswitch?.state, 'up', `freeswitch: ${h.freeswitch?.detail}`);
@@ -155,6 +161,143 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
       assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
     });
   }
+
+  /** POST a callback for `number` on `service`; its id */
+  async function requestCallback(service: string, number: string): Promise<string> {
+    const res = await stack.call('POST', pathOf(service), { _customer_number: number });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    return String(res.json._id);
+  }
+  async function completed(service: string, id: string, timeoutMs = 60_000): Promise<{ callback: Record<string, unknown>; attempts: string }> {
+    const callback = await until('the callback to complete', async () => {
+      const r = await stack.call('GET', `${pathOf(service)}/${id}`);
+      return r.json._callback_state === 'COMPLETED' ? (r.json as Record<string, unknown>) : undefined;
+    }, timeoutMs);
+    const h = await stack.call('GET', `${pathOf(service)}/${id}/history`);
+    return { callback, attempts: JSON.stringify(h.json.attempts ?? h.json) };
+  }
+  const appLog = () => fs.readFileSync(stack.logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('REFER mode: the customer\'s UA accepts the REFER to the agent and reports NOTIFY sipfrag 100 then 200: transferred, COMPLETED', async () => {
+    const customer = runSipp('customer-refer.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(300);
+    const id = await requestCallback(REFER_SERVICE, '+12025550161');
+    const { attempts } = await completed(REFER_SERVICE, id);
+    assert.match(attempts, /CONNECTED_TO_AGENT/, attempts);
+    const cu = await customer.done;
+    assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
+    const msgs = sippMessages('customer-refer.xml', TRUNK_PORT, stack.logDir);
+    assert.match(msgs, new RegExp(`REFER sip:[^\\n]*\\n[\\s\\S]*Refer-To: <sip:alice@127\\.0\\.0\\.1:${AGENT_PORT}>`), 'the REFER names the reserved agent');
+    const log = appLog().filter((l) => l.callbackId === id);
+    assert.deepEqual(log.filter((l) => l.msg === 'REFER progress').map((l) => l.sipfrag), [100, 200]);
+    assert.ok(log.some((l) => l.msg === 'customer transferred to agent by REFER'));
+    assert.ok(!log.some((l) => l.msg === 'REFER failed; falling back to bridge'));
+    assert.equal(stack.queue.getAgent('alice').reservation, undefined, 'alice is free again once the call left us');
+  });
+
+  it('REFER mode, REFER refused (603): falls back to a bridge to the agent, audio through it, COMPLETED', async () => {
+    const customerMedia = nextMedia();
+    const customer = runSipp('customer-refer-reject.xml', { port: TRUNK_PORT, mediaPort: customerMedia, logDir: stack.logDir, timeoutSec: 60 });
+    const agentMedia = nextMedia();
+    const agent = runSipp('agent-answer.xml', { port: AGENT_PORT, mediaPort: agentMedia, logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(300);
+    const id = await requestCallback(REFER_SERVICE, '+12025550162');
+    const { attempts } = await completed(REFER_SERVICE, id);
+    assert.match(attempts, /CONNECTED_TO_AGENT/, attempts);
+    const [cu, ag] = await Promise.all([customer.done, agent.done]);
+    assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
+    assert.equal(ag.code, 0, `agent sipp (answers the fallback bridge leg): ${ag.output.slice(-600)}\n${ag.errors}`);
+    assert.match(sippMessages('customer-refer-reject.xml', TRUNK_PORT, stack.logDir), /SIP\/2\.0 603 Decline/);
+    const log = appLog().filter((l) => l.callbackId === id);
+    assert.ok(log.some((l) => l.msg === 'REFER failed; falling back to bridge' && l.sipStatus === 603), 'the 603 is logged as the reason for the fallback');
+    assert.ok(log.some((l) => l.msg === 'customer connected to agent'));
+    const legs = await until('both channels to end', () => {
+      const l = [media.channelTo(customerMedia), media.channelTo(agentMedia)];
+      return l.every((x) => x) ? l.map((x) => x!) : undefined;
+    }, 10_000);
+    await media.settled();
+    const bridge = media.bridges.find((b) => b.legs[legs[0]!.uuid] && b.legs[legs[1]!.uuid]);
+    assert.ok(bridge, 'the fallback bridged the customer and the agent');
+    for (const l of legs) assert.ok(bridge.legs[l.uuid]!.inPackets >= 20 && bridge.legs[l.uuid]!.outPackets >= 20, JSON.stringify(bridge));
+  });
+
+  it('agent no answer: the first agent rings out (ring timeout, CANCEL) and is released, the next agent is reserved and answers, COMPLETED with the second', async () => {
+    const customer = runSipp('customer-human.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    const alice = runSipp('agent-noanswer.xml', { port: AGENT_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    const carol = runSipp('agent-answer.xml', { port: CAROL_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(300);
+    try {
+      const id = await requestCallback(SERVICE, '+12025550163');
+      // only alice is READY, so she is reserved first; carol becomes READY while alice rings
+      await until('alice reserved', () => stack.queue.getAgent('alice').reservation, 20_000);
+      stack.queue.setReady('carol');
+      const { attempts } = await completed(SERVICE, id);
+      assert.match(attempts, /CONNECTED_TO_AGENT/, attempts);
+      assert.match(attempts, /carol/, attempts);
+      const [cu, al, ca] = await Promise.all([customer.done, alice.done, carol.done]);
+      assert.equal(al.code, 0, `alice sipp (rings until CANCEL): ${al.output.slice(-600)}\n${al.errors}`);
+      assert.equal(ca.code, 0, `carol sipp: ${ca.output.slice(-600)}\n${ca.errors}`);
+      assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
+      assert.match(sippMessages('agent-noanswer.xml', AGENT_PORT, stack.logDir), /CANCEL sip:/);
+      const log = appLog().filter((l) => l.callbackId === id);
+      const calling = log.filter((l) => l.msg === 'calling agent').map((l) => l.agentId);
+      assert.deepEqual(calling, ['alice', 'carol']);
+      assert.ok(log.some((l) => l.msg === 'agent did not take the call; released' && l.agentId === 'alice'));
+      assert.notEqual(stack.queue.getAgent('alice').state, 'READY', 'an agent who let the call ring out is not offered the next call at once');
+    } finally {
+      for (const a of ['alice']) {
+        try {
+          stack.queue.setReady(a);
+        } catch {
+          /* already ready */
+        }
+      }
+      stack.queue.setNotReady('carol');
+    }
+  });
+
+  it('answering machine on a leave-message service: the message is played after the beep, attempt MACHINE', async () => {
+    const customerMedia = nextMedia();
+    const customer = runSipp('customer-machine.xml', { port: TRUNK_PORT, mediaPort: customerMedia, logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(300);
+    const id = await requestCallback(MESSAGE_SERVICE, '+12025550164');
+    const attempts = await until('the attempt', async () => {
+      const h = await stack.call('GET', `${pathOf(MESSAGE_SERVICE)}/${id}/history`);
+      const a = JSON.stringify(h.json.attempts ?? []);
+      return /MACHINE/.test(a) ? a : undefined;
+    }, 50_000);
+    assert.match(attempts, /MACHINE/);
+    const cu = await customer.done;
+    assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
+    const log = appLog().filter((l) => l.callbackId === id);
+    const left = log.find((l) => l.msg === 'beep heard; leaving the message');
+    assert.ok(left, `the beep was heard before the message: ${JSON.stringify(log.map((l) => l.msg))}`);
+    // the greeting ends with its beep at about 8.6 s
+    assert.ok(Number(left.beepMs) > 7000, `beep at ${String(left.beepMs)} ms`);
+    const leg = await until('the customer channel to end', () => media.channelTo(customerMedia), 10_000);
+    // the message (please-try-call-later, ~2 s) went out after the beep: at 20 ms a packet, well over 50 packets
+    assert.ok(leg.outPackets > 50, JSON.stringify(leg));
+  });
+
+  it('USERORIGINATED: the customer calls the DID with the callback\'s number as caller ID: matched, routed as the callback (not the DID\'s IVR), connected, COMPLETED', async () => {
+    const id = await requestCallback(UO_SERVICE, '+12025550165');
+    const before = await stack.call('GET', `${pathOf(UO_SERVICE)}/${id}`);
+    assert.equal(before.json._callback_state, 'QUEUED', JSON.stringify(before.json));
+    const agent = runSipp('agent-answer.xml', { port: AGENT_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(300);
+    const caller = runSipp('caller-talk.xml', { port: 5076, mediaPort: nextMedia(), target: env.sipTarget, args: ['-s', DID, '-key', 'caller', '12025550165'], logDir: stack.logDir });
+    const { callback } = await completed(UO_SERVICE, id);
+    assert.match(JSON.stringify(callback), /CONNECTED_TO_AGENT/, JSON.stringify(callback));
+    const [c, ag] = await Promise.all([caller.done, agent.done]);
+    assert.equal(c.code, 0, `caller sipp: ${c.output.slice(-600)}\n${c.errors}`);
+    assert.equal(ag.code, 0, `agent sipp: ${ag.output.slice(-600)}\n${ag.errors}`);
+    const rec = await until('the interaction record', () => stack.interactions.find((i) => i.ani?.includes('12025550165')), 10_000);
+    assert.equal(rec.outcome, 'CONNECTED_TO_AGENT');
+    assert.equal(rec.attached._CB_ID, id);
+    assert.equal(rec.serviceName, UO_SERVICE, 'routed as the callback, not as the IVR of the DID');
+    const matched = appLog().find((l) => l.msg === 'user-originated callback matched by caller ID' && l.callbackId === id);
+    assert.ok(matched, 'the app logged the match');
+  });
 
   it('agent softphone REGISTERs with digest auth: the queue has its contact; un-REGISTER clears it', async () => {
     const [host, port] = env.sipTarget.split(':');
