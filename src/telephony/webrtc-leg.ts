@@ -36,6 +36,31 @@ const drop = (d: Srf.Dialog): void => {
     .catch(() => undefined);
 };
 
+/** the sofia profile for browsers' media, when the media server has it RUNNING (freeswitch-conf/sip_profiles) */
+export const WEBRTC_PROFILE = 'drachtio_webrtc';
+const PROFILE_RECHECK_MS = 60_000;
+const profileAddress = new WeakMap<Mrf.MediaServer, { address: string | null; at: number }>();
+
+/**
+ * Where to send the browser's offer: the drachtio_webrtc profile when it runs on this media server (its own
+ * ext-rtp-ip for browsers), else the profile fsmrf uses (any profile answers WebRTC). Looked up with
+ * `sofia status` and remembered for a minute.
+ */
+async function answeringAddress(ms: Mrf.MediaServer, fallback: string, log: Logger): Promise<string> {
+  const known = profileAddress.get(ms);
+  if (known && Date.now() - known.at < PROFILE_RECHECK_MS) return known.address ?? fallback;
+  let address: string | null = null;
+  try {
+    const status = await (ms as unknown as { api(cmd: string): Promise<string> }).api('sofia status');
+    address = new RegExp(`^\\s*${WEBRTC_PROFILE}\\s.*sip:mod_sofia@((?:\\d{1,3}\\.){3}\\d{1,3}:\\d+)\\s+RUNNING`, 'm').exec(status)?.[1] ?? null;
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'sofia status failed; WebRTC media on the fsmrf profile');
+  }
+  if (known?.address !== address) log.info({ profile: address ? WEBRTC_PROFILE : 'fsmrf', address: address ?? fallback }, 'WebRTC legs answered here');
+  profileAddress.set(ms, { address, at: Date.now() });
+  return address ?? fallback;
+}
+
 /** how long FreeSWITCH may take after its answer to finish ICE + DTLS with the browser and connect to us */
 const DTLS_READY_TIMEOUT_MS = 15_000;
 
@@ -43,8 +68,9 @@ const DTLS_READY_TIMEOUT_MS = 15_000;
  * An agent leg to a WebRTC softphone, by late offer (RFC 3261 §13.2.1: INVITE without SDP):
  *   1. INVITE to the softphone with no body; the browser rings, the agent answers, and its 200 OK carries the
  *      browser's WebRTC offer (UDP/TLS/RTP/SAVPF, ICE candidates, DTLS fingerprint, rtcp-mux);
- *   2. that offer goes to FreeSWITCH in an fsmrf INVITE; FreeSWITCH answers it as any WebRTC offer (DTLS-SRTP
- *      negotiated by FreeSWITCH itself, whatever rtp_secure_media says, which only concerns SDES);
+ *   2. that offer goes to FreeSWITCH in an fsmrf-style INVITE, to the drachtio_webrtc profile when it runs
+ *      (else the fsmrf profile); FreeSWITCH answers it as any WebRTC offer (DTLS-SRTP negotiated by
+ *      FreeSWITCH itself, whatever rtp_secure_media says, which only concerns SDES);
  *   3. FreeSWITCH's answer goes to the browser in the ACK; ICE and the DTLS handshake run between the browser
  *      and FreeSWITCH; only then does FreeSWITCH's `answer` return and its dialplan open the outbound event
  *      socket, which gives the fsmrf Endpoint.
@@ -107,11 +133,12 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
   log.info('softphone answered with its WebRTC offer; handing it to FreeSWITCH');
 
   const m = ms as unknown as MediaServerInternals;
-  const address = m.sip.ipv4.udp.address;
-  if (!address) {
+  const fsmrfAddress = m.sip.ipv4.udp.address;
+  if (!fsmrfAddress) {
     await uac.destroy().catch(() => undefined);
     return { kind: 'failed', earlyMedia: false, detail: 'media server not ready (no SIP address yet)' };
   }
+  const address = await answeringAddress(ms, fsmrfAddress, log);
   const uuid = randomUUID();
   m.pendingConnections.set(uuid, {});
   let fsDialog: Srf.Dialog;
