@@ -65,6 +65,9 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
   const callbacks = new CallbackService(store, services, clock, logger);
   const metrics = new Metrics();
   const approvals = new ApprovalBoard(() => clock.now());
+  approvals.onEvent((e) => {
+    if (e.outcome) metrics.approvalAnswered(e.approval.kind, e.outcome);
+  });
   const ext = opts.extend ? await opts.extend({ store, callbacks, services, metrics, approvals }) : {};
 
   let dialer: Dialer;

@@ -16,6 +16,12 @@ export class Metrics implements SchedulerMetrics {
     registers: [this.registry],
   });
   readonly dependencyUp = new Gauge({ name: 'dependency_up', help: '1 when the dependency is connected', labelNames: ['dependency'], registers: [this.registry] });
+  readonly approvals = new Counter({
+    name: 'callback_approvals_total',
+    help: 'Agent previews and customer confirmations answered, by kind (agent_preview, user_confirm) and outcome',
+    labelNames: ['kind', 'outcome'],
+    registers: [this.registry],
+  });
   private activeAttemptsSource: () => number = () => 0;
   readonly activeAttempts: Gauge = new Gauge({
     name: 'callback_active_attempts',
@@ -38,6 +44,10 @@ export class Metrics implements SchedulerMetrics {
 
   attemptEnded(outcome: AttemptOutcome): void {
     this.attempts.inc({ outcome });
+  }
+
+  approvalAnswered(kind: string, outcome: string): void {
+    this.approvals.inc({ kind, outcome });
   }
 
   completed(reason: string): void {

@@ -146,6 +146,9 @@ describe('agent preview and customer confirmation over REST', () => {
       return c._callback_state === 'COMPLETED' ? c : undefined;
     });
     assert.equal(done._callback_reason, 'USER_DECLINED');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /callback_approvals_total\{kind="agent_preview",outcome="ACCEPTED"\} 1/);
+    assert.match(metrics, /callback_approvals_total\{kind="user_confirm",outcome="DECLINED"\} 1/);
     const again = await fetch(`${url}/genesys/1/service/callback/confirm/${id}/user-confirm`, { method: 'POST', headers: key, body: JSON.stringify({ _confirm: true }) });
     assert.equal(again.status, 409, 'no confirmation is pending any more');
   });
