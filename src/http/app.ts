@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ApprovalBoard } from '../callback/approvals';
 import type { CallbackService } from '../callback/callback-service';
 import { approvalRoutes } from './routes/approval-routes';
+import { agentStreamRoutes } from './routes/agent-stream-routes';
 import type { ServiceRegistry } from '../callback/service-registry';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store/store';
@@ -82,6 +83,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(vendorRoutes);
   if (deps.agents && sessions) {
     await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone }));
+    if (deps.approvals) await app.register(agentStreamRoutes({ agents: deps.agents.directory, approvals: deps.approvals }));
   }
   if (deps.extraRoutes) await deps.extraRoutes(app);
   return app;

@@ -34,7 +34,7 @@ export function installAuth(app: FastifyInstance, clients: ApiClient[], agents?:
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const path = req.url.split('?')[0];
     if (PUBLIC.some((re) => re.test(path))) return;
-    const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : undefined;
+    const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : agentTokenInQuery(req, path);
     if (bearer !== undefined && agents) {
       const agentId = agents.agentFor(bearer);
       if (!agentId) throw new HttpError(401, 'agent session expired or unknown: sign in again');
@@ -49,6 +49,14 @@ export function installAuth(app: FastifyInstance, clients: ApiClient[], agents?:
     if (path.startsWith('/admin/') && !client.admin) throw new HttpError(403, `client "${client.id}" is not an admin client`);
     req.client = client;
   });
+}
+
+/** the agent's own stream is an EventSource too: its session token may come as `access_token` */
+const AGENT_TOKEN_IN_QUERY = /^\/api\/v1\/agent\/stream$/;
+function agentTokenInQuery(req: FastifyRequest, path: string): string | undefined {
+  if (!AGENT_TOKEN_IN_QUERY.test(path)) return undefined;
+  const token = (req.query as { access_token?: unknown } | undefined)?.access_token;
+  return typeof token === 'string' ? token : undefined;
 }
 
 /** routes a browser's EventSource calls, which cannot set headers: the key may come as `api_key` */

@@ -12,7 +12,7 @@ import { queueWithAgents } from '../helpers/queue-agents';
  * Preview on the agent page (real headless Chromium): the callback is offered to the reserved agent, who
  * sees its data and accepts; only then is the customer dialed (simulated dialer: no SIP server needed).
  */
-describe('agent page: callback preview (headless Chromium)', function () {
+describe('agent page: callback preview, pushed (headless Chromium)', function () {
   this.timeout(60_000);
   let browser: Browser | undefined;
   let t: RunningApp;
@@ -44,6 +44,11 @@ describe('agent page: callback preview (headless Chromium)', function () {
 
   it('shows the offered callback with its data; Accept has the customer dialed for this agent', async () => {
     const page = await browser!.newPage();
+    const polled: string[] = [];
+    page.on('request', (r) => {
+      const p = new URL(r.url()).pathname;
+      if (p === '/api/v1/agent/me' || p === '/api/v1/agent/me/preview') polled.push(p);
+    });
     await page.goto(`${t.url}/agent`);
     await page.fill('#agent-id', 'dora');
     await page.fill('#password', 'dora-secret-1');
@@ -58,6 +63,7 @@ describe('agent page: callback preview (headless Chromium)', function () {
     assert.match(shown, /PO-5521/);
     assert.equal((await t.call('GET', `/genesys/1/service/callback/preview/${id}`)).json._callback_state, 'ROUTING', 'not dialed before the accept');
 
+    assert.ok(polled.length <= 2, `the page is pushed its state and previews (${polled.length} polls)`);
     await page.click('#preview-accept');
     await page.locator('#preview').waitFor({ state: 'hidden' });
     let state = '';

@@ -129,6 +129,32 @@ describe('agent preview and customer confirmation over REST', () => {
     await reading;
   });
 
+  it("the agent's own stream: state and previews pushed, the session token in the query", async () => {
+    assert.equal((await fetch(`${url}/api/v1/agent/stream`)).status, 401);
+    assert.equal((await fetch(`${url}/api/v1/agent/stream?access_token=not-a-token`)).status, 401);
+    assert.equal((await fetch(`${url}/api/v1/agent/me?access_token=not-a-token`)).status, 401, 'only the stream takes the token in the query');
+    const auth = await signIn();
+    const token = auth.authorization!.slice(7);
+    const controller = new AbortController();
+    const res = await fetch(`${url}/api/v1/agent/stream?access_token=${token}`, { signal: controller.signal });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const read = async (until: RegExp) => {
+      while (!until.test(text)) text += Buffer.from((await reader.read()).value!).toString();
+    };
+    await read(/event: preview\ndata: null\n\n/);
+    assert.match(text, /event: agent\ndata: \{"id":"alice"[^\n]*"state":"READY"/);
+    const id = await start('preview', '+14155550819');
+    await read(new RegExp(`event: preview\\ndata: \\{"_id":"${id}"`));
+    await read(/"state":"RESERVED"/);
+    await fetch(`${url}/api/v1/agent/callbacks/${id}/preview`, { method: 'POST', headers: auth, body: JSON.stringify({ action: 'reject' }) });
+    await read(new RegExp(`_id":"${id}"[\\s\\S]*event: preview\\ndata: null`));
+    controller.abort();
+    // rejected: the callback waits for the next agent (alice again, once she is the longest idle): cancel it
+    await fetch(`${url}/genesys/1/service/callback/preview/${id}`, { method: 'DELETE', headers: key });
+  });
+
   it('confirmation: the push reaches the customer\'s application; declining ends the callback USER_DECLINED', async () => {
     const id = await start('confirm', '+14155550812');
     const push = await waitFor('the push', async () => pushes.find((p) => p._id === id));
