@@ -41,6 +41,11 @@ export const WEBRTC_PROFILE = 'drachtio_webrtc';
 const PROFILE_RECHECK_MS = 60_000;
 const profileAddress = new WeakMap<Mrf.MediaServer, { address: string | null; at: number }>();
 
+/** host:port of a RUNNING sofia profile in `sofia status` output, or null */
+export function runningProfileAddress(sofiaStatus: string, profile: string): string | null {
+  return new RegExp(`^\\s*${profile}\\s+profile\\s+sip:mod_sofia@((?:\\d{1,3}\\.){3}\\d{1,3}:\\d+)\\s+RUNNING`, 'm').exec(sofiaStatus)?.[1] ?? null;
+}
+
 /**
  * Where to send the browser's offer: the drachtio_webrtc profile when it runs on this media server (its own
  * ext-rtp-ip for browsers), else the profile fsmrf uses (any profile answers WebRTC). Looked up with
@@ -52,7 +57,7 @@ async function answeringAddress(ms: Mrf.MediaServer, fallback: string, log: Logg
   let address: string | null = null;
   try {
     const status = await (ms as unknown as { api(cmd: string): Promise<string> }).api('sofia status');
-    address = new RegExp(`^\\s*${WEBRTC_PROFILE}\\s.*sip:mod_sofia@((?:\\d{1,3}\\.){3}\\d{1,3}:\\d+)\\s+RUNNING`, 'm').exec(status)?.[1] ?? null;
+    address = runningProfileAddress(status, WEBRTC_PROFILE);
   } catch (err) {
     log.warn({ err: err instanceof Error ? err.message : String(err) }, 'sofia status failed; WebRTC media on the fsmrf profile');
   }
