@@ -50,6 +50,8 @@ const MAX_USER_DATA_KEYS = 64;
 const MAX_USER_DATA_LENGTH = 1024;
 const USER_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const PAST_GRACE_MS = 60_000;
+/** `$name$` in a service option: replaced by the request's `name` parameter (GMS token variables) */
+const TOKEN_RE = /\$([A-Za-z0-9][A-Za-z0-9_.-]{0,63})\$/g;
 const DAY_MS = 86_400_000;
 
 /**
@@ -347,7 +349,33 @@ export class CallbackService implements CallbackRequester {
       userData[key] = s;
       if (Object.keys(userData).length > MAX_USER_DATA_KEYS) throw new CallbackRequestError(400, key, `more than ${MAX_USER_DATA_KEYS} user data keys`);
     }
+    this.resolveTokens(service, params, overrides);
     return { overrides, userData, request };
+  }
+
+  /**
+   * GMS token variables: a service option whose value holds `$name$` takes the request's `name` parameter
+   * there (e.g. `_target: "$queue$"` with `queue=billing` in the request). The result is validated like any
+   * override; a request that leaves a token unresolved is refused, naming the parameter it lacks.
+   */
+  private resolveTokens(service: ConfiguredService, params: Record<string, unknown>, overrides: Record<string, unknown>): void {
+    for (const [gms, value] of Object.entries(service.effectiveOptions)) {
+      if (typeof value !== 'string' || !value.includes('$') || gms in overrides) continue;
+      const resolved = value.replace(TOKEN_RE, (_, name: string) => {
+        const given = params[name];
+        if (given === undefined || given === null || given === '') {
+          throw new CallbackRequestError(400, name, `${name}: missing (service "${service.name}" sets ${gms} to "${value}")`);
+        }
+        return String(given);
+      });
+      if (resolved === value) continue;
+      try {
+        overrides[gms] = validateOption(gms, resolved, gms);
+      } catch (err) {
+        if (err instanceof OptionError) throw new CallbackRequestError(400, gms, err.message);
+        throw err;
+      }
+    }
   }
 
   private settingsWith(service: ConfiguredService, overrides: Record<string, unknown>): ServiceSettings {

@@ -36,6 +36,19 @@ describe('callback service', () => {
     assert.deepEqual(r.reporting, { _CB_SERVICE_ID: r.id, _CB_T_SERVICE_START: NOW / 1000, _CB_T_CALLBACK_ACCEPTED: NOW / 1000 });
   });
 
+  it('GMS token variables: $queue$ in the service takes the request\'s queue parameter, validated; missing is a 400 naming it', async () => {
+    const { callbacks, services, store } = setup();
+    services.put('routed', 'user-terminated-immediate', { _target: '$queue$', _caller_id: '+1$line$' }, NOW);
+    const r = await callbacks.start('routed', { _customer_number: '+14155552671', queue: 'sales', line: '8005550100' }, 'ivr');
+    const c = store.getCallback(r.id)!;
+    assert.equal(c.target, 'sales');
+    assert.equal(callbacks.settingsFor(c)!.callerId, '+18005550100', 'the scheduler dials with the resolved value');
+    assert.deepEqual(c.userData, { queue: 'sales', line: '8005550100' });
+    await rejects(() => callbacks.start('routed', { _customer_number: '+14155552672', line: '1' }, 'ivr'), 400, 'queue', /queue: missing \(service "routed" sets _target to "\$queue\$"\)/);
+    // an option whose value is not a string stays as the service set it
+    assert.equal(callbacks.settingsFor(c)!.maxNumberOfAttempts, 3);
+  });
+
   it('schedules a callback with _desired_time; _CB_T_SERVICE_START is the scheduled time', async () => {
     const { callbacks, store } = setup();
     const r = await callbacks.start('later', { _customer_number: '+14155552671', _desired_time: '2026-12-01T17:00:00.000Z' }, 'ivr');
