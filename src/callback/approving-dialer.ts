@@ -40,8 +40,9 @@ export class ApprovingDialer implements Dialer {
       endedAt: this.d.clock(),
     });
 
-    const contactId = `callback:${req.callbackId}:${req.attemptId}`;
-    this.d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: this.d.clock() });
+    // the callback waits for its agent as itself, from its place in line (see DialRequest.queuedSince)
+    const contactId = req.callbackId;
+    this.d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? this.d.clock() });
     const reservation = await this.d.queue.reserveAgentFor(contactId, { timeoutMs: this.d.reserveTimeoutMs, signal });
     if (!reservation) {
       this.d.queue.remove(contactId);

@@ -325,6 +325,7 @@ export class Scheduler implements SchedulerHooks {
             serviceName: c.serviceName,
             customerNumber: c.customerNumber,
             target: c.target,
+            queuedSince: c.acceptedAt,
             waitForAgent: settings.waitForAgent,
             connectMode: settings.connectMode,
             callerId: settings.callerId || undefined,

@@ -55,10 +55,11 @@ export class CallbackDialer implements Dialer {
     const d = this.deps;
     const svc = d.service(req.serviceName);
     // an agent handed over by the preview / confirmation step (ApprovingDialer) is this attempt's agent
-    const contactId = req.reservation?.contactId ?? `callback:${req.callbackId}:${req.attemptId}`;
+    // the callback waits for its agent as itself, from its place in line (see DialRequest.queuedSince)
+    const contactId = req.reservation?.contactId ?? req.callbackId;
     let reservation: Reservation | null = req.reservation ?? null;
     let reservationLive = reservation !== null;
-    if (!reservation) d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: d.clock() });
+    if (!reservation) d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? d.clock() });
     const dropReservation = () => {
       if (reservation && reservationLive) d.queue.release(reservation.reservationId);
       else d.queue.remove(contactId);

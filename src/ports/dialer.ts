@@ -52,6 +52,12 @@ export interface DialRequest {
   /** E.164, already validated against the service's dialing rules */
   customerNumber: string;
   target: string;
+  /**
+   * epoch ms the callback's place in the target's line dates from (its acceptance, or the caller's place it
+   * took over): the attempt waits for an agent from that place, as the callback itself in line (contact id =
+   * callbackId), not from the back of the line
+   */
+  queuedSince?: number;
   waitForAgent: boolean;
   connectMode: ConnectMode;
   callerId?: string;

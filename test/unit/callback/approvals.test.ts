@@ -3,7 +3,7 @@ import pino from 'pino';
 import { ApprovalBoard, ApprovalError, type ApprovalEvent, type ApprovalSubject } from '../../../src/callback/approvals';
 import { ApprovingDialer } from '../../../src/callback/approving-dialer';
 import type { ApprovalSteps, AttemptResult, Dialer, DialRequest } from '../../../src/ports/dialer';
-import { bench, sales, settle } from '../queue/helpers';
+import { bench, sales, settle, T0 } from '../queue/helpers';
 
 const subject = (callbackId: string, agentId = 'a1'): ApprovalSubject => ({
   callbackId,
@@ -84,11 +84,11 @@ describe('approving dialer: reserve → preview / confirm → dial for that agen
   });
 
   const setup = () => {
-    const { q } = bench([sales()], [{}, {}]);
+    const { q, vt } = bench([sales()], [{}, {}]);
     const inner = new RecordingDialer();
     const approvals = new ApprovalBoard();
-    const dialer = new ApprovingDialer({ inner, queue: q, approvals, reserveTimeoutMs: 5_000, clock: () => 0, logger: pino({ level: 'silent' }) });
-    return { q, inner, approvals, dialer };
+    const dialer = new ApprovingDialer({ inner, queue: q, approvals, reserveTimeoutMs: 5_000, clock: () => vt.now(), logger: pino({ level: 'silent' }) });
+    return { q, vt, inner, approvals, dialer };
   };
   const preview = (timeoutSec = 30): ApprovalSteps => ({ agentPreview: { timeoutSec, allowReject: true, timeoutSetsNotReady: true } });
 
@@ -159,6 +159,26 @@ describe('approving dialer: reserve → preview / confirm → dial for that agen
     approvals.answerConfirm('cb6', true);
     assert.equal((await result).outcome, 'CONNECTED_TO_AGENT');
     assert.equal(inner.calls[0]!.reservation?.agent.agentId, 'a2');
+    q.close();
+  });
+
+  it('the callback waits for its agent from its place in line, ahead of callers who came after it', async () => {
+    const { q, vt, approvals, dialer } = setup();
+    // the callback was accepted at T0; a live caller joined 30 s later and waits for an agent too; the
+    // callback is dialed a minute after it was accepted (the queue's clock is at T0 + 60 s)
+    vt.advance(60_000);
+    q.enqueue({ contactId: 'caller-late', kind: 'caller', target: 'sales', enqueuedAt: T0 + 30_000 });
+    const callerGets = q.reserveAgentFor('caller-late', { timeoutMs: 60_000 });
+    const result = dialer.dial({ ...request('cb8', preview()), queuedSince: T0 }, new AbortController().signal);
+    await settle();
+    q.setReady('a1');
+    await until(() => approvals.previewFor('a1') !== undefined);
+    assert.equal(approvals.previewFor('a1')?.callbackId, 'cb8', 'the first agent free goes to the callback, which was in line first');
+    assert.deepEqual(q.waitingContacts('sales').map((c) => c.contactId), ['caller-late']);
+    approvals.answerPreview('cb8', 'a1', 'accept');
+    await result;
+    q.setReady('a2');
+    assert.equal((await callerGets)?.agent.agentId, 'a2');
     q.close();
   });
 
