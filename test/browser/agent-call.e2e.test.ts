@@ -273,8 +273,14 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
   const history = async (id: string): Promise<string> =>
     JSON.stringify(await (await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}/history`, { headers: { 'x-api-key': KEY } })).json());
 
-  it('signs in, registers over WebSocket, goes READY, rings with the callback, answers: audio both ways, keypad DTMF, holds and resumes, hangs up: COMPLETED / CONNECTED_TO_AGENT', async () => {
+  it('signs in, registers over WebSocket, goes READY, rings with the callback, answers: audio both ways, keypad DTMF, holds and resumes, hangs up: COMPLETED / CONNECTED_TO_AGENT, seen on the supervisor page', async () => {
     const page = await signedInPage();
+    // the supervisor watches (public/supervisor.html, server push)
+    const supervisor = await page.context().newPage();
+    await supervisor.goto(`${url}/supervisor`);
+    await supervisor.fill('#key', KEY);
+    await supervisor.click('#connect');
+    await supervisor.waitForSelector('#live.on');
     const id = await startCallback('+12025550188', { account: 'A-77' });
 
     // the page rings with the callback's data (from the INVITE's headers and the agent API)
@@ -286,6 +292,9 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     assert.match(data, /A-77/);
     await page.click('#answer');
     await page.locator('#call-title', { hasText: 'On call' }).waitFor({ timeout: 20_000 });
+
+    // the supervisor sees the agent busy on it
+    await supervisor.locator('.target[data-target="billing"] tr', { hasText: AGENT.id }).locator('td', { hasText: 'BUSY' }).waitFor({ timeout: 10_000 });
 
     // audio both ways: the browser receives the customer's "hello" and sends its fake microphone
     const first = await until('WebRTC audio in and out', async () => {
@@ -347,6 +356,9 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     }, 20_000);
     assert.equal(done._callback_state, 'COMPLETED');
     assert.match(await history(id), /CONNECTED_TO_AGENT/);
+    // ... and the callback completed, connected to an agent, on the supervisor page
+    await supervisor.locator('#states .tile[data-name="COMPLETED"] b', { hasText: /^[1-9]/ }).waitFor({ timeout: 10_000 });
+    await supervisor.locator('#reasons .tile[data-name="CONNECTED_TO_AGENT"] b', { hasText: /^[1-9]/ }).waitFor({ timeout: 10_000 });
     const cu = await customer!.done;
     customer = undefined;
     assert.equal(cu.code, 0, `customer sipp (expects the BYE): ${cu.output.slice(-600)}\n${cu.errors}`);
