@@ -64,6 +64,18 @@ else
   conv "$(v vm-tocallback)" "$(v vm-press)" "$VOICE/digits/1.wav" "$(v vm-press)" "$VOICE/digits/2.wav" "$(v queue-thankyou)" "$DEST/offer-callback.wav"
 fi
 
+# the time-slot offer (ivr.offerSlot): "<slot-offer> today at 2 30 p m <slot-press-2>"; the day and time come
+# from digits/ at run time (today, tomorrow, day-N, at, oh, oclock, a-m, p-m)
+if [ "$TTS" = 1 ] && command -v espeak-ng >/dev/null; then
+  espeak-ng -v en-us -s 150 -w /tmp/slot.$$.wav "To be called back as soon as possible, press 1. For the next time available,"
+  conv /tmp/slot.$$.wav "$DEST/slot-offer.wav"
+  espeak-ng -v en-us -s 150 -w /tmp/slot.$$.wav "press 2."
+  conv /tmp/slot.$$.wav "$DEST/slot-press-2.wav"; rm -f /tmp/slot.$$.wav
+else
+  conv "$(v vm-tocallback)" "$(v vm-press)" "$VOICE/digits/1.wav" "$(v for)" "$(v time)" "$DEST/slot-offer.wav"
+  conv "$(v vm-press)" "$VOICE/digits/2.wav" "$DEST/slot-press-2.wav"
+fi
+
 # hold music
 if [ -n "$MOH" ]; then
   for f in "$MOH"/*.wav; do conv "$f" "$DEST/moh/$(basename "$f")"; done

@@ -5,7 +5,7 @@ import type { QueuePort } from '../ports/queue';
 import { CallEndedError, type CallLeg } from './call';
 import { normaliseCallerId } from './caller-id';
 import { connectToAgent, reserveWithMusic, type ConnectAgentDeps } from './connect-agent';
-import { digitPrompts, waitPrompts, type ResolvedPrompts } from './prompts';
+import { digitPrompts, slotTimePrompts, waitPrompts, type ResolvedPrompts } from './prompts';
 
 /** the BYE's Reason header when the caller leaves because a callback was accepted (RFC 3326) */
 export const CALLBACK_REASON = 'SIP;cause=200;text="Callback"';
@@ -22,6 +22,8 @@ export interface IvrSettings {
   maxQueueWaitSec: number;
   /** region used to read keyed-in national numbers (ISO 3166 alpha-2) */
   defaultRegion: string;
+  /** after the number: offer "1 = as soon as possible, 2 = the next open time slot" (the service must allow scheduling) */
+  offerSlot?: boolean;
 }
 
 export interface IvrCall {
@@ -138,6 +140,7 @@ async function takeCallback(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Lo
     if (!answer) return { outcome: 'FAILED' }; // no confirmation: keep waiting
     useKeyed = answer === '2';
   }
+  let desired: string | undefined;
   for (let i = 0; i <= deps.ivr.maxRetries; i++) {
     let number = callerId;
     if (useKeyed) {
@@ -146,14 +149,24 @@ async function takeCallback(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Lo
       number = normaliseCallerId(keyed, deps.ivr.defaultRegion) ?? keyed;
     }
     if (!number) continue;
+    desired ??= await chooseSlot(call, info, deps, log);
     // a caller who hung up before this point created nothing
     if (call.isEnded()) throw new CallEndedError(call.callId);
     try {
-      const res = await deps.callbacks.startCallback(info.serviceName, { _customer_number: number, _originating_interaction_id: info.interactionId }, 'ivr');
-      log.info({ callbackId: res.id, existing: res.existing }, 'callback requested from the IVR');
+      const params: Record<string, string> = { _customer_number: number, _originating_interaction_id: info.interactionId };
+      if (desired !== 'asap') params._desired_time = desired;
+      const res = await deps.callbacks.startCallback(info.serviceName, params, 'ivr');
+      log.info({ callbackId: res.id, existing: res.existing, desiredTime: desired }, 'callback requested from the IVR');
       await call.play([deps.prompts.callbackAccepted, deps.prompts.goodbye]).catch(() => undefined);
       return { outcome: 'CALLBACK', attached: { ...res.reporting, _CB_ID: res.id }, hangupReason: CALLBACK_REASON };
     } catch (err) {
+      if (desired !== 'asap' && err instanceof CallbackRequestError && (err.parameter === '_desired_time' || err.statusCode === 503)) {
+        // the slot filled up meanwhile, or the service takes no scheduled callbacks: as soon as possible instead
+        log.info({ reason: err.message }, 'time slot refused; requesting as soon as possible');
+        desired = 'asap';
+        i--;
+        continue;
+      }
       if (err instanceof CallbackRequestError && err.statusCode === 400 && err.parameter === '_customer_number') {
         log.info({ reason: err.message }, 'number refused; asking again');
         await call.play([deps.prompts.invalid]);
@@ -166,6 +179,34 @@ async function takeCallback(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Lo
     }
   }
   return { outcome: 'FAILED' };
+}
+
+/**
+ * When the service offers slots: "as soon as possible, press 1; for the next time available, <today at 2 30
+ * p m>, press 2". The first open slot comes from the same availability the REST API answers. No open slot,
+ * no offer, no or wrong input after the retries: as soon as possible (the safe default).
+ */
+async function chooseSlot(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logger): Promise<string> {
+  if (!deps.ivr.offerSlot || !deps.callbacks.availability) return 'asap';
+  let slot: string | undefined;
+  let timezone = 'UTC';
+  try {
+    const a = deps.callbacks.availability(info.serviceName, { maxSlots: 1 });
+    slot = Object.keys(a.slots)[0];
+    timezone = a.timezone;
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'availability unknown; no slot offered');
+  }
+  if (!slot) return 'asap';
+  const prompts = [deps.prompts.slotOffer, ...slotTimePrompts(deps.prompts.digitsDir, Date.parse(slot), deps.clock(), timezone), deps.prompts.slotPressTwo];
+  for (let i = 0; i <= deps.ivr.maxRetries; i++) {
+    const d = await call.collect({ prompts, maxDigits: 1, timeoutMs: deps.ivr.inputTimeoutMs, digitTimeoutMs: deps.ivr.digitTimeoutMs });
+    log.info({ digits: d, slot, try: i + 1 }, 'slot offer answered');
+    if (d === '1') return 'asap';
+    if (d === '2') return slot;
+    if (d !== '') await call.play([deps.prompts.invalid]);
+  }
+  return 'asap';
 }
 
 /** the caller waits in line with hold music; an agent reserved → connected */

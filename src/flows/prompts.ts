@@ -37,3 +37,26 @@ export function waitPrompts(p: ResolvedPrompts, ewtSeconds: number): string[] {
   const minutes = Math.max(1, Math.ceil(ewtSeconds / 60));
   return [p.estimatedWaitIs, ...numberPrompts(p.digitsDir, minutes), minutes === 1 ? p.minute : p.minutes];
 }
+
+/**
+ * A slot's day and time as the caller hears it, in the service's time zone: "today" / "tomorrow" / the
+ * weekday, "at", the hour, the minutes ("oh five", "thirty", or "o'clock"), "a m" / "p m" (Asterisk digits set).
+ */
+export function slotTimePrompts(digitsDir: string, slotMs: number, nowMs: number, timeZone: string): string[] {
+  const f = (name: string) => path.join(digitsDir, `${name}.wav`);
+  const parts = (ms: number) => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: 'numeric', minute: '2-digit', hourCycle: 'h23', weekday: 'short' })
+        .formatToParts(new Date(ms))
+        .map((x) => [x.type, x.value]),
+    );
+    return { date: `${p.year}-${p.month}-${p.day}`, hour: Number(p.hour), minute: Number(p.minute), weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(p.weekday ?? '') };
+  };
+  const slot = parts(slotMs);
+  const today = parts(nowMs).date;
+  const tomorrow = parts(nowMs + 24 * 3600_000).date;
+  const day = slot.date === today ? f('today') : slot.date === tomorrow ? f('tomorrow') : f(`day-${slot.weekday}`);
+  const h12 = slot.hour % 12 === 0 ? 12 : slot.hour % 12;
+  const minutes = slot.minute === 0 ? [f('oclock')] : slot.minute < 10 ? [f('oh'), f(String(slot.minute))] : numberPrompts(digitsDir, slot.minute);
+  return [day, f('at'), ...numberPrompts(digitsDir, h12), ...minutes, f(slot.hour < 12 ? 'a-m' : 'p-m')];
+}

@@ -29,8 +29,20 @@ export interface CallbackRequester {
    * caller ID of an inbound call, or null. `callerId` is normalised by the core like the REST API does.
    */
   findUserOriginatedCallback?(callerId: string, dialedNumber?: string): Promise<UserOriginatedMatch | null>;
+  /**
+   * Open time slots of a service (the REST /availability answer): slot start (ISO 8601 UTC) -> remaining
+   * capacity, inside business hours, soonest first. The IVR offers the first one.
+   */
+  availability?(serviceName: string, q: { start?: number; end?: number; maxSlots: number }): SlotAvailability;
   /** the matched customer called in and was connected (or not): completes the callback with that outcome */
   completeUserOriginatedCallback?(callbackId: string, outcome: 'CONNECTED_TO_AGENT' | 'CUSTOMER_HANGUP' | 'FAILED', interactionId: string): Promise<void>;
+}
+
+export interface SlotAvailability {
+  slots: Record<string, number>;
+  bucketMinutes: number;
+  /** the service's business-hours time zone (IANA), in which a slot is read to the caller */
+  timezone: string;
 }
 
 export interface UserOriginatedMatch {

@@ -60,6 +60,10 @@ export interface PromptSet {
   pleaseHold: string;
   holdMusic: string;
   machineMessage: string;
+  /** slot offer, first part: "to be called back as soon as possible, press 1; for the next time available," */
+  slotOffer: string;
+  /** slot offer, after the slot's day and time: "press 2" */
+  slotPressTwo: string;
   /** digits directory (0.wav ... 90.wav, hundred.wav) for numbers */
   digitsDir: string;
 }
@@ -74,6 +78,8 @@ export interface ServiceTelephony {
   noSpeech: UncertainAction;
   /** EWT above which the IVR offers a callback (overrides ivr.ewtThresholdSec) */
   ewtThresholdSec?: number;
+  /** after the number, offer "1 = as soon as possible, 2 = the next open slot" (overrides ivr.offerSlot) */
+  offerSlot?: boolean;
   prompts: Partial<PromptSet>;
 }
 
@@ -147,6 +153,8 @@ export const DEFAULT_PROMPTS: PromptSet = {
   pleaseHold: 'pls-hold-while-try.wav',
   holdMusic: 'moh/macroform-robot_dity.wav',
   machineMessage: 'please-try-call-later.wav',
+  slotOffer: 'slot-offer.wav',
+  slotPressTwo: 'slot-press-2.wav',
   digitsDir: 'digits',
 };
 
@@ -162,7 +170,7 @@ export function defaultTelephonyConfig(): TelephonyConfig {
     services: {},
     dids: {},
     prompts: { dir: '/usr/local/freeswitch/sounds/callback', ...DEFAULT_PROMPTS },
-    ivr: { ewtThresholdSec: 120, maxRetries: 2, inputTimeoutMs: 5000, digitTimeoutMs: 3000, maxQueueWaitSec: 0, defaultRegion: 'US' },
+    ivr: { ewtThresholdSec: 120, maxRetries: 2, inputTimeoutMs: 5000, digitTimeoutMs: 3000, maxQueueWaitSec: 0, defaultRegion: 'US', offerSlot: false },
     connect: { mode: 'bridge', agentRingTimeoutSec: 20, maxAgentAttempts: 3, reserveTimeoutSec: 120, referTimeoutMs: 15_000 },
     audioFork: { port: 8090, host: '127.0.0.1' },
     registrar: { enabled: true, realm: 'callback.local', users: {}, minExpiresSec: 60, maxExpiresSec: 3600 },
@@ -345,7 +353,7 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
   const services: Record<string, ServiceTelephony> = {};
   for (const [name, v] of r.entries('services')) {
     const sr = Reader.of(v, `${path}.services.${name}`);
-    sr.known(['callerId', 'pAssertedIdentity', 'machine', 'notSure', 'noSpeech', 'ewtThresholdSec', 'prompts']);
+    sr.known(['callerId', 'pAssertedIdentity', 'machine', 'notSure', 'noSpeech', 'ewtThresholdSec', 'offerSlot', 'prompts']);
     const s: ServiceTelephony = {
       machine: sr.oneOf('machine', ['hangup', 'leave_message'] as const, 'hangup'),
       notSure: sr.oneOf('notSure', ['connect', 'hangup'] as const, 'connect'),
@@ -358,6 +366,7 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
     if (cid) s.callerId = cid;
     if (pai) s.pAssertedIdentity = pai;
     if (th !== undefined) s.ewtThresholdSec = th;
+    if (sr.raw('offerSlot') !== undefined) s.offerSlot = sr.bool('offerSlot', false);
     services[name] = s;
   }
 
@@ -372,7 +381,7 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
   const prompts = { dir: pr.str('dir', d.prompts.dir), ...DEFAULT_PROMPTS, ...parsePrompts(pr, true) };
 
   const ir = r.child('ivr');
-  ir.known(['ewtThresholdSec', 'maxRetries', 'inputTimeoutMs', 'digitTimeoutMs', 'maxQueueWaitSec', 'defaultRegion']);
+  ir.known(['ewtThresholdSec', 'maxRetries', 'inputTimeoutMs', 'digitTimeoutMs', 'maxQueueWaitSec', 'defaultRegion', 'offerSlot']);
   const defaultRegion = ir.str('defaultRegion', d.ivr.defaultRegion);
   if (!/^[A-Z]{2}$/.test(defaultRegion)) throw new Error(`${path}.ivr.defaultRegion: must be an ISO 3166 alpha-2 code like US`);
   const ivr: IvrSettings = {
@@ -382,6 +391,7 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
     digitTimeoutMs: ir.int('digitTimeoutMs', d.ivr.digitTimeoutMs, 500, 30_000),
     maxQueueWaitSec: ir.int('maxQueueWaitSec', d.ivr.maxQueueWaitSec, 0, 86_400),
     defaultRegion,
+    offerSlot: ir.bool('offerSlot', d.ivr.offerSlot ?? false),
   };
 
   const cr = r.child('connect');

@@ -99,7 +99,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
       prompts,
       holdPrompt: prompts.pleaseHold,
       holdMusic: prompts.holdMusic,
-      ivr: { ...config.ivr, ewtThresholdSec: s.ewtThresholdSec ?? config.ivr.ewtThresholdSec },
+      ivr: { ...config.ivr, ewtThresholdSec: s.ewtThresholdSec ?? config.ivr.ewtThresholdSec, offerSlot: s.offerSlot ?? config.ivr.offerSlot ?? false },
       connectMode: config.connect.mode,
     };
   };

@@ -23,6 +23,9 @@ export const REFER_SERVICE = 'e2e-refer';
 export const MESSAGE_SERVICE = 'e2e-message';
 /** USERORIGINATED: the customer calls the DID with the callback's number as caller ID */
 export const UO_SERVICE = 'e2e-uo';
+/** scheduling allowed (delayed template, hourly slots); its DID's IVR offers the next open slot */
+export const SLOT_SERVICE = 'e2e-slot';
+export const SLOT_DID = '18005550102';
 export const TRUNK_PORT = 5090;
 export const AGENT_PORT = 5091;
 export const IVR_KEY = 'e2e-ivr-key-0001';
@@ -42,7 +45,7 @@ export interface Stack {
 /** prompts installed by the repo's script into a temp dir FreeSWITCH (on this host) can read */
 function installPrompts(): string {
   const dir = process.env.E2E_PROMPTS_DIR ?? path.join(os.tmpdir(), 'cbsvc-e2e-prompts');
-  if (!fs.existsSync(path.join(dir, 'offer-callback.wav'))) execFileSync('bash', [path.resolve(__dirname, '../../scripts/install-prompts.sh'), dir], { stdio: 'ignore' });
+  if (!fs.existsSync(path.join(dir, 'slot-offer.wav'))) execFileSync('bash', [path.resolve(__dirname, '../../scripts/install-prompts.sh'), dir], { stdio: 'ignore' });
   return dir;
 }
 
@@ -67,6 +70,7 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
         { name: REFER_SERVICE, template: 'user-terminated-immediate', options: { ...common, _connect_mode: 'refer' } },
         { name: MESSAGE_SERVICE, template: 'user-terminated-immediate', options: common },
         { name: UO_SERVICE, template: 'user-originated-immediate', options: common },
+        { name: SLOT_SERVICE, template: 'user-terminated-delayed', options: { ...common, _request_time_bucket: 60 } },
       ],
     },
     'e2e',
@@ -89,12 +93,13 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
       drachtio: env.drachtio,
       mediaServers: [{ ...env.freeswitch, ...(local ? { listenAddress: '127.0.0.1' } : {}) }],
       trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 6 },
-      dids: { [DID]: { service: SERVICE, target: 'billing' } },
+      dids: { [DID]: { service: SERVICE, target: 'billing' }, [SLOT_DID]: { service: SLOT_SERVICE, target: 'billing' } },
       prompts: { dir: promptsDir },
       services: {
         [SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' },
         [REFER_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' },
         [MESSAGE_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'leave_message' },
+        [SLOT_SERVICE]: { prompts: { greeting: 'hello.wav' }, offerSlot: true },
       },
       ivr: { ewtThresholdSec: 0, maxRetries: 1, inputTimeoutMs: 4000 },
       connect: { mode: 'bridge', agentRingTimeoutSec: 5, maxAgentAttempts: 2, reserveTimeoutSec: 10 },

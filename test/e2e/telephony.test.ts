@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { e2eEnv, type E2eEnv } from './env';
 import { MediaWitness } from './media-witness';
 import { hasSipp, runSipp, sippMessages } from './sipp';
-import { AGENT_PORT, DID, MESSAGE_SERVICE, REFER_SERVICE, SERVICE, TRUNK_PORT, UO_SERVICE, startStack, type Stack } from './stack';
+import { AGENT_PORT, DID, MESSAGE_SERVICE, REFER_SERVICE, SERVICE, SLOT_DID, SLOT_SERVICE, TRUNK_PORT, UO_SERVICE, startStack, type Stack } from './stack';
 
 /**
  * SIPp scenarios from sip/ through drachtio-server + FreeSWITCH + the app. Without the servers (env unset or
@@ -297,6 +297,30 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     assert.equal(rec.serviceName, UO_SERVICE, 'routed as the callback, not as the IVR of the DID');
     const matched = appLog().find((l) => l.msg === 'user-originated callback matched by caller ID' && l.callbackId === id);
     assert.ok(matched, 'the app logged the match');
+  });
+
+  it('IVR slot offer (service allows scheduling): 1, 1, then 2 = the next open slot; the callback is SCHEDULED at that slot, BYE with Reason Callback', async () => {
+    // what the REST API says is the first open slot, the same answer the IVR reads to the caller
+    const avail = await stack.call('GET', `${pathOf(SLOT_SERVICE)}/availability`);
+    assert.equal(avail.status, 200, JSON.stringify(avail.json));
+    const slot = Object.keys(avail.json as Record<string, number>)[0];
+    assert.ok(slot, JSON.stringify(avail.json));
+    const caller = runSipp('caller-accept-slot.xml', { port: 5077, mediaPort: nextMedia(), target: env.sipTarget, args: ['-s', SLOT_DID, '-key', 'caller', '12025550166'], logDir: stack.logDir });
+    const c = await caller.done;
+    assert.equal(c.code, 0, `caller sipp (fails without the Reason header): ${c.output.slice(-800)}\n${c.errors}`);
+    const rec = await until('the interaction record', () => stack.interactions.find((i) => i.ani?.includes('12025550166')), 10_000);
+    assert.equal(rec.outcome, 'CALLBACK');
+    const id = String(rec.attached._CB_SERVICE_ID);
+    const cb = await stack.call('GET', `${pathOf(SLOT_SERVICE)}/${id}`);
+    try {
+      assert.equal(cb.json._callback_state, 'SCHEDULED', JSON.stringify(cb.json));
+      assert.equal(new Date(String(cb.json._desired_time)).toISOString(), new Date(slot).toISOString(), JSON.stringify(cb.json));
+      const offered = appLog().find((l) => l.msg === 'slot offer answered' && l.interactionId === rec.interactionId);
+      assert.equal(offered?.digits, '2', 'the caller answered the slot question with 2');
+      assert.equal(offered?.slot, slot);
+    } finally {
+      await stack.call('DELETE', `${pathOf(SLOT_SERVICE)}/${id}`);
+    }
   });
 
   it('agent softphone REGISTERs with digest auth: the queue has its contact; un-REGISTER clears it', async () => {
