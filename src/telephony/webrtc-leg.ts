@@ -180,11 +180,18 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
     }, DTLS_READY_TIMEOUT_MS);
   });
 
+  // a leg abandoned below must not leave a rejection nobody handles (the wait for the event socket times out later)
+  ready.catch(() => undefined);
+  const forget = () => {
+    clearTimeout(m.pendingConnections.get(uuid)?.connTimeout);
+    m.pendingConnections.delete(uuid);
+  };
+
   let dialog: Srf.Dialog;
   try {
     dialog = await uac.ack(fsDialog.remote.sdp);
   } catch (err) {
-    m.pendingConnections.delete(uuid);
+    forget();
     drop(fsDialog);
     return { kind: 'failed', earlyMedia: false, detail: `ACK to the softphone failed: ${err instanceof Error ? err.message : String(err)}` };
   }
@@ -192,12 +199,13 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
     const endpoint = await Promise.race([
       ready,
       new Promise<never>((_, reject) => dialog.once('destroy', () => reject(new Error('softphone hung up before media was up')))),
+      new Promise<never>((_, reject) => fsDialog.once('destroy', () => reject(new Error('FreeSWITCH ended the WebRTC leg before media was up (ICE/DTLS failed?)')))),
     ]);
     log.info({ endpoint: endpoint.uuid }, 'WebRTC media up (ICE + DTLS-SRTP done)');
     relayReinvites(dialog, endpoint, log);
     return { kind: 'answered', dialog, endpoint };
   } catch (err) {
-    m.pendingConnections.delete(uuid);
+    forget();
     drop(dialog);
     drop(fsDialog);
     return { kind: 'failed', earlyMedia: false, detail: err instanceof Error ? err.message : String(err) };
