@@ -38,6 +38,8 @@ export class FsAgentCalls implements AgentCalls {
 
   async refer(customer: CallLeg, agentUri: string, timeoutMs: number, callLog?: Logger): Promise<ReferResult> {
     if (!(customer instanceof FsCallLeg)) throw new Error('refer needs a FreeSWITCH call leg');
+    // a browser is reachable only through drachtio-server's WebSocket, never by the customer's side: bridge at once
+    if (isWebrtcContact(agentUri)) return { kind: 'failed', detail: 'a WebRTC softphone cannot take a REFERred call; bridging' };
     const dialog = customer.dialog;
     const log = callLog ? callLog.child({ agentUri }) : this.logger.child({ callId: customer.callId, agentUri });
     let settle!: (r: ReferResult) => void;
