@@ -222,7 +222,8 @@ async function waitInQueue(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Log
     await call.play([deps.prompts.callbackFailed, deps.prompts.goodbye]).catch(() => undefined);
     return { outcome: 'FAILED' };
   }
-  const done = await connectToAgent(call, contactId, reservation, deps.connectMode, deps, log);
+  // the agent's phone shows who is calling
+  const done = await connectToAgent(call, contactId, reservation, deps.connectMode, deps, log, info.ani ? { 'X-Customer-Number': info.ani } : undefined);
   if (done.outcome === 'CONNECTED_TO_AGENT') return { outcome: 'CONNECTED_TO_AGENT', attached: { agentId: done.agentId } };
   if (done.outcome === 'CUSTOMER_HANGUP') return { outcome: 'ABANDONED_IN_QUEUE' };
   return { outcome: 'FAILED' };

@@ -53,7 +53,9 @@ export async function runUserOriginated(
     const reservation = await reserveWithMusic(call, contactId, deps, log);
     if (reservation === 'ended') outcome = 'CUSTOMER_HANGUP';
     else if (reservation) {
-      const done = await connectToAgent(call, contactId, reservation, deps.connectMode, deps, log);
+      // the agent's phone rings with the callback this call is for
+      const headers: Record<string, string> = { 'X-Callback-Id': match.callbackId, ...(info.ani ? { 'X-Customer-Number': info.ani } : {}) };
+      const done = await connectToAgent(call, contactId, reservation, deps.connectMode, deps, log, headers);
       outcome = done.outcome === 'CONNECTED_TO_AGENT' ? 'CONNECTED_TO_AGENT' : done.outcome === 'CUSTOMER_HANGUP' ? 'CUSTOMER_HANGUP' : 'FAILED';
       if (done.outcome === 'CONNECTED_TO_AGENT') agentId = done.agentId;
     } else deps.queue.remove(contactId);

@@ -31,6 +31,9 @@ const SERVICE = 'webrtc-immediate';
 const KEY = 'webrtc-ivr-key-0001';
 const AGENT = { id: 'carol', password: 'carol-webrtc-1' };
 const RING_SEC = 10;
+/** the DID live callers dial (the IVR queues them for the agent) and where the SIPp caller binds */
+const DID = '18005550177';
+const CALLER_PORT = Number(process.env.AGENT_CALL_CALLER_PORT ?? 5191);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
@@ -215,6 +218,7 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
           drachtio: env.drachtio,
           mediaServers: [{ ...env.freeswitch, ...(local ? { listenAddress: '127.0.0.1' } : {}) }],
           trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 10 },
+          dids: { [DID]: { service: SERVICE, target: 'billing' } },
           prompts: { dir: installPrompts() },
           // this test is about the agent's leg: a customer AMD heard no speech from (seen once, on the first call
           // after FreeSWITCH started) is connected too, and the page shows what AMD said
@@ -281,6 +285,8 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     await supervisor.fill('#key', KEY);
     await supervisor.click('#connect');
     await supervisor.waitForSelector('#live.on');
+    // only this call's channels count (a FreeSWITCH shared with other runs may have others)
+    const others = new Set((await channelsRtp(env.freeswitch)).map((c) => c.uuid));
     const id = await startCallback('+12025550188', { account: 'A-77' });
 
     // the page rings with the callback's data (from the INVITE's headers and the agent API)
@@ -313,7 +319,7 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
       const before = fsFirst.find((x) => x.uuid === c.uuid);
       return { uuid: c.uuid, name: c.name, secure: c.secure, in: c.inPackets - (before?.inPackets ?? 0), out: c.outPackets - (before?.outPackets ?? 0) };
     };
-    const deltas = fsSecond.map(grew);
+    const deltas = fsSecond.filter((c) => !others.has(c.uuid)).map(grew);
     console.log(`      FreeSWITCH channels (RTP packets in 2 s): ${JSON.stringify(deltas)}`);
     const agentLeg = deltas.find((c) => /dtls|srtp/i.test(c.secure));
     const customerLeg = deltas.find((c) => c !== agentLeg && c.in > 0);
@@ -385,6 +391,36 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     customer = undefined;
     assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
     await page.context().close();
+  });
+
+  it('a live caller the IVR queued rings in the page with their number, is answered with audio both ways, and hung up by the agent', async () => {
+    const page = await signedInPage();
+    const caller = runSipp(path.join(__dirname, 'agent-call-caller.xml'), {
+      port: CALLER_PORT, mediaPort: MEDIA_PORT + 10, target: env.sipTarget, args: ['-s', DID, '-key', 'caller', '12025550177'], logDir, timeoutSec: 120,
+    });
+    try {
+      // greeting, EWT below the threshold (an agent is READY), queued, agent reserved: the page rings
+      await page.locator('#call:not([hidden])').waitFor({ timeout: 40_000 });
+      assert.match(await page.locator('#call-data').innerText(), /12025550177/);
+      assert.equal(await page.locator('#call-title').innerText(), 'Incoming call');
+      await page.click('#answer');
+      await page.locator('#call-title', { hasText: 'On call' }).waitFor({ timeout: 20_000 });
+      const first = await until('WebRTC audio in and out', async () => {
+        const m = await pageMedia(page);
+        return m.received > 50 && m.sent > 50 ? m : undefined;
+      }, 15_000);
+      await sleep(2000);
+      const second = await pageMedia(page);
+      // the caller's SIPp streams without pause (~100 packets in 2 s); the browser's fake microphone has silences (CN)
+      assert.ok(second.received - first.received > 50 && second.sent - first.sent > 30, `${JSON.stringify(first)} -> ${JSON.stringify(second)}`);
+      await page.click('#hangup');
+      await page.locator('#call').waitFor({ state: 'hidden', timeout: 10_000 });
+      const r = await caller.done;
+      assert.equal(r.code, 0, `caller sipp (expects the BYE): ${r.output.slice(-600)}\n${r.errors}`);
+    } finally {
+      caller.kill();
+      await page.context().close();
+    }
   });
 
   it('the agent lets it ring: the ring timeout CANCELs over the WebSocket, the page stops ringing, the agent goes NOT_READY, the attempt ends AGENT_UNAVAILABLE', async () => {
