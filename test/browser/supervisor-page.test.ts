@@ -120,6 +120,22 @@ describe('supervisor page (headless Chromium)', function () {
     queue.remove('caller-push-1');
   });
 
+  it('shows previews offered to agents and their answers live in the events', async () => {
+    const page = await browser!.newPage();
+    await page.goto(`${t.url}/supervisor`);
+    await page.fill('#key', IVR_KEY);
+    await page.click('#connect');
+    await page.waitForSelector('#live.on');
+    const subject = { callbackId: '0000preview-cb-0042', attemptId: 'a1', serviceName: 'sales', customerNumber: '+14155550777', userData: {}, agentId: 'carol' };
+    const answer = t.app.approvals.offerPreview(subject, { timeoutMs: 10_000, allowReject: true });
+    await page.locator('#events tr.approval', { hasText: 'PREVIEW_OFFERED' }).waitFor();
+    t.app.approvals.answerPreview(subject.callbackId, 'carol', 'reject');
+    assert.equal(await answer, 'REJECTED');
+    const row = page.locator('#events tr.approval', { hasText: 'PREVIEW_ANSWERED' });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /cb-0042PREVIEW_ANSWEREDagent carolREJECTED/);
+  });
+
   it('says so when the key is wrong', async () => {
     const page = await browser!.newPage();
     await page.goto(`${t.url}/supervisor`);
