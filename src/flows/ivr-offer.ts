@@ -49,7 +49,7 @@ type Step = { outcome: InteractionOutcome; attached?: Record<string, string | nu
 
 /**
  * The inbound "IVR classic callback" flow, as the caller hears it:
- *   greeting → EWT → below threshold: wait in queue with music, connect when an agent is reserved;
+ *   EWT → greeting → below threshold: wait in queue with music, connect when an agent is reserved;
  *   above: "your wait is about N minutes", 1 = call me back, 2 = keep waiting → number (caller ID read
  *   back, or keyed in ending with #) → callback requested through the REST API's code path →
  *   "thank you", goodbye, BYE with Reason Callback.
@@ -60,15 +60,17 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
   let stage: 'ivr' | 'queue' = 'ivr';
   let step: Step;
   try {
-    await call.play([deps.prompts.greeting]);
     const ewt = deps.queue.estimatedWaitSeconds(info.target);
     const threshold = deps.ivr.ewtThresholdSec;
     log.info({ ewtSec: ewt, thresholdSec: threshold }, 'estimated wait');
     if (ewt < threshold) {
+      await call.play([deps.prompts.greeting]);
       stage = 'queue';
       step = await waitInQueue(call, info, deps, log);
     } else {
-      const choice = await offerCallback(call, ewt, deps, log);
+      // greeting and "the estimated hold time is N minutes" in one breath (one playback on the media server)
+      await call.play([deps.prompts.greeting, ...waitPrompts(deps.prompts, ewt)]);
+      const choice = await offerCallback(call, deps, log);
       if (choice === 'callback') {
         step = await takeCallback(call, info, deps, log);
         if (step.outcome !== 'CALLBACK') {
@@ -107,9 +109,8 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
   return record;
 }
 
-/** announce the wait and ask 1 (call me back) / 2 (keep waiting); no or wrong input: reprompt, then keep waiting */
-async function offerCallback(call: CallLeg, ewtSec: number, deps: IvrDeps, log: Logger): Promise<'callback' | 'wait'> {
-  await call.play(waitPrompts(deps.prompts, ewtSec));
+/** after the wait was announced: 1 (call me back) / 2 (keep waiting); no or wrong input: reprompt, then keep waiting */
+async function offerCallback(call: CallLeg, deps: IvrDeps, log: Logger): Promise<'callback' | 'wait'> {
   for (let i = 0; i <= deps.ivr.maxRetries; i++) {
     const d = await call.collect({ prompts: [deps.prompts.offerCallback], maxDigits: 1, timeoutMs: deps.ivr.inputTimeoutMs, digitTimeoutMs: deps.ivr.digitTimeoutMs });
     log.info({ digits: d, try: i + 1 }, 'offer answered');

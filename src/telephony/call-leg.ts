@@ -79,7 +79,11 @@ export class FsCallLeg implements CustomerLeg {
   }
 
   async play(prompts: string[]): Promise<void> {
-    await this.media(() => this.endpoint.play(prompts));
+    if (prompts.length === 0) return;
+    // a list as one file_string:// playback: fsmrf plays an array after a `set playback_delimiter`, one more
+    // event-socket command (and two more events to parse) per list
+    const file = prompts.length === 1 ? prompts[0]! : `file_string://${prompts.join('!')}`;
+    await this.media(() => this.endpoint.play(file));
   }
 
   async collect(o: CollectOptions): Promise<string> {

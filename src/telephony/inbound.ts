@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { runIvrOffer, type IvrDeps } from '../flows/ivr-offer';
 import { findUserOriginated, runUserOriginated } from '../flows/user-originated';
 import { FsCallLeg } from './call-leg';
+import { preferCodecs } from './sdp';
 import type { TelephonyConfig } from './config';
 import type { MediaServerPool } from './media-servers';
 
@@ -37,7 +38,8 @@ export function handleInbound(srf: Srf, media: MediaServerPool, config: Telephon
       const startedAt = Date.now();
       let leg: FsCallLeg;
       try {
-        const { endpoint, dialog } = await ms.connectCaller(req, res, { codecs: config.trunk.codecs });
+        // the caller's offer with our codecs first (fsmrf's `codecs` option would also cost a `set codec_string` per call)
+        const { endpoint, dialog } = await ms.connectCaller(req, res, { remoteSdp: preferCodecs(req.body, config.trunk.codecs) });
         leg = new FsCallLeg(dialog, endpoint, ms, log);
       } catch (err) {
         log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not answer the call');

@@ -27,3 +27,37 @@ export function answerForFreeswitch(answer: string, offer: string, rejectedBefor
   });
   return [head, ...rejected, ...media].join('\r\n');
 }
+
+/** static RTP payload types (RFC 3551) an offer may list without an rtpmap line */
+const STATIC_PT: Record<string, string> = { '0': 'PCMU', '3': 'GSM', '4': 'G723', '8': 'PCMA', '9': 'G722', '18': 'G729' };
+
+/**
+ * A caller's offer with `codecs` moved to the front of each audio line, in that order, the others after
+ * them as offered. This is what drachtio-fsmrf's `codecs` option does to the offer; the option also sends
+ * `set codec_string` on the answered channel, one more event-socket command (and two events back) per call
+ * that changes nothing for a channel whose codec is already negotiated.
+ */
+export function preferCodecs(sdp: string, codecs: string[]): string {
+  const want = codecs.map((c) => c.toUpperCase());
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  const { head, media } = split(sdp);
+  const reordered = media.map((section) => {
+    const lines = section.split(/\r?\n/);
+    const m = /^m=audio (\d+) (\S+) (.+)$/.exec(lines[0] ?? '');
+    if (!m) return section;
+    const names: Record<string, string> = { ...STATIC_PT };
+    for (const l of lines) {
+      const r = /^a=rtpmap:(\d+) ([^/\s]+)/.exec(l);
+      if (r) names[r[1]!] = r[2]!.toUpperCase();
+    }
+    const rank = (pt: string) => {
+      const i = want.indexOf(names[pt] ?? '');
+      return i < 0 ? want.length : i;
+    };
+    const fmts = m[3]!.trim().split(/\s+/);
+    const sorted = fmts.map((pt, i) => ({ pt, i })).sort((a, b) => rank(a.pt) - rank(b.pt) || a.i - b.i).map((x) => x.pt);
+    lines[0] = `m=audio ${m[1]} ${m[2]} ${sorted.join(' ')}`;
+    return lines.join(eol);
+  });
+  return [head, ...reordered].join(eol);
+}

@@ -38,6 +38,8 @@ export interface Stack {
   interactions: InteractionRecord[];
   logDir: string;
   logFile: string;
+  /** the app's log lines so far (flushed first) */
+  readLog(): Record<string, unknown>[];
   call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }>;
   close(): Promise<void>;
 }
@@ -56,7 +58,8 @@ function installPrompts(): string {
 export async function startStack(env: E2eEnv, agents: { id: string; uri?: string; password?: string }[]): Promise<Stack> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-e2e-'));
   const logFile = path.join(logDir, 'app.log');
-  const logger = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true }));
+  const logDest = pino.destination({ dest: logFile, sync: true });
+  const logger = pino({ level: 'info' }, logDest);
   const promptsDir = installPrompts();
   const common = { _target: 'billing', _default_country: 'US', _allowed_countries: ['US'], _max_number_of_attempts: 1 };
   const config = parseAppConfig(
@@ -140,6 +143,14 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
     interactions,
     logDir,
     logFile,
+    readLog() {
+      try {
+        logDest.flushSync();
+      } catch {
+        /* not open yet, or a write in flight: what is on disk */
+      }
+      return fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
     async call(method, p, body) {
       const res = await fetch(url + p, {
         method,

@@ -176,7 +176,7 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     const h = await stack.call('GET', `${pathOf(service)}/${id}/history`);
     return { callback, attempts: JSON.stringify(h.json.attempts ?? h.json) };
   }
-  const appLog = () => fs.readFileSync(stack.logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const appLog = () => stack.readLog();
 
   it('REFER mode: the customer\'s UA accepts the REFER to the agent and reports NOTIFY sipfrag 100 then 200: transferred, COMPLETED', async () => {
     const customer = runSipp('customer-refer.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });

@@ -40,9 +40,9 @@ describe('flows/ivr-offer', () => {
     assert.equal(rec.attached._CB_T_CALLBACK_ACCEPTED, 1001);
     assert.equal(interactions.records.length, 1);
     assert.deepEqual(queue.events, [], 'never entered the queue');
-    // the wait was announced as "10 minutes" from digit prompts
-    const announce = call.played[1]!.map((p) => p.replace(/^.*\//, ''));
-    assert.deepEqual(announce, ['queue-holdtime.wav', '10.wav', 'queue-minutes.wav']);
+    // greeting, then the wait announced as "10 minutes" from digit prompts, in one playback
+    const announce = call.played[0]!.map((p) => p.replace(/^.*\//, ''));
+    assert.deepEqual(announce, ['welcome.wav', 'queue-holdtime.wav', '10.wav', 'queue-minutes.wav']);
     // caller ID read back digit by digit
     assert.ok(call.played.some((p) => p.filter((x) => /digits\/\d\.wav$/.test(x)).length === 11));
   });

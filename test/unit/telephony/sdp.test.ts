@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { answerForFreeswitch, plainOffer } from '../../../src/telephony/sdp';
+import { answerForFreeswitch, plainOffer, preferCodecs } from '../../../src/telephony/sdp';
 
 // the shape of FreeSWITCH 1.10's 3pcc offer, as captured from a real FreeSWITCH in the e2e run
 const fsOffer = [
@@ -23,5 +23,14 @@ describe('telephony/sdp (FreeSWITCH 3pcc offer with an SRTP and a plain section)
   });
   it('leaves a plain single-section offer alone', () => {
     assert.deepEqual(plainOffer(answer), { offer: answer, rejectedBefore: 0 });
+  });
+
+  it('preferCodecs: the preferred codecs first, in order, the rest as offered; other lines untouched', () => {
+    const caller = ['v=0', 'o=c 1 2 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 16000 RTP/AVP 9 8 96 0', 'a=rtpmap:96 telephone-event/8000', 'a=fmtp:96 0-15', 'a=sendrecv', ''].join('\r\n');
+    const out = preferCodecs(caller, ['PCMU', 'PCMA']);
+    assert.match(out, /\r\nm=audio 16000 RTP\/AVP 0 8 9 96\r\n/);
+    assert.equal(out.replace(/m=audio.*\r\n/, ''), caller.replace(/m=audio.*\r\n/, ''));
+    assert.match(preferCodecs(caller, ['pcma']), /m=audio 16000 RTP\/AVP 8 9 96 0/);
+    assert.equal(preferCodecs('v=0\r\ns=-\r\n', ['PCMU']), 'v=0\r\ns=-\r\n');
   });
 });
