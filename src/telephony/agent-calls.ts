@@ -16,6 +16,8 @@ export class FsAgentCalls implements AgentCalls {
     private readonly codecs: string[],
     private readonly logger: Logger,
     private readonly from?: string,
+    /** what a party hears while the other holds (FreeSWITCH's `hold_music`; its default needs mod_local_stream) */
+    private readonly holdMusic?: string,
   ) {}
 
   async bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult> {
@@ -30,6 +32,10 @@ export class FsAgentCalls implements AgentCalls {
     if (customer.isEnded()) {
       await leg.hangup();
       return { kind: 'failed', detail: 'customer hung up as the agent answered' };
+    }
+    if (this.holdMusic) {
+      const music = this.holdMusic;
+      await Promise.all([customer.endpoint.set('hold_music', music), r.endpoint.set('hold_music', music)]).catch(() => undefined);
     }
     await customer.endpoint.bridge(r.endpoint);
     const agent: AgentLeg = { callId: leg.callId, ended: leg.ended, hangup: (reason) => leg.hangup(reason) };

@@ -62,7 +62,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   const media = new MediaServerPool(drachtio.srf, config.mediaServers, log, config.retryMaxDelayMs);
   const srf = drachtio.srf;
 
-  const agents = new FsAgentCalls(srf, config.trunk.codecs, log);
+  const agents = new FsAgentCalls(srf, config.trunk.codecs, log, undefined, resolvePrompts(config.prompts.dir, config.prompts, {}).holdMusic);
   const customers = new TrunkCustomerCalls(srf, media, config.trunk, deps.amd, log);
   const promptsFor = (service: string) => resolvePrompts(config.prompts.dir, config.prompts, serviceTelephony(config, service).prompts);
   const connectDeps = { queue: deps.queue, agents, clock, settings: config.connect };

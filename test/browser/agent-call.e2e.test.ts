@@ -344,10 +344,16 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     await until('FreeSWITCH to see the agent leg HELD', async () => ((await callstate()) === 'HELD' ? true : undefined), 5000);
     await sleep(1000);
     const held1 = await pageMedia(page);
+    const fsHeld1 = await channelsRtp(env.freeswitch);
     await sleep(2000);
     const held2 = await pageMedia(page);
+    const fsHeld2 = await channelsRtp(env.freeswitch);
     console.log(`      on hold: browser received ${held2.received - held1.received} packets in 2 s`);
     assert.ok(held2.received - held1.received < 10, `audio to the browser while on hold: ${held1.received} -> ${held2.received}`);
+    // the customer hears the hold music meanwhile (hold_music set by the app; FreeSWITCH's default needs mod_local_stream)
+    const outToCustomer = (list: ChannelRtp[]) => list.find((c) => c.uuid === customerLeg.uuid)?.outPackets ?? 0;
+    console.log(`      on hold: customer was sent ${outToCustomer(fsHeld2) - outToCustomer(fsHeld1)} packets in 2 s`);
+    assert.ok(outToCustomer(fsHeld2) - outToCustomer(fsHeld1) > 50, 'the customer hears hold music while the agent holds');
     await page.click('#hold');
     await page.locator('#hold', { hasText: /^Hold$/ }).waitFor({ timeout: 10_000 });
     await until('FreeSWITCH to see the agent leg ACTIVE', async () => ((await callstate()) === 'ACTIVE' ? true : undefined), 5000);
