@@ -178,16 +178,30 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
   }
   const appLog = () => stack.readLog();
 
-  it('REFER mode: the customer\'s UA accepts the REFER to the agent and reports NOTIFY sipfrag 100 then 200: transferred, COMPLETED', async () => {
-    const customer = runSipp('customer-refer.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
-    await sleep(300);
+  it('REFER mode: the customer\'s UA accepts the REFER, calls the agent it names (answered), reports NOTIFY sipfrag 100 then 200: transferred, COMPLETED', async () => {
+    // SIPp 3PCC extended: the customer's UA is two instances, the dialog with us (master "m") and the call it
+    // places to the Refer-To target (slave "s1"); each gets its own copy of the peers file
+    const cfg = (name: string) => {
+      const f = `${stack.logDir}/3pcc-${name}.cfg`;
+      fs.writeFileSync(f, 'm;127.0.0.1:6080\ns1;127.0.0.1:6081\n');
+      return f;
+    };
+    const agent = runSipp('agent-answer.xml', { port: AGENT_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    const target = runSipp('refer-target.xml', { port: 5078, mediaPort: nextMedia(), target: `127.0.0.1:${AGENT_PORT}`, args: ['-slave', 's1', '-slave_cfg', cfg('s1')], logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(500);
+    const customer = runSipp('customer-refer-transfer.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), args: ['-master', 'm', '-slave_cfg', cfg('m')], logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(500);
     const id = await requestCallback(REFER_SERVICE, '+12025550161');
     const { attempts } = await completed(REFER_SERVICE, id);
     assert.match(attempts, /CONNECTED_TO_AGENT/, attempts);
-    const cu = await customer.done;
+    const [cu, ta, ag] = await Promise.all([customer.done, target.done, agent.done]);
     assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
-    const msgs = sippMessages('customer-refer.xml', TRUNK_PORT, stack.logDir);
+    assert.equal(ta.code, 0, `transfer-target sipp: ${ta.output.slice(-600)}\n${ta.errors}`);
+    assert.equal(ag.code, 0, `agent sipp (answered the transferred call): ${ag.output.slice(-600)}\n${ag.errors}`);
+    const msgs = sippMessages('customer-refer-transfer.xml', TRUNK_PORT, stack.logDir);
     assert.match(msgs, new RegExp(`REFER sip:[^\\n]*\\n[\\s\\S]*Refer-To: <sip:alice@127\\.0\\.0\\.1:${AGENT_PORT}>`), 'the REFER names the reserved agent');
+    // the agent's phone got the call from the customer's UA, not from us
+    assert.match(sippMessages('agent-answer.xml', AGENT_PORT, stack.logDir), /INVITE sip:alice@127\.0\.0\.1:\d+ SIP\/2\.0[\s\S]*Referred-By:/);
     const log = appLog().filter((l) => l.callbackId === id);
     assert.deepEqual(log.filter((l) => l.msg === 'REFER progress').map((l) => l.sipfrag), [100, 200]);
     assert.ok(log.some((l) => l.msg === 'customer transferred to agent by REFER'));
