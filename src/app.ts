@@ -5,9 +5,9 @@ import { CallbackService } from './callback/callback-service';
 import { startPushNotifier } from './callback/push-notifier';
 import { systemClock, type Clock } from './callback/clock';
 import { Scheduler, type DispatchGate } from './callback/scheduler';
-import { ServiceRegistry } from './callback/service-registry';
+import { ServiceDefinitionError, ServiceRegistry } from './callback/service-registry';
 import { SimulatedDialer } from './callback/simulated-dialer';
-import type { AppConfig } from './config/app-config';
+import { ConfigError, type AppConfig } from './config/app-config';
 import type { AgentCredentials } from './http/agent-sessions';
 import { buildHttpApp } from './http/app';
 import type { AgentDirectory } from './http/routes/agent-routes';
@@ -58,10 +58,16 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
   const { config, logger } = opts;
   const clock = opts.clock ?? systemClock;
   const store = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
-  const services = new ServiceRegistry(store);
-  for (const s of config.services) {
-    if (services.seed(s.name, s.template, s.options, clock.now())) logger.info({ service: s.name }, 'service created from the config file');
-  }
+  const targetNames = config.targets.flatMap((t) => (t && typeof t === 'object' && typeof (t as { name?: unknown }).name === 'string' ? [(t as { name: string }).name] : []));
+  const services = new ServiceRegistry(store, targetNames);
+  config.services.forEach((s, i) => {
+    try {
+      if (services.seed(s.name, s.template, s.options, clock.now())) logger.info({ service: s.name }, 'service created from the config file');
+    } catch (err) {
+      if (err instanceof ServiceDefinitionError) throw new ConfigError(`invalid configuration: services[${i}].${err.message}`);
+      throw err;
+    }
+  });
   const callbacks = new CallbackService(store, services, clock, logger);
   const metrics = new Metrics();
   const approvals = new ApprovalBoard(() => clock.now());

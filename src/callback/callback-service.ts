@@ -375,6 +375,7 @@ export class CallbackService implements CallbackRequester {
         if (err instanceof OptionError) throw new CallbackRequestError(400, gms, err.message);
         throw err;
       }
+      if (gms === '_target' && !this.services.isKnownTarget(resolved)) throw new CallbackRequestError(400, '_target', this.services.unknownTargetMessage(resolved));
     }
   }
 

@@ -34,8 +34,25 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export class ServiceRegistry {
   private readonly cache = new Map<string, ConfiguredService>();
 
-  constructor(private readonly store: Store) {
+  /**
+   * @param targets the queue's configured targets: a service's `_target` must be one of them (none
+   *   configured: any target, unpaced). A `$token$` target is checked per request, once resolved.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly targets: readonly string[] = [],
+  ) {
     for (const s of store.listServices()) this.cache.set(s.name, resolve(s));
+  }
+
+  /** may callbacks be routed to this target? (always, when no targets are configured) */
+  isKnownTarget(target: string): boolean {
+    return this.targets.length === 0 || this.targets.includes(target);
+  }
+
+  /** the refusal for an unknown target, naming the option */
+  unknownTargetMessage(target: string): string {
+    return `_target: "${target}" is not a configured target (targets: ${this.targets.join(', ')})`;
   }
 
   list(): ConfiguredService[] {
@@ -84,6 +101,8 @@ export class ServiceRegistry {
       if (err instanceof Error) throw new ServiceDefinitionError('options', err.message);
       throw err;
     }
+    const target = toSettings({ ...TEMPLATES[template], ...validated }).target;
+    if (!target.includes('$') && !this.isKnownTarget(target)) throw new ServiceDefinitionError('options._target', `options.${this.unknownTargetMessage(target)}`);
     const existing = this.store.getService(name);
     return { name, template, options: validated, createdAt: existing?.createdAt ?? now, updatedAt: now };
   }

@@ -193,7 +193,7 @@ describe('agent preview and customer confirmation over REST', () => {
     assert.equal(done._callback_reason, 'CONNECTED_TO_AGENT');
   });
 
-  it('refuses a preview service without _wait_for_agent, naming the option', async () => {
+  it('refuses a preview service without _wait_for_agent, and targets the queue does not have, naming the option', async () => {
     const res = await fetch(`${url}/admin/v1/services/bad-preview`, {
       method: 'PUT',
       headers: { ...key, 'x-api-key': 'approve-admin-01' },
@@ -202,5 +202,15 @@ describe('agent preview and customer confirmation over REST', () => {
     assert.equal(res.status, 400);
     const body = (await res.json()) as { message: string; parameter?: string };
     assert.match(body.message, /_agent_preview: needs _wait_for_agent/);
+
+    // the admin API refuses a target the queue does not have; a $token$ target is checked per request
+    const typo = await fetch(`${url}/admin/v1/services/typo`, { method: 'PUT', headers: { ...key, 'x-api-key': 'approve-admin-01' }, body: JSON.stringify({ template: 'user-terminated-immediate', options: { _target: 'biling' } }) });
+    assert.equal(typo.status, 400);
+    assert.equal(((await typo.json()) as { parameter: string }).parameter, 'options._target');
+    const routed = await fetch(`${url}/admin/v1/services/routed`, { method: 'PUT', headers: { ...key, 'x-api-key': 'approve-admin-01' }, body: JSON.stringify({ template: 'user-terminated-immediate', options: { _target: '$queue$' } }) });
+    assert.equal(routed.status, 200);
+    const bad = await fetch(`${url}/genesys/1/service/callback/routed`, { method: 'POST', headers: key, body: JSON.stringify({ _customer_number: '+14155550899', queue: 'nowhere' }) });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { message: string }).message, /_target: "nowhere" is not a configured target/);
   });
 });

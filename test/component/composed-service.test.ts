@@ -62,8 +62,17 @@ describe('composed service: callbacks wait in their target queue for an agent', 
     assert.equal(ewt.status, 200);
   });
 
-  it('rejects a queue section with a bad key, naming it', async () => {
+  it('rejects a queue section or a service with a bad key, naming it', async () => {
     await assert.rejects(compose({ store: { path: ':memory:' }, targets: [{ name: 'x', afterCallWorkSec: -5 }] }), /targets\[0\]\.afterCallWorkSec/);
     await assert.rejects(compose({ store: { path: ':memory:' }, telephony: { drachtio: { port: 'x' } } }), /telephony\.drachtio\.port/);
+    // a service routed to a target the queue does not have could never reach an agent
+    await assert.rejects(
+      compose({ store: { path: ':memory:' }, targets: [{ name: 'billing' }], services: [{ name: 'typo', template: 'user-terminated-immediate', options: { _target: 'biling' } }] }),
+      /services\[0\]\.options\._target: "biling" is not a configured target \(targets: billing\)/,
+    );
+    await assert.rejects(
+      compose({ store: { path: ':memory:' }, services: [{ name: 'bad', template: 'user-terminated-immediate', options: { _max_number_of_attempts: 0 } }] }),
+      /services\[0\]\.options\._max_number_of_attempts/,
+    );
   });
 });
