@@ -1,5 +1,6 @@
 import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
+import { RingGuard } from './ring-guard';
 import { answerForFreeswitch, plainOffer } from './sdp';
 
 export type OutboundResult =
@@ -29,21 +30,8 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
   } catch (err) {
     return { kind: 'failed', earlyMedia: false, detail: `no media endpoint: ${err instanceof Error ? err.message : String(err)}` };
   }
-  let invite: Srf.SrfRequest | undefined;
   let earlyMedia = false;
-  let cancelled: string | undefined;
-  const cancel = (why: string) => {
-    if (cancelled) return;
-    cancelled = why;
-    try {
-      invite?.cancel(() => undefined);
-    } catch {
-      /* already final */
-    }
-  };
-  const timer = setTimeout(() => cancel('ring timeout'), o.ringTimeoutMs);
-  const onAbort = () => cancel('aborted');
-  o.signal.addEventListener('abort', onAbort, { once: true });
+  const ring = new RingGuard(o.ringTimeoutMs, o.signal);
   const { offer, rejectedBefore } = plainOffer(endpoint.local.sdp);
   try {
     const opts = {
@@ -54,27 +42,17 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
       ...(o.auth ? { auth: o.auth } : {}),
     } as Srf.CreateUACOptions;
     const dialog = await srf.createUAC(o.uri, opts, {
-      // drachtio-srf 5 calls cbRequest(err, req), whatever its typings say
-      cbRequest: ((_err: unknown, req?: Srf.SrfRequest) => {
-        invite = req;
-        if (cancelled && req) {
-          try {
-            req.cancel(() => undefined);
-          } catch {
-            /* already final */
-          }
-        }
-      }) as unknown as (req: Srf.SrfRequest) => void,
+      cbRequest: ring.onRequest,
       cbProvisional: (res) => {
         if (res.status === 183 && res.body) earlyMedia = true;
       },
     });
-    clearTimeout(timer);
-    if (cancelled) {
+    ring.dispose();
+    if (ring.reason) {
       // answered just as we cancelled: hang it up
       dialog.destroy();
       await endpoint.destroy().catch(() => undefined);
-      return { kind: 'failed', sipStatus: 487, earlyMedia, detail: cancelled };
+      return { kind: 'failed', sipStatus: 487, earlyMedia, detail: ring.reason };
     }
     await endpoint.modify(answerForFreeswitch(dialog.remote.sdp, endpoint.local.sdp, rejectedBefore));
     return { kind: 'answered', dialog, endpoint };
@@ -85,10 +63,9 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
       kind: 'failed',
       ...(typeof status === 'number' ? { sipStatus: status } : {}),
       earlyMedia,
-      detail: cancelled ?? (err instanceof Error ? err.message : String(err)),
+      detail: ring.reason ?? (err instanceof Error ? err.message : String(err)),
     };
   } finally {
-    clearTimeout(timer);
-    o.signal.removeEventListener('abort', onAbort);
+    ring.dispose();
   }
 }

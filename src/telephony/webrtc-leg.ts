@@ -3,6 +3,7 @@ import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { OutboundOptions, OutboundResult } from './outbound-leg';
+import { RingGuard } from './ring-guard';
 
 /**
  * A softphone registered over SIP-over-WebSocket (RFC 7118: sip.js, JsSIP, ...): its contact says
@@ -88,20 +89,7 @@ const DTLS_READY_TIMEOUT_MS = 15_000;
 export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundOptions, logger: Logger): Promise<OutboundResult> {
   if (o.signal.aborted) return { kind: 'failed', earlyMedia: false, detail: 'aborted before dialing' };
   let log = logger;
-  let invite: Srf.SrfRequest | undefined;
-  let cancelled: string | undefined;
-  const cancel = (why: string) => {
-    if (cancelled) return;
-    cancelled = why;
-    try {
-      invite?.cancel(() => undefined);
-    } catch {
-      /* already final */
-    }
-  };
-  const timer = setTimeout(() => cancel('ring timeout'), o.ringTimeoutMs);
-  const onAbort = () => cancel('aborted');
-  o.signal.addEventListener('abort', onAbort, { once: true });
+  const ring = new RingGuard(o.ringTimeoutMs, o.signal);
 
   let uac: { sdp: string; ack: (sdp: string) => Promise<Srf.Dialog>; destroy: () => Promise<void> };
   try {
@@ -111,30 +99,19 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
       ...(o.callingNumber ? { callingNumber: o.callingNumber } : {}),
     } as unknown as Srf.CreateUACOptions;
     uac = (await srf.createUAC(o.uri, opts, {
-      // drachtio-srf 5 calls cbRequest(err, req), whatever its typings say
-      cbRequest: ((_err: unknown, req?: Srf.SrfRequest) => {
-        invite = req;
-        if (cancelled && req) {
-          try {
-            req.cancel(() => undefined);
-          } catch {
-            /* already final */
-          }
-        }
-      }) as unknown as (req: Srf.SrfRequest) => void,
+      cbRequest: ring.onRequest,
     })) as unknown as typeof uac;
   } catch (err) {
     const status = (err as { status?: number }).status;
-    return { kind: 'failed', ...(typeof status === 'number' ? { sipStatus: status } : {}), earlyMedia: false, detail: cancelled ?? (err instanceof Error ? err.message : String(err)) };
+    return { kind: 'failed', ...(typeof status === 'number' ? { sipStatus: status } : {}), earlyMedia: false, detail: ring.reason ?? (err instanceof Error ? err.message : String(err)) };
   } finally {
-    clearTimeout(timer);
-    o.signal.removeEventListener('abort', onAbort);
+    ring.dispose();
   }
-  if (cancelled || !uac.sdp) {
+  if (ring.reason || !uac.sdp) {
     await uac.destroy().catch(() => undefined);
-    return { kind: 'failed', sipStatus: 487, earlyMedia: false, detail: cancelled ?? 'the softphone answered without an SDP offer' };
+    return { kind: 'failed', sipStatus: 487, earlyMedia: false, detail: ring.reason ?? 'the softphone answered without an SDP offer' };
   }
-  log = log.child({ callId: invite?.get('Call-ID') });
+  log = log.child({ callId: ring.callId() });
   log.info('softphone answered with its WebRTC offer; handing it to FreeSWITCH');
 
   const m = ms as unknown as MediaServerInternals;

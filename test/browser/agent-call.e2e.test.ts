@@ -12,6 +12,7 @@ import { composeApp } from '../../src/compose';
 import { e2eEnv, type E2eEnv } from '../e2e/env';
 import { hasSipp, runSipp, type SippRun } from '../e2e/sipp';
 import { CHROMIUM } from '../helpers/chromium';
+import { sleep, until } from '../helpers/until';
 
 /**
  * An agent answers a callback in the browser, through the real stack: the agent page in headless Chromium
@@ -35,16 +36,6 @@ const RING_SEC = 10;
 const DID = '18005550177';
 const CALLER_PORT = Number(process.env.AGENT_CALL_CALLER_PORT ?? 5191);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 const canConnect = (url: URL): Promise<boolean> =>
   new Promise((resolve) => {

@@ -4,6 +4,7 @@ import { e2eEnv, type E2eEnv } from './env';
 import { MediaWitness } from './media-witness';
 import { hasSipp, runSipp, sippMessages } from './sipp';
 import { AGENT_PORT, DID, MESSAGE_SERVICE, REFER_SERVICE, SERVICE, SLOT_DID, SLOT_SERVICE, TRUNK_PORT, UO_SERVICE, startStack, type Stack } from './stack';
+import { sleep, until } from '../helpers/until';
 
 /**
  * SIPp scenarios from sip/ through drachtio-server + FreeSWITCH + the app. Without the servers (env unset or
@@ -21,16 +22,6 @@ before(async function () {
   env = e as E2eEnv;
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 const pathOf = (service: string) => `/genesys/1/service/callback/${service}`;
 const base = pathOf(SERVICE);
 /** a second static agent, READY only in the no-answer test */
