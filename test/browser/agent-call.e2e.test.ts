@@ -13,6 +13,7 @@ import { e2eEnv, type E2eEnv } from '../e2e/env';
 import { hasSipp, runSipp, type SippRun } from '../e2e/sipp';
 import { CHROMIUM } from '../helpers/chromium';
 import { sleep, until } from '../helpers/until';
+import { dtmfOn, eslApi } from '../helpers/esl';
 
 /**
  * An agent answers a callback in the browser, through the real stack: the agent page in headless Chromium
@@ -57,75 +58,6 @@ async function environment(): Promise<{ env: E2eEnv; wsUrl: string } | string> {
   return { env, wsUrl: ws };
 }
 
-/** one `api` command on a FreeSWITCH event socket */
-async function fsApi(fsEnv: E2eEnv['freeswitch'], command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.createConnection({ host: fsEnv.host, port: fsEnv.port });
-    let buf = '';
-    let sent = 0;
-    const fail = (e: Error) => (s.destroy(), reject(e));
-    s.setTimeout(5000, () => fail(new Error(`event socket: no answer to ${command}`)));
-    s.on('error', fail);
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      if (sent === 0 && buf.includes('auth/request')) {
-        buf = '';
-        sent = 1;
-        s.write(`auth ${fsEnv.secret}\n\n`);
-      } else if (sent === 1 && buf.includes('Reply-Text: +OK')) {
-        buf = '';
-        sent = 2;
-        s.write(`api ${command}\n\n`);
-      } else if (sent === 2) {
-        const m = /Content-Type: api\/response\nContent-Length: (\d+)\n\n/.exec(buf);
-        if (m && buf.length >= m.index + m[0].length + Number(m[1])) {
-          s.end();
-          resolve(buf.slice(m.index + m[0].length, m.index + m[0].length + Number(m[1])));
-        }
-      } else if (sent === 1 && buf.includes('Reply-Text: -ERR')) fail(new Error('event socket refused the secret'));
-    });
-  });
-}
-
-/** resolves with the digits FreeSWITCH reports (DTMF events) on channel `uuid`, once `count` have come */
-function dtmfOn(fsEnv: E2eEnv['freeswitch'], uuid: string, count: number, timeoutMs: number): { ready: Promise<void>; digits: Promise<string> } {
-  const s = net.createConnection({ host: fsEnv.host, port: fsEnv.port });
-  let buf = '';
-  let stage = 0;
-  let got = '';
-  let ready!: () => void;
-  const readyP = new Promise<void>((r) => (ready = r));
-  const digits = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => (s.destroy(), reject(new Error(`DTMF on ${uuid}: got "${got}" within ${timeoutMs} ms`))), timeoutMs);
-    s.on('error', reject);
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('utf8');
-      if (stage === 0 && buf.includes('auth/request')) {
-        buf = '';
-        stage = 1;
-        s.write(`auth ${fsEnv.secret}\n\n`);
-      } else if (stage === 1 && buf.includes('Reply-Text: +OK')) {
-        buf = '';
-        stage = 2;
-        s.write('event plain DTMF\n\n');
-      } else if (stage === 2 && buf.includes('Reply-Text: +OK')) {
-        buf = '';
-        stage = 3;
-        ready();
-      } else if (stage === 3) {
-        for (const m of buf.matchAll(/Unique-ID: ([\w-]+)[\s\S]*?DTMF-Digit: (\S+)/g)) if (m[1] === uuid) got += decodeURIComponent(m[2]!);
-        buf = buf.slice(buf.lastIndexOf('DTMF-Digit') + 1);
-        if (got.length >= count) {
-          clearTimeout(timer);
-          s.destroy();
-          resolve(got);
-        }
-      }
-    });
-  });
-  return { ready: readyP, digits };
-}
-
 interface ChannelRtp {
   uuid: string;
   /** sofia/<profile>/<contact> */
@@ -136,10 +68,10 @@ interface ChannelRtp {
 }
 /** every channel on FreeSWITCH with its RTP counters (mod_commands' JSON mediaStats) */
 async function channelsRtp(fsEnv: E2eEnv['freeswitch']): Promise<ChannelRtp[]> {
-  const list = JSON.parse(await fsApi(fsEnv, 'show channels as json')) as { rows?: { uuid: string; name: string; secure?: string }[] };
+  const list = JSON.parse(await eslApi(fsEnv, 'show channels as json')) as { rows?: { uuid: string; name: string; secure?: string }[] };
   const out: ChannelRtp[] = [];
   for (const row of list.rows ?? []) {
-    const raw = await fsApi(fsEnv, `json {"command":"mediaStats","data":{"uuid":"${row.uuid}"}}`);
+    const raw = await eslApi(fsEnv, `json {"command":"mediaStats","data":{"uuid":"${row.uuid}"}}`);
     type Audio = { in_packet_count?: number; out_packet_count?: number };
     const stats = JSON.parse(raw) as { audio?: Audio; response?: { audio?: Audio } };
     const a = stats.response?.audio ?? stats.audio;
@@ -329,7 +261,7 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     assert.equal(await dtmf.digits, '5#');
 
     // hold from the page: the re-INVITE (a=sendonly) reaches FreeSWITCH, which stops sending to the browser
-    const callstate = async () => ((JSON.parse(await fsApi(env.freeswitch, 'show channels as json')) as { rows?: { uuid: string; callstate: string }[] }).rows ?? []).find((r) => r.uuid === agentLeg.uuid)?.callstate;
+    const callstate = async () => ((JSON.parse(await eslApi(env.freeswitch, 'show channels as json')) as { rows?: { uuid: string; callstate: string }[] }).rows ?? []).find((r) => r.uuid === agentLeg.uuid)?.callstate;
     await page.click('#hold');
     await page.locator('#hold', { hasText: 'Resume' }).waitFor({ timeout: 10_000 });
     await until('FreeSWITCH to see the agent leg HELD', async () => ((await callstate()) === 'HELD' ? true : undefined), 5000);
