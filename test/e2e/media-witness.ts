@@ -1,4 +1,5 @@
-import net from 'node:net';
+import type { Connection, Event } from 'modesl';
+import { eslConnect } from '../helpers/esl';
 
 /** RTP counters FreeSWITCH keeps per channel (the `rtp_audio_*` channel variables / `mediaStats`) */
 export interface RtpCounts {
@@ -19,22 +20,6 @@ export interface BridgeSample {
   legs: Record<string, RtpCounts>;
 }
 
-interface EslMessage {
-  headers: Record<string, string>;
-  body: string;
-}
-
-const parseHeaders = (text: string, decode: boolean): Record<string, string> => {
-  const headers: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const i = line.indexOf(':');
-    if (i <= 0) continue;
-    const v = line.slice(i + 1).trim();
-    headers[line.slice(0, i).trim()] = decode ? decodeURIComponent(v) : v;
-  }
-  return headers;
-};
-
 /**
  * An independent observer of the media, beside the app: its own event socket connection to FreeSWITCH.
  * Every channel that hangs up leaves its RTP counters (keyed by the far end's RTP port, which is the SIPp
@@ -44,27 +29,20 @@ const parseHeaders = (text: string, decode: boolean): Record<string, string> => 
 export class MediaWitness {
   readonly ended: ChannelMedia[] = [];
   readonly bridges: BridgeSample[] = [];
-  private socket?: net.Socket;
-  private buf = '';
-  private pending: ((m: EslMessage) => void)[] = [];
+  private conn?: Connection;
   private sampling: Promise<void>[] = [];
 
   constructor(private readonly o: { host: string; port: number; secret: string; bridgeWindowMs?: number }) {}
 
   async connect(): Promise<void> {
-    const socket = net.createConnection({ host: this.o.host, port: this.o.port });
-    this.socket = socket;
-    socket.setEncoding('utf8');
-    const first = new Promise<EslMessage>((resolve) => this.pending.push(resolve));
-    socket.on('data', (chunk: string) => this.onData(chunk));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
+    const conn = await eslConnect(this.o);
+    this.conn = conn;
+    conn.on('esl::event::CHANNEL_HANGUP_COMPLETE::*', (e: Event) => this.onHangup(e));
+    conn.on('esl::event::CHANNEL_BRIDGE::*', (e: Event) => {
+      const legs = [e.getHeader('Bridge-A-Unique-ID'), e.getHeader('Bridge-B-Unique-ID')].filter((u): u is string => !!u);
+      this.sampling.push(this.sampleBridge(legs));
     });
-    await first; // auth/request
-    const auth = await this.command(`auth ${this.o.secret}`);
-    if (!/\+OK/.test(auth.headers['Reply-Text'] ?? '')) throw new Error(`event socket auth: ${auth.headers['Reply-Text']}`);
-    await this.command('event plain CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE');
+    await new Promise<void>((resolve) => conn.events('plain', 'CHANNEL_BRIDGE CHANNEL_HANGUP_COMPLETE', () => resolve()));
   }
 
   /** the channel whose far end used RTP port `port` (undefined while it is still up) */
@@ -78,49 +56,22 @@ export class MediaWitness {
   }
 
   close(): void {
-    this.socket?.destroy();
+    this.conn?.socket?.destroy();
   }
 
-  private command(cmd: string): Promise<EslMessage> {
-    return new Promise((resolve) => {
-      this.pending.push(resolve);
-      this.socket!.write(`${cmd}\n\n`);
+  private api(cmd: string): Promise<string> {
+    return new Promise((resolve) => this.conn!.api(cmd, (res: Event) => resolve(res.getBody())));
+  }
+
+  private onHangup(e: Event): void {
+    const n = (k: string) => Number(e.getHeader(k) ?? 0);
+    this.ended.push({
+      uuid: e.getHeader('Unique-ID') ?? '',
+      remoteMediaPort: n('variable_remote_media_port'),
+      inPackets: n('variable_rtp_audio_in_packet_count'),
+      outPackets: n('variable_rtp_audio_out_packet_count'),
+      inDtmfPackets: n('variable_rtp_audio_in_dtmf_packet_count'),
     });
-  }
-
-  private async api(cmd: string): Promise<string> {
-    return (await this.command(`api ${cmd}`)).body;
-  }
-
-  private onData(chunk: string): void {
-    this.buf += chunk;
-    for (;;) {
-      const end = this.buf.indexOf('\n\n');
-      if (end < 0) return;
-      const headers = parseHeaders(this.buf.slice(0, end), false);
-      const len = Number(headers['Content-Length'] ?? 0);
-      if (this.buf.length < end + 2 + len) return;
-      const body = this.buf.slice(end + 2, end + 2 + len);
-      this.buf = this.buf.slice(end + 2 + len);
-      if (headers['Content-Type'] === 'text/event-plain') this.onEvent(parseHeaders(body, true));
-      else this.pending.shift()?.({ headers, body });
-    }
-  }
-
-  private onEvent(e: Record<string, string>): void {
-    const n = (k: string) => Number(e[k] ?? 0);
-    if (e['Event-Name'] === 'CHANNEL_HANGUP_COMPLETE') {
-      this.ended.push({
-        uuid: e['Unique-ID'] ?? '',
-        remoteMediaPort: n('variable_remote_media_port'),
-        inPackets: n('variable_rtp_audio_in_packet_count'),
-        outPackets: n('variable_rtp_audio_out_packet_count'),
-        inDtmfPackets: n('variable_rtp_audio_in_dtmf_packet_count'),
-      });
-    } else if (e['Event-Name'] === 'CHANNEL_BRIDGE') {
-      const legs = [e['Bridge-A-Unique-ID'], e['Bridge-B-Unique-ID']].filter((u): u is string => !!u);
-      this.sampling.push(this.sampleBridge(legs));
-    }
   }
 
   private async stats(uuid: string): Promise<RtpCounts | undefined> {
