@@ -16,62 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { AudioForkServer } from '../../src/amd/live/audio-fork-server';
+import { eslApi } from '../helpers/esl';
 import { concat, missingTools, say, silence, tone, wavPcm16 } from '../unit/amd/fixtures';
-
-/** Just enough of the event socket protocol: auth, then `api` commands one at a time. */
-class EslApi {
-  private buf = '';
-  private waiters: ((m: { headers: Record<string, string>; body: string }) => void)[] = [];
-  private constructor(private readonly socket: net.Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buf += chunk;
-      for (;;) {
-        const end = this.buf.indexOf('\n\n');
-        if (end < 0) return;
-        const headers: Record<string, string> = {};
-        for (const line of this.buf.slice(0, end).split('\n')) {
-          const i = line.indexOf(':');
-          if (i > 0) headers[line.slice(0, i).trim()] = line.slice(i + 1).trim();
-        }
-        const len = Number(headers['Content-Length'] ?? 0);
-        if (this.buf.length < end + 2 + len) return;
-        const body = this.buf.slice(end + 2, end + 2 + len);
-        this.buf = this.buf.slice(end + 2 + len);
-        if (headers['Content-Type'] === 'auth/request') continue;
-        this.waiters.shift()?.({ headers, body });
-      }
-    });
-  }
-
-  static async connect(host: string, port: number, secret: string): Promise<EslApi> {
-    const socket = net.createConnection({ host, port });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-      setTimeout(() => reject(new Error(`no event socket at ${host}:${port}`)), 2000).unref();
-    });
-    const esl = new EslApi(socket);
-    const reply = await esl.send(`auth ${secret}`);
-    if (!reply.headers['Reply-Text']?.startsWith('+OK')) throw new Error('event socket refused the secret');
-    return esl;
-  }
-
-  private send(cmd: string): Promise<{ headers: Record<string, string>; body: string }> {
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
-      this.socket.write(`${cmd}\n\n`);
-    });
-  }
-
-  async api(cmd: string): Promise<string> {
-    return (await this.send(`api ${cmd}`)).body.trim();
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 function scenario(wav: string, eslTarget: string, holdMs: number): string {
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -146,17 +92,14 @@ describe('amd live path through real FreeSWITCH (SIPp customer, mod_audio_fork)'
     let why: string | null = !host ? 'FREESWITCH_HOST is not set' : missingTools();
     if (!why && spawnSync('sipp', ['-v'], { stdio: 'ignore' }).error) why = 'sipp is not installed (apt-get install -y sip-tester)';
     if (!why && host) {
-      let esl: EslApi | null = null;
+      const fs = { host, port: Number(process.env.FREESWITCH_PORT ?? 8021), secret: process.env.FREESWITCH_SECRET ?? 'ClueCon' };
       try {
-        esl = await EslApi.connect(host, Number(process.env.FREESWITCH_PORT ?? 8021), process.env.FREESWITCH_SECRET ?? 'ClueCon');
-        if ((await esl.api('module_exists mod_audio_fork')) !== 'true') throw new Error('mod_audio_fork is not loaded');
-        const m = /drachtio_mrf\s+profile\s+sip:[^@\s]+@(\S+)\s+RUNNING/.exec(await esl.api('sofia status'));
+        if ((await eslApi(fs, 'module_exists mod_audio_fork')).trim() !== 'true') throw new Error('mod_audio_fork is not loaded');
+        const m = /drachtio_mrf\s+profile\s+sip:[^@\s]+@(\S+)\s+RUNNING/.exec(await eslApi(fs, 'sofia status'));
         if (!m) throw new Error('sofia profile drachtio_mrf is not running');
         sofia = m[1]!;
       } catch (err) {
         why = (err as Error).message;
-      } finally {
-        esl?.close();
       }
     }
     if (why) {
