@@ -197,6 +197,12 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     return body._id;
   }
 
+  const completed = (id: string) =>
+    until('the callback to complete', async () => {
+      const r = await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}`, { headers: { 'x-api-key': KEY } });
+      const j = (await r.json()) as { _callback_state?: string };
+      return j._callback_state === 'COMPLETED' ? j : undefined;
+    }, 20_000);
   const history = async (id: string): Promise<string> =>
     JSON.stringify(await (await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}/history`, { headers: { 'x-api-key': KEY } })).json());
 
@@ -284,11 +290,7 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
 
     await page.click('#hangup');
     await page.locator('#call').waitFor({ state: 'hidden', timeout: 10_000 });
-    const done = await until('the callback to complete', async () => {
-      const r = await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}`, { headers: { 'x-api-key': KEY } });
-      const j = (await r.json()) as { _callback_state?: string };
-      return j._callback_state === 'COMPLETED' ? j : undefined;
-    }, 20_000);
+    const done = await completed(id);
     assert.equal(done._callback_state, 'COMPLETED');
     assert.match(await history(id), /CONNECTED_TO_AGENT/);
     // ... and the callback completed, connected to an agent, on the supervisor page
@@ -309,11 +311,7 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     await until('audio to the browser', async () => ((await pageMedia(page)).received > 50 ? true : undefined), 10_000);
     // the customer's BYE comes 15 s after its answer; the app then hangs up the agent's browser
     await page.locator('#call').waitFor({ state: 'hidden', timeout: 30_000 });
-    const done = await until('the callback to complete', async () => {
-      const r = await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${id}`, { headers: { 'x-api-key': KEY } });
-      const j = (await r.json()) as { _callback_state?: string };
-      return j._callback_state === 'COMPLETED' ? j : undefined;
-    }, 20_000);
+    const done = await completed(id);
     assert.equal(done._callback_state, 'COMPLETED');
     assert.match(await history(id), /CONNECTED_TO_AGENT/);
     const cu = await customer!.done;
