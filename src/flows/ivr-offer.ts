@@ -6,6 +6,7 @@ import { CallEndedError, type CallLeg } from './call';
 import { normaliseCallerId } from './caller-id';
 import { connectToAgent, reserveWithMusic, type ConnectAgentDeps } from './connect-agent';
 import { digitPrompts, slotTimePrompts, waitPrompts, type ResolvedPrompts } from './prompts';
+import { recordInteraction, type InboundCall } from './interaction';
 
 /** the BYE's Reason header when the caller leaves because a callback was accepted (RFC 3326) */
 export const CALLBACK_REASON = 'SIP;cause=200;text="Callback"';
@@ -26,14 +27,9 @@ export interface IvrSettings {
   offerSlot?: boolean;
 }
 
-export interface IvrCall {
-  interactionId: string;
+export interface IvrCall extends InboundCall {
   serviceName: string;
   target: string;
-  /** caller's number as received (From / P-Asserted-Identity user part) */
-  ani?: string;
-  dnis?: string;
-  startedAt: number;
 }
 
 export interface IvrDeps extends ConnectAgentDeps {
@@ -92,21 +88,13 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
     }
   }
   if (!call.isEnded()) await call.hangup(step.hangupReason).catch(() => undefined);
-  const record: InteractionRecord = {
-    interactionId: info.interactionId,
-    callId: call.callId,
-    ...(info.ani ? { ani: info.ani } : {}),
-    ...(info.dnis ? { dnis: info.dnis } : {}),
-    serviceName: info.serviceName,
-    target: info.target,
-    startedAt: info.startedAt,
-    endedAt: deps.clock(),
-    outcome: step.outcome,
-    attached: step.attached ?? {},
-  };
-  await deps.interactions.record(record).catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not record the interaction'));
-  log.info({ outcome: record.outcome }, 'interaction recorded');
-  return record;
+  return recordInteraction(
+    call.callId,
+    info,
+    { serviceName: info.serviceName, target: info.target, outcome: step.outcome, attached: step.attached ?? {}, endedAt: deps.clock() },
+    deps.interactions,
+    log,
+  );
 }
 
 /** after the wait was announced: 1 (call me back) / 2 (keep waiting); no or wrong input: reprompt, then keep waiting */

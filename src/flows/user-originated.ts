@@ -5,6 +5,7 @@ import { CallEndedError, type CallLeg } from './call';
 import { normaliseCallerId } from './caller-id';
 import { connectToAgent, reserveWithMusic, type ConnectAgentDeps } from './connect-agent';
 import type { ResolvedPrompts } from './prompts';
+import { recordInteraction, type InboundCall } from './interaction';
 
 /**
  * USERORIGINATED services: the customer calls the access number when told to. The caller ID, normalised
@@ -39,7 +40,7 @@ export interface UserOriginatedDeps extends ConnectAgentDeps {
 export async function runUserOriginated(
   call: CallLeg,
   match: UserOriginatedMatch,
-  info: { interactionId: string; ani?: string; dnis?: string; startedAt: number },
+  info: InboundCall,
   deps: UserOriginatedDeps,
   log: Logger,
 ): Promise<InteractionRecord> {
@@ -68,18 +69,17 @@ export async function runUserOriginated(
   await deps.callbacks.completeUserOriginatedCallback?.(match.callbackId, outcome, info.interactionId).catch((err: unknown) =>
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not complete the user-originated callback'),
   );
-  const record: InteractionRecord = {
-    interactionId: info.interactionId,
-    callId: call.callId,
-    ...(info.ani ? { ani: info.ani } : {}),
-    ...(info.dnis ? { dnis: info.dnis } : {}),
-    serviceName: match.serviceName,
-    target: match.target,
-    startedAt: info.startedAt,
-    endedAt: deps.clock(),
-    outcome: outcome === 'CONNECTED_TO_AGENT' ? 'CONNECTED_TO_AGENT' : outcome === 'CUSTOMER_HANGUP' ? 'ABANDONED_IN_QUEUE' : 'FAILED',
-    attached: { _CB_ID: match.callbackId, ...(agentId ? { agentId } : {}) },
-  };
-  await deps.interactions.record(record).catch(() => undefined);
-  return record;
+  return recordInteraction(
+    call.callId,
+    info,
+    {
+      serviceName: match.serviceName,
+      target: match.target,
+      outcome: outcome === 'CONNECTED_TO_AGENT' ? 'CONNECTED_TO_AGENT' : outcome === 'CUSTOMER_HANGUP' ? 'ABANDONED_IN_QUEUE' : 'FAILED',
+      attached: { _CB_ID: match.callbackId, ...(agentId ? { agentId } : {}) },
+      endedAt: deps.clock(),
+    },
+    deps.interactions,
+    log,
+  );
 }
