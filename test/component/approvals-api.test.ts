@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../../src/app';
 import type { SimulatedDialer } from '../../src/callback/simulated-dialer';
-import { compose } from '../helpers/compose';
+import { BILLING_WITH_ALICE, compose } from '../helpers/compose';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,8 +46,7 @@ describe('agent preview and customer confirmation over REST', () => {
           options: { _target: 'billing', _wait_for_agent: true, _wait_for_user_confirm: true, _push_notification_url: pushUrl },
         },
       ],
-      targets: [{ name: 'billing' }],
-      agents: [{ id: 'alice', name: 'Alice', targets: ['billing'], password: 'alice-pass-01', uri: 'sip:alice@127.0.0.1' }],
+      ...BILLING_WITH_ALICE,
       scheduler: { holdRetryMs: 50 },
       dialer: { kind: 'simulated', simulated: { delayMs: 20 } },
     }));

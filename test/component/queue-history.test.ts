@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../../src/app';
-import { compose } from '../helpers/compose';
+import { BILLING_WITH_ALICE, compose } from '../helpers/compose';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,8 +20,8 @@ describe('queue history and live queue stream', () => {
       store: { path: path.join(dir, 'cb.db') },
       auth: { clients: [{ id: 'sup', key: 'history-key-001' }] },
       services: [{ name: 'billing-now', template: 'user-terminated-immediate', options: { _target: 'billing' } }],
-      targets: [{ name: 'billing' }, { name: 'sales' }],
-      agents: [{ id: 'alice', name: 'Alice', targets: ['billing'], password: 'alice-pass-01', uri: 'sip:alice@127.0.0.1' }],
+      ...BILLING_WITH_ALICE,
+      targets: [...BILLING_WITH_ALICE.targets, { name: 'sales' }],
       history: { sampleSec: 1, retainHours: 1 },
       dialer: { kind: 'simulated', simulated: { delayMs: 20 } },
     }));

@@ -10,3 +10,9 @@ export async function compose(config: Record<string, unknown>) {
   const url = await app.listen();
   return { app, url };
 }
+
+/** one target, billing, and its agent alice (static SIP URI; signs in to the agent page with alice-pass-01) */
+export const BILLING_WITH_ALICE = {
+  targets: [{ name: 'billing' }],
+  agents: [{ id: 'alice', name: 'Alice', targets: ['billing'], password: 'alice-pass-01', uri: 'sip:alice@127.0.0.1' }],
+};
