@@ -5,6 +5,7 @@ import { Agent, type AgentState, type NotReadyReason } from './agent';
 import { ContactQueue, type QueueEntry } from './contact-queue';
 import { QueueError, unknownAgent, unknownContact, unknownTarget } from './errors';
 import { erlangServiceLevel, estimateWait, expectedFreeWithin, simpleWait, simulatedWaits, type AgentLoad, type EwtSnapshot } from './ewt';
+import { sharedWaits, type SharedAgent, type SharedGroup } from './ewt-shared';
 import { HandleTimeStats } from './handle-time';
 import { AbandonmentStats } from './patience';
 import { bucketCapacity, plannedAgents } from './staffing';
@@ -21,6 +22,12 @@ export interface QueueServiceDeps {
   newId?: () => string;
   /** service level and abandon figures cover this much recent time; default 1 hour */
   statsWindowMs?: number;
+  /**
+   * EWT of targets whose agents also serve other targets: 'joint' (default) simulates the targets that share
+   * agents together (ewt-shared.ts); 'per-target' counts every agent fully in each of its targets, as before
+   * (kept for the simulator's comparison).
+   */
+  multiSkillEwt?: 'joint' | 'per-target';
 }
 
 interface Waiter {
@@ -129,6 +136,7 @@ export class QueueService implements QueuePort {
   private readonly log: Logger | undefined;
   private readonly newId: () => string;
   private readonly windowMs: number;
+  private readonly multiSkillEwt: 'joint' | 'per-target';
   private readonly targets = new Map<string, Target>();
   private readonly agents = new Map<string, Agent>();
   private readonly reservations = new Map<string, ActiveReservation>();
@@ -145,6 +153,7 @@ export class QueueService implements QueuePort {
     this.log = deps.logger?.child({ module: 'queue' });
     this.newId = deps.newId ?? randomUUID;
     this.windowMs = deps.statsWindowMs ?? 3_600_000;
+    this.multiSkillEwt = deps.multiSkillEwt ?? 'joint';
     const now = this.clock.now();
     for (const t of options.targets) {
       this.targets.set(t.name, {
@@ -768,40 +777,87 @@ export class QueueService implements QueuePort {
     const now = this.clock.now();
     const loads: AgentLoad[] = [];
     for (const a of this.agents.values()) {
-      if (!a.serves(t.config.name) || !a.loggedIn || a.afterCall || !a.reachable(now)) continue;
-      switch (a.state) {
-        case 'READY':
-          loads.push({ kind: 'free' });
-          break;
-        case 'RESERVED':
-          loads.push({ kind: 'reserved' });
-          break;
-        case 'BUSY': {
-          const r = a.reservationId ? this.reservations.get(a.reservationId) : undefined;
-          loads.push({ kind: 'busy', talkElapsedSec: r?.confirmedAt !== undefined ? (now - r.confirmedAt) / 1000 : 0 });
-          break;
-        }
-        case 'AFTER_CALL_WORK':
-          loads.push({ kind: 'acw', acwRemainingSec: Math.max(0, ((a.acwEndsAt ?? now) - now) / 1000) });
-          break;
-        case 'NOT_READY':
-          break;
-      }
+      if (!a.serves(t.config.name) || !staffed(a, now)) continue;
+      const load = this.loadOf(a);
+      if (load) loads.push(load);
     }
     const snap: EwtSnapshot = { agents: loads, talk: t.talk.distribution(), talkMeanSec: t.talk.mean, acwSec: t.config.afterCallWorkSec };
     if (line) snap.abandonment = { ratePerSec: t.patience.ratePerSec, mayAbandon: line.map((e) => e.contact.kind === 'caller') };
     return snap;
   }
 
+  /** what an agent is doing, for the EWT methods; undefined when NOT_READY */
+  private loadOf(a: Agent): AgentLoad | undefined {
+    const now = this.clock.now();
+    switch (a.state) {
+      case 'READY':
+        return { kind: 'free' };
+      case 'RESERVED':
+        return { kind: 'reserved' };
+      case 'BUSY': {
+        const r = a.reservationId ? this.reservations.get(a.reservationId) : undefined;
+        return { kind: 'busy', talkElapsedSec: r?.confirmedAt !== undefined ? (now - r.confirmedAt) / 1000 : 0 };
+      }
+      case 'AFTER_CALL_WORK':
+        return { kind: 'acw', acwRemainingSec: Math.max(0, ((a.acwEndsAt ?? now) - now) / 1000) };
+      case 'NOT_READY':
+        return undefined;
+    }
+  }
+
+  /**
+   * The targets linked to `t` by staffed agents that serve more than one target, with those agents, for
+   * the joint EWT (ewt-shared.ts); undefined when `t`'s staffed agents serve `t` alone (or 'per-target').
+   */
+  private sharedGroup(t: Target): { group: SharedGroup; index: number } | undefined {
+    if (this.multiSkillEwt === 'per-target') return undefined;
+    const now = this.clock.now();
+    const staffedAgents = [...this.agents.values()].filter((a) => staffed(a, now) && a.state !== 'NOT_READY');
+    const names = [t.config.name];
+    for (let i = 0; i < names.length; i++) {
+      for (const a of staffedAgents) if (a.serves(names[i]!)) for (const n of a.config.targets) if (!names.includes(n)) names.push(n);
+    }
+    if (names.length === 1) return undefined;
+    const index = new Map(names.map((n, i) => [n, i]));
+    const targets = names.map((n) => {
+      const u = this.targets.get(n)!;
+      return {
+        talk: u.talk.distribution(),
+        talkMeanSec: u.talk.mean,
+        acwSec: u.config.afterCallWorkSec,
+        abandonRatePerSec: u.patience.ratePerSec,
+        line: u.line.ordered(now).map((e) => ({ priority: u.line.effectivePriority(e.contact, now), enqueuedAt: e.contact.enqueuedAt, mayAbandon: e.contact.kind === 'caller' })),
+      };
+    });
+    const agents: SharedAgent[] = [];
+    for (const a of staffedAgents) {
+      const serves = a.config.targets.filter((n) => index.has(n)).map((n) => index.get(n)!);
+      const load = this.loadOf(a);
+      if (!serves.length || !load) continue;
+      const r = a.reservationId ? this.reservations.get(a.reservationId) : undefined;
+      agents.push({ load, callTarget: (r && index.get(r.target)) ?? serves[0]!, serves });
+    }
+    return { group: { targets, agents }, index: 0 };
+  }
+
+  /** EWT of positions 0..maxAhead of a target that shares agents, by one method, capped */
+  private sharedWaitsOf(t: Target, shared: { group: SharedGroup; index: number }, maxAhead: number, method: EwtMethod): Float64Array {
+    const entering = { priority: t.config.priorities.caller, enqueuedAt: this.clock.now() };
+    return sharedWaits(shared.group, shared.index, maxAhead, entering, method).map((x) => Math.min(x, t.config.maxEwtSec));
+  }
+
   private waitAt(t: Target, ahead: number, method: EwtMethod): number {
+    const shared = this.sharedGroup(t);
+    if (shared) return this.sharedWaitsOf(t, shared, ahead, method)[ahead]!;
     // only 'erlang-a' reads the line (ordering it costs a sort)
     const snap = this.snapshot(t, method === 'erlang-a' ? t.line.ordered(this.clock.now()) : undefined);
     return Math.min(estimateWait(snap, ahead, method) ?? t.config.maxEwtSec, t.config.maxEwtSec);
   }
 
   private ewtByMethod(t: Target, snap: EwtSnapshot, ahead: number): Record<EwtMethod, number> {
+    const shared = this.sharedGroup(t);
     const out = {} as Record<EwtMethod, number>;
-    for (const m of EWT_METHODS) out[m] = round1(Math.min(estimateWait(snap, ahead, m) ?? t.config.maxEwtSec, t.config.maxEwtSec));
+    for (const m of EWT_METHODS) out[m] = round1(shared ? this.sharedWaitsOf(t, shared, ahead, m)[ahead]! : Math.min(estimateWait(snap, ahead, m) ?? t.config.maxEwtSec, t.config.maxEwtSec));
     return out;
   }
 
@@ -809,6 +865,11 @@ export class QueueService implements QueuePort {
   private ewtByPosition(t: Target, snap: EwtSnapshot, maxAhead: number): Record<EwtMethod, number[]> {
     const cap = (x: number) => round1(Math.min(x, t.config.maxEwtSec));
     const positions = Array.from({ length: Math.max(0, maxAhead + 1) }, (_, k) => k);
+    const shared = maxAhead >= 0 ? this.sharedGroup(t) : undefined;
+    if (shared) {
+      const of = (m: EwtMethod) => [...this.sharedWaitsOf(t, shared, maxAhead, m)].map(round1);
+      return { simple: of('simple'), erlang: of('erlang'), 'erlang-a': of('erlang-a') };
+    }
     if (snap.agents.length === 0) return { simple: positions.map(() => t.config.maxEwtSec), erlang: positions.map(() => t.config.maxEwtSec), 'erlang-a': positions.map(() => t.config.maxEwtSec) };
     const free = snap.agents.filter((a) => a.kind === 'free').length;
     const simulated = maxAhead >= 0 ? simulatedWaits(snap, maxAhead) : new Float64Array(0);
@@ -856,6 +917,9 @@ export class QueueService implements QueuePort {
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** an agent who takes contacts of its targets: logged in, reachable, not leaving after its call */
+const staffed = (a: Agent, now: number): boolean => a.loggedIn && !a.afterCall && a.reachable(now);
 
 const byMethod = (byPosition: Record<EwtMethod, number[]>, position: number): Record<EwtMethod, number> => ({
   simple: byPosition.simple[position]!,

@@ -1,0 +1,159 @@
+import type { EwtMethod } from '../ports/queue';
+import type { AgentLoad } from './ewt';
+import { sampleRemaining, type LogNormal } from './log-normal';
+import { Random } from './random';
+
+/**
+ * EWT for targets whose agents also take contacts of other targets (multi-skill agents).
+ *
+ * The single-target methods (ewt.ts) count every agent of the target as working for it alone. An agent of
+ * "sales" and "billing" is not: when it comes free it takes the first contact of either line (higher
+ * effective priority first, then the oldest, as QueueService reserves), so billing's callers delay sales'.
+ * Here the whole group of targets that share agents is simulated at once: every staffed agent of the group,
+ * every line of the group, each contact served by the first agent of its target to come free that has no
+ * better contact in its other targets. Agents of the group that do not serve the target matter too: they
+ * drain the other lines, which frees shared agents sooner.
+ *
+ * The three methods keep their meaning: 'simple' is one run with mean times (the deterministic projection),
+ * 'erlang' the median of Monte Carlo runs sampling the time left on calls in progress (given how long they
+ * have lasted) and each new talk time from the fitted log-normal of the contact's target, 'erlang-a' the same
+ * with live callers ahead (of every line) hanging up after their target's exponential patience.
+ */
+
+/** one contact in a line, in line order */
+export interface LineContact {
+  /** effective priority now (QueueService's order: higher first) */
+  priority: number;
+  /** ms; the tie-break between targets: older first */
+  enqueuedAt: number;
+  /** a live caller, who may hang up while waiting ('erlang-a'); callbacks never do */
+  mayAbandon: boolean;
+}
+
+export interface SharedTarget {
+  /** fitted talk-time distribution of the target's calls */
+  talk: LogNormal;
+  talkMeanSec: number;
+  acwSec: number;
+  /** hang-ups per second of a live caller's waiting ('erlang-a'); 0 = nobody hangs up */
+  abandonRatePerSec: number;
+  /** the line in order (position 0 first) */
+  line: readonly LineContact[];
+}
+
+export interface SharedAgent {
+  load: AgentLoad;
+  /** index of the target of the call in progress (reserved, busy): its talk-time distribution and after-call work */
+  callTarget: number;
+  /** indices of the targets the agent takes contacts of */
+  serves: readonly number[];
+}
+
+/** targets linked by agents that serve more than one of them, and those agents */
+export interface SharedGroup {
+  targets: SharedTarget[];
+  agents: SharedAgent[];
+}
+
+const SAMPLES = 201;
+const SEED = 0x5eed;
+const PATIENCE_SEED = 0xab4d;
+
+/**
+ * The wait of each position 0..maxAhead of `target`'s line (`Infinity` when no agent of the group serves the
+ * target). Positions past the end of the line are contacts entering now with the key `entering` (a new
+ * caller: the target's caller priority, enqueued now), who do not hang up: the answer is the wait of a
+ * contact that stays.
+ */
+export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, entering: { priority: number; enqueuedAt: number }, method: EwtMethod): Float64Array {
+  const out = new Float64Array(maxAhead + 1);
+  const servers = g.agents.filter((a) => a.serves.includes(target)).length;
+  if (servers === 0) return out.fill(Infinity);
+  const own = g.targets[target]!;
+  const simulated = Math.min(maxAhead, 20 * servers + 200);
+  const lines = g.targets.map((t, i) => (i === target ? extend(t.line, simulated + 1, entering) : t.line));
+  const runs = method === 'simple' ? 1 : SAMPLES;
+  const byPosition = new Float64Array(runs * (simulated + 1));
+  const freeAt = new Float64Array(g.agents.length);
+  const next = new Int32Array(g.targets.length);
+  const patience = lines.map((l) => new Float64Array(l.length));
+
+  for (let run = 0; run < runs; run++) {
+    const rng = new Random(SEED + run * 7919);
+    const patienceRng = new Random(PATIENCE_SEED + run * 7919);
+    const talk = method === 'simple' ? (u: number) => g.targets[u]!.talkMeanSec : (u: number) => Math.exp(g.targets[u]!.talk.mu + g.targets[u]!.talk.sigma * rng.normal());
+    g.agents.forEach((a, i) => {
+      const t = g.targets[a.callTarget]!;
+      switch (a.load.kind) {
+        case 'free':
+          freeAt[i] = 0;
+          break;
+        case 'acw':
+          freeAt[i] = a.load.acwRemainingSec;
+          break;
+        case 'reserved':
+          freeAt[i] = talk(a.callTarget) + t.acwSec;
+          break;
+        case 'busy':
+          freeAt[i] = (method === 'simple' ? Math.max(t.talkMeanSec - a.load.talkElapsedSec, t.talkMeanSec / 10) : sampleRemaining(t.talk, a.load.talkElapsedSec, rng.next())) + t.acwSec;
+          break;
+      }
+    });
+    next.fill(0);
+    for (const p of patience) p.fill(NaN);
+    const hungUpBy = (u: number, k: number, at: number): boolean => {
+      if (method !== 'erlang-a' || !lines[u]![k]!.mayAbandon) return false;
+      const rate = g.targets[u]!.abandonRatePerSec;
+      if (rate <= 0) return false;
+      if (Number.isNaN(patience[u]![k]!)) patience[u]![k] = patienceRng.exponential(1 / rate);
+      return patience[u]![k]! <= at;
+    };
+    const row = (k: number) => k * runs + run;
+
+    while (next[target]! <= simulated) {
+      let i = 0;
+      for (let j = 1; j < freeAt.length; j++) if (freeAt[j]! < freeAt[i]!) i = j;
+      const t = freeAt[i]!;
+      if (t === Infinity) {
+        for (let k = next[target]!; k <= simulated; k++) byPosition[row(k)] = Infinity;
+        break;
+      }
+      let best = -1;
+      for (const u of g.agents[i]!.serves) {
+        const line = lines[u]!;
+        // callers who hung up before this agent came free; in the target's line, it would have been theirs had they stayed
+        while (next[u]! < line.length && hungUpBy(u, next[u]!, t)) {
+          if (u === target && next[u]! <= simulated) byPosition[row(next[u]!)] = t;
+          next[u]!++;
+        }
+        if (next[u]! >= line.length) continue;
+        if (best < 0 || before(line[next[u]!]!, lines[best]![next[best]!]!)) best = u;
+      }
+      if (best < 0) {
+        freeAt[i] = Infinity; // nothing left for this agent in this run
+        continue;
+      }
+      if (best === target && next[target]! <= simulated) byPosition[row(next[target]!)] = t;
+      next[best]!++;
+      freeAt[i] = t + talk(best) + g.targets[best]!.acwSec;
+    }
+  }
+  for (let k = 0; k <= simulated; k++) {
+    const r = byPosition.subarray(k * runs, (k + 1) * runs).sort();
+    out[k] = r[runs >> 1]!;
+  }
+  const perContact = (own.talkMeanSec + own.acwSec) / servers;
+  for (let k = simulated + 1; k <= maxAhead; k++) out[k] = out[simulated]! + (k - simulated) * perContact;
+  return out;
+}
+
+/** does `a` go before `b` when one agent could take either (QueueService.reserveOne's rule) */
+const before = (a: LineContact, b: LineContact): boolean => a.priority > b.priority || (a.priority === b.priority && a.enqueuedAt < b.enqueuedAt);
+
+/** the line, with contacts entering now appended up to `length` */
+function extend(line: readonly LineContact[], length: number, entering: { priority: number; enqueuedAt: number }): readonly LineContact[] {
+  if (line.length >= length) return line;
+  const out = [...line];
+  while (out.length < length) out.push({ ...entering, mayAbandon: false });
+  return out;
+}
