@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import {
   CallbackRequestError,
   type CallbackRequester,
+  type ServiceIvrOptions,
   type StartCallbackResult,
   type UserOriginatedMatch,
 } from '../ports/callbacks';
@@ -277,6 +278,17 @@ export class CallbackService implements CallbackRequester {
       n++;
     }
     return { slots, bucketMinutes: settings.requestTimeBucketMin, timezone: businessHours.timezone };
+  }
+
+  /** the service's `_ewt_threshold` and `_ewt_method` as set now (the registry's cache: admin changes included) */
+  serviceIvrOptions(serviceName: string): ServiceIvrOptions | undefined {
+    const service = this.services.get(serviceName);
+    if (!service) return undefined;
+    const { ewtThresholdSec, ewtMethod } = service.settings;
+    return {
+      ...(ewtThresholdSec !== undefined ? { ewtThresholdSec } : {}),
+      ...(ewtMethod ? { ewtMethod } : {}),
+    };
   }
 
   /** settings of the service as overridden by the callback's request (for the scheduler) */

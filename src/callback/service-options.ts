@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseAmdParams } from '../amd/params';
+import type { EwtMethod } from '../ports/queue';
 import type { CallDirection } from './types';
 
 /**
@@ -87,7 +88,18 @@ export const OPTION_SPECS = [
   opt('_rate_limit_per_number', 'rateLimitPerNumberPerDay', Type.Integer({ minimum: 1 }), 'Requests per customer number per 24 h.'),
   opt('_rate_limit_per_client', 'rateLimitPerClientPerMinute', Type.Integer({ minimum: 1 }), 'Requests per API client per minute.'),
   opt('_connect_mode', 'connectMode', Type.Union([Type.Literal('bridge'), Type.Literal('refer')]), 'How the customer is connected to the agent.'),
-  opt('_ewt_threshold', 'ewtThresholdSec', Type.Integer({ minimum: 0 }), 'IVR: offer a callback when the estimated wait exceeds this many seconds.'),
+  opt(
+    '_ewt_threshold',
+    'ewtThresholdSec',
+    Type.Integer({ minimum: 0 }),
+    'IVR: offer a callback when the estimated wait is this many seconds or more. Unset: telephony.ivr.ewtThresholdSec (120); telephony.services.<service>.ewtThresholdSec, when set, wins (docs/telephony.md).',
+  ),
+  opt(
+    '_ewt_method',
+    'ewtMethod',
+    Type.Union([Type.Literal(''), Type.Literal('simple'), Type.Literal('erlang'), Type.Literal('erlang-a')]),
+    'IVR: how the estimated wait of this service\'s calls is computed: simple, erlang or erlang-a (docs/queue.md). Unset or empty: the target\'s own ewtMethod.',
+  ),
   opt('_caller_id', 'callerId', Type.String(), 'Caller ID presented to the customer.'),
   opt('_ring_timeout', 'ringTimeoutSec', Type.Integer({ minimum: 5, maximum: 300 }), 'Seconds to ring the customer.'),
   opt('_amd', 'amd', Type.Record(Type.String(), Type.Unknown()), 'Answering-machine detection settings and actions (see docs/amd.md).'),
@@ -126,7 +138,10 @@ export interface ServiceSettings {
   rateLimitPerNumberPerDay: number;
   rateLimitPerClientPerMinute: number;
   connectMode: 'bridge' | 'refer';
-  ewtThresholdSec: number;
+  /** unset: the IVR's own threshold (telephony config) */
+  ewtThresholdSec?: number;
+  /** unset or '': the target's own EWT method */
+  ewtMethod?: EwtMethod | '';
   callerId: string;
   ringTimeoutSec: number;
   amd: Record<string, unknown>;
@@ -181,6 +196,11 @@ export function validateOption(gmsName: string, value: unknown, where: string): 
   const spec = SPEC_BY_GMS.get(gmsName);
   if (!spec) throw new OptionError(where, `${where}: unknown option ${gmsName}`);
   const v = coerceOptionValue(spec, value);
+  const choices = stringChoices(spec.schema);
+  if (choices && !Value.Check(spec.schema, v)) {
+    const named = choices.filter((c) => c !== '').join(', ');
+    throw new OptionError(where, `${where}: ${JSON.stringify(v)} is not one of ${named}${choices.includes('') ? ' (or empty)' : ''}`);
+  }
   if (!Value.Check(spec.schema, v)) {
     const first = Value.Errors(spec.schema, v).First();
     const at = first && first.path ? `${where}${first.path.replace(/\//g, '.')}` : where;
@@ -208,6 +228,18 @@ export function validateOption(gmsName: string, value: unknown, where: string): 
     }
   }
   return v;
+}
+
+/** the allowed values of a union of string literals (`_connect_mode`, `_ewt_method`...), else undefined */
+function stringChoices(schema: TSchema): string[] | undefined {
+  const any: unknown = schema.anyOf;
+  if (!Array.isArray(any) || !any.length) return undefined;
+  const out: string[] = [];
+  for (const s of any as TSchema[]) {
+    if (typeof s.const !== 'string') return undefined;
+    out.push(s.const);
+  }
+  return out;
 }
 
 /** Validate a whole GMS-named options object (unknown keys rejected). */

@@ -1,3 +1,5 @@
+import type { EwtMethod } from './queue';
+
 /**
  * What the IVR (and any other in-process client) uses to request a callback:
  * the very same code path as POST /genesys/1/service/callback/{service}.
@@ -34,8 +36,21 @@ export interface CallbackRequester {
    * capacity, inside business hours, soonest first. The IVR offers the first one.
    */
   availability?(serviceName: string, q: { start?: number; end?: number; maxSlots: number }): SlotAvailability;
+  /**
+   * The IVR's options of a service as they are now (an admin API change counts from the next call): only
+   * what the service sets itself, so the IVR can fall back to its own config for the rest. Undefined for
+   * an unknown service.
+   */
+  serviceIvrOptions?(serviceName: string): ServiceIvrOptions | undefined;
   /** the matched customer called in and was connected (or not): completes the callback with that outcome */
   completeUserOriginatedCallback?(callbackId: string, outcome: 'CONNECTED_TO_AGENT' | 'CUSTOMER_HANGUP' | 'FAILED', interactionId: string): Promise<void>;
+}
+
+export interface ServiceIvrOptions {
+  /** `_ewt_threshold`, when the service sets it */
+  ewtThresholdSec?: number;
+  /** `_ewt_method`, when the service sets it (not empty); otherwise the target's own method applies */
+  ewtMethod?: EwtMethod;
 }
 
 export interface SlotAvailability {

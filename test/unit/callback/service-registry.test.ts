@@ -28,6 +28,21 @@ describe('configured services', () => {
     bad('user-terminated-immediate', { _overwritable_options: ['_unknown'] }, /_unknown is not a known option/);
     bad('user-terminated-immediate', { _amd: { greetingMs: 'long' } }, /options\._amd\.greetingMs/);
     bad('user-terminated-immediate', { _amd: { noSuchParam: 1 } }, /noSuchParam/);
+    bad('user-terminated-immediate', { _ewt_method: 'fastest' }, /^options\._ewt_method: "fastest" is not one of simple, erlang, erlang-a \(or empty\)$/);
+    bad('user-terminated-immediate', { _connect_mode: 'transfer' }, /^options\._connect_mode: "transfer" is not one of bridge, refer$/);
+    bad('user-terminated-immediate', { _ewt_threshold: -1 }, /options\._ewt_threshold/);
+  });
+
+  it("the IVR's _ewt_threshold and _ewt_method: unset in every template, read as the service sets them", () => {
+    const { services, callbacks } = makeCore();
+    services.put('plain', 'user-terminated-immediate', {}, 0);
+    assert.equal('_ewt_threshold' in services.get('plain')!.effectiveOptions, false, 'no template default hides the IVR config');
+    assert.deepEqual(callbacks.serviceIvrOptions('plain'), {});
+    services.put('set', 'user-terminated-delayed', { _ewt_threshold: 60, _ewt_method: 'erlang-a' }, 0);
+    assert.deepEqual(callbacks.serviceIvrOptions('set'), { ewtThresholdSec: 60, ewtMethod: 'erlang-a' });
+    services.put('empty', 'user-terminated-immediate', { _ewt_method: '' }, 0);
+    assert.deepEqual(callbacks.serviceIvrOptions('empty'), {}, "'' = the target's own method");
+    assert.equal(callbacks.serviceIvrOptions('nope'), undefined);
   });
 
   it('is durable: a new registry on the same store sees the services, and a deleted one is gone', () => {
