@@ -85,6 +85,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
           queue,
           amd,
           passwordOf,
+          targetEwtMethod: (target) => (queue.hasTarget(target) ? queue.targetConfig(target).ewtMethod : undefined),
         });
       }
       return {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { CallbackRequestError, type CallbackRequester, type InteractionOutcome, type InteractionRecord, type InteractionRecorder } from '../ports/callbacks';
 import type { ConnectMode } from '../ports/dialer';
-import type { QueuePort } from '../ports/queue';
+import type { EwtMethod, QueuePort } from '../ports/queue';
 import { CallEndedError, type CallLeg } from './call';
 import { normaliseCallerId } from './caller-id';
 import { connectToAgent, reserveWithMusic, type ConnectAgentDeps } from './connect-agent';
@@ -12,7 +12,12 @@ import { recordInteraction, type InboundCall } from './interaction';
 export const CALLBACK_REASON = 'SIP;cause=200;text="Callback"';
 
 export interface IvrSettings {
+  /** an estimated wait of this many seconds or more: the callback is offered */
   ewtThresholdSec: number;
+  /** where `ewtThresholdSec` came from, for the log (e.g. `_ewt_threshold`, `telephony.ivr.ewtThresholdSec`) */
+  ewtThresholdFrom?: string;
+  /** the service's EWT method (`_ewt_method`); unset: the target's own */
+  ewtMethod?: EwtMethod;
   /** reprompts after no input / wrong input before the safe default (keep waiting) */
   maxRetries: number;
   /** wait for the first digit */
@@ -39,6 +44,8 @@ export interface IvrDeps extends ConnectAgentDeps {
   prompts: ResolvedPrompts;
   ivr: IvrSettings;
   connectMode: ConnectMode;
+  /** the target's own EWT method, only to name it in the log when the service sets none */
+  targetEwtMethod?: (target: string) => EwtMethod | undefined;
 }
 
 type Step = { outcome: InteractionOutcome; attached?: Record<string, string | number>; hangupReason?: string };
@@ -56,9 +63,19 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
   let stage: 'ivr' | 'queue' = 'ivr';
   let step: Step;
   try {
-    const ewt = deps.queue.estimatedWaitSeconds(info.target);
+    const method = deps.ivr.ewtMethod;
+    const ewt = deps.queue.estimatedWaitSeconds(info.target, method);
     const threshold = deps.ivr.ewtThresholdSec;
-    log.info({ ewtSec: ewt, thresholdSec: threshold }, 'estimated wait');
+    log.info(
+      {
+        ewtSec: ewt,
+        ewtMethod: method ?? deps.targetEwtMethod?.(info.target) ?? 'target default',
+        ewtMethodFrom: method ? '_ewt_method' : 'target',
+        thresholdSec: threshold,
+        ...(deps.ivr.ewtThresholdFrom ? { thresholdFrom: deps.ivr.ewtThresholdFrom } : {}),
+      },
+      'estimated wait',
+    );
     if (ewt < threshold) {
       await call.play([deps.prompts.greeting]);
       stage = 'queue';

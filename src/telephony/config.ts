@@ -76,7 +76,7 @@ export interface ServiceTelephony {
   machine: MachineAction;
   notSure: UncertainAction;
   noSpeech: UncertainAction;
-  /** EWT above which the IVR offers a callback (overrides ivr.ewtThresholdSec) */
+  /** EWT from which the IVR offers a callback (overrides the service's `_ewt_threshold` and ivr.ewtThresholdSec; src/telephony/ivr-settings.ts) */
   ewtThresholdSec?: number;
   /** after the number, offer "1 = as soon as possible, 2 = the next open slot" (overrides ivr.offerSlot) */
   offerSlot?: boolean;

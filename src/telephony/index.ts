@@ -4,13 +4,14 @@ import type { IvrDeps } from '../flows/ivr-offer';
 import { resolvePrompts } from '../flows/prompts';
 import type { CallbackRequester, InteractionRecorder } from '../ports/callbacks';
 import type { Dialer } from '../ports/dialer';
-import type { QueuePort } from '../ports/queue';
+import type { EwtMethod, QueuePort } from '../ports/queue';
 import { FsAgentCalls } from './agent-calls';
 import type { AudioForkLike } from './call-leg';
 import { serviceTelephony, type TelephonyConfig } from './config';
 import { TrunkCustomerCalls } from './customer-calls';
 import { DrachtioConnection } from './drachtio-connection';
 import { handleInbound } from './inbound';
+import { ivrSettingsFor } from './ivr-settings';
 import { MediaServerPool } from './media-servers';
 import { handleRegister, type RegistrationSink } from './registrar';
 
@@ -28,6 +29,8 @@ export interface TelephonyDeps {
   amd: AudioForkLike;
   /** agents' digest passwords (the queue's agent config) when `registrar.users` does not list them */
   passwordOf?: (agentId: string) => string | undefined;
+  /** a target's own EWT method (the queue's config), to name it in the IVR's log when the service sets none */
+  targetEwtMethod?: (target: string) => EwtMethod | undefined;
   clock?: () => number;
 }
 
@@ -89,9 +92,17 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     logger: log,
   });
 
+  // called for every inbound call: the service's options are read then, so admin API changes apply to the next call
+  const serviceIvrOptions = (service: string) => {
+    try {
+      return deps.callbacks.serviceIvrOptions?.(service);
+    } catch (err) {
+      log.warn({ service, err: err instanceof Error ? err.message : String(err) }, "the service's IVR options are unknown; telephony config only");
+      return undefined;
+    }
+  };
   const ivrDeps = (service: string): IvrDeps => {
     const prompts = promptsFor(service);
-    const s = serviceTelephony(config, service);
     return {
       ...connectDeps,
       callbacks: deps.callbacks,
@@ -99,8 +110,9 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
       prompts,
       holdPrompt: prompts.pleaseHold,
       holdMusic: prompts.holdMusic,
-      ivr: { ...config.ivr, ewtThresholdSec: s.ewtThresholdSec ?? config.ivr.ewtThresholdSec, offerSlot: s.offerSlot ?? config.ivr.offerSlot ?? false },
+      ivr: ivrSettingsFor(config, service, serviceIvrOptions(service)),
       connectMode: config.connect.mode,
+      ...(deps.targetEwtMethod ? { targetEwtMethod: deps.targetEwtMethod } : {}),
     };
   };
 

@@ -1,10 +1,11 @@
 import pino from 'pino';
 import type { AmdResult } from '../../../src/ports/dialer';
-import type { QueuePort, QueuedContact, Reservation } from '../../../src/ports/queue';
+import type { EwtMethod, QueuePort, QueuedContact, Reservation } from '../../../src/ports/queue';
 import type { CallbackRequester, InteractionRecord, InteractionRecorder, StartCallbackResult } from '../../../src/ports/callbacks';
 import { CallEndedError, type AgentCallResult, type AgentCalls, type AmdRun, type CallLeg, type CollectOptions, type CustomerCallResult, type CustomerCalls, type CustomerDialOptions, type CustomerLeg, type Playing, type ReferResult } from '../../../src/flows/call';
 import { DEFAULT_PROMPTS } from '../../../src/telephony/config';
 import { resolvePrompts } from '../../../src/flows/prompts';
+import type { IvrDeps, IvrSettings } from '../../../src/flows/ivr-offer';
 
 export const log = pino({ level: 'silent' });
 export const prompts = resolvePrompts('/p', DEFAULT_PROMPTS, {});
@@ -132,6 +133,10 @@ export class FakeCustomers implements CustomerCalls {
 export class FakeQueue implements QueuePort {
   readonly events: string[] = [];
   readonly waiting = new Map<string, QueuedContact>();
+  /** every EWT question: the target and the method asked for (undefined = the target's own) */
+  readonly ewtAsked: { target: string; method: EwtMethod | undefined }[] = [];
+  /** the EWT answered for a method asked by name (otherwise `ewt`) */
+  ewtByMethod: Partial<Record<EwtMethod, number>> = {};
   private n = 0;
   constructor(
     public ewt = 30,
@@ -141,8 +146,9 @@ export class FakeQueue implements QueuePort {
   hasTarget(): boolean {
     return true;
   }
-  estimatedWaitSeconds(): number {
-    return this.ewt;
+  estimatedWaitSeconds(target: string, method?: EwtMethod): number {
+    this.ewtAsked.push({ target, method });
+    return (method && this.ewtByMethod[method]) ?? this.ewt;
   }
   enqueue(c: QueuedContact): void {
     this.waiting.set(c.contactId, c);
@@ -193,3 +199,28 @@ export class FakeRecorder implements InteractionRecorder {
 }
 
 export const connectSettings = { agentRingTimeoutSec: 5, maxAgentAttempts: 3, reserveTimeoutSec: 5, referTimeoutMs: 1000 };
+
+/** a logger whose lines (parsed) are kept, to assert what a flow logged */
+export function capturingLog(): { log: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  return { log: logger, lines };
+}
+
+/** the IVR's dependencies over the fakes; `ivr` overrides the settings (threshold 120 by default) */
+export function ivrDeps(o: { queue: QueuePort; callbacks?: CallbackRequester; ivr?: Partial<IvrSettings>; targetEwtMethod?: (target: string) => EwtMethod | undefined }): IvrDeps {
+  return {
+    queue: o.queue,
+    callbacks: o.callbacks ?? new FakeCallbacks(),
+    interactions: new FakeRecorder(),
+    agents: new FakeAgentCalls(['answer'], [], 5),
+    prompts,
+    clock: () => Date.now(),
+    settings: connectSettings,
+    holdPrompt: prompts.pleaseHold,
+    holdMusic: prompts.holdMusic,
+    ivr: { ewtThresholdSec: 120, maxRetries: 1, inputTimeoutMs: 100, digitTimeoutMs: 100, maxQueueWaitSec: 0, defaultRegion: 'US', ...o.ivr },
+    connectMode: 'bridge',
+    ...(o.targetEwtMethod ? { targetEwtMethod: o.targetEwtMethod } : {}),
+  };
+}
