@@ -4,6 +4,8 @@
  * and without callback offers. Deterministic: the same seeds give the same figures. `--hours N` shortens it.
  */
 import { EWT_METHODS } from '../src/queue/queue-service';
+import { mmnEwtFloor, occupancyForFloor } from './floor';
+import { calibrateMultiSkill, runMultiSkill, type AgentGroup, type MultiSkillScenario } from './multi-skill';
 import { calibrateOccupancy, runScenario, type Scenario, type ScenarioResult, type Scored } from './scenario';
 
 const argHours = process.argv.indexOf('--hours');
@@ -75,6 +77,11 @@ async function main(): Promise<void> {
     console.log(`   ${goal.ewt.map((e) => `${e.method} ${sec(e.maeWithAbandonedLowerBoundSec)}`).join(', ')}`);
     console.log(`   CPU per prediction (estimatedWaitSeconds at arrival, mean): ${goal.ewt.filter((e) => e.method !== 'oracle' && e.method !== 'ideal').map((e) => `${e.method} ${e.costUs.toFixed(0)} µs`).join(', ')}`);
   }
+  console.log('');
+  console.log('   The floor for any predictor, in closed form (sim/floor.ts): in M/M/N (exponential talk times, nobody hangs up)');
+  console.log('   the wait of a caller with k ahead is Gamma(k + 1, N/h) whatever an ACD knows, so the least MAE is that of its');
+  console.log(`   median: ${pct(mmnEwtFloor(0.7))} of the mean wait at 70 % occupancy, ${pct(mmnEwtFloor(0.85))} at 85 %, ${pct(mmnEwtFloor(0.95))} at 95 %, for any number`);
+  console.log(`   of agents. 15 % is reached only from ${pct(occupancyForFloor(0.15))} occupancy.`);
 
   console.log('');
   console.log('2) Callback offers: when the EWT (erlang) at arrival is above 60 s, 50 % of callers accept; the callback keeps');
@@ -93,8 +100,44 @@ async function main(): Promise<void> {
       );
     }
   }
+  await multiSkill();
   console.log('');
   console.log(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** 3) agents shared between targets: EWT with the targets simulated together vs each counting its agents fully */
+async function multiSkill(): Promise<void> {
+  console.log('');
+  console.log('3) Agents shared between targets (multi-skill): sales (talk 240 s) and billing (talk 150 s), half the callers each,');
+  console.log('   after-call work 10 s, CV 0.8, patience 300 s, calibrated to 85 % measured occupancy. EWT at each arrival as in 1).');
+  console.log('   per-target = each target counts its shared agents fully (before); joint = the targets that share agents simulated together.');
+  console.log(`${'agents'.padEnd(36)} ${'EWT'.padEnd(10)} ${pad('served', 6)} ${pad('mean wt', 7)}  ${EWT_METHODS.map((m) => `${pad(m + ' MAE', 14)} ${pad('bias', 7)}`).join('  ')}  ${pad('CPU erlang-a', 12)}`);
+  const groups: [string, AgentGroup[]][] = [
+    ['20 serving both', [{ count: 20, targets: ['sales', 'billing'] }]],
+    ['6 sales, 6 billing, 8 serving both', [{ count: 6, targets: ['sales'] }, { count: 6, targets: ['billing'] }, { count: 8, targets: ['sales', 'billing'] }]],
+  ];
+  for (const [label, g] of groups) {
+    const s: MultiSkillScenario = {
+      targets: [
+        { name: 'sales', talkMeanSec: 240, talkCv: 0.8, acwSec: 10, share: 0.5 },
+        { name: 'billing', talkMeanSec: 150, talkCv: 0.8, acwSec: 10, share: 0.5 },
+      ],
+      groups: g,
+      occupancy: 0.85,
+      patienceMeanSec: base.patienceMeanSec,
+      hours: HOURS,
+      warmupHours: 1,
+      seed: base.seed,
+      multiSkillEwt: 'joint',
+    };
+    const offered = await calibrateMultiSkill(s, 0.85, Math.max(4, HOURS / 3));
+    for (const mode of ['per-target', 'joint'] as const) {
+      const r = await runMultiSkill({ ...s, occupancy: offered, multiSkillEwt: mode });
+      const all = r.byTarget.all!;
+      const cells = EWT_METHODS.map((m) => `${pad(`${sec(all.maeSec[m])} ${pct(all.maeSec[m] / all.meanWaitSec)}`, 14)} ${pad(sec(all.biasSec[m]), 7)}`);
+      console.log(`${label.padEnd(36)} ${mode.padEnd(10)} ${pad(String(r.served), 6)} ${pad(sec(all.meanWaitSec), 7)}  ${cells.join('  ')}  ${pad(`${r.costUs['erlang-a'].toFixed(0)} µs`, 12)}`);
+    }
+  }
 }
 
 main().catch((err: unknown) => {
