@@ -38,6 +38,8 @@ export class Agent {
   idleSince: number;
   loggedIn = false;
   registration: Registration | undefined;
+  /** the phone the agent logged in at (REST login with a URI); forgotten at logout */
+  loginUri: string | undefined;
   /** what to do once the current call and after-call work are over */
   afterCall: 'not-ready' | 'logout' | undefined;
   /** epoch ms the current after-call work ends */
@@ -56,10 +58,13 @@ export class Agent {
     return this.config.id;
   }
 
-  /** where to call the agent: the live registration first (the agent is at that softphone), else the static URI */
+  /**
+   * where to call the agent: the live registration first (the agent is at that softphone), then the phone it
+   * logged in at, else the static URI
+   */
   uri(now: number): string | undefined {
     if (this.registration && this.registration.expiresAt > now) return this.registration.contactUri;
-    return this.config.uri;
+    return this.loginUri ?? this.config.uri;
   }
 
   reachable(now: number): boolean {

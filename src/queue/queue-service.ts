@@ -314,9 +314,15 @@ export class QueueService implements QueuePort {
   // ---------------------------------------------------------------- agents (REST, registrar)
 
   /** log in and become READY when reachable (else NOT_READY `unreachable` until a registration arrives) */
-  login(agentId: string): AgentView {
+  /**
+   * Log in; READY when reachable. `atUri`: the phone the agent logs in at (a desk phone, a softphone that
+   * registers elsewhere), called for its contacts until logout; a live registration with this service's
+   * registrar still comes first.
+   */
+  login(agentId: string, atUri?: string): AgentView {
     const a = this.agent(agentId);
     a.loggedIn = true;
+    if (atUri !== undefined) a.loginUri = atUri;
     if (a.afterCall === 'logout') a.afterCall = undefined;
     if (a.state === 'NOT_READY') this.becomeAvailable(a);
     this.dispatch();
@@ -330,6 +336,7 @@ export class QueueService implements QueuePort {
     if (a.state === 'NOT_READY') {
       a.notReadyReason = 'logged-out';
       a.loggedIn = false;
+      a.loginUri = undefined;
     } else {
       a.afterCall = 'logout';
     }
@@ -628,6 +635,7 @@ export class QueueService implements QueuePort {
     if (after === 'logout') {
       if (a.state !== 'NOT_READY') this.setState(a, 'NOT_READY', 'logged-out');
       a.loggedIn = false;
+      a.loginUri = undefined;
       a.notReadyReason = 'logged-out';
     } else if (after === 'not-ready' || !a.loggedIn) {
       if (a.state !== 'NOT_READY') this.setState(a, 'NOT_READY', a.loggedIn ? 'requested' : 'logged-out');

@@ -58,6 +58,28 @@ describe('queue REST API (Fastify inject)', () => {
     assert.equal(out.json.notReadyReason, 'logged-out');
   });
 
+  it('an agent without a static URI logs in at a phone: READY, called there until logout', async () => {
+    const post = (url: string, payload?: unknown) =>
+      app.inject({ method: 'POST', url, ...(payload === undefined ? {} : { payload: payload as object, headers: { 'content-type': 'application/json' } }) }).then((r) => ({ status: r.statusCode, json: r.json() }));
+    assert.equal((await post('/api/v1/agents/bob/login')).json.notReadyReason, 'unreachable');
+    const at = await post('/api/v1/agents/bob/login', { uri: 'sip:bob@192.0.2.10:5060' });
+    assert.equal(at.status, 200);
+    assert.equal(at.json.state, 'READY');
+    assert.equal(at.json.uri, 'sip:bob@192.0.2.10:5060');
+    // the EWT of bob's targets now counts him
+    assert.equal((await call('GET', '/api/v1/targets/sales/ewt')).json.ewtSec, 0);
+    await post('/api/v1/agents/bob/logout');
+    // the phone is forgotten at logout: logging in again without one leaves him unreachable
+    const again = await post('/api/v1/agents/bob/login');
+    assert.equal(again.json.state, 'NOT_READY');
+    assert.equal(again.json.uri, undefined);
+    for (const bad of [{ uri: 'http://example.com' }, { uri: 'sip:bob@host with space' }, { phone: 'sip:bob@x' }]) {
+      const r = await post('/api/v1/agents/bob/login', bad);
+      assert.equal(r.status, 400, JSON.stringify(bad));
+    }
+    assert.equal((await call('GET', '/api/v1/agents/bob')).json.state, 'NOT_READY');
+  });
+
   it('409 for READY without URI or registration; 404 for unknown agents and targets', async () => {
     const r = await call('POST', '/api/v1/agents/bob/ready');
     assert.equal(r.status, 409);

@@ -130,7 +130,7 @@ function http<T>(fn: () => T): T {
  * The queue over REST (auth is applied by the app):
  *   GET  /api/v1/agents                         agents with state, current reservation/call
  *   GET  /api/v1/agents/:agentId
- *   POST /api/v1/agents/:agentId/login          READY when reachable (else NOT_READY unreachable)
+ *   POST /api/v1/agents/:agentId/login          READY when reachable (else NOT_READY unreachable); body {"uri": "sip:..."}: at that phone
  *   POST /api/v1/agents/:agentId/logout         now, or after the current call
  *   POST /api/v1/agents/:agentId/ready          409 when the agent has no URI and no registration
  *   POST /api/v1/agents/:agentId/not-ready      now, or after the current call
@@ -151,8 +151,24 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
     http(() => queue.getAgent(req.params.agentId)),
   );
 
+  const LoginBody = Type.Union([
+    Type.Object(
+      {
+        uri: Type.Optional(
+          Type.String({ pattern: '^sips?:[^\\s]+$', maxLength: 512, description: 'the phone the agent logs in at (sip: or sips: URI), called for its contacts until logout' }),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ]);
+  r.post(
+    '/api/v1/agents/:agentId/login',
+    { schema: { tags, summary: 'Log in, optionally at a phone (READY when reachable)', params: AgentParams, body: Type.Optional(LoginBody), response: { 200: AgentView } } },
+    async (req) => http(() => queue.login(req.params.agentId, req.body?.uri)),
+  );
+
   const actions: [string, string, (id: string) => unknown][] = [
-    ['login', 'Log in (READY when reachable)', (id) => queue.login(id)],
     ['logout', 'Log out now, or after the current call', (id) => queue.logout(id)],
     ['ready', 'Go READY (ends after-call work early)', (id) => queue.setReady(id)],
     ['not-ready', 'Go NOT_READY now, or after the current call', (id) => queue.setNotReady(id)],
