@@ -17,6 +17,14 @@ export interface SimulatedDialerRule {
 
 export interface SimulatedDialerOptions {
   delayMs: number;
+  /**
+   * > 0: a customer who "answers" (CONNECTED_TO_AGENT) waits in the target's line, as the callback itself,
+   * for an agent of the queue (like the real dial flow); the agent is reserved, talks this long, and is
+   * freed. No agent within `agentWaitMs`: AGENT_UNAVAILABLE. 0 (default): the outcome alone, no agent.
+   */
+  agentTalkMs?: number;
+  /** how long an answered customer waits for an agent (with agentTalkMs); default 120000 */
+  agentWaitMs?: number;
   rules?: SimulatedDialerRule[];
   defaultOutcome?: AttemptOutcome;
   journalPath?: string;
@@ -31,7 +39,7 @@ export class SimulatedDialer implements Dialer {
    * real call would: the agent is "connected" (confirm) and freed at the end, or released when the
    * customer was not reached
    */
-  reservations?: Pick<QueuePort, 'confirm' | 'release' | 'callEnded'>;
+  reservations?: Pick<QueuePort, 'confirm' | 'release' | 'callEnded' | 'enqueue' | 'remove' | 'reserveAgentFor'>;
 
   constructor(private readonly o: SimulatedDialerOptions) {
     this.rules = (o.rules ?? []).map((r) => ({ re: new RegExp(r.pattern), outcomes: r.outcomes }));
@@ -52,7 +60,10 @@ export class SimulatedDialer implements Dialer {
     this.journal('start', req);
     const startedAt = Date.now();
     return new Promise<AttemptResult>((resolve) => {
+      let finished = false;
       const finish = (result: AttemptResult): void => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         this.journal('end', req, result.outcome);
@@ -62,6 +73,10 @@ export class SimulatedDialer implements Dialer {
       const onAbort = (): void => finish({ outcome: 'FAILED', detail: 'aborted', endedAt: Date.now() });
       const timer = setTimeout(() => {
         const outcome = this.outcomeFor(req);
+        if (outcome === 'CONNECTED_TO_AGENT' && !req.reservation && this.reservations && (this.o.agentTalkMs ?? 0) > 0) {
+          void this.connectToAgent(req, signal, startedAt).then(finish, (err: unknown) => finish({ outcome: 'FAILED', detail: err instanceof Error ? err.message : String(err), endedAt: Date.now() }));
+          return;
+        }
         const answered = outcome === 'CONNECTED_TO_AGENT' || outcome === 'MACHINE' || outcome === 'CUSTOMER_HANGUP';
         if (outcome === 'CONNECTED_TO_AGENT') req.onProgress?.('CONNECTED');
         finish({
@@ -77,6 +92,30 @@ export class SimulatedDialer implements Dialer {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** the customer answered: wait in line as the callback for an agent, "talk", free the agent */
+  private async connectToAgent(req: DialRequest, signal: AbortSignal, startedAt: number): Promise<AttemptResult> {
+    const q = this.reservations!;
+    const answeredAt = startedAt + Math.floor(this.o.delayMs / 2);
+    const callId = `sim-${req.attemptId}`;
+    req.onProgress?.('ANSWERED');
+    q.enqueue({ contactId: req.callbackId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? Date.now() });
+    const r = await q.reserveAgentFor(req.callbackId, { timeoutMs: this.o.agentWaitMs ?? 120_000, signal });
+    if (!r) {
+      q.remove(req.callbackId);
+      const aborted = signal.aborted;
+      return { outcome: aborted ? 'FAILED' : 'AGENT_UNAVAILABLE', ...(aborted ? { detail: 'aborted' } : {}), answeredAt, endedAt: Date.now(), callId, sipStatus: 200 };
+    }
+    q.confirm(r.reservationId);
+    req.onProgress?.('CONNECTED');
+    const connectedAt = Date.now();
+    await new Promise<void>((done) => {
+      const t = setTimeout(done, this.o.agentTalkMs);
+      signal.addEventListener('abort', () => (clearTimeout(t), done()), { once: true });
+    });
+    q.callEnded(r.reservationId);
+    return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, answeredAt, connectedAt, endedAt: Date.now(), callId, sipStatus: 200 };
   }
 
   private endReservation(req: DialRequest, outcome: AttemptOutcome): void {

@@ -80,6 +80,9 @@ export const AppConfigSchema = Type.Object(
         simulated: Type.Object(
           {
             delayMs: Type.Integer({ minimum: 0, default: 2000 }),
+            /** > 0: an answered customer waits for an agent of the queue, who is reserved and "talks" this long (demo) */
+            agentTalkMs: Type.Optional(Type.Integer({ minimum: 0 })),
+            agentWaitMs: Type.Optional(Type.Integer({ minimum: 1000 })),
             defaultOutcome: Type.Optional(Outcome),
             rules: Type.Array(Type.Object({ pattern: Type.String(), outcomes: Type.Array(Outcome) }, { additionalProperties: false }), { default: [] }),
             journalPath: Type.Optional(Type.String()),
