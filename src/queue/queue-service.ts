@@ -457,9 +457,40 @@ export class QueueService implements QueuePort {
       if (e.waiter || t.dialing.has(id) || (e.contact.kind === 'caller' && (before || contactId === undefined))) ahead++;
     }
     for (const id of t.dialing.keys()) if (id !== contactId && !t.line.get(id)) ahead++;
-    const ok = this.expectedAgentsFreeWithin(target, t.config.pacingHorizonSec) >= ahead + 1;
+    const ok = this.expectedAgentsFreeWithin(target, t.config.pacingHorizonSec) >= ahead + 1 && this.groupCanTakeOneMore(t, contactId, ahead);
     if (ok && contactId !== undefined && t.line.get(contactId) && !t.dialing.has(contactId)) this.callbackDialing(target, contactId);
     return ok;
+  }
+
+  /**
+   * The pacing rule over the targets that share agents with `t` (none: true): the agents of the whole group
+   * expected free within the horizon must also cover the contacts of the other lines that will take one first
+   * (connecting, being dialed, live callers ranked before this callback), plus `ahead` and this callback.
+   */
+  private groupCanTakeOneMore(t: Target, contactId: string | undefined, ahead: number): boolean {
+    const shared = this.sharedGroup(t);
+    if (!shared) return true;
+    const now = this.clock.now();
+    const own = contactId !== undefined ? t.line.get(contactId) : undefined;
+    const mine = own ? { p: t.line.effectivePriority(own.contact, now), at: own.contact.enqueuedAt } : undefined;
+    let others = 0;
+    for (const name of shared.names) {
+      if (name === t.config.name) continue;
+      const u = this.targets.get(name)!;
+      for (const e of u.line.ordered(now)) {
+        const p = u.line.effectivePriority(e.contact, now);
+        const before = !mine || p > mine.p || (p === mine.p && e.contact.enqueuedAt <= mine.at);
+        if (e.waiter || u.dialing.has(e.contact.contactId) || (e.contact.kind === 'caller' && before)) others++;
+      }
+      for (const id of u.dialing.keys()) if (!u.line.get(id)) others++;
+    }
+    const horizon = t.config.pacingHorizonSec;
+    let free = 0;
+    for (const a of shared.group.agents) {
+      const u = shared.group.targets[a.callTarget]!;
+      free += expectedFreeWithin({ agents: [a.load], talk: u.talk, talkMeanSec: u.talkMeanSec, acwSec: u.acwSec }, horizon);
+    }
+    return free >= ahead + others + 1;
   }
 
   /**
@@ -817,7 +848,7 @@ export class QueueService implements QueuePort {
    * The targets linked to `t` by staffed agents that serve more than one target, with those agents, for
    * the joint EWT (ewt-shared.ts); undefined when `t`'s staffed agents serve `t` alone (or 'per-target').
    */
-  private sharedGroup(t: Target): { group: SharedGroup; index: number } | undefined {
+  private sharedGroup(t: Target): { group: SharedGroup; index: number; names: string[] } | undefined {
     if (this.multiSkillEwt === 'per-target') return undefined;
     const now = this.clock.now();
     const staffedAgents = [...this.agents.values()].filter((a) => staffed(a, now) && a.state !== 'NOT_READY');
@@ -845,7 +876,7 @@ export class QueueService implements QueuePort {
       const r = a.reservationId ? this.reservations.get(a.reservationId) : undefined;
       agents.push({ load, callTarget: (r && index.get(r.target)) ?? serves[0]!, serves });
     }
-    return { group: { targets, agents }, index: 0 };
+    return { group: { targets, agents }, index: 0, names };
   }
 
   /** EWT of positions 0..maxAhead of a target that shares agents, by one method, capped */

@@ -139,4 +139,24 @@ describe('QueueService: EWT of targets that share agents', () => {
     // at 90 s: alice takes b2 (older than s2), bob has only billing and nothing left; alice free again at 190 s: s2, then s3 at 290 s
     assert.deepEqual(q.waitingContacts('sales').map((c) => c.ewtSec.simple), [190, 290]);
   });
+
+  it("pacing: a sales callback is not dialed when billing's older callers will take the shared agent first", () => {
+    for (const mode of ['joint', 'per-target'] as const) {
+      const { q, vt } = setup(mode);
+      q.setReady('alice');
+      q.enqueue({ contactId: 'cb', kind: 'callback', target: 'sales', enqueuedAt: vt.now() - 60_000 });
+      // two billing callers on hold since before the callback was accepted (not connecting yet)
+      q.enqueue({ contactId: 'b1', kind: 'caller', target: 'billing', enqueuedAt: vt.now() - 90_000 });
+      q.enqueue({ contactId: 'b2', kind: 'caller', target: 'billing', enqueuedAt: vt.now() - 80_000 });
+      assert.equal(q.canDispatchCallback('sales', 'cb'), mode === 'per-target', mode);
+      q.close();
+    }
+    // callers who came after the callback do not hold it back
+    const { q, vt } = setup();
+    q.setReady('alice');
+    q.enqueue({ contactId: 'cb', kind: 'callback', target: 'sales', enqueuedAt: vt.now() - 60_000 });
+    q.enqueue({ contactId: 'b3', kind: 'caller', target: 'billing', enqueuedAt: vt.now() - 10_000 });
+    assert.equal(q.canDispatchCallback('sales', 'cb'), true);
+    q.close();
+  });
 });
