@@ -280,14 +280,15 @@ export class CallbackService implements CallbackRequester {
     return { slots, bucketMinutes: settings.requestTimeBucketMin, timezone: businessHours.timezone };
   }
 
-  /** the service's `_ewt_threshold` and `_ewt_method` as set now (the registry's cache: admin changes included) */
+  /** the service's `_ewt_threshold`, `_ewt_method` and `_connect_mode` as set now (the registry's cache: admin changes included) */
   serviceIvrOptions(serviceName: string): ServiceIvrOptions | undefined {
     const service = this.services.get(serviceName);
     if (!service) return undefined;
-    const { ewtThresholdSec, ewtMethod } = service.settings;
+    const { ewtThresholdSec, ewtMethod, connectMode } = service.settings;
     return {
       ...(ewtThresholdSec !== undefined ? { ewtThresholdSec } : {}),
       ...(ewtMethod ? { ewtMethod } : {}),
+      ...(connectMode ? { connectMode } : {}),
     };
   }
 

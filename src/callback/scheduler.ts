@@ -327,7 +327,7 @@ export class Scheduler implements SchedulerHooks {
             target: c.target,
             queuedSince: c.acceptedAt,
             waitForAgent: settings.waitForAgent,
-            connectMode: settings.connectMode,
+            ...(settings.connectMode ? { connectMode: settings.connectMode } : {}),
             callerId: settings.callerId || undefined,
             ringTimeoutSec: settings.ringTimeoutSec,
             userData: c.userData,

@@ -87,7 +87,12 @@ export const OPTION_SPECS = [
   opt('_reuse_active_callback', 'reuseActiveCallback', Type.Boolean(), 'A request for a number with an active callback returns the existing _id.'),
   opt('_rate_limit_per_number', 'rateLimitPerNumberPerDay', Type.Integer({ minimum: 1 }), 'Requests per customer number per 24 h.'),
   opt('_rate_limit_per_client', 'rateLimitPerClientPerMinute', Type.Integer({ minimum: 1 }), 'Requests per API client per minute.'),
-  opt('_connect_mode', 'connectMode', Type.Union([Type.Literal('bridge'), Type.Literal('refer')]), 'How the customer is connected to the agent.'),
+  opt(
+    '_connect_mode',
+    'connectMode',
+    Type.Union([Type.Literal('bridge'), Type.Literal('refer')]),
+    'How the customer (a callback\'s, or a caller the IVR queues) is connected to the agent: bridge or refer. Unset: telephony.connect.mode (bridge). A browser (WebRTC) agent is always bridged (docs/telephony.md).',
+  ),
   opt(
     '_ewt_threshold',
     'ewtThresholdSec',
@@ -137,7 +142,8 @@ export interface ServiceSettings {
   reuseActiveCallback: boolean;
   rateLimitPerNumberPerDay: number;
   rateLimitPerClientPerMinute: number;
-  connectMode: 'bridge' | 'refer';
+  /** unset: telephony.connect.mode (the dialer's and the IVR's own) */
+  connectMode?: 'bridge' | 'refer';
   /** unset: the IVR's own threshold (telephony config) */
   ewtThresholdSec?: number;
   /** unset or '': the target's own EWT method */

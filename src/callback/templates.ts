@@ -1,7 +1,7 @@
 /**
  * Service templates, like the GMS Admin UI's "Common Default Configuration" choices. A template fills
- * every option but the IVR's `_ewt_threshold` and `_ewt_method` (unset = the telephony config's and the
- * target's own); a configured service overrides what it sets.
+ * every option but `_connect_mode` and the IVR's `_ewt_threshold` and `_ewt_method` (unset = the
+ * telephony config's and the target's own); a configured service overrides what it sets.
  */
 export const TEMPLATE_NAMES = [
   'user-terminated-immediate',
@@ -40,12 +40,13 @@ const common: Record<string, unknown> = {
   _reuse_active_callback: true,
   _rate_limit_per_number: 5,
   _rate_limit_per_client: 6000,
-  _connect_mode: 'bridge',
   _caller_id: '',
   _ring_timeout: 30,
   _amd: {},
   // _ewt_threshold and _ewt_method are left unset: the IVR then uses telephony.ivr.ewtThresholdSec (or
   // telephony.services.<name>.ewtThresholdSec) and the target's own ewtMethod (docs/telephony.md).
+  // _connect_mode too: unset, IVR callers and callbacks are connected with telephony.connect.mode (default
+  // bridge). A default here would count as the service's own choice and leave telephony.connect.mode unused.
 };
 
 export const TEMPLATES: Record<TemplateName, Record<string, unknown>> = {

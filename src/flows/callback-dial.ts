@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { AmdResult, AttemptOutcome, AttemptResult, DialRequest, Dialer } from '../ports/dialer';
+import type { AmdResult, AttemptOutcome, AttemptResult, ConnectMode, DialRequest, Dialer } from '../ports/dialer';
 import type { QueuePort, Reservation } from '../ports/queue';
 import { CallEndedError, type AmdRun, type CustomerCalls, type CustomerLeg } from './call';
-import { connectToAgent, type ConnectAgentDeps } from './connect-agent';
+import { connectModeOf, connectToAgent, type ConnectAgentDeps } from './connect-agent';
 import type { ResolvedPrompts } from './prompts';
 import { dispositionOf } from './sip-disposition';
 
@@ -25,6 +25,8 @@ export interface CallbackDialDeps extends ConnectAgentDeps {
   beepTimeoutMs: number;
   isReady: () => boolean;
   logger: Logger;
+  /** telephony.connect.mode: the mode of a callback whose service sets no `_connect_mode` (default bridge) */
+  connectMode?: ConnectMode;
 }
 
 /**
@@ -103,7 +105,8 @@ export class CallbackDialer implements Dialer {
     try {
       const { amd, run } = await this.detect(leg, req);
       const action = decide(amd.decision, svc);
-      clog.info({ decision: amd.decision, decisionMs: amd.decisionMs, action }, 'AMD decided');
+      const { connectMode, connectModeFrom } = connectModeOf(req.connectMode, d.connectMode ?? 'bridge');
+      clog.info({ decision: amd.decision, decisionMs: amd.decisionMs, action, ...(action === 'connect' ? { connectMode, connectModeFrom } : {}) }, 'AMD decided');
       if (action !== 'leave_message') await stopAmd(leg, run);
       const base = { callId: leg.callId, answeredAt, amd };
       if (action !== 'connect') {
@@ -115,7 +118,7 @@ export class CallbackDialer implements Dialer {
       if (!reservation) await leg.play([svc.prompts.pleaseHold]);
       reservationLive = false; // connectToAgent owns the reservation from here
       const agentHeaders = { 'X-Callback-Id': req.callbackId, 'X-Callback-Attempt': String(req.attemptNumber), 'X-Customer-Number': req.customerNumber, 'X-Amd-Result': amd.decision };
-      const done = await connectToAgent(leg, contactId, reservation, req.connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic }, clog, agentHeaders);
+      const done = await connectToAgent(leg, contactId, reservation, connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic }, clog, agentHeaders);
       if (done.outcome === 'CONNECTED_TO_AGENT') {
         req.onProgress?.('CONNECTED');
         return { ...base, outcome: 'CONNECTED_TO_AGENT', agentId: done.agentId, connectedAt: done.connectedAt, endedAt: done.endedAt };

@@ -13,6 +13,18 @@ export interface ConnectAgentDeps {
   holdMusic: string;
 }
 
+/** where a call's connect mode came from, for the logs */
+export type ConnectModeFrom = '_connect_mode' | 'telephony.connect.mode';
+
+/**
+ * The connect mode of one call, the same rule for the IVR's callers and for callbacks: the service's
+ * `_connect_mode` when it sets one, else `telephony.connect.mode`. (Whatever the mode, a browser (WebRTC)
+ * agent is bridged: `AgentCalls.refer` declines a ws/wss contact and connectToAgent falls back to bridge.)
+ */
+export function connectModeOf(serviceMode: ConnectMode | undefined, telephonyMode: ConnectMode): { connectMode: ConnectMode; connectModeFrom: ConnectModeFrom } {
+  return serviceMode ? { connectMode: serviceMode, connectModeFrom: '_connect_mode' } : { connectMode: telephonyMode, connectModeFrom: 'telephony.connect.mode' };
+}
+
 export type ConnectOutcome =
   | { outcome: 'CONNECTED_TO_AGENT'; agentId: string; connectedAt: number; endedAt: number; endedBy: 'customer' | 'agent' | 'transfer' }
   | { outcome: 'AGENT_UNAVAILABLE'; detail: string }

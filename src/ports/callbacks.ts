@@ -1,3 +1,4 @@
+import type { ConnectMode } from './dialer';
 import type { EwtMethod } from './queue';
 
 /**
@@ -51,6 +52,8 @@ export interface ServiceIvrOptions {
   ewtThresholdSec?: number;
   /** `_ewt_method`, when the service sets it (not empty); otherwise the target's own method applies */
   ewtMethod?: EwtMethod;
+  /** `_connect_mode`, when the service sets it; otherwise `telephony.connect.mode` applies */
+  connectMode?: ConnectMode;
 }
 
 export interface SlotAvailability {

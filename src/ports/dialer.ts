@@ -59,7 +59,8 @@ export interface DialRequest {
    */
   queuedSince?: number;
   waitForAgent: boolean;
-  connectMode: ConnectMode;
+  /** the service's `_connect_mode` (or the request's override); unset: the dialer's own (telephony.connect.mode) */
+  connectMode?: ConnectMode;
   callerId?: string;
   ringTimeoutSec: number;
   /** user data of the callback (keys without a leading underscore) */

@@ -45,6 +45,20 @@ describe('configured services', () => {
     assert.equal(callbacks.serviceIvrOptions('nope'), undefined);
   });
 
+  it('_connect_mode: unset in every template (telephony.connect.mode then applies), read as the service sets it', () => {
+    const { services, callbacks } = makeCore();
+    for (const t of ['user-terminated-immediate', 'user-terminated-delayed', 'user-terminated-preview', 'user-originated-immediate', 'user-originated-delayed']) {
+      const s = services.put(`plain-${t}`, t, {}, 0);
+      assert.equal('_connect_mode' in s.effectiveOptions, false, t);
+      assert.equal(s.settings.connectMode, undefined, t);
+    }
+    services.put('refer', 'user-terminated-immediate', { _connect_mode: 'refer' }, 0);
+    assert.equal(services.get('refer')!.settings.connectMode, 'refer');
+    assert.deepEqual(callbacks.serviceIvrOptions('refer'), { connectMode: 'refer' });
+    services.put('bridge', 'user-terminated-immediate', { _connect_mode: 'bridge', _ewt_threshold: 30 }, 0);
+    assert.deepEqual(callbacks.serviceIvrOptions('bridge'), { ewtThresholdSec: 30, connectMode: 'bridge' });
+  });
+
   it('is durable: a new registry on the same store sees the services, and a deleted one is gone', () => {
     const core = makeCore();
     core.services.put('keep', 'user-terminated-delayed', { _target: 'sales' }, 0);

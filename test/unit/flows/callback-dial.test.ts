@@ -5,7 +5,16 @@ import type { CustomerCallResult } from '../../../src/flows/call';
 import { dispositionOf } from '../../../src/flows/sip-disposition';
 import { FakeAgentCalls, FakeCustomers, FakeLeg, FakeQueue, connectSettings, log, prompts } from './fakes';
 
-function setup(o: { result: () => CustomerCallResult; machine?: 'hangup' | 'leave_message'; agents?: (string | null)[]; bridge?: (number | 'answer')[]; mode?: 'bridge' | 'refer'; refer?: (number | 'ok')[] }) {
+function setup(o: {
+  result: () => CustomerCallResult;
+  machine?: 'hangup' | 'leave_message';
+  agents?: (string | null)[];
+  bridge?: (number | 'answer')[];
+  mode?: 'bridge' | 'refer';
+  refer?: (number | 'ok')[];
+  /** telephony.connect.mode (the dialer's own) */
+  telephonyMode?: 'bridge' | 'refer';
+}) {
   const queue = new FakeQueue(30, o.agents);
   const customers = new FakeCustomers(o.result);
   const agents = new FakeAgentCalls(o.bridge ?? ['answer'], o.refer ?? [], 5);
@@ -23,6 +32,7 @@ function setup(o: { result: () => CustomerCallResult; machine?: 'hangup' | 'leav
     beepTimeoutMs: 1000,
     isReady: () => true,
     logger: log,
+    ...(o.telephonyMode ? { connectMode: o.telephonyMode } : {}),
   };
   return { dialer: new CallbackDialer(deps), queue, customers, agents };
 }
@@ -128,6 +138,21 @@ describe('flows/callback-dial', () => {
     const r2 = await b.dialer.dial(req({ connectMode: 'refer' }), new AbortController().signal);
     assert.equal(r2.outcome, 'CONNECTED_TO_AGENT');
     assert.deepEqual(b.agents.calls.map((c) => c.kind), ['refer', 'bridge']);
+  });
+
+  it("connect mode: the request's (the service's _connect_mode) wins; none → telephony.connect.mode, else bridge", async () => {
+    const kinds = async (telephonyMode: 'bridge' | 'refer' | undefined, connectMode: 'bridge' | 'refer' | undefined) => {
+      const leg = new FakeLeg('cust-1');
+      const s = setup({ result: () => ({ kind: 'answered', leg }), refer: ['ok'], ...(telephonyMode ? { telephonyMode } : {}) });
+      const { connectMode: _omit, ...base } = req();
+      const r = await s.dialer.dial({ ...base, ...(connectMode ? { connectMode } : {}) }, new AbortController().signal);
+      assert.equal(r.outcome, 'CONNECTED_TO_AGENT');
+      return s.agents.calls.map((c) => c.kind);
+    };
+    assert.deepEqual(await kinds('refer', undefined), ['refer']);
+    assert.deepEqual(await kinds('refer', 'bridge'), ['bridge']);
+    assert.deepEqual(await kinds('bridge', 'refer'), ['refer']);
+    assert.deepEqual(await kinds(undefined, undefined), ['bridge']);
   });
 
   it('customer hangs up during AMD: CUSTOMER_HANGUP, reservation released', async () => {
