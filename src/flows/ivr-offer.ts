@@ -4,7 +4,7 @@ import type { ConnectMode } from '../ports/dialer';
 import type { EwtMethod, QueuePort } from '../ports/queue';
 import { CallEndedError, type CallLeg } from './call';
 import { normaliseCallerId } from './caller-id';
-import { connectToAgent, reserveWithMusic, type ConnectAgentDeps } from './connect-agent';
+import { connectToAgent, reserveWithMusic, type ConnectAgentDeps, type ConnectModeFrom } from './connect-agent';
 import { digitPrompts, slotTimePrompts, waitPrompts, type ResolvedPrompts } from './prompts';
 import { recordInteraction, type InboundCall } from './interaction';
 
@@ -43,7 +43,10 @@ export interface IvrDeps extends ConnectAgentDeps {
   interactions: InteractionRecorder;
   prompts: ResolvedPrompts;
   ivr: IvrSettings;
+  /** how a queued caller is connected to the agent: the service's `_connect_mode`, else telephony.connect.mode (connectModeOf) */
   connectMode: ConnectMode;
+  /** where `connectMode` came from, for the log */
+  connectModeFrom?: ConnectModeFrom;
   /** the target's own EWT method, only to name it in the log when the service sets none */
   targetEwtMethod?: (target: string) => EwtMethod | undefined;
 }
@@ -219,7 +222,7 @@ async function chooseSlot(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logg
 async function waitInQueue(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logger): Promise<Step> {
   const contactId = info.interactionId;
   deps.queue.enqueue({ contactId, kind: 'caller', target: info.target, enqueuedAt: info.startedAt });
-  log.info('caller waits in queue');
+  log.info({ connectMode: deps.connectMode, ...(deps.connectModeFrom ? { connectModeFrom: deps.connectModeFrom } : {}) }, 'caller waits in queue');
   const limitMs = deps.ivr.maxQueueWaitSec > 0 ? deps.ivr.maxQueueWaitSec * 1000 : 24 * 3600 * 1000;
   const reservation = await reserveWithMusic(call, contactId, deps, log, limitMs);
   if (reservation === 'ended') return { outcome: 'ABANDONED_IN_QUEUE' };

@@ -52,8 +52,9 @@ export function handleInbound(srf: Srf, media: MediaServerPool, config: Telephon
       ilog.info({ didService: route.service }, 'call answered');
       const match = await findUserOriginated(deps.callbacks, ani, dnis, config.ivr.defaultRegion, ilog);
       if (match) {
-        // the callback's service, not the DID's, names this call from here
-        await runUserOriginated(leg, match, { interactionId, ...(ani ? { ani } : {}), dnis, startedAt }, deps, ilog.child({ service: match.serviceName, callbackId: match.callbackId }));
+        // the callback's service, not the DID's, names this call from here, and connects it (its _connect_mode)
+        const ucDeps = match.serviceName === route.service ? deps : { ...deps, connectMode: depsFor(match.serviceName).connectMode };
+        await runUserOriginated(leg, match, { interactionId, ...(ani ? { ani } : {}), dnis, startedAt }, ucDeps, ilog.child({ service: match.serviceName, callbackId: match.callbackId }));
         return;
       }
       await runIvrOffer(leg, { interactionId, serviceName: route.service, target: route.target, ...(ani ? { ani } : {}), dnis, startedAt }, deps, ilog.child({ service: route.service }));

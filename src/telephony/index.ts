@@ -11,7 +11,7 @@ import { serviceTelephony, type TelephonyConfig } from './config';
 import { TrunkCustomerCalls } from './customer-calls';
 import { DrachtioConnection } from './drachtio-connection';
 import { handleInbound } from './inbound';
-import { ivrSettingsFor } from './ivr-settings';
+import { ivrConnectModeFor, ivrSettingsFor } from './ivr-settings';
 import { MediaServerPool } from './media-servers';
 import { handleRegister, type RegistrationSink } from './registrar';
 
@@ -90,6 +90,8 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     beepTimeoutMs: BEEP_TIMEOUT_MS,
     isReady: () => drachtio.isUp && media.anyUp,
     logger: log,
+    // a callback whose service sets no _connect_mode (the scheduler then sends none)
+    connectMode: config.connect.mode,
   });
 
   // called for every inbound call: the service's options are read then, so admin API changes apply to the next call
@@ -103,6 +105,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   };
   const ivrDeps = (service: string): IvrDeps => {
     const prompts = promptsFor(service);
+    const options = serviceIvrOptions(service);
     return {
       ...connectDeps,
       callbacks: deps.callbacks,
@@ -110,8 +113,8 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
       prompts,
       holdPrompt: prompts.pleaseHold,
       holdMusic: prompts.holdMusic,
-      ivr: ivrSettingsFor(config, service, serviceIvrOptions(service)),
-      connectMode: config.connect.mode,
+      ivr: ivrSettingsFor(config, service, options),
+      ...ivrConnectModeFor(config, options),
       ...(deps.targetEwtMethod ? { targetEwtMethod: deps.targetEwtMethod } : {}),
     };
   };

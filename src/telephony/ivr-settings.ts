@@ -1,4 +1,6 @@
+import { connectModeOf, type ConnectModeFrom } from '../flows/connect-agent';
 import type { IvrSettings } from '../flows/ivr-offer';
+import type { ConnectMode } from '../ports/dialer';
 import type { ServiceIvrOptions } from '../ports/callbacks';
 import { serviceTelephony, type TelephonyConfig } from './config';
 
@@ -31,4 +33,14 @@ export function ivrSettingsFor(config: TelephonyConfig, serviceName: string, ser
     ...(service?.ewtMethod ? { ewtMethod: service.ewtMethod } : {}),
     offerSlot: local.offerSlot ?? config.ivr.offerSlot ?? false,
   };
+}
+
+/**
+ * How the IVR connects a caller routed to a service to the agent, given the service's options as they are
+ * now: the service's `_connect_mode` when it sets one, else `telephony.connect.mode` (default bridge) — the
+ * rule the callback dialer follows too (connectModeOf). There is no per-service telephony key for it.
+ * A browser (WebRTC) agent is bridged whatever the mode. See docs/telephony.md.
+ */
+export function ivrConnectModeFor(config: TelephonyConfig, service: ServiceIvrOptions | undefined): { connectMode: ConnectMode; connectModeFrom: ConnectModeFrom } {
+  return connectModeOf(service?.connectMode, config.connect.mode);
 }

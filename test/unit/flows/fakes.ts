@@ -207,13 +207,23 @@ export function capturingLog(): { log: pino.Logger; lines: Record<string, unknow
   return { log: logger, lines };
 }
 
-/** the IVR's dependencies over the fakes; `ivr` overrides the settings (threshold 120 by default) */
-export function ivrDeps(o: { queue: QueuePort; callbacks?: CallbackRequester; ivr?: Partial<IvrSettings>; targetEwtMethod?: (target: string) => EwtMethod | undefined }): IvrDeps {
+/**
+ * the IVR's dependencies over the fakes; `ivr` overrides the settings (threshold 120 by default), `connect`
+ * the connect mode (bridge by default), `agents` the agents' phones (one that answers a bridge)
+ */
+export function ivrDeps(o: {
+  queue: QueuePort;
+  callbacks?: CallbackRequester;
+  ivr?: Partial<IvrSettings>;
+  targetEwtMethod?: (target: string) => EwtMethod | undefined;
+  agents?: AgentCalls;
+  connect?: Pick<IvrDeps, 'connectMode' | 'connectModeFrom'>;
+}): IvrDeps {
   return {
     queue: o.queue,
     callbacks: o.callbacks ?? new FakeCallbacks(),
     interactions: new FakeRecorder(),
-    agents: new FakeAgentCalls(['answer'], [], 5),
+    agents: o.agents ?? new FakeAgentCalls(['answer'], [], 5),
     prompts,
     clock: () => Date.now(),
     settings: connectSettings,
@@ -221,6 +231,7 @@ export function ivrDeps(o: { queue: QueuePort; callbacks?: CallbackRequester; iv
     holdMusic: prompts.holdMusic,
     ivr: { ewtThresholdSec: 120, maxRetries: 1, inputTimeoutMs: 100, digitTimeoutMs: 100, maxQueueWaitSec: 0, defaultRegion: 'US', ...o.ivr },
     connectMode: 'bridge',
+    ...o.connect,
     ...(o.targetEwtMethod ? { targetEwtMethod: o.targetEwtMethod } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseTelephonyConfig } from '../../../src/telephony/config';
-import { ivrSettingsFor } from '../../../src/telephony/ivr-settings';
+import { ivrConnectModeFor, ivrSettingsFor } from '../../../src/telephony/ivr-settings';
 
 const cfg = (raw: unknown) => parseTelephonyConfig(raw, 'telephony');
 
@@ -19,6 +19,15 @@ describe("telephony/ivr-settings: the IVR's threshold and method for a service",
     assert.equal(ivrSettingsFor(cfg({}), 'support', { ewtMethod: 'simple' }).ewtMethod, 'simple');
     assert.equal('ewtMethod' in ivrSettingsFor(cfg({}), 'support', {}), false);
     assert.equal('ewtMethod' in ivrSettingsFor(cfg({}), 'support', undefined), false);
+  });
+
+  it("connect mode: the service's _connect_mode, else telephony.connect.mode (default bridge)", () => {
+    const refer = cfg({ connect: { mode: 'refer' } });
+    assert.deepEqual(ivrConnectModeFor(cfg({}), { connectMode: 'refer' }), { connectMode: 'refer', connectModeFrom: '_connect_mode' });
+    assert.deepEqual(ivrConnectModeFor(refer, { connectMode: 'bridge' }), { connectMode: 'bridge', connectModeFrom: '_connect_mode' });
+    assert.deepEqual(ivrConnectModeFor(refer, {}), { connectMode: 'refer', connectModeFrom: 'telephony.connect.mode' });
+    assert.deepEqual(ivrConnectModeFor(refer, undefined), { connectMode: 'refer', connectModeFrom: 'telephony.connect.mode' }, 'unknown service: telephony config only');
+    assert.deepEqual(ivrConnectModeFor(cfg({}), {}), { connectMode: 'bridge', connectModeFrom: 'telephony.connect.mode' }, 'the default, as before');
   });
 
   it('keeps the rest of telephony.ivr and the per-service offerSlot', () => {
