@@ -75,6 +75,7 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
   const runs = method === 'simple' ? 1 : SAMPLES;
   const byPosition = new Float64Array(runs * (simulated + 1));
   const freeAt = new Float64Array(g.agents.length);
+  const heap = new Int32Array(g.agents.length);
   const next = new Int32Array(g.targets.length);
   const patience = lines.map((l) => new Float64Array(l.length));
 
@@ -110,9 +111,11 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
     };
     const row = (k: number) => k * runs + run;
 
+    // agents by the time they come free (a binary heap of their indices)
+    for (let j = 0; j < heap.length; j++) heap[j] = j;
+    for (let j = (heap.length >> 1) - 1; j >= 0; j--) siftDown(heap, freeAt, j);
     while (next[target]! <= simulated) {
-      let i = 0;
-      for (let j = 1; j < freeAt.length; j++) if (freeAt[j]! < freeAt[i]!) i = j;
+      const i = heap[0]!;
       const t = freeAt[i]!;
       if (t === Infinity) {
         for (let k = next[target]!; k <= simulated; k++) byPosition[row(k)] = Infinity;
@@ -131,11 +134,13 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
       }
       if (best < 0) {
         freeAt[i] = Infinity; // nothing left for this agent in this run
+        siftDown(heap, freeAt, 0);
         continue;
       }
       if (best === target && next[target]! <= simulated) byPosition[row(next[target]!)] = t;
       next[best]!++;
       freeAt[i] = t + talk(best) + g.targets[best]!.acwSec;
+      siftDown(heap, freeAt, 0);
     }
   }
   for (let k = 0; k <= simulated; k++) {
@@ -145,6 +150,22 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
   const perContact = (own.talkMeanSec + own.acwSec) / servers;
   for (let k = simulated + 1; k <= maxAhead; k++) out[k] = out[simulated]! + (k - simulated) * perContact;
   return out;
+}
+
+function siftDown(heap: Int32Array, key: Float64Array, i: number): void {
+  const n = heap.length;
+  for (;;) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < n && key[heap[l]!]! < key[heap[m]!]!) m = l;
+    if (r < n && key[heap[r]!]! < key[heap[m]!]!) m = r;
+    if (m === i) return;
+    const x = heap[i]!;
+    heap[i] = heap[m]!;
+    heap[m] = x;
+    i = m;
+  }
 }
 
 /** does `a` go before `b` when one agent could take either (QueueService.reserveOne's rule) */
