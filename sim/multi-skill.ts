@@ -3,6 +3,7 @@ import { targetConfig } from '../src/queue/parse-options';
 import { EWT_METHODS, QueueService } from '../src/queue/queue-service';
 import { Random } from '../src/queue/random';
 import { VirtualTime } from '../src/queue/timers';
+import { holdLiveCaller, offeredForOccupancy } from './scenario';
 
 /** one target of the multi-skill scenario: its calls and callers */
 export interface SkillTarget {
@@ -50,7 +51,6 @@ export interface MultiSkillResult {
   byTarget: Record<string, { served: number; meanWaitSec: number; maeSec: Record<EwtMethod, number>; biasSec: Record<EwtMethod, number> }>;
 }
 
-const NEVER = 1e12;
 
 /** Run the scenario on the real QueueService with a simulated clock. */
 export async function runMultiSkill(s: MultiSkillScenario): Promise<MultiSkillResult> {
@@ -94,31 +94,28 @@ export async function runMultiSkill(s: MultiSkillScenario): Promise<MultiSkillRe
       }
       predictions++;
     }
-    q.enqueue({ contactId: id, kind: 'caller', target: t.name, enqueuedAt: at });
-    const patience = vt.schedule(patienceRng.exponential(s.patienceMeanSec) * 1000, () => {
-      q.remove(id);
-      if (counted) abandoned++;
-    });
-    void q.reserveAgentFor(id, { timeoutMs: NEVER }).then((r) => {
-      if (!r) return;
-      patience.cancel();
-      const waitSec = (vt.now() - at) / 1000;
-      if (counted) {
-        served++;
-        for (const a of [acc.get(t.name)!, acc.get('all')!]) {
-          a.served++;
-          a.waitSum += waitSec;
-          for (const m of EWT_METHODS) {
-            a.abs[m] += Math.abs(predicted[m] - waitSec);
-            a.bias[m] += predicted[m] - waitSec;
+    holdLiveCaller(q, vt, { contactId: id, kind: 'caller', target: t.name, enqueuedAt: at }, patienceRng.exponential(s.patienceMeanSec) * 1000, {
+      hungUp: () => {
+        if (counted) abandoned++;
+      },
+      reached: (r, waitSec) => {
+        if (counted) {
+          served++;
+          for (const a of [acc.get(t.name)!, acc.get('all')!]) {
+            a.served++;
+            a.waitSum += waitSec;
+            for (const m of EWT_METHODS) {
+              a.abs[m] += Math.abs(predicted[m] - waitSec);
+              a.bias[m] += predicted[m] - waitSec;
+            }
           }
         }
-      }
-      q.confirm(r.reservationId);
-      const spec = byName.get(r.target)!;
-      const talkMs = talkRng.logNormal(spec.talkMeanSec, spec.talkCv) * 1000;
-      if (counted) busyMs += talkMs + spec.acwSec * 1000;
-      vt.schedule(talkMs, () => q.callEnded(r.reservationId));
+        q.confirm(r.reservationId);
+        const spec = byName.get(r.target)!;
+        const talkMs = talkRng.logNormal(spec.talkMeanSec, spec.talkCv) * 1000;
+        if (counted) busyMs += talkMs + spec.acwSec * 1000;
+        vt.schedule(talkMs, () => q.callEnded(r.reservationId));
+      },
     });
   };
 
@@ -136,12 +133,6 @@ export async function runMultiSkill(s: MultiSkillScenario): Promise<MultiSkillRe
   return { served, abandoned, measuredOccupancy: busyMs / ((endMs - warmMs) * agents.length), costUs, byTarget };
 }
 
-/** the offered load at which the measured occupancy is `occupancy` (fixed-point steps, as calibrateOccupancy) */
-export async function calibrateMultiSkill(s: MultiSkillScenario, occupancy: number, hours: number): Promise<number> {
-  let offered = occupancy;
-  for (let i = 0; i < 4; i++) {
-    const r = await runMultiSkill({ ...s, occupancy: offered, hours, scoreEwt: false });
-    offered = Math.min(offered * (occupancy / r.measuredOccupancy), 1.5);
-  }
-  return Math.round(offered * 1000) / 1000;
-}
+/** the offered load at which the measured occupancy is `occupancy` (see offeredForOccupancy), on runs of `hours` */
+export const calibrateMultiSkill = (s: MultiSkillScenario, occupancy: number, hours: number): Promise<number> =>
+  offeredForOccupancy(occupancy, async (offered) => (await runMultiSkill({ ...s, occupancy: offered, hours, scoreEwt: false })).measuredOccupancy);

@@ -1,4 +1,4 @@
-import type { EwtMethod } from '../src/ports/queue';
+import type { EwtMethod, QueuedContact, Reservation } from '../src/ports/queue';
 import { targetConfig } from '../src/queue/parse-options';
 import { QueueService, EWT_METHODS } from '../src/queue/queue-service';
 import { Random } from '../src/queue/random';
@@ -172,39 +172,35 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     vt.schedule(talkMs, () => q.callEnded(reservationId));
   };
 
-  const liveCaller = (id: string, at: number, counted: boolean, predicted: Prediction | undefined) => {
-    q.enqueue({ contactId: id, kind: 'caller', target: TARGET, enqueuedAt: at });
-    const patience = vt.schedule(patienceRng.exponential(s.patienceMeanSec) * 1000, () => {
-      q.remove(id);
-      if (!counted) return;
-      abandoned++;
-      if (vt.now() - at > s.serviceLevelSec * 1000) abandonedLate++;
-      // no actual wait to an agent: excluded from the MAE; it would have waited longer than it stayed
-      if (predicted) for (const m of SCORED) ewtAbandonedAbs[m] += Math.max(0, (vt.now() - at) / 1000 - predicted.sec[m]);
-    });
-    void q.reserveAgentFor(id, { timeoutMs: NEVER }).then((r) => {
-      if (!r) return;
-      patience.cancel();
-      const waitSec = (vt.now() - at) / 1000;
-      if (counted) {
-        served++;
-        waitSum += waitSec;
-        if (waitSec <= s.serviceLevelSec) inSl++;
-        if (waitSec > 0) waited++;
-        if (predicted) {
-          const b = buckets.find((x) => x.test(predicted.freeBeyondLine, predicted.ahead))!;
-          b.served++;
-          b.waitSum += waitSec;
-          for (const m of SCORED) {
-            ewtAbs[m] += Math.abs(predicted.sec[m] - waitSec);
-            ewtBias[m] += predicted.sec[m] - waitSec;
-            b.abs[m] += Math.abs(predicted.sec[m] - waitSec);
+  const liveCaller = (id: string, at: number, counted: boolean, predicted: Prediction | undefined) =>
+    holdLiveCaller(q, vt, { contactId: id, kind: 'caller', target: TARGET, enqueuedAt: at }, patienceRng.exponential(s.patienceMeanSec) * 1000, {
+      hungUp: () => {
+        if (!counted) return;
+        abandoned++;
+        if (vt.now() - at > s.serviceLevelSec * 1000) abandonedLate++;
+        // no actual wait to an agent: excluded from the MAE; it would have waited longer than it stayed
+        if (predicted) for (const m of SCORED) ewtAbandonedAbs[m] += Math.max(0, (vt.now() - at) / 1000 - predicted.sec[m]);
+      },
+      reached: (r, waitSec) => {
+        if (counted) {
+          served++;
+          waitSum += waitSec;
+          if (waitSec <= s.serviceLevelSec) inSl++;
+          if (waitSec > 0) waited++;
+          if (predicted) {
+            const b = buckets.find((x) => x.test(predicted.freeBeyondLine, predicted.ahead))!;
+            b.served++;
+            b.waitSum += waitSec;
+            for (const m of SCORED) {
+              ewtAbs[m] += Math.abs(predicted.sec[m] - waitSec);
+              ewtBias[m] += predicted.sec[m] - waitSec;
+              b.abs[m] += Math.abs(predicted.sec[m] - waitSec);
+            }
           }
         }
-      }
-      startCall(counted, r.reservationId, r.agent.agentId);
+        startCall(counted, r.reservationId, r.agent.agentId);
+      },
     });
-  };
 
   const pollCallbacks = () => {
     polling = false;
@@ -316,13 +312,38 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
 
 /**
  * The offered load at which the agents' measured occupancy is `occupancy` (callers who hang up are offered but
- * not served, so it must be higher): a few fixed-point steps offered × target ÷ measured on runs of `hours`.
+ * not served, so it must be higher): a few fixed-point steps offered × target ÷ measured, `measure` running the
+ * scenario at an offered load and returning its measured occupancy.
  */
-export async function calibrateOccupancy(s: Scenario, occupancy: number, hours: number): Promise<number> {
+export async function offeredForOccupancy(occupancy: number, measure: (offered: number) => Promise<number>): Promise<number> {
   let offered = occupancy;
-  for (let i = 0; i < 4; i++) {
-    const r = await runScenario({ ...s, occupancy: offered, hours, scoreEwt: false });
-    offered = Math.min(offered * (occupancy / r.measuredOccupancy), 1.5);
-  }
+  for (let i = 0; i < 4; i++) offered = Math.min(offered * (occupancy / (await measure(offered))), 1.5);
   return Math.round(offered * 1000) / 1000;
+}
+
+/** `offeredForOccupancy` for one target, on runs of `hours` */
+export const calibrateOccupancy = (s: Scenario, occupancy: number, hours: number): Promise<number> =>
+  offeredForOccupancy(occupancy, async (offered) => (await runScenario({ ...s, occupancy: offered, hours, scoreEwt: false })).measuredOccupancy);
+
+/**
+ * A live caller on hold in the simulation: enqueued, waits for an agent (`reached`, with its wait in seconds)
+ * or hangs up after `patienceMs` (`hungUp`), whichever comes first.
+ */
+export function holdLiveCaller(
+  q: QueueService,
+  vt: VirtualTime,
+  contact: QueuedContact,
+  patienceMs: number,
+  on: { hungUp(): void; reached(r: Reservation, waitSec: number): void },
+): void {
+  q.enqueue(contact);
+  const patience = vt.schedule(patienceMs, () => {
+    q.remove(contact.contactId);
+    on.hungUp();
+  });
+  void q.reserveAgentFor(contact.contactId, { timeoutMs: NEVER }).then((r) => {
+    if (!r) return;
+    patience.cancel();
+    on.reached(r, (vt.now() - contact.enqueuedAt) / 1000);
+  });
 }
