@@ -73,7 +73,8 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   return createApp({
     config,
     logger,
-    extend: ({ store, callbacks, approvals }) => {
+    extend: ({ store, callbacks, approvals, metrics }) => {
+      metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
       sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
       sampler.start();
       if (amd && telephonyConfig) {

@@ -1,6 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AttemptOutcome } from '../ports/dialer';
 import type { SchedulerMetrics } from '../callback/scheduler';
+import type { EwtAccuracy } from '../queue/queue-service';
+
+/** one target's figures for the queue gauges */
+export interface QueueGaugeSource {
+  target: string;
+  waiting: number;
+  accuracy: EwtAccuracy | null;
+}
 
 /** Prometheus metrics, on a registry of the app's own (tests run several apps in one process). */
 export class Metrics implements SchedulerMetrics {
@@ -29,6 +37,40 @@ export class Metrics implements SchedulerMetrics {
     registers: [this.registry],
     collect: (): void => this.activeAttempts.set(this.activeAttemptsSource()),
   });
+
+  private queueSource: () => QueueGaugeSource[] = () => [];
+  readonly queueWaiting: Gauge = new Gauge({
+    name: 'queue_waiting_contacts',
+    help: 'Contacts waiting in the target\'s line (live callers and callbacks)',
+    labelNames: ['target'],
+    registers: [this.registry],
+    collect: (): void => this.collectQueues(),
+  });
+  readonly ewtError = new Gauge({
+    name: 'queue_ewt_mae_seconds',
+    help: 'Mean absolute error of the EWT each method gave live callers when they joined the line, over those who reached an agent in the last hour',
+    labelNames: ['target', 'method'],
+    registers: [this.registry],
+  });
+  readonly ewtBias = new Gauge({ name: 'queue_ewt_bias_seconds', help: 'Mean (EWT - actual wait) per method, last hour (positive: too long)', labelNames: ['target', 'method'], registers: [this.registry] });
+  readonly scoredWait = new Gauge({ name: 'queue_scored_mean_wait_seconds', help: 'Mean wait of the live callers the EWT error is measured on, last hour', labelNames: ['target'], registers: [this.registry] });
+  readonly scoredCallers = new Gauge({ name: 'queue_scored_callers', help: 'Live callers the EWT error is measured on, last hour', labelNames: ['target'], registers: [this.registry] });
+
+  trackQueues(source: () => QueueGaugeSource[]): void {
+    this.queueSource = source;
+  }
+
+  private collectQueues(): void {
+    for (const g of [this.ewtError, this.ewtBias, this.scoredWait, this.scoredCallers]) g.reset();
+    for (const q of this.queueSource()) {
+      this.queueWaiting.set({ target: q.target }, q.waiting);
+      this.scoredCallers.set({ target: q.target }, q.accuracy?.callers ?? 0);
+      if (!q.accuracy) continue;
+      this.scoredWait.set({ target: q.target }, q.accuracy.meanWaitSec);
+      for (const [method, v] of Object.entries(q.accuracy.maeSec)) this.ewtError.set({ target: q.target, method }, v);
+      for (const [method, v] of Object.entries(q.accuracy.biasSec)) this.ewtBias.set({ target: q.target, method }, v);
+    }
+  }
 
   trackActiveAttempts(source: () => number): void {
     this.activeAttemptsSource = source;

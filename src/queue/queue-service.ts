@@ -47,6 +47,12 @@ interface ActiveReservation {
   timer?: TimerHandle;
 }
 
+interface ScoredWait {
+  at: number;
+  waitSec: number;
+  predictedSec: Record<EwtMethod, number>;
+}
+
 interface Outcome {
   at: number;
   waitedMs: number;
@@ -60,6 +66,10 @@ interface Target {
   /** how fast live callers hang up while waiting ('erlang-a') */
   patience: AbandonmentStats;
   outcomes: Outcome[];
+  /** what each method predicted for live callers in line, when they joined it (scored when an agent takes them) */
+  predictions: Map<string, { at: number; sec: Record<EwtMethod, number> }>;
+  /** live callers who reached an agent: predicted vs actual wait, over the stats window */
+  scored: ScoredWait[];
   /** callbacks being dialed after the pacing rule let them go (counted ahead until they are back or gone) */
   dialing: Map<string, TimerHandle>;
 }
@@ -120,6 +130,23 @@ export interface TargetStats {
   abandoned: number;
   meanWaitSec: number | null;
   ewtSec: Record<EwtMethod, number>;
+  /** how right the EWT was for live callers of the stats window; null until one reached an agent */
+  ewtAccuracy: EwtAccuracy | null;
+}
+
+/**
+ * The EWT each method gave a live caller when it joined the line (what the IVR reads) against the time it then
+ * waited for an agent, over the live callers who reached one in the stats window (those who hung up have no
+ * actual wait and are left out, as in the simulator). Error ÷ mean wait compares the methods on real traffic.
+ */
+export interface EwtAccuracy {
+  callers: number;
+  /** mean actual wait from joining the line to an agent, seconds */
+  meanWaitSec: number;
+  /** mean absolute error per method, seconds */
+  maeSec: Record<EwtMethod, number>;
+  /** mean (predicted − actual) per method, seconds: positive = too long */
+  biasSec: Record<EwtMethod, number>;
 }
 
 /**
@@ -162,6 +189,8 @@ export class QueueService implements QueuePort {
         talk: new HandleTimeStats(t.initialHandleTimeSec, t.handleTimeSmoothing),
         patience: new AbandonmentStats(),
         outcomes: [],
+        predictions: new Map(),
+        scored: [],
         dialing: new Map(),
       });
     }
@@ -198,6 +227,12 @@ export class QueueService implements QueuePort {
     }
     this.stopDialing(t, contact.contactId);
     const existed = t.line.get(contact.contactId) !== undefined;
+    if (!existed && contact.kind === 'caller') {
+      // what a new contact is told now, by every method, to be scored against its wait
+      t.predictions.set(contact.contactId, { at: this.clock.now(), sec: this.ewtByMethod(t, this.snapshot(t, t.line.ordered(this.clock.now())), t.line.size) });
+    } else if (contact.kind !== 'caller') {
+      t.predictions.delete(contact.contactId);
+    }
     t.line.upsert(contact);
     this.log?.debug({ event: existed ? 'contact_updated' : 'contact_enqueued', contactId: contact.contactId, kind: contact.kind, target: contact.target }, 'queue: contact waits');
     this.dispatch();
@@ -209,6 +244,7 @@ export class QueueService implements QueuePort {
       this.stopDialing(t, contactId);
       const e = t.line.delete(contactId);
       if (!e) continue;
+      t.predictions.delete(contactId);
       if (e.contact.kind === 'caller') {
         const waitedMs = this.clock.now() - e.contact.enqueuedAt;
         this.recordOutcome(t, { at: this.clock.now(), waitedMs, answered: false });
@@ -593,6 +629,7 @@ export class QueueService implements QueuePort {
       abandoned: abandoned.length,
       meanWaitSec: answered.length ? round1(answered.reduce((s, o) => s + o.waitedMs, 0) / answered.length / 1000) : null,
       ewtSec: this.ewtByMethod(t, this.snapshot(t, t.line.ordered(now)), t.line.size),
+      ewtAccuracy: this.ewtAccuracy(target),
     };
   }
 
@@ -783,6 +820,12 @@ export class QueueService implements QueuePort {
     r.timer = this.timers.schedule(r.expiresAt - now, () => this.lapse(r));
     this.recordOutcome(t, { at: now, waitedMs: now - entry.contact.enqueuedAt, answered: true });
     if (entry.contact.kind === 'caller') t.patience.record((now - entry.contact.enqueuedAt) / 1000, false);
+    const predicted = t.predictions.get(entry.contact.contactId);
+    if (predicted) {
+      t.predictions.delete(entry.contact.contactId);
+      t.scored.push({ at: now, waitSec: (now - predicted.at) / 1000, predictedSec: predicted.sec });
+      if (t.scored.length > 4096) this.pruneOutcomes(t);
+    }
     this.log?.info(
       { event: 'agent_reserved', reservationId: r.id, agentId: agent.id, contactId: entry.contact.contactId, kind: entry.contact.kind, target: r.target },
       'queue: agent reserved',
@@ -803,9 +846,26 @@ export class QueueService implements QueuePort {
 
   private pruneOutcomes(t: Target): void {
     const from = this.clock.now() - this.windowMs;
-    let i = 0;
-    while (i < t.outcomes.length && t.outcomes[i]!.at < from) i++;
-    if (i) t.outcomes.splice(0, i);
+    for (const list of [t.outcomes, t.scored]) {
+      let i = 0;
+      while (i < list.length && list[i]!.at < from) i++;
+      if (i) list.splice(0, i);
+    }
+  }
+
+  /** the EWT's error for the live callers of the stats window who reached an agent (see EwtAccuracy) */
+  ewtAccuracy(target: string): EwtAccuracy | null {
+    const t = this.target(target);
+    this.pruneOutcomes(t);
+    const n = t.scored.length;
+    if (!n) return null;
+    const per = (f: (w: ScoredWait, m: EwtMethod) => number) => Object.fromEntries(EWT_METHODS.map((m) => [m, round1(t.scored.reduce((sum, w) => sum + f(w, m), 0) / n)])) as Record<EwtMethod, number>;
+    return {
+      callers: n,
+      meanWaitSec: round1(t.scored.reduce((sum, w) => sum + w.waitSec, 0) / n),
+      maeSec: per((w, m) => Math.abs(w.predictedSec[m] - w.waitSec)),
+      biasSec: per((w, m) => w.predictedSec[m] - w.waitSec),
+    };
   }
 
   /**

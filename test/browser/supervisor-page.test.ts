@@ -45,6 +45,24 @@ describe('supervisor page (headless Chromium)', function () {
     queue.remove('caller-42');
   });
 
+  it("shows how right each EWT method was for the last hour's callers", async () => {
+    const page = await browser!.newPage();
+    await page.goto(`${t.url}/supervisor`);
+    await page.fill('#key', IVR_KEY);
+    await page.click('#connect');
+    const target = page.locator('.target[data-target="support"]');
+    await target.locator('h3').waitFor();
+    assert.equal(await target.locator('.ewt-accuracy').count(), 0, 'nothing to show before a caller reached an agent');
+    // a live caller joins while carol is ready and is taken at once: told 0 s, waited 0 s
+    queue.setReady('carol');
+    queue.enqueue({ contactId: 'caller-43', kind: 'caller', target: 'support', enqueuedAt: Date.now() });
+    const r = await queue.reserveAgentFor('caller-43', { timeoutMs: 5000 });
+    assert.ok(r);
+    const line = await target.locator('.ewt-accuracy').textContent({ timeout: 20_000 });
+    assert.match(line ?? '', /1 callers who reached an agent, mean wait 0 s\): simple 0 s, erlang 0 s, erlang-a 0 s/);
+    queue.release(r.reservationId);
+  });
+
   it('shows callbacks live and cancels one from the page', async () => {
     const page = await browser!.newPage();
     const later = new Date(Date.now() + 3 * 3600_000).toISOString();

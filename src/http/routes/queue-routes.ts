@@ -47,6 +47,18 @@ const TargetStats = Type.Object({
   abandoned: Type.Integer(),
   meanWaitSec: Type.Union([Type.Number(), Type.Null()]),
   ewtSec: EwtByMethod,
+  ewtAccuracy: Type.Union([
+    Type.Object(
+      {
+        callers: Type.Integer({ description: 'live callers who reached an agent in the last hour' }),
+        meanWaitSec: Type.Number({ description: 'their mean wait from joining the line' }),
+        maeSec: EwtByMethod,
+        biasSec: EwtByMethod,
+      },
+      { description: 'the EWT each method gave these callers when they joined the line, against their wait' },
+    ),
+    Type.Null(),
+  ]),
 });
 
 const TargetSummary = Type.Object({
