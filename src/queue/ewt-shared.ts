@@ -1,6 +1,6 @@
 import type { EwtMethod } from '../ports/queue';
 import type { AgentLoad } from './ewt';
-import { sampleRemaining, type LogNormal } from './log-normal';
+import { logNormalCdf, normalQuantile, sampleRemaining, type LogNormal } from './log-normal';
 import { Random } from './random';
 
 /**
@@ -55,7 +55,7 @@ export interface SharedGroup {
   agents: SharedAgent[];
 }
 
-const SAMPLES = 201;
+const SAMPLES = 101;
 const SEED = 0x5eed;
 const PATIENCE_SEED = 0xab4d;
 
@@ -82,24 +82,8 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
   for (let run = 0; run < runs; run++) {
     const rng = new Random(SEED + run * 7919);
     const patienceRng = new Random(PATIENCE_SEED + run * 7919);
-    const talk = method === 'simple' ? (u: number) => g.targets[u]!.talkMeanSec : (u: number) => Math.exp(g.targets[u]!.talk.mu + g.targets[u]!.talk.sigma * rng.normal());
-    g.agents.forEach((a, i) => {
-      const t = g.targets[a.callTarget]!;
-      switch (a.load.kind) {
-        case 'free':
-          freeAt[i] = 0;
-          break;
-        case 'acw':
-          freeAt[i] = a.load.acwRemainingSec;
-          break;
-        case 'reserved':
-          freeAt[i] = talk(a.callTarget) + t.acwSec;
-          break;
-        case 'busy':
-          freeAt[i] = (method === 'simple' ? Math.max(t.talkMeanSec - a.load.talkElapsedSec, t.talkMeanSec / 10) : sampleRemaining(t.talk, a.load.talkElapsedSec, rng.next())) + t.acwSec;
-          break;
-      }
-    });
+    const talk = talkSampler(g, method, rng);
+    startAgents(g, method, rng, talk, freeAt);
     next.fill(0);
     for (const p of patience) p.fill(NaN);
     const hungUpBy = (u: number, k: number, at: number): boolean => {
@@ -150,6 +134,134 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
   const perContact = (own.talkMeanSec + own.acwSec) / servers;
   for (let k = simulated + 1; k <= maxAhead; k++) out[k] = out[simulated]! + (k - simulated) * perContact;
   return out;
+}
+
+/** a talk-time draw for a contact of target `u`: the mean ('simple') or a sample of its fitted log-normal */
+function talkSampler(g: SharedGroup, method: EwtMethod, rng: Random): (u: number) => number {
+  if (method === 'simple') return (u) => g.targets[u]!.talkMeanSec;
+  const mu = g.targets.map((t) => t.talk.mu);
+  const sigma = g.targets.map((t) => t.talk.sigma);
+  return (u) => Math.exp(mu[u]! + sigma[u]! * rng.normal());
+}
+
+/** when each agent comes free: now, at the end of its after-call work, or after what is left of its call */
+function startAgents(g: SharedGroup, method: EwtMethod, rng: Random, talk: (u: number) => number, freeAt: Float64Array): void {
+  g.agents.forEach((a, i) => {
+    const t = g.targets[a.callTarget]!;
+    switch (a.load.kind) {
+      case 'free':
+        freeAt[i] = 0;
+        break;
+      case 'acw':
+        freeAt[i] = a.load.acwRemainingSec;
+        break;
+      case 'reserved':
+        freeAt[i] = talk(a.callTarget) + t.acwSec;
+        break;
+      case 'busy':
+        freeAt[i] = (method === 'simple' ? Math.max(t.talkMeanSec - a.load.talkElapsedSec, t.talkMeanSec / 10) : sampleRemaining(t.talk, a.load.talkElapsedSec, rng.next())) + t.acwSec;
+        break;
+    }
+  });
+}
+
+/**
+ * Every position of every line of the group, and for each target the wait of a new contact entering now with
+ * `entering[u]`, in one pass per run: result[u][k] for k < line length, result[u][line length] for the new
+ * contact. Each target's new contact is *not served*: it takes the time the agent comes free and leaves that
+ * agent free, so the new contacts of the group's targets are each predicted as if they alone were added, and
+ * the real contacts as if none were. `Infinity` where no agent serves the target.
+ */
+export function sharedWaitsAll(g: SharedGroup, entering: readonly { priority: number; enqueuedAt: number }[], method: EwtMethod): Float64Array[] {
+  const lines = g.targets.map((t) => t.line);
+  const sizes = lines.map((l) => l.length + 1);
+  const runs = method === 'simple' ? 1 : SAMPLES;
+  const byPosition = sizes.map((n) => new Float64Array(n * runs));
+  const freeAt = new Float64Array(g.agents.length);
+  const heap = new Int32Array(g.agents.length);
+  const next = new Int32Array(g.targets.length);
+  const patience = lines.map((l) => new Float64Array(l.length));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const newContact: LineContact[] = entering.map((e) => ({ ...e, mayAbandon: false }));
+  const simple = method === 'simple';
+  const mu = g.targets.map((t) => t.talk.mu);
+  const sigma = g.targets.map((t) => t.talk.sigma);
+  const mean = g.targets.map((t) => t.talkMeanSec);
+  const spent = g.agents.map((a) => (a.load.kind === 'busy' ? logNormalCdf(g.targets[a.callTarget]!.talk, a.load.talkElapsedSec) : 0));
+  const withPatience = method === 'erlang-a';
+  const rates = g.targets.map((t) => t.abandonRatePerSec);
+  const acw = g.targets.map((t) => t.acwSec);
+  const serves = g.agents.map((a) => Int32Array.from(a.serves));
+  for (let run = 0; run < runs; run++) {
+    const rng = new Random(SEED + run * 7919);
+    const patienceRng = new Random(PATIENCE_SEED + run * 7919);
+    for (let i = 0; i < g.agents.length; i++) {
+      const a = g.agents[i]!;
+      const u = a.callTarget;
+      const load = a.load;
+      if (load.kind === 'free') freeAt[i] = 0;
+      else if (load.kind === 'acw') freeAt[i] = load.acwRemainingSec;
+      else if (load.kind === 'reserved') freeAt[i] = (simple ? mean[u]! : Math.exp(mu[u]! + sigma[u]! * rng.normal())) + acw[u]!;
+      else if (simple) freeAt[i] = Math.max(mean[u]! - load.talkElapsedSec, mean[u]! / 10) + acw[u]!;
+      else {
+        const q = Math.min(spent[i]! + (1 - spent[i]!) * rng.next(), 1 - 1e-12);
+        freeAt[i] = Math.max(0, Math.exp(mu[u]! + sigma[u]! * normalQuantile(q)) - load.talkElapsedSec) + acw[u]!;
+      }
+    }
+    next.fill(0);
+    // each live caller's patience in this run (drawn now, so it does not depend on the order callers are looked at)
+    for (let u = 0; u < lines.length; u++) {
+      const line = lines[u]!;
+      const p = patience[u]!;
+      for (let k = 0; k < line.length; k++) p[k] = withPatience && rates[u]! > 0 && line[k]!.mayAbandon ? patienceRng.exponential(1 / rates[u]!) : Infinity;
+    }
+    let left = total;
+    for (let j = 0; j < heap.length; j++) heap[j] = j;
+    for (let j = (heap.length >> 1) - 1; j >= 0; j--) siftDown(heap, freeAt, j);
+    while (left > 0) {
+      const i = heap[0]!;
+      const t = freeAt[i]!;
+      if (t === Infinity) break;
+      // the best contact this agent can take: the head of each of its lines, or that line's new contact once the line is empty
+      let best = -1;
+      let bestKey: LineContact | undefined;
+      const mine = serves[i]!;
+      for (let j = 0; j < mine.length; j++) {
+        const u = mine[j]!;
+        const line = lines[u]!;
+        const p = patience[u]!;
+        const out = byPosition[u]!;
+        // callers who hung up before this agent came free (it would have been theirs had they stayed)
+        while (next[u]! < line.length && p[next[u]!]! <= t) {
+          out[next[u]!++ * runs + run] = t;
+          left--;
+        }
+        if (next[u]! > line.length) continue; // line and new contact done
+        const key = next[u]! < line.length ? line[next[u]!]! : newContact[u]!;
+        if (best < 0 || before(key, bestKey!)) {
+          best = u;
+          bestKey = key;
+        }
+      }
+      if (best < 0) {
+        freeAt[i] = Infinity; // nothing left for this agent in this run
+        siftDown(heap, freeAt, 0);
+        continue;
+      }
+      const k = next[best]!++;
+      byPosition[best]![k * runs + run] = t;
+      left--;
+      if (k === lines[best]!.length) continue; // a new contact: predicted, not served; the agent is still free
+      freeAt[i] = t + (simple ? mean[best]! : Math.exp(mu[best]! + sigma[best]! * rng.normal())) + acw[best]!;
+      siftDown(heap, freeAt, 0);
+    }
+    if (left > 0) for (let u = 0; u < lines.length; u++) for (let k = next[u]!; k < sizes[u]!; k++) byPosition[u]![k * runs + run] = Infinity;
+  }
+  return byPosition.map((b, u) => {
+    const out = new Float64Array(sizes[u]!);
+    for (let k = 0; k < sizes[u]!; k++) out[k] = b.subarray(k * runs, (k + 1) * runs).sort()[runs >> 1]!;
+    return out;
+  });
 }
 
 function siftDown(heap: Int32Array, key: Float64Array, i: number): void {

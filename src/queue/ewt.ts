@@ -33,7 +33,7 @@ export interface Abandonment {
 }
 
 /** Monte Carlo runs of the simulation-informed method; fixed seed so the same state gives the same answer. */
-const SAMPLES = 201;
+const SAMPLES = 101;
 const SEED = 0x5eed;
 /** a separate stream for patience draws, so 'erlang' and 'erlang-a' draw the same talk times */
 const PATIENCE_SEED = 0xab4d;

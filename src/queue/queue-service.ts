@@ -5,7 +5,7 @@ import { Agent, type AgentState, type NotReadyReason } from './agent';
 import { ContactQueue, type QueueEntry } from './contact-queue';
 import { QueueError, unknownAgent, unknownContact, unknownTarget } from './errors';
 import { erlangServiceLevel, estimateWait, expectedFreeWithin, simpleWait, simulatedWaits, type AgentLoad, type EwtSnapshot } from './ewt';
-import { sharedWaits, type SharedAgent, type SharedGroup } from './ewt-shared';
+import { sharedWaits, sharedWaitsAll, type SharedAgent, type SharedGroup } from './ewt-shared';
 import { HandleTimeStats } from './handle-time';
 import { AbandonmentStats } from './patience';
 import { bucketCapacity, plannedAgents } from './staffing';
@@ -164,6 +164,9 @@ export class QueueService implements QueuePort {
   private readonly newId: () => string;
   private readonly windowMs: number;
   private readonly multiSkillEwt: 'joint' | 'per-target';
+  /** bumped by every change that can move an EWT (see jointWaits) */
+  private version = 0;
+  private readonly jointCache = new Map<string, { at: number; version: number; waits: Map<string, Float64Array> }>();
   private readonly targets = new Map<string, Target>();
   private readonly agents = new Map<string, Agent>();
   private readonly reservations = new Map<string, ActiveReservation>();
@@ -220,6 +223,7 @@ export class QueueService implements QueuePort {
    * callback is enqueued again with kind 'callback' and keeps its place and its `enqueuedAt`.
    */
   enqueue(contact: QueuedContact): void {
+    this.version++;
     this.assertOpen();
     const t = this.target(contact.target);
     for (const other of this.targets.values()) {
@@ -234,12 +238,14 @@ export class QueueService implements QueuePort {
       t.predictions.delete(contact.contactId);
     }
     t.line.upsert(contact);
+    this.version++; // the prediction above read the line before this contact
     this.log?.debug({ event: existed ? 'contact_updated' : 'contact_enqueued', contactId: contact.contactId, kind: contact.kind, target: contact.target }, 'queue: contact waits');
     this.dispatch();
   }
 
   /** the contact leaves the line without an agent (hang-up, cancel); a flow waiting for it gets null */
   remove(contactId: string): void {
+    this.version++;
     for (const t of this.targets.values()) {
       this.stopDialing(t, contactId);
       const e = t.line.delete(contactId);
@@ -294,6 +300,7 @@ export class QueueService implements QueuePort {
 
   /** the agent answered: RESERVED -> BUSY. Throws when the reservation is not RESERVED (lapsed, released, unknown). */
   confirm(reservationId: string): void {
+    this.version++;
     const r = this.reservations.get(reservationId);
     if (!r) throw new QueueError(409, `reservation "${reservationId}" is not waiting for confirmation (lapsed or released)`, 'reservationId');
     if (r.confirmedAt !== undefined) return; // confirmed twice (an agent who accepted a preview, then answered): no change
@@ -312,6 +319,7 @@ export class QueueService implements QueuePort {
    * as by `callEnded`.
    */
   release(reservationId: string, opts: { agentFault?: boolean } = {}): void {
+    this.version++;
     const r = this.reservations.get(reservationId);
     if (!r) return;
     if (r.confirmedAt !== undefined) return this.callEnded(reservationId);
@@ -328,6 +336,7 @@ export class QueueService implements QueuePort {
 
   /** the call with the agent ended: BUSY -> AFTER_CALL_WORK (or READY), talk time recorded. Idempotent. */
   callEnded(reservationId: string): void {
+    this.version++;
     const r = this.reservations.get(reservationId);
     if (!r) return;
     if (r.confirmedAt === undefined) return this.release(reservationId);
@@ -356,6 +365,7 @@ export class QueueService implements QueuePort {
    * registrar still comes first.
    */
   login(agentId: string, atUri?: string): AgentView {
+    this.version++;
     const a = this.agent(agentId);
     a.loggedIn = true;
     if (atUri !== undefined) a.loginUri = atUri;
@@ -367,6 +377,7 @@ export class QueueService implements QueuePort {
 
   /** log out now, or after the current call */
   logout(agentId: string): AgentView {
+    this.version++;
     const a = this.agent(agentId);
     if (a.state === 'READY' || a.state === 'AFTER_CALL_WORK') this.setState(a, 'NOT_READY', 'logged-out');
     if (a.state === 'NOT_READY') {
@@ -382,6 +393,7 @@ export class QueueService implements QueuePort {
 
   /** READY now (ends after-call work early); in a call: READY after it. Throws 409 when the agent cannot be reached. */
   setReady(agentId: string): AgentView {
+    this.version++;
     const a = this.agent(agentId);
     const now = this.clock.now();
     if (!a.reachable(now)) throw new QueueError(409, `agent "${agentId}" has no SIP URI and no live registration`, 'agentId');
@@ -397,6 +409,7 @@ export class QueueService implements QueuePort {
 
   /** NOT_READY now, or after the current call */
   setNotReady(agentId: string): AgentView {
+    this.version++;
     const a = this.agent(agentId);
     if (a.state === 'READY' || a.state === 'AFTER_CALL_WORK') {
       this.cancelAcw(a);
@@ -415,6 +428,7 @@ export class QueueService implements QueuePort {
    * but the expiry. The registration lapses by itself at `expiresAtMs`.
    */
   setRegistration(agentId: string, contactUri: string, expiresAtMs: number): void {
+    this.version++;
     const a = this.agent(agentId);
     const now = this.clock.now();
     if (expiresAtMs <= now) return this.clearRegistration(agentId);
@@ -436,6 +450,7 @@ export class QueueService implements QueuePort {
 
   /** the registration ended (un-REGISTER or lapse): a READY agent without static URI becomes NOT_READY */
   clearRegistration(agentId: string): void {
+    this.version++;
     const a = this.agent(agentId);
     this.agentTimers.get(agentId)!.registration?.cancel();
     if (!a.registration) return;
@@ -692,6 +707,7 @@ export class QueueService implements QueuePort {
   }
 
   private setState(a: Agent, next: AgentState, reason?: NotReadyReason): void {
+    this.version++;
     const from = a.moveTo(next, this.clock.now(), reason);
     this.log?.info({ event: 'agent_state', agentId: a.id, from, to: next, ...(reason ? { reason } : {}) }, 'queue: agent state changed');
   }
@@ -803,6 +819,7 @@ export class QueueService implements QueuePort {
   }
 
   private reserve(agent: Agent, t: Target, entry: QueueEntry<Waiter>): void {
+    this.version++;
     const now = this.clock.now();
     t.line.connected(entry, (e) => e.waiter !== undefined);
     t.line.delete(entry.contact.contactId);
@@ -904,19 +921,29 @@ export class QueueService implements QueuePort {
     }
   }
 
-  /**
-   * The targets linked to `t` by staffed agents that serve more than one target, with those agents, for
-   * the joint EWT (ewt-shared.ts); undefined when `t`'s staffed agents serve `t` alone (or 'per-target').
-   */
-  private sharedGroup(t: Target): { group: SharedGroup; index: number; names: string[] } | undefined {
-    if (this.multiSkillEwt === 'per-target') return undefined;
+  /** the targets linked to `t` by staffed agents that serve more than one target (followed transitively), `t` first */
+  private groupNames(t: Target): string[] {
+    if (this.multiSkillEwt === 'per-target') return [t.config.name];
     const now = this.clock.now();
-    const staffedAgents = [...this.agents.values()].filter((a) => staffed(a, now) && a.state !== 'NOT_READY');
+    const staffedAgents = [...this.agents.values()].filter((a) => staffed(a, now) && a.state !== 'NOT_READY' && a.config.targets.length > 1);
     const names = [t.config.name];
     for (let i = 0; i < names.length; i++) {
       for (const a of staffedAgents) if (a.serves(names[i]!)) for (const n of a.config.targets) if (!names.includes(n)) names.push(n);
     }
-    if (names.length === 1) return undefined;
+    return names;
+  }
+
+  /**
+   * The group of targets that share agents with `t`, with every staffed agent of the group, for the joint EWT
+   * (ewt-shared.ts; `t` is index 0); undefined when `t`'s staffed agents serve `t` alone (or 'per-target').
+   */
+  private sharedGroup(t: Target): { group: SharedGroup; index: number; names: string[] } | undefined {
+    const names = this.groupNames(t);
+    return names.length > 1 ? { group: this.buildGroup(names), index: 0, names } : undefined;
+  }
+
+  private buildGroup(names: string[]): SharedGroup {
+    const now = this.clock.now();
     const index = new Map(names.map((n, i) => [n, i]));
     const targets = names.map((n) => {
       const u = this.targets.get(n)!;
@@ -929,34 +956,51 @@ export class QueueService implements QueuePort {
       };
     });
     const agents: SharedAgent[] = [];
-    for (const a of staffedAgents) {
+    for (const a of this.agents.values()) {
+      if (!staffed(a, now)) continue;
       const serves = a.config.targets.filter((n) => index.has(n)).map((n) => index.get(n)!);
       const load = this.loadOf(a);
       if (!serves.length || !load) continue;
       const r = a.reservationId ? this.reservations.get(a.reservationId) : undefined;
       agents.push({ load, callTarget: (r && index.get(r.target)) ?? serves[0]!, serves });
     }
-    return { group: { targets, agents }, index: 0, names };
+    return { targets, agents };
   }
 
-  /** EWT of positions 0..maxAhead of a target that shares agents, by one method, capped */
-  private sharedWaitsOf(t: Target, shared: { group: SharedGroup; index: number }, maxAhead: number, method: EwtMethod): Float64Array {
+  /**
+   * Joint EWT of every position of `t`'s line and, last, of a new contact, capped: one pass for the whole
+   * group (sharedWaitsAll), kept for the group's other targets and later questions until the queue changes or
+   * a second has passed (the supervisor's view asks for every target every second; each IVR call asks once).
+   */
+  private jointWaits(t: Target, names: string[], method: EwtMethod): Float64Array {
+    const key = `${[...names].sort().join('\u0000')}#${method}`;
+    const now = this.clock.now();
+    const hit = this.jointCache.get(key);
+    if (hit && hit.version === this.version && now >= hit.at && now - hit.at < JOINT_CACHE_MS) return hit.waits.get(t.config.name)!;
+    const entering = names.map((n) => ({ priority: this.targets.get(n)!.config.priorities.caller, enqueuedAt: now }));
+    const all = sharedWaitsAll(this.buildGroup(names), entering, method);
+    const waits = new Map(names.map((n, i) => [n, all[i]!.map((x) => Math.min(x, this.targets.get(n)!.config.maxEwtSec))]));
+    this.jointCache.set(key, { at: now, version: this.version, waits });
+    return waits.get(t.config.name)!;
+  }
+
+  /** EWT of positions 0..maxAhead past the end of a shared target's line (estimatedWaitAtPosition beyond it), capped */
+  private sharedWaitsBeyond(t: Target, names: string[], maxAhead: number, method: EwtMethod): Float64Array {
     const entering = { priority: t.config.priorities.caller, enqueuedAt: this.clock.now() };
-    return sharedWaits(shared.group, shared.index, maxAhead, entering, method).map((x) => Math.min(x, t.config.maxEwtSec));
+    return sharedWaits(this.buildGroup(names), 0, maxAhead, entering, method).map((x) => Math.min(x, t.config.maxEwtSec));
   }
 
   private waitAt(t: Target, ahead: number, method: EwtMethod): number {
-    const shared = this.sharedGroup(t);
-    if (shared) return this.sharedWaitsOf(t, shared, ahead, method)[ahead]!;
+    const names = this.groupNames(t);
+    if (names.length > 1) return ahead <= t.line.size ? this.jointWaits(t, names, method)[ahead]! : this.sharedWaitsBeyond(t, names, ahead, method)[ahead]!;
     // only 'erlang-a' reads the line (ordering it costs a sort)
     const snap = this.snapshot(t, method === 'erlang-a' ? t.line.ordered(this.clock.now()) : undefined);
     return Math.min(estimateWait(snap, ahead, method) ?? t.config.maxEwtSec, t.config.maxEwtSec);
   }
 
   private ewtByMethod(t: Target, snap: EwtSnapshot, ahead: number): Record<EwtMethod, number> {
-    const shared = this.sharedGroup(t);
     const out = {} as Record<EwtMethod, number>;
-    for (const m of EWT_METHODS) out[m] = round1(shared ? this.sharedWaitsOf(t, shared, ahead, m)[ahead]! : Math.min(estimateWait(snap, ahead, m) ?? t.config.maxEwtSec, t.config.maxEwtSec));
+    for (const m of EWT_METHODS) out[m] = round1(this.groupNames(t).length > 1 ? this.waitAt(t, ahead, m) : Math.min(estimateWait(snap, ahead, m) ?? t.config.maxEwtSec, t.config.maxEwtSec));
     return out;
   }
 
@@ -964,9 +1008,9 @@ export class QueueService implements QueuePort {
   private ewtByPosition(t: Target, snap: EwtSnapshot, maxAhead: number): Record<EwtMethod, number[]> {
     const cap = (x: number) => round1(Math.min(x, t.config.maxEwtSec));
     const positions = Array.from({ length: Math.max(0, maxAhead + 1) }, (_, k) => k);
-    const shared = maxAhead >= 0 ? this.sharedGroup(t) : undefined;
-    if (shared) {
-      const of = (m: EwtMethod) => [...this.sharedWaitsOf(t, shared, maxAhead, m)].map(round1);
+    const names = this.groupNames(t);
+    if (names.length > 1 && maxAhead < t.line.size) {
+      const of = (m: EwtMethod) => [...this.jointWaits(t, names, m).subarray(0, maxAhead + 1)].map(round1);
       return { simple: of('simple'), erlang: of('erlang'), 'erlang-a': of('erlang-a') };
     }
     if (snap.agents.length === 0) return { simple: positions.map(() => t.config.maxEwtSec), erlang: positions.map(() => t.config.maxEwtSec), 'erlang-a': positions.map(() => t.config.maxEwtSec) };
@@ -1016,6 +1060,9 @@ export class QueueService implements QueuePort {
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** how long a joint EWT pass answers for its group while nothing changes (elapsed talk times move it slowly) */
+const JOINT_CACHE_MS = 1000;
 
 /** an agent who takes contacts of its targets: logged in, reachable, not leaving after its call */
 const staffed = (a: Agent, now: number): boolean => a.loggedIn && !a.afterCall && a.reachable(now);
