@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { sharedWaits, type LineContact, type SharedAgent, type SharedGroup, type SharedTarget } from '../../../src/queue/ewt-shared';
+import { sharedWaits, sharedWaitsAll, type LineContact, type SharedAgent, type SharedGroup, type SharedTarget } from '../../../src/queue/ewt-shared';
 import { logNormalFromMean } from '../../../src/queue/log-normal';
 import { targetConfig } from '../../../src/queue/parse-options';
 import { QueueService } from '../../../src/queue/queue-service';
@@ -61,6 +61,21 @@ describe('EWT with agents shared between targets (ewt-shared)', () => {
     assert.equal(sharedWaits(loaded, 0, 2, entering, 'erlang')[2], e6);
   });
 
+  it('one pass for the group: every position of every line, and each target\'s new contact as if it alone were added', () => {
+    // one agent of both targets, free in 100 s; sales talk 100 s, billing 50 s; billing has two callers
+    const g: SharedGroup = { targets: [target(100), target(50, callers(2))], agents: [busy(0, [0, 1])] };
+    const [salesWaits, billingWaits] = sharedWaitsAll(g, [entering, entering], 'simple');
+    // sales' new contact comes after billing's older callers (100, 150): 200; billing's new contact is not held back by sales' new one: 200
+    assert.deepEqual([...salesWaits!], [200]);
+    assert.deepEqual([...billingWaits!], [100, 150, 200]);
+    // the same answers as the one-target question
+    assert.equal(sharedWaits(g, 0, 0, entering, 'simple')[0], 200);
+    assert.deepEqual([...sharedWaits(g, 1, 2, entering, 'simple')], [100, 150, 200]);
+    // Monte Carlo: a waiting contact's position is never later than the new contact's
+    const [s2, b2] = sharedWaitsAll({ ...g, agents: [busy(0, [0, 1], 20), busy(1, [1], 5)] }, [entering, entering], 'erlang');
+    assert.ok(b2![0]! <= b2![1]! && b2![1]! <= b2![2]! && s2![0]! > 0);
+  });
+
   it('no agent serves the target: Infinity', () => {
     const g: SharedGroup = { targets: [target(100), target(50)], agents: [busy(1, [1])] };
     assert.equal(sharedWaits(g, 0, 0, entering, 'erlang')[0], Infinity);
@@ -107,6 +122,25 @@ describe('QueueService: EWT of targets that share agents', () => {
     assert.equal(q.estimatedWaitSeconds('sales', 'simple'), 290);
     assert.ok(q.estimatedWaitSeconds('sales', 'erlang') > before * 2);
     assert.equal(q.targetStats('sales').ewtSec.simple, 290);
+  });
+
+  it('a state change is seen at once (the joint pass is kept only while nothing changes)', async () => {
+    const { q, vt } = setup();
+    await busyBoth(q);
+    vt.advance(10_000);
+    assert.equal(q.estimatedWaitSeconds('sales', 'simple'), 90);
+    // bob is free again: he takes billing's next caller, alice the sales caller at 90 s
+    q.callEnded(q.getAgent('bob').reservation!.reservationId);
+    q.enqueue({ contactId: 'b9', kind: 'caller', target: 'billing', enqueuedAt: vt.now() - 1000 });
+    assert.equal(q.estimatedWaitSeconds('sales', 'simple'), 90);
+    // bob goes NOT_READY: alice takes the billing caller (older) at 90 s, the sales caller waits for her next call
+    q.setNotReady('bob');
+    assert.equal(q.estimatedWaitSeconds('sales', 'simple'), 90 + q.targetStats('billing').meanTalkSec);
+    q.remove('b9');
+    assert.equal(q.estimatedWaitSeconds('sales', 'simple'), 90);
+    // and time moves it: 1 s later, without any change, 1 s less
+    vt.advance(1000);
+    assert.equal(q.estimatedWaitSeconds('sales', 'simple'), 89);
   });
 
   it("'per-target' counts alice fully for sales, as before", async () => {
