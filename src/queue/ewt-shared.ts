@@ -1,6 +1,6 @@
 import type { EwtMethod } from '../ports/queue';
 import type { AgentLoad } from './ewt';
-import { logNormalCdf, normalQuantile, sampleRemaining, type LogNormal } from './log-normal';
+import { logNormalCdf, normalQuantile, type LogNormal } from './log-normal';
 import { Random } from './random';
 
 /**
@@ -78,12 +78,12 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
   const heap = new Int32Array(g.agents.length);
   const next = new Int32Array(g.targets.length);
   const patience = lines.map((l) => new Float64Array(l.length));
+  const draws = new GroupDraws(g, method);
 
   for (let run = 0; run < runs; run++) {
     const rng = new Random(SEED + run * 7919);
     const patienceRng = new Random(PATIENCE_SEED + run * 7919);
-    const talk = talkSampler(g, method, rng);
-    startAgents(g, method, rng, talk, freeAt);
+    draws.start(rng, freeAt);
     next.fill(0);
     for (const p of patience) p.fill(NaN);
     const hungUpBy = (u: number, k: number, at: number): boolean => {
@@ -123,7 +123,7 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
       }
       if (best === target && next[target]! <= simulated) byPosition[row(next[target]!)] = t;
       next[best]!++;
-      freeAt[i] = t + talk(best) + g.targets[best]!.acwSec;
+      freeAt[i] = t + draws.talk(best, rng) + draws.acw[best]!;
       siftDown(heap, freeAt, 0);
     }
   }
@@ -136,33 +136,49 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
   return out;
 }
 
-/** a talk-time draw for a contact of target `u`: the mean ('simple') or a sample of its fitted log-normal */
-function talkSampler(g: SharedGroup, method: EwtMethod, rng: Random): (u: number) => number {
-  if (method === 'simple') return (u) => g.targets[u]!.talkMeanSec;
-  const mu = g.targets.map((t) => t.talk.mu);
-  const sigma = g.targets.map((t) => t.talk.sigma);
-  return (u) => Math.exp(mu[u]! + sigma[u]! * rng.normal());
-}
+/** the draws of one group's runs: talk times per target, and when each agent comes free first */
+class GroupDraws {
+  private readonly simple: boolean;
+  private readonly mu: number[];
+  private readonly sigma: number[];
+  private readonly mean: number[];
+  readonly acw: number[];
+  /** per agent: the CDF of its call's target at the time already talked (busy), so a run only draws a uniform above it */
+  private readonly spent: number[];
 
-/** when each agent comes free: now, at the end of its after-call work, or after what is left of its call */
-function startAgents(g: SharedGroup, method: EwtMethod, rng: Random, talk: (u: number) => number, freeAt: Float64Array): void {
-  g.agents.forEach((a, i) => {
-    const t = g.targets[a.callTarget]!;
-    switch (a.load.kind) {
-      case 'free':
-        freeAt[i] = 0;
-        break;
-      case 'acw':
-        freeAt[i] = a.load.acwRemainingSec;
-        break;
-      case 'reserved':
-        freeAt[i] = talk(a.callTarget) + t.acwSec;
-        break;
-      case 'busy':
-        freeAt[i] = (method === 'simple' ? Math.max(t.talkMeanSec - a.load.talkElapsedSec, t.talkMeanSec / 10) : sampleRemaining(t.talk, a.load.talkElapsedSec, rng.next())) + t.acwSec;
-        break;
+  constructor(
+    private readonly g: SharedGroup,
+    method: EwtMethod,
+  ) {
+    this.simple = method === 'simple';
+    this.mu = g.targets.map((t) => t.talk.mu);
+    this.sigma = g.targets.map((t) => t.talk.sigma);
+    this.mean = g.targets.map((t) => t.talkMeanSec);
+    this.acw = g.targets.map((t) => t.acwSec);
+    this.spent = g.agents.map((a) => (a.load.kind === 'busy' ? logNormalCdf(g.targets[a.callTarget]!.talk, a.load.talkElapsedSec) : 0));
+  }
+
+  /** a talk time for a contact of target `u`: the mean ('simple') or a sample of the target's fitted log-normal */
+  talk(u: number, rng: Random): number {
+    return this.simple ? this.mean[u]! : Math.exp(this.mu[u]! + this.sigma[u]! * rng.normal());
+  }
+
+  /** when each agent comes free: now, at the end of its after-call work, or after what is left of its call */
+  start(rng: Random, freeAt: Float64Array): void {
+    for (let i = 0; i < this.g.agents.length; i++) {
+      const a = this.g.agents[i]!;
+      const u = a.callTarget;
+      const load = a.load;
+      if (load.kind === 'free') freeAt[i] = 0;
+      else if (load.kind === 'acw') freeAt[i] = load.acwRemainingSec;
+      else if (load.kind === 'reserved') freeAt[i] = this.talk(u, rng) + this.acw[u]!;
+      else if (this.simple) freeAt[i] = Math.max(this.mean[u]! - load.talkElapsedSec, this.mean[u]! / 10) + this.acw[u]!;
+      else {
+        const q = Math.min(this.spent[i]! + (1 - this.spent[i]!) * rng.next(), 1 - 1e-12);
+        freeAt[i] = Math.max(0, Math.exp(this.mu[u]! + this.sigma[u]! * normalQuantile(q)) - load.talkElapsedSec) + this.acw[u]!;
+      }
     }
-  });
+  }
 }
 
 /**
@@ -183,31 +199,14 @@ export function sharedWaitsAll(g: SharedGroup, entering: readonly { priority: nu
   const patience = lines.map((l) => new Float64Array(l.length));
   const total = sizes.reduce((a, b) => a + b, 0);
   const newContact: LineContact[] = entering.map((e) => ({ ...e, mayAbandon: false }));
-  const simple = method === 'simple';
-  const mu = g.targets.map((t) => t.talk.mu);
-  const sigma = g.targets.map((t) => t.talk.sigma);
-  const mean = g.targets.map((t) => t.talkMeanSec);
-  const spent = g.agents.map((a) => (a.load.kind === 'busy' ? logNormalCdf(g.targets[a.callTarget]!.talk, a.load.talkElapsedSec) : 0));
+  const draws = new GroupDraws(g, method);
   const withPatience = method === 'erlang-a';
   const rates = g.targets.map((t) => t.abandonRatePerSec);
-  const acw = g.targets.map((t) => t.acwSec);
   const serves = g.agents.map((a) => Int32Array.from(a.serves));
   for (let run = 0; run < runs; run++) {
     const rng = new Random(SEED + run * 7919);
     const patienceRng = new Random(PATIENCE_SEED + run * 7919);
-    for (let i = 0; i < g.agents.length; i++) {
-      const a = g.agents[i]!;
-      const u = a.callTarget;
-      const load = a.load;
-      if (load.kind === 'free') freeAt[i] = 0;
-      else if (load.kind === 'acw') freeAt[i] = load.acwRemainingSec;
-      else if (load.kind === 'reserved') freeAt[i] = (simple ? mean[u]! : Math.exp(mu[u]! + sigma[u]! * rng.normal())) + acw[u]!;
-      else if (simple) freeAt[i] = Math.max(mean[u]! - load.talkElapsedSec, mean[u]! / 10) + acw[u]!;
-      else {
-        const q = Math.min(spent[i]! + (1 - spent[i]!) * rng.next(), 1 - 1e-12);
-        freeAt[i] = Math.max(0, Math.exp(mu[u]! + sigma[u]! * normalQuantile(q)) - load.talkElapsedSec) + acw[u]!;
-      }
-    }
+    draws.start(rng, freeAt);
     next.fill(0);
     // each live caller's patience in this run (drawn now, so it does not depend on the order callers are looked at)
     for (let u = 0; u < lines.length; u++) {
@@ -252,7 +251,7 @@ export function sharedWaitsAll(g: SharedGroup, entering: readonly { priority: nu
       byPosition[best]![k * runs + run] = t;
       left--;
       if (k === lines[best]!.length) continue; // a new contact: predicted, not served; the agent is still free
-      freeAt[i] = t + (simple ? mean[best]! : Math.exp(mu[best]! + sigma[best]! * rng.normal())) + acw[best]!;
+      freeAt[i] = t + draws.talk(best, rng) + draws.acw[best]!;
       siftDown(heap, freeAt, 0);
     }
     if (left > 0) for (let u = 0; u < lines.length; u++) for (let k = next[u]!; k < sizes[u]!; k++) byPosition[u]![k * runs + run] = Infinity;
