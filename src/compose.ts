@@ -74,6 +74,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
     config,
     logger,
     extend: ({ store, callbacks, approvals, metrics }) => {
+      callbacks.attachSlotCapacity((target, slotStartMs, minutes) => (queue.hasTarget(target) ? queue.bucketCapacity(target, slotStartMs, minutes) : undefined));
       metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
       sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
       sampler.start();

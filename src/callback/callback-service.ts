@@ -28,6 +28,12 @@ export interface SchedulerHooks {
   left(callback: CallbackRecord): void;
 }
 
+/**
+ * Scheduled callbacks a target's planned agents can take in a time slot (the queue's staffing: planned agents ×
+ * slot length ÷ mean handle time); undefined when the target has no staffing configured.
+ */
+export type SlotCapacity = (target: string, slotStartMs: number, minutes: number) => number | undefined;
+
 export interface Availability {
   /** slot start (ISO 8601 UTC) -> remaining capacity */
   slots: Record<string, number>;
@@ -62,6 +68,7 @@ const DAY_MS = 86_400_000;
 export class CallbackService implements CallbackRequester {
   private readonly perClient = new WindowRateLimiter(60_000);
   private hooks: SchedulerHooks | undefined;
+  private slotCapacity: SlotCapacity | undefined;
 
   constructor(
     private readonly store: Store,
@@ -72,6 +79,11 @@ export class CallbackService implements CallbackRequester {
 
   attachScheduler(hooks: SchedulerHooks): void {
     this.hooks = hooks;
+  }
+
+  /** time slots also hold no more scheduled callbacks per target than its staffing can take */
+  attachSlotCapacity(capacity: SlotCapacity): void {
+    this.slotCapacity = capacity;
   }
 
   service(name: string): ConfiguredService {
@@ -268,11 +280,14 @@ export class CallbackService implements CallbackRequester {
     if (end - start > 31 * DAY_MS) throw new CallbackRequestError(400, '_end', '_end: at most 31 days after _start');
     const first = Math.ceil(start / bucketMs) * bucketMs;
     const counts = this.store.bucketCounts(service.name, bucketMs, first, end);
+    const byTarget = this.slotCapacity ? this.store.bucketCountsByTarget(settings.target, bucketMs, first, end) : undefined;
     const slots: Record<string, number> = {};
     let n = 0;
     for (let t = first; t < end && n < q.maxSlots; t += bucketMs) {
       if (!businessHours.isOpen(t)) continue;
-      const remaining = settings.maxRequestByTimeBucket - (counts.get(t) ?? 0);
+      let remaining = settings.maxRequestByTimeBucket - (counts.get(t) ?? 0);
+      const staffed = this.slotCapacity?.(settings.target, t, settings.requestTimeBucketMin);
+      if (staffed !== undefined) remaining = Math.min(remaining, staffed - (byTarget?.get(t) ?? 0));
       if (remaining <= 0) continue;
       slots[new Date(t).toISOString()] = remaining;
       n++;
@@ -423,6 +438,17 @@ export class CallbackService implements CallbackRequester {
     const alreadyInBucket = mine?.desiredTime != null && Math.floor(mine.desiredTime / bucketMs) * bucketMs === bucket ? 1 : 0;
     if (taken - alreadyInBucket >= settings.maxRequestByTimeBucket) {
       throw new CallbackRequestError(503, param, `${param}: the ${settings.requestTimeBucketMin}-minute slot at ${new Date(bucket).toISOString()} is full (${settings.maxRequestByTimeBucket} callbacks); see /availability`);
+    }
+    const staffed = this.slotCapacity?.(settings.target, bucket, settings.requestTimeBucketMin);
+    if (staffed === undefined) return;
+    const takenByTarget = this.store.bucketCountsByTarget(settings.target, bucketMs, bucket, bucket + bucketMs).get(bucket) ?? 0;
+    const mineInTarget = alreadyInBucket && mine?.target === settings.target ? 1 : 0;
+    if (takenByTarget - mineInTarget >= staffed) {
+      throw new CallbackRequestError(
+        503,
+        param,
+        `${param}: the ${settings.requestTimeBucketMin}-minute slot at ${new Date(bucket).toISOString()} is full for target "${settings.target}" (its planned staffing takes ${staffed} callbacks); see /availability`,
+      );
     }
   }
 }

@@ -225,6 +225,12 @@ export class SqliteStore implements Store {
            AND (reason IS NULL OR reason <> 'CANCELLED')
          GROUP BY bucket`,
       ),
+      bucketCountsByTarget: db.prepare(
+        `SELECT (desired_time / CAST(@bucket AS INTEGER)) * CAST(@bucket AS INTEGER) AS bucket, COUNT(*) AS n FROM callbacks
+         WHERE target = @target AND desired_time IS NOT NULL AND desired_time >= @from AND desired_time < @to
+           AND (reason IS NULL OR reason <> 'CANCELLED')
+         GROUP BY bucket`,
+      ),
       countSince: db.prepare('SELECT COUNT(*) FROM callbacks WHERE customer_number = ? AND accepted_at >= ?').pluck(),
       insertAttempt: db.prepare(
         `INSERT INTO attempts (id, callback_id, number, started_at, ended_at, outcome, sip_status, amd_decision, amd_decision_ms, agent_id, answered_at, connected_at, call_id, detail)
@@ -410,6 +416,11 @@ export class SqliteStore implements Store {
 
   bucketCounts(serviceName: string, bucketMs: number, from: number, to: number): Map<number, number> {
     const rows = this.stmt.bucketCounts.all({ bucket: bucketMs, service: serviceName, from, to }) as { bucket: number; n: number }[];
+    return new Map(rows.map((r) => [r.bucket, r.n]));
+  }
+
+  bucketCountsByTarget(target: string, bucketMs: number, from: number, to: number): Map<number, number> {
+    const rows = this.stmt.bucketCountsByTarget.all({ bucket: bucketMs, target, from, to }) as { bucket: number; n: number }[];
     return new Map(rows.map((r) => [r.bucket, r.n]));
   }
 

@@ -100,6 +100,8 @@ export interface Store {
   callbacksInFlight(): CallbackRecord[];
   /** count of scheduled callbacks per bucket start (epoch ms) for the service in [from, to) */
   bucketCounts(serviceName: string, bucketMs: number, from: number, to: number): Map<number, number>;
+  /** the same, over every service of a target (for the capacity its staffing gives) */
+  bucketCountsByTarget(target: string, bucketMs: number, from: number, to: number): Map<number, number>;
   countCallbacksSince(customerNumber: string, since: number): number;
 
   // attempts and events

@@ -104,4 +104,8 @@ export const sqliteMigrations: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX queue_samples_at ON queue_samples (at);
   `,
+  // v4: scheduled callbacks per target and time slot (capacity from the target's staffing)
+  `
+  CREATE INDEX callbacks_target_bucket ON callbacks (target, desired_time) WHERE desired_time IS NOT NULL;
+  `,
 ];
