@@ -205,6 +205,14 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
     http(() => targetDetail(queue, req.params.target, req.query.limit)),
   );
 
+  // every connected page gets the same picture: computed at most once a second, whoever asks first
+  let shared: { at: number; data: string } | undefined;
+  const queuesNow = (): string => {
+    const now = Date.now();
+    if (!shared || now - shared.at >= 900) shared = { at: now, data: JSON.stringify({ at: new Date(now).toISOString(), targets: queue.targetNames().map((n) => targetDetail(queue, n)) }) };
+    return shared.data;
+  };
+
   r.get(
     '/api/v1/stream/queues',
     {
@@ -220,7 +228,7 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
       let last = '';
       let quietTicks = 0;
       const push = () => {
-        const data = JSON.stringify({ at: new Date().toISOString(), targets: queue.targetNames().map((n) => targetDetail(queue, n)) });
+        const data = queuesNow();
         // ages and EWTs move every second; the page needs no more than one update a second
         const changed = data.replace(/"at":"[^"]*",/, '') !== last;
         if (changed || ++quietTicks >= 15) {
