@@ -1,4 +1,5 @@
 import type { EwtMethod } from '../ports/queue';
+import { heapify, siftDown } from './agent-heap';
 import type { AgentLoad } from './ewt';
 import { logNormalCdf, normalQuantile, type LogNormal } from './log-normal';
 import { Random } from './random';
@@ -95,9 +96,7 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
     };
     const row = (k: number) => k * runs + run;
 
-    // agents by the time they come free (a binary heap of their indices)
-    for (let j = 0; j < heap.length; j++) heap[j] = j;
-    for (let j = (heap.length >> 1) - 1; j >= 0; j--) siftDown(heap, freeAt, j);
+    heapify(heap, freeAt);
     while (next[target]! <= simulated) {
       const i = heap[0]!;
       const t = freeAt[i]!;
@@ -215,8 +214,7 @@ export function sharedWaitsAll(g: SharedGroup, entering: readonly { priority: nu
       for (let k = 0; k < line.length; k++) p[k] = withPatience && rates[u]! > 0 && line[k]!.mayAbandon ? patienceRng.exponential(1 / rates[u]!) : Infinity;
     }
     let left = total;
-    for (let j = 0; j < heap.length; j++) heap[j] = j;
-    for (let j = (heap.length >> 1) - 1; j >= 0; j--) siftDown(heap, freeAt, j);
+    heapify(heap, freeAt);
     while (left > 0) {
       const i = heap[0]!;
       const t = freeAt[i]!;
@@ -261,22 +259,6 @@ export function sharedWaitsAll(g: SharedGroup, entering: readonly { priority: nu
     for (let k = 0; k < sizes[u]!; k++) out[k] = b.subarray(k * runs, (k + 1) * runs).sort()[runs >> 1]!;
     return out;
   });
-}
-
-function siftDown(heap: Int32Array, key: Float64Array, i: number): void {
-  const n = heap.length;
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    if (l < n && key[heap[l]!]! < key[heap[m]!]!) m = l;
-    if (r < n && key[heap[r]!]! < key[heap[m]!]!) m = r;
-    if (m === i) return;
-    const x = heap[i]!;
-    heap[i] = heap[m]!;
-    heap[m] = x;
-    i = m;
-  }
 }
 
 /** does `a` go before `b` when one agent could take either (QueueService.reserveOne's rule) */

@@ -1,5 +1,6 @@
 import type { EwtMethod } from '../ports/queue';
 import { endsWithin, logNormalCdf, normalQuantile, type LogNormal } from './log-normal';
+import { heapify, siftDown } from './agent-heap';
 import { Random } from './random';
 
 /** What an agent of the target is doing, as far as the wait of the next contacts is concerned. */
@@ -114,7 +115,8 @@ export function simulatedWaits(s: EwtSnapshot, maxAhead: number, withAbandonment
   const { mu, sigma } = s.talk;
   // per agent: the CDF at the time already spent (busy), so each run only draws a uniform above it
   const spentCdf = s.agents.map((a) => (a.kind === 'busy' ? logNormalCdf(s.talk, a.talkElapsedSec) : 0));
-  const heap = new Float64Array(n);
+  const freeAt = new Float64Array(n);
+  const heap = new Int32Array(n);
   const byPosition = new Float64Array(SAMPLES * (simulated + 1));
   const rate = withAbandonment ? (s.abandonment?.ratePerSec ?? 0) : 0;
   const mayAbandon = s.abandonment?.mayAbandon ?? [];
@@ -123,26 +125,26 @@ export function simulatedWaits(s: EwtSnapshot, maxAhead: number, withAbandonment
     const patience = new Random(PATIENCE_SEED + run * 7919);
     for (let i = 0; i < n; i++) {
       const a = s.agents[i]!;
-      if (a.kind === 'free') heap[i] = 0;
-      else if (a.kind === 'acw') heap[i] = a.acwRemainingSec;
-      else if (a.kind === 'reserved') heap[i] = Math.exp(mu + sigma * rng.normal()) + s.acwSec;
+      if (a.kind === 'free') freeAt[i] = 0;
+      else if (a.kind === 'acw') freeAt[i] = a.acwRemainingSec;
+      else if (a.kind === 'reserved') freeAt[i] = Math.exp(mu + sigma * rng.normal()) + s.acwSec;
       else {
         const f0 = spentCdf[i]!;
         const p = Math.min(f0 + (1 - f0) * rng.next(), 1 - 1e-12);
-        heap[i] = Math.max(0, Math.exp(mu + sigma * normalQuantile(p)) - a.talkElapsedSec) + s.acwSec;
+        freeAt[i] = Math.max(0, Math.exp(mu + sigma * normalQuantile(p)) - a.talkElapsedSec) + s.acwSec;
       }
     }
-    heapify(heap);
+    heapify(heap, freeAt);
     let k = 0;
     while (k <= simulated) {
-      const t = heap[0]!;
+      const t = freeAt[heap[0]!]!;
       // contacts that hung up before this agent came free: it would have been theirs had they stayed
       while (rate > 0 && k <= simulated && mayAbandon[k] === true && patience.exponential(1 / rate) <= t) byPosition[k++ * SAMPLES + run] = t;
       if (k > simulated) break;
       byPosition[k++ * SAMPLES + run] = t;
       // the agent free first takes the contact
-      heap[0] = t + Math.exp(mu + sigma * rng.normal()) + s.acwSec;
-      siftDown(heap, 0);
+      freeAt[heap[0]!] = t + Math.exp(mu + sigma * rng.normal()) + s.acwSec;
+      siftDown(heap, freeAt, 0);
     }
   }
   for (let k = 0; k <= simulated; k++) {
@@ -191,24 +193,4 @@ export function erlangC(n: number, a: number): number {
 export function erlangServiceLevel(n: number, a: number, h: number, t: number): number {
   if (n <= 0 || a >= n) return 0;
   return 1 - erlangC(n, a) * Math.exp((-(n - a) * t) / h);
-}
-
-function heapify(h: Float64Array): void {
-  for (let i = (h.length >> 1) - 1; i >= 0; i--) siftDown(h, i);
-}
-
-function siftDown(h: Float64Array, i: number): void {
-  const n = h.length;
-  for (;;) {
-    const l = 2 * i + 1;
-    const r = l + 1;
-    let m = i;
-    if (l < n && h[l]! < h[m]!) m = l;
-    if (r < n && h[r]! < h[m]!) m = r;
-    if (m === i) return;
-    const t = h[i]!;
-    h[i] = h[m]!;
-    h[m] = t;
-    i = m;
-  }
 }
