@@ -1,6 +1,6 @@
 import type { EwtMethod } from '../ports/queue';
 import { heapify, siftDown } from './agent-heap';
-import type { AgentLoad } from './ewt';
+import { medianWaits, type AgentLoad } from './ewt';
 import { logNormalCdf, normalQuantile, type LogNormal } from './log-normal';
 import { Random } from './random';
 
@@ -67,9 +67,8 @@ const PATIENCE_SEED = 0xab4d;
  * contact that stays.
  */
 export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, entering: { priority: number; enqueuedAt: number }, method: EwtMethod): Float64Array {
-  const out = new Float64Array(maxAhead + 1);
   const servers = g.agents.filter((a) => a.serves.includes(target)).length;
-  if (servers === 0) return out.fill(Infinity);
+  if (servers === 0) return new Float64Array(maxAhead + 1).fill(Infinity);
   const own = g.targets[target]!;
   const simulated = Math.min(maxAhead, 20 * servers + 200);
   const lines = g.targets.map((t, i) => (i === target ? extend(t.line, simulated + 1, entering) : t.line));
@@ -126,13 +125,7 @@ export function sharedWaits(g: SharedGroup, target: number, maxAhead: number, en
       siftDown(heap, freeAt, 0);
     }
   }
-  for (let k = 0; k <= simulated; k++) {
-    const r = byPosition.subarray(k * runs, (k + 1) * runs).sort();
-    out[k] = r[runs >> 1]!;
-  }
-  const perContact = (own.talkMeanSec + own.acwSec) / servers;
-  for (let k = simulated + 1; k <= maxAhead; k++) out[k] = out[simulated]! + (k - simulated) * perContact;
-  return out;
+  return medianWaits(byPosition, runs, simulated, maxAhead, (own.talkMeanSec + own.acwSec) / servers);
 }
 
 /** the draws of one group's runs: talk times per target, and when each agent comes free first */
@@ -254,11 +247,7 @@ export function sharedWaitsAll(g: SharedGroup, entering: readonly { priority: nu
     }
     if (left > 0) for (let u = 0; u < lines.length; u++) for (let k = next[u]!; k < sizes[u]!; k++) byPosition[u]![k * runs + run] = Infinity;
   }
-  return byPosition.map((b, u) => {
-    const out = new Float64Array(sizes[u]!);
-    for (let k = 0; k < sizes[u]!; k++) out[k] = b.subarray(k * runs, (k + 1) * runs).sort()[runs >> 1]!;
-    return out;
-  });
+  return byPosition.map((b, u) => medianWaits(b, runs, sizes[u]! - 1, sizes[u]! - 1, 0));
 }
 
 /** does `a` go before `b` when one agent could take either (QueueService.reserveOne's rule) */

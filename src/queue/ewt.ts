@@ -109,8 +109,7 @@ export function simulatedWait(s: EwtSnapshot, ahead: number, withAbandonment = f
  */
 export function simulatedWaits(s: EwtSnapshot, maxAhead: number, withAbandonment = false): Float64Array {
   const n = s.agents.length;
-  const out = new Float64Array(maxAhead + 1);
-  if (n === 0) return out.fill(Infinity);
+  if (n === 0) return new Float64Array(maxAhead + 1).fill(Infinity);
   const simulated = Math.min(maxAhead, 20 * n + 200);
   const { mu, sigma } = s.talk;
   // per agent: the CDF at the time already spent (busy), so each run only draws a uniform above it
@@ -147,11 +146,16 @@ export function simulatedWaits(s: EwtSnapshot, maxAhead: number, withAbandonment
       siftDown(heap, freeAt, 0);
     }
   }
-  for (let k = 0; k <= simulated; k++) {
-    const runs = byPosition.subarray(k * SAMPLES, (k + 1) * SAMPLES).sort();
-    out[k] = runs[SAMPLES >> 1]!;
-  }
-  const perContact = (s.talkMeanSec + s.acwSec) / n;
+  return medianWaits(byPosition, SAMPLES, simulated, maxAhead, (s.talkMeanSec + s.acwSec) / n);
+}
+
+/**
+ * The answer of a simulation: for each position 0..simulated the median of its `runs` results (stored
+ * position by position), then each further position up to `maxAhead` adds `perContact` seconds.
+ */
+export function medianWaits(byPosition: Float64Array, runs: number, simulated: number, maxAhead: number, perContact: number): Float64Array {
+  const out = new Float64Array(maxAhead + 1);
+  for (let k = 0; k <= simulated; k++) out[k] = byPosition.subarray(k * runs, (k + 1) * runs).sort()[runs >> 1]!;
   for (let k = simulated + 1; k <= maxAhead; k++) out[k] = out[simulated]! + (k - simulated) * perContact;
   return out;
 }
