@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { chromiumOrSkip } from '../helpers/chromium';
 import { registerQueueRoutes } from '../../src/http/routes/queue-routes';
 import { IVR_KEY, startApp, type RunningApp } from '../helpers/http-app';
@@ -28,13 +28,18 @@ describe('supervisor page (headless Chromium)', function () {
     queue.close();
   });
 
+  /** open the supervisor page and connect with the IVR client's key */
+  const connect = async (page: Page, key = IVR_KEY) => {
+    await page.goto(`${t.url}/supervisor`);
+    await page.fill('#key', key);
+    await page.click('#connect');
+  };
+
   it('shows each queue: waiting contacts with position and age, EWT, agents and their states', async () => {
     queue.login('carol');
     queue.enqueue({ contactId: 'caller-42', kind: 'caller', target: 'support', enqueuedAt: Date.now() - 45_000 });
     const page = await browser!.newPage();
-    await page.goto(`${t.url}/supervisor`);
-    await page.fill('#key', IVR_KEY);
-    await page.click('#connect');
+    await connect(page);
     const target = page.locator('.target[data-target="support"]');
     await target.locator('h3', { hasText: '1 waiting' }).waitFor();
     await target.locator('td', { hasText: 'caller-42' }).waitFor();
@@ -47,9 +52,7 @@ describe('supervisor page (headless Chromium)', function () {
 
   it("shows how right each EWT method was for the last hour's callers", async () => {
     const page = await browser!.newPage();
-    await page.goto(`${t.url}/supervisor`);
-    await page.fill('#key', IVR_KEY);
-    await page.click('#connect');
+    await connect(page);
     const target = page.locator('.target[data-target="support"]');
     await target.locator('h3').waitFor();
     assert.equal(await target.locator('.ewt-accuracy').count(), 0, 'nothing to show before a caller reached an agent');
@@ -67,9 +70,7 @@ describe('supervisor page (headless Chromium)', function () {
     const page = await browser!.newPage();
     const later = new Date(Date.now() + 3 * 3600_000).toISOString();
     const scheduled = (await t.call('POST', '/genesys/1/service/callback/sales', { _customer_number: '+14155550606', _desired_time: later })).json._id as string;
-    await page.goto(`${t.url}/supervisor`);
-    await page.fill('#key', IVR_KEY);
-    await page.click('#connect');
+    await connect(page);
     await page.waitForSelector('#live.on');
     await page.waitForSelector(`#active tr[data-id="${scheduled}"]`);
     assert.equal(await page.textContent('#states .tile[data-name="SCHEDULED"] b'), '1');
@@ -101,9 +102,7 @@ describe('supervisor page (headless Chromium)', function () {
       })),
     );
     const page = await browser!.newPage();
-    await page.goto(`${t.url}/supervisor`);
-    await page.fill('#key', IVR_KEY);
-    await page.click('#connect');
+    await connect(page);
     await page.waitForSelector('#history[data-samples="120"] canvas');
     assert.equal(await page.textContent('#history-note'), '120 samples');
     // the legend names the series drawn
@@ -127,9 +126,7 @@ describe('supervisor page (headless Chromium)', function () {
     const page = await browser!.newPage();
     const requests: string[] = [];
     page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-    await page.goto(`${t.url}/supervisor`);
-    await page.fill('#key', IVR_KEY);
-    await page.click('#connect');
+    await connect(page);
     await page.locator('.target[data-target="support"]').waitFor();
     queue.enqueue({ contactId: 'caller-push-1', kind: 'caller', target: 'support', enqueuedAt: Date.now() });
     await page.locator('.target[data-target="support"] td', { hasText: 'caller-push-1' }).waitFor({ timeout: 5000 });
@@ -140,9 +137,7 @@ describe('supervisor page (headless Chromium)', function () {
 
   it('shows previews offered to agents and their answers live in the events', async () => {
     const page = await browser!.newPage();
-    await page.goto(`${t.url}/supervisor`);
-    await page.fill('#key', IVR_KEY);
-    await page.click('#connect');
+    await connect(page);
     await page.waitForSelector('#live.on');
     const subject = { callbackId: '0000preview-cb-0042', attemptId: 'a1', serviceName: 'sales', customerNumber: '+14155550777', userData: {}, agentId: 'carol' };
     const answer = t.app.approvals.offerPreview(subject, { timeoutMs: 10_000, allowReject: true });
@@ -156,9 +151,7 @@ describe('supervisor page (headless Chromium)', function () {
 
   it('says so when the key is wrong', async () => {
     const page = await browser!.newPage();
-    await page.goto(`${t.url}/supervisor`);
-    await page.fill('#key', 'not-a-key-000');
-    await page.click('#connect');
+    await connect(page, 'not-a-key-000');
     await page.locator('#error', { hasText: 'API key' }).waitFor();
     assert.equal(await page.textContent('#live'), 'offline');
   });
