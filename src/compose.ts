@@ -9,11 +9,13 @@ import { ConfigError, type AppConfig } from './config/app-config';
 import type { AgentCredentials } from './http/agent-sessions';
 import type { AgentDirectory } from './http/routes/agent-routes';
 import { registerQueueRoutes } from './http/routes/queue-routes';
+import { waitStatisticRoutes, type WaitStatisticQueue } from './http/routes/statistic-routes';
 import { QueueService } from './queue/queue-service';
 import { QueueSampler, type TargetSnapshot } from './reporting/queue-sampler';
 import { parseQueueOptions, QueueOptionsError } from './queue/types';
 import { startTelephony, type Telephony } from './telephony';
-import { parseTelephonyConfig } from './telephony/config';
+import { parseTelephonyConfig, type TelephonyConfig } from './telephony/config';
+import { ivrSettingsFor } from './telephony/ivr-settings';
 
 /** each target's line and agents now, for the queue history */
 export const queueSnapshot = (queue: QueueService): TargetSnapshot[] =>
@@ -28,6 +30,15 @@ export const queueSnapshot = (queue: QueueService): TargetSnapshot[] =>
       staffed: s.staffed,
     };
   });
+
+/** what the wait-time statistic reads of the queue */
+export const waitStatisticQueue = (queue: QueueService): WaitStatisticQueue => ({
+  hasTarget: (t) => queue.hasTarget(t),
+  targetMethod: (t) => queue.targetConfig(t).ewtMethod,
+  estimatedWaitSeconds: (t, m) => queue.estimatedWaitSeconds(t, m),
+  waiting: (t) => queue.queueLength(t),
+  readyAgents: (t) => queue.listAgents().filter((a) => a.state === 'READY' && a.targets.includes(t)).length,
+});
 
 /** the queue's agents as the agent page sees them */
 export const agentDirectory = (queue: QueueService, passwordOf: (id: string) => string | undefined): AgentDirectory & AgentCredentials => ({
@@ -52,7 +63,7 @@ const asConfigError = (err: unknown): never => {
  */
 export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<App> {
   let queueOptions;
-  let telephonyConfig;
+  let telephonyConfig: TelephonyConfig;
   try {
     queueOptions = parseQueueOptions({ targets: config.targets, agents: config.agents }, '');
     telephonyConfig = parseTelephonyConfig(config.telephony, 'telephony', env);
@@ -73,7 +84,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   return createApp({
     config,
     logger,
-    extend: ({ store, callbacks, approvals, metrics }) => {
+    extend: ({ store, callbacks, services, approvals, metrics }) => {
       callbacks.attachSlotCapacity((target, slotStartMs, minutes) => (queue.hasTarget(target) ? queue.bucketCapacity(target, slotStartMs, minutes) : undefined));
       metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
       sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
@@ -107,7 +118,22 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
         },
         agents,
         health: telephony ? () => telephony!.health() : undefined,
-        extraRoutes: (app) => registerQueueRoutes(app, queue),
+        extraRoutes: async (app) => {
+          registerQueueRoutes(app, queue);
+          await app.register(
+            waitStatisticRoutes({
+              services,
+              queue: waitStatisticQueue(queue),
+              availability: (service, q) => callbacks.availability(service, q),
+              // the built-in IVR's threshold rule, so an outside IVR decides as it would
+              threshold: (service) => {
+                const s = ivrSettingsFor(telephonyConfig, service, callbacks.serviceIvrOptions(service));
+                return { sec: s.ewtThresholdSec, from: s.ewtThresholdFrom ?? 'telephony.ivr.ewtThresholdSec' };
+              },
+              now: () => Date.now(),
+            }),
+          );
+        },
         close: async () => {
           sampler?.stop();
           await telephony?.close();

@@ -7,7 +7,7 @@ import {
   type StartCallbackResult,
   type UserOriginatedMatch,
 } from '../ports/callbacks';
-import type { Store } from '../store/store';
+import type { InteractionAttachment, Store } from '../store/store';
 import type { Clock } from './clock';
 import { checkCustomerNumber } from './customer-number';
 import { WindowRateLimiter } from './rate-limiter';
@@ -51,6 +51,17 @@ interface ValidatedStart {
   overrides: Record<string, unknown>;
   clientId: string;
   now: number;
+  /** the originating interaction is a call of this service's own IVR, which records its end itself */
+  ownInteraction: boolean;
+}
+
+/** How a callback was requested, beyond its GMS parameters. */
+export interface StartOptions {
+  /**
+   * true for this service's own IVR: its call goes on (thank-you prompt, BYE) and the flow records how it
+   * ended. Otherwise (an outside IVR over REST) the originating interaction ends as CALLBACK on acceptance.
+   */
+  ownInteraction?: boolean;
 }
 
 const MAX_USER_DATA_KEYS = 64;
@@ -92,8 +103,8 @@ export class CallbackService implements CallbackRequester {
     return s;
   }
 
-  startCallback(serviceName: string, params: Record<string, string>, clientId: string): Promise<StartCallbackResult> {
-    return this.start(serviceName, params, clientId);
+  startCallback(serviceName: string, params: Record<string, string>, clientId: string, opts: StartOptions = {}): Promise<StartCallbackResult> {
+    return this.start(serviceName, params, clientId, opts);
   }
 
   /**
@@ -101,9 +112,9 @@ export class CallbackService implements CallbackRequester {
    * what is stored (an active callback for the number, the per-number limit, the slot's capacity) run
    * inside the commit, so concurrent requests for the same number cannot both get in.
    */
-  start(serviceName: string, params: Record<string, unknown>, clientId: string): Promise<StartCallbackResult> {
+  start(serviceName: string, params: Record<string, unknown>, clientId: string, opts: StartOptions = {}): Promise<StartCallbackResult> {
     try {
-      return this.writer.submit(this.validateStart(serviceName, params, clientId));
+      return this.writer.submit({ ...this.validateStart(serviceName, params, clientId), ownInteraction: opts.ownInteraction === true });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -114,7 +125,7 @@ export class CallbackService implements CallbackRequester {
     (v) => this.commitStart(v),
   );
 
-  private validateStart(serviceName: string, params: Record<string, unknown>, clientId: string): ValidatedStart {
+  private validateStart(serviceName: string, params: Record<string, unknown>, clientId: string): Omit<ValidatedStart, 'ownInteraction'> {
     const service = this.service(serviceName);
     const now = this.clock.now();
     const { overrides, userData, request } = this.splitParams(service, params);
@@ -149,8 +160,15 @@ export class CallbackService implements CallbackRequester {
     if (settings.reuseActiveCallback) {
       const active = this.store.findActiveCallback(service.name, customerNumber);
       if (active) {
-        this.logger.info({ callbackId: active.id, service: service.name }, 'callback request matched an active callback');
-        return { id: active.id, reporting: reportingKeys(active), existing: true };
+        const keys = reportingKeys(active);
+        // the new originating call is reported like the first: it led to this callback
+        const attach = this.originatingAttachment(request._originating_interaction_id, active, v, now);
+        if (attach) this.store.attachToInteraction(attach);
+        this.logger.info(
+          { callbackId: active.id, service: service.name, originatingInteractionId: request._originating_interaction_id },
+          'callback request matched an active callback',
+        );
+        return { id: active.id, reporting: keys, existing: true };
       }
     }
     const perNumber = this.store.countCallbacksSince(customerNumber, now - DAY_MS);
@@ -186,7 +204,7 @@ export class CallbackService implements CallbackRequester {
     this.store.insertCallback(
       callback,
       [{ type: 'CREATED', at: now, data: { clientId: v.clientId, desiredTime, state } }],
-      callback.originatingInteractionId ? { interactionId: callback.originatingInteractionId, attached: { ...keys } } : undefined,
+      this.originatingAttachment(callback.originatingInteractionId ?? undefined, callback, v, now),
     );
     this.logger.info(
       { callbackId: callback.id, service: service.name, state, desiredTime, originatingInteractionId: callback.originatingInteractionId },
@@ -194,6 +212,17 @@ export class CallbackService implements CallbackRequester {
     );
     this.hooks?.due(serviceStart);
     return { id: callback.id, reporting: keys, existing: false };
+  }
+
+  /** the reporting keys for the originating interaction; an outside IVR's interaction ends as CALLBACK now */
+  private originatingAttachment(interactionId: string | undefined, c: CallbackRecord, v: ValidatedStart, now: number): InteractionAttachment | undefined {
+    if (!interactionId) return undefined;
+    return {
+      interactionId,
+      callbackId: c.id,
+      attached: { ...reportingKeys(c) },
+      ...(v.ownInteraction ? {} : { endAsCallback: { at: now, serviceName: v.service.name, target: c.target } }),
+    };
   }
 
   get(serviceName: string, id: string): CallbackRecord {
@@ -252,9 +281,11 @@ export class CallbackService implements CallbackRequester {
       events: [{ type: 'RESCHEDULED', at: now, data: { from: c.desiredTime, to: desiredTime } }],
     });
     if (!ok) throw new CallbackRequestError(409, '_id', `callback "${id}" moved on while being rescheduled; try again`);
+    // the originating interactions' keys follow the callback (GMS: _CB_T_SERVICE_START is the scheduled time)
+    const relinked = this.store.updateCallbackInteractions(id, { _CB_T_SERVICE_START: reportingKeys(updated)._CB_T_SERVICE_START });
     if (c.state === 'QUEUED') this.hooks?.left(c);
     this.hooks?.due(desiredTime);
-    this.logger.info({ callbackId: id, service: serviceName, desiredTime }, 'callback rescheduled');
+    this.logger.info({ callbackId: id, service: serviceName, desiredTime, interactionsUpdated: relinked }, 'callback rescheduled');
     return updated;
   }
 

@@ -97,7 +97,7 @@ export const OPTION_SPECS = [
     '_ewt_threshold',
     'ewtThresholdSec',
     Type.Integer({ minimum: 0 }),
-    'IVR: offer a callback when the estimated wait is this many seconds or more. Unset: telephony.ivr.ewtThresholdSec (120); telephony.services.<service>.ewtThresholdSec, when set, wins (docs/telephony.md).',
+    'IVR: offer a callback when the estimated wait is more than this many seconds (at equal, the caller waits). Unset: telephony.ivr.ewtThresholdSec (120); telephony.services.<service>.ewtThresholdSec, when set, wins (docs/telephony.md).',
   ),
   opt(
     '_ewt_method',

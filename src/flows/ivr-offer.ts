@@ -7,12 +7,13 @@ import { normaliseCallerId } from './caller-id';
 import { connectToAgent, reserveWithMusic, type ConnectAgentDeps, type ConnectModeFrom } from './connect-agent';
 import { digitPrompts, slotTimePrompts, waitPrompts, type ResolvedPrompts } from './prompts';
 import { recordInteraction, type InboundCall } from './interaction';
+import { ewtCallsForOffer } from '../callback/offer-decision';
 
 /** the BYE's Reason header when the caller leaves because a callback was accepted (RFC 3326) */
 export const CALLBACK_REASON = 'SIP;cause=200;text="Callback"';
 
 export interface IvrSettings {
-  /** an estimated wait of this many seconds or more: the callback is offered */
+  /** an estimated wait of more than this many seconds: the callback is offered (at equal, the caller waits) */
   ewtThresholdSec: number;
   /** where `ewtThresholdSec` came from, for the log (e.g. `_ewt_threshold`, `telephony.ivr.ewtThresholdSec`) */
   ewtThresholdFrom?: string;
@@ -55,7 +56,7 @@ type Step = { outcome: InteractionOutcome; attached?: Record<string, string | nu
 
 /**
  * The inbound "IVR classic callback" flow, as the caller hears it:
- *   EWT → greeting → below threshold: wait in queue with music, connect when an agent is reserved;
+ *   EWT → greeting → at or below the threshold: wait in queue with music, connect when an agent is reserved;
  *   above: "your wait is about N minutes", 1 = call me back, 2 = keep waiting → number (caller ID read
  *   back, or keyed in ending with #) → callback requested through the REST API's code path →
  *   "thank you", goodbye, BYE with Reason Callback.
@@ -79,7 +80,7 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
       },
       'estimated wait',
     );
-    if (ewt < threshold) {
+    if (!ewtCallsForOffer(ewt, threshold)) {
       await call.play([deps.prompts.greeting]);
       stage = 'queue';
       step = await waitInQueue(call, info, deps, log);
@@ -164,7 +165,7 @@ async function takeCallback(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Lo
     try {
       const params: Record<string, string> = { _customer_number: number, _originating_interaction_id: info.interactionId };
       if (desired !== 'asap') params._desired_time = desired;
-      const res = await deps.callbacks.startCallback(info.serviceName, params, 'ivr');
+      const res = await deps.callbacks.startCallback(info.serviceName, params, 'ivr', { ownInteraction: true });
       log.info({ callbackId: res.id, existing: res.existing, desiredTime: desired }, 'callback requested from the IVR');
       await call.play([deps.prompts.callbackAccepted, deps.prompts.goodbye]).catch(() => undefined);
       return { outcome: 'CALLBACK', attached: { ...res.reporting, _CB_ID: res.id }, hangupReason: CALLBACK_REASON };

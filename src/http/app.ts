@@ -16,6 +16,7 @@ import { installErrorHandler } from './errors';
 import { callbackRoutes } from './routes/callback-routes';
 import { healthRoutes, type HealthSource } from './routes/health-routes';
 import { reportRoutes } from './routes/report-routes';
+import { interactionRoutes } from './routes/interaction-routes';
 import { serviceAdminRoutes } from './routes/service-admin-routes';
 import { streamRoutes } from './routes/stream-routes';
 import { pageRoutes } from './routes/page-routes';
@@ -77,6 +78,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   );
   await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, now: deps.now }));
   await app.register(reportRoutes({ store: deps.store }));
+  await app.register(interactionRoutes({ store: deps.store, now: deps.now }));
   await app.register(streamRoutes({ store: deps.store, approvals: deps.approvals }));
   if (deps.approvals) await app.register(approvalRoutes({ approvals: deps.approvals, callbacks: deps.callbacks }));
   await app.register(pageRoutes);

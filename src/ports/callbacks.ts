@@ -26,7 +26,11 @@ export class CallbackRequestError extends Error {
 
 export interface CallbackRequester {
   /** params use GMS names: _customer_number, _desired_time, _originating_interaction_id, user data... */
-  startCallback(serviceName: string, params: Record<string, string>, clientId: string): Promise<StartCallbackResult>;
+  /**
+   * `ownInteraction`: the originating interaction is this service's own IVR call, whose flow records how
+   * it ended; otherwise (an outside IVR) it is recorded as ended with outcome CALLBACK on acceptance.
+   */
+  startCallback(serviceName: string, params: Record<string, string>, clientId: string, opts?: { ownInteraction?: boolean }): Promise<StartCallbackResult>;
   /**
    * USERORIGINATED services: the active callback (QUEUED: due now) whose customer number matches the
    * caller ID of an inbound call, or null. `callerId` is normalised by the core like the REST API does.

@@ -5,7 +5,7 @@ import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
 import { sqliteMigrations } from './migrations';
-import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, Store, StoredService } from './store';
+import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, Store, StoredInteraction, StoredService } from './store';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -77,6 +77,7 @@ interface InteractionRow {
   ended_at: number | null;
   outcome: string | null;
   attached: string;
+  callback_id: string | null;
 }
 
 const toCallback = (r: CallbackRow): CallbackRecord => ({
@@ -157,17 +158,18 @@ const attemptParams = (a: AttemptRecord) => ({
   detail: a.detail,
 });
 
-const toInteraction = (r: InteractionRow): InteractionRecord => ({
+const toInteraction = (r: InteractionRow): StoredInteraction => ({
   interactionId: r.id,
-  callId: r.call_id ?? undefined,
-  ani: r.ani ?? undefined,
-  dnis: r.dnis ?? undefined,
-  serviceName: r.service_name ?? undefined,
-  target: r.target ?? undefined,
+  ...(r.call_id !== null ? { callId: r.call_id } : {}),
+  ...(r.ani !== null ? { ani: r.ani } : {}),
+  ...(r.dnis !== null ? { dnis: r.dnis } : {}),
+  ...(r.service_name !== null ? { serviceName: r.service_name } : {}),
+  ...(r.target !== null ? { target: r.target } : {}),
   startedAt: r.started_at ?? 0,
-  endedAt: r.ended_at ?? 0,
-  outcome: (r.outcome ?? 'FAILED') as InteractionOutcome,
+  endedAt: r.ended_at,
+  outcome: r.outcome as InteractionOutcome | null,
   attached: JSON.parse(r.attached) as Record<string, string | number>,
+  ...(r.callback_id !== null ? { callbackId: r.callback_id } : {}),
 });
 
 const CALLBACK_COLUMNS =
@@ -247,14 +249,16 @@ export class SqliteStore implements Store {
       ),
       getInteraction: db.prepare('SELECT * FROM interactions WHERE id = ?'),
       upsertInteraction: db.prepare(
-        `INSERT INTO interactions (id, call_id, ani, dnis, service_name, target, started_at, ended_at, outcome, attached)
-         VALUES (@id, @call_id, @ani, @dnis, @service_name, @target, @started_at, @ended_at, @outcome, @attached)
+        `INSERT INTO interactions (id, call_id, ani, dnis, service_name, target, started_at, ended_at, outcome, attached, callback_id)
+         VALUES (@id, @call_id, @ani, @dnis, @service_name, @target, @started_at, @ended_at, @outcome, @attached, @callback_id)
          ON CONFLICT (id) DO UPDATE SET call_id = COALESCE(excluded.call_id, call_id), ani = COALESCE(excluded.ani, ani),
            dnis = COALESCE(excluded.dnis, dnis), service_name = COALESCE(excluded.service_name, service_name),
            target = COALESCE(excluded.target, target), started_at = COALESCE(excluded.started_at, started_at),
            ended_at = COALESCE(excluded.ended_at, ended_at), outcome = COALESCE(excluded.outcome, outcome),
-           attached = excluded.attached`,
+           attached = excluded.attached, callback_id = COALESCE(excluded.callback_id, callback_id)`,
       ),
+      interactionsOfCallback: db.prepare('SELECT * FROM interactions WHERE callback_id = ?'),
+      setInteractionAttached: db.prepare('UPDATE interactions SET attached = ? WHERE id = ?'),
     };
   }
 
@@ -357,7 +361,7 @@ export class SqliteStore implements Store {
     this.transaction(() => {
       this.stmt.insertCallback.run(callbackParams(callback));
       this.writeEvents(callback, events);
-      if (attach) this.upsertInteraction(attach.interactionId, attach.attached);
+      if (attach) this.attach(attach);
     });
   }
 
@@ -469,37 +473,85 @@ export class SqliteStore implements Store {
   }
 
   recordInteraction(i: InteractionRecord): void {
-    this.transaction(() => this.upsertInteraction(i.interactionId, i.attached, i));
+    this.transaction(() =>
+      this.upsertInteraction(i.interactionId, i.attached, {
+        call_id: i.callId ?? null,
+        ani: i.ani ?? null,
+        dnis: i.dnis ?? null,
+        service_name: i.serviceName ?? null,
+        target: i.target ?? null,
+        started_at: i.startedAt,
+        ended_at: i.endedAt,
+        outcome: i.outcome,
+      }),
+    );
   }
 
-  attachToInteraction(interactionId: string, attached: Record<string, string | number>, _at: number): void {
-    this.transaction(() => this.upsertInteraction(interactionId, attached));
+  openInteraction(i: { interactionId: string; startedAt: number; ani?: string; dnis?: string; serviceName?: string; attached?: Record<string, string | number> }): void {
+    this.transaction(() =>
+      this.upsertInteraction(i.interactionId, i.attached ?? {}, { ani: i.ani ?? null, dnis: i.dnis ?? null, service_name: i.serviceName ?? null, started_at: i.startedAt }),
+    );
   }
 
-  /** insert or complete an interaction; attached data merges with what is already there */
-  private upsertInteraction(id: string, attached: Record<string, string | number>, i?: InteractionRecord): void {
-    const existing = this.stmt.getInteraction.get(id) as InteractionRow | undefined;
-    const merged = { ...(existing ? (JSON.parse(existing.attached) as Record<string, unknown>) : {}), ...attached };
+  attachToInteraction(a: InteractionAttachment): void {
+    this.transaction(() => this.attach(a));
+  }
+
+  updateCallbackInteractions(callbackId: string, attached: Record<string, string | number>): number {
+    return this.transaction(() => {
+      const rows = this.stmt.interactionsOfCallback.all(callbackId) as InteractionRow[];
+      for (const r of rows) this.stmt.setInteractionAttached.run(JSON.stringify({ ...(JSON.parse(r.attached) as Record<string, unknown>), ...attached }), r.id);
+      return rows.length;
+    });
+  }
+
+  /** the keys onto the interaction, linked to the callback; an outside IVR's interaction ends here as CALLBACK */
+  private attach(a: InteractionAttachment): void {
+    const existing = this.stmt.getInteraction.get(a.interactionId) as InteractionRow | undefined;
+    const end = a.endAsCallback;
+    this.upsertInteraction(
+      a.interactionId,
+      a.attached,
+      end
+        ? {
+            service_name: end.serviceName,
+            target: end.target,
+            started_at: existing?.started_at ?? end.at,
+            ended_at: existing?.ended_at ?? end.at,
+            outcome: 'CALLBACK',
+            callback_id: a.callbackId,
+          }
+        : { callback_id: a.callbackId },
+      existing,
+    );
+  }
+
+  /** insert or complete an interaction: the columns given replace, the others stay; attached data merges with what is there */
+  private upsertInteraction(id: string, attached: Record<string, string | number>, cols: Partial<Omit<InteractionRow, 'id' | 'attached'>>, existing?: InteractionRow): void {
+    const before = existing ?? (this.stmt.getInteraction.get(id) as InteractionRow | undefined);
+    const merged = { ...(before ? (JSON.parse(before.attached) as Record<string, unknown>) : {}), ...attached };
     this.stmt.upsertInteraction.run({
       id,
-      call_id: i?.callId ?? null,
-      ani: i?.ani ?? null,
-      dnis: i?.dnis ?? null,
-      service_name: i?.serviceName ?? null,
-      target: i?.target ?? null,
-      started_at: i?.startedAt ?? null,
-      ended_at: i?.endedAt ?? null,
-      outcome: i?.outcome ?? null,
+      call_id: null,
+      ani: null,
+      dnis: null,
+      service_name: null,
+      target: null,
+      started_at: null,
+      ended_at: null,
+      outcome: null,
+      callback_id: null,
+      ...cols,
       attached: JSON.stringify(merged),
     });
   }
 
-  getInteraction(id: string): InteractionRecord | undefined {
+  getInteraction(id: string): StoredInteraction | undefined {
     const row = this.stmt.getInteraction.get(id) as InteractionRow | undefined;
     return row && toInteraction(row);
   }
 
-  searchInteractions(s: { from?: number; to?: number; limit: number }): InteractionRecord[] {
+  searchInteractions(s: { from?: number; to?: number; limit: number }): StoredInteraction[] {
     const rows = this.db
       .prepare(
         `SELECT * FROM interactions WHERE (@from IS NULL OR started_at >= @from) AND (@to IS NULL OR started_at <= @to)

@@ -1,5 +1,5 @@
 import type { AttemptRecord, CallDirection, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../callback/types';
-import type { InteractionRecord } from '../ports/callbacks';
+import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 
 /** A configured service as stored: its template and the GMS-named options set on it. */
 export interface StoredService {
@@ -41,9 +41,24 @@ export interface CommittedEvent {
   data: Record<string, unknown>;
 }
 
+/** The reporting keys of a callback, attached to an originating interaction (linked to the callback). */
 export interface InteractionAttachment {
   interactionId: string;
+  callbackId: string;
   attached: Record<string, string | number>;
+  /**
+   * the interaction is not a call of this service's own IVR (an outside IVR's): it ends here with outcome
+   * CALLBACK (started at its recorded start, else `at`), never to be reported abandoned
+   */
+  endAsCallback?: { at: number; serviceName: string; target: string };
+}
+
+/** An originating interaction as stored: open (no outcome yet) or ended. */
+export interface StoredInteraction extends Omit<InteractionRecord, 'endedAt' | 'outcome'> {
+  endedAt: number | null;
+  outcome: InteractionOutcome | null;
+  /** the callback whose keys it carries, if any */
+  callbackId?: string;
 }
 
 export interface NewEvent {
@@ -114,9 +129,13 @@ export interface Store {
 
   // originating interactions (IVR), with attached data
   recordInteraction(interaction: InteractionRecord): void;
-  attachToInteraction(interactionId: string, attached: Record<string, string | number>, at: number): void;
-  getInteraction(id: string): InteractionRecord | undefined;
-  searchInteractions(search: { from?: number; to?: number; limit: number }): InteractionRecord[];
+  /** an interaction an outside IVR announces before it ends (its start time); attached data merges */
+  openInteraction(interaction: { interactionId: string; startedAt: number; ani?: string; dnis?: string; serviceName?: string; attached?: Record<string, string | number> }): void;
+  attachToInteraction(attachment: InteractionAttachment): void;
+  /** merge `attached` into every interaction linked to the callback (e.g. a new _CB_T_SERVICE_START); how many */
+  updateCallbackInteractions(callbackId: string, attached: Record<string, string | number>): number;
+  getInteraction(id: string): StoredInteraction | undefined;
+  searchInteractions(search: { from?: number; to?: number; limit: number }): StoredInteraction[];
 
   /**
    * take or renew the scheduler lease for `owner` until `expiresAt`; false while another owner holds an

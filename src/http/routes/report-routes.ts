@@ -106,7 +106,7 @@ export const reportRoutes =
         target: i.target ?? '',
         started_at: iso(i.startedAt),
         ended_at: iso(i.endedAt),
-        outcome: i.outcome,
+        outcome: i.outcome ?? 'OPEN',
         ...i.attached,
       }));
       return send(reply, q.format, 'interactions', rows);
@@ -142,10 +142,4 @@ export const reportRoutes =
         return send(reply, q.format, 'queue-history', rows);
       },
     );
-
-    app.get('/api/v1/interactions/:id', { schema: { tags: ['reports'], params: Type.Object({ id: Type.String() }) } }, async (req) => {
-      const i = store.getInteraction(req.params.id);
-      if (!i) throw new HttpError(404, `unknown interaction "${req.params.id}"`);
-      return i;
-    });
   };

@@ -108,4 +108,10 @@ export const sqliteMigrations: readonly string[] = [
   `
   CREATE INDEX callbacks_target_bucket ON callbacks (target, desired_time) WHERE desired_time IS NOT NULL;
   `,
+  // v5: the callback an originating interaction is linked to (its _CB_* keys follow the callback: reuse, reschedule)
+  `
+  ALTER TABLE interactions ADD COLUMN callback_id TEXT;
+  UPDATE interactions SET callback_id = json_extract(attached, '$._CB_SERVICE_ID') WHERE json_extract(attached, '$._CB_SERVICE_ID') IS NOT NULL;
+  CREATE INDEX interactions_callback ON interactions (callback_id) WHERE callback_id IS NOT NULL;
+  `,
 ];

@@ -63,6 +63,21 @@ describe('callback service', () => {
     assert.deepEqual(store.getInteraction('call-77')!.attached, { ...r.reporting });
   });
 
+  it("an outside IVR's interaction ends as CALLBACK on acceptance; the built-in IVR's stays open for its flow to end", async () => {
+    const { callbacks, store } = setup();
+    await callbacks.start('now', { _customer_number: '+14155552671', _originating_interaction_id: 'pbx-1' }, 'pbx');
+    const outside = store.getInteraction('pbx-1')!;
+    assert.equal(outside.outcome, 'CALLBACK');
+    assert.equal(outside.startedAt, NOW);
+    assert.equal(outside.endedAt, NOW);
+    assert.equal(outside.serviceName, 'now');
+    await callbacks.startCallback('now', { _customer_number: '+14155552672', _originating_interaction_id: 'ivr-1' }, 'ivr', { ownInteraction: true });
+    const own = store.getInteraction('ivr-1')!;
+    assert.equal(own.outcome, null);
+    assert.equal(own.endedAt, null);
+    assert.ok(own.callbackId);
+  });
+
   it('returns the existing _id for a number that already has an active callback', async () => {
     const { callbacks } = setup();
     const a = await callbacks.start('now', { _customer_number: '+14155552671' }, 'ivr');

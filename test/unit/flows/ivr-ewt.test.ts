@@ -38,14 +38,14 @@ describe("flows/ivr-offer: the service's EWT method and threshold", () => {
     const call = new FakeLeg('c1', ['2']);
     await runIvrOffer(call, info, ivrDeps({ queue, targetEwtMethod: (t) => (t === 'support' ? 'erlang' : undefined) }), log);
     assert.deepEqual(queue.ewtAsked, [{ target: 'support', method: undefined }]);
-    assert.equal(call.collects.length, 1, 'offered: 600 s ≥ 120 s');
+    assert.equal(call.collects.length, 1, 'offered: 600 s > 120 s');
     const l = estimatedWait(lines);
     assert.equal(l.ewtMethod, 'erlang');
     assert.equal(l.ewtMethodFrom, 'target');
   });
 
-  it('the threshold in the settings decides: an EWT equal to it is offered a callback, one below is not', async () => {
-    for (const [ewt, offered] of [[90, true], [89, false]] as const) {
+  it('the threshold in the settings decides: an EWT above it is offered a callback, one equal to it or below is not (GMS: "above the threshold")', async () => {
+    for (const [ewt, offered] of [[91, true], [90.5, true], [90, false], [89, false]] as const) {
       const call = new FakeLeg('c1', ['2']);
       await runIvrOffer(call, info, ivrDeps({ queue: new FakeQueue(ewt), ivr: { ewtThresholdSec: 90 } }), capturingLog().log);
       assert.equal(call.collects.length > 0, offered, `EWT ${ewt} s, threshold 90 s`);
