@@ -16,6 +16,8 @@ import { Metrics } from './observability/metrics';
 import type { Dialer } from './ports/dialer';
 import { SqliteStore } from './store/sqlite-store';
 import type { Store } from './store/store';
+import { SignInThrottle, throttlePolicyFrom } from './security/sign-in-throttle';
+import { observedThrottleEvents } from './security/throttle-events';
 
 /** What the composition root can plug in besides the core: telephony, the queue, more routes. */
 export interface AppExtensions {
@@ -40,6 +42,8 @@ export interface App {
   /** the dialer that places calls (the scheduler reaches it through `wrapDialer`'s steps, if any) */
   dialer: Dialer;
   approvals: ApprovalBoard;
+  /** the sign-in throttle every door shares (HTTP and SIP REGISTER) */
+  throttle: SignInThrottle;
   /** listen on the configured host/port; resolves with the bound address */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -50,7 +54,7 @@ export interface CreateAppOptions {
   logger: Logger;
   clock?: Clock;
   /** hook for telephony/queue wiring, called once the core exists */
-  extend?: (core: { store: Store; callbacks: CallbackService; services: ServiceRegistry; metrics: Metrics; approvals: ApprovalBoard }) => Promise<AppExtensions> | AppExtensions;
+  extend?: (core: { store: Store; callbacks: CallbackService; services: ServiceRegistry; metrics: Metrics; approvals: ApprovalBoard; throttle: SignInThrottle }) => Promise<AppExtensions> | AppExtensions;
 }
 
 /** Compose: config -> store -> core -> adapters. Starts nothing until `listen()`. */
@@ -74,7 +78,8 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
   approvals.onEvent((e) => {
     if (e.outcome) metrics.approvalAnswered(e.approval.kind, e.outcome);
   });
-  const ext = opts.extend ? await opts.extend({ store, callbacks, services, metrics, approvals }) : {};
+  const throttle = new SignInThrottle(throttlePolicyFrom(config.security.throttle), clock, observedThrottleEvents(metrics, logger));
+  const ext = opts.extend ? await opts.extend({ store, callbacks, services, metrics, approvals, throttle }) : {};
 
   let dialer: Dialer;
   if (config.dialer.kind === 'simulated' || !ext.dialer) {
@@ -119,6 +124,8 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     health,
     clients: config.auth.clients,
     now: () => clock.now(),
+    throttle,
+    trustProxy: config.server.trustProxy,
     extraRoutes: ext.extraRoutes,
     approvals,
     agents: ext.agents ? { directory: ext.agents, credentials: ext.agents, softphone: config.softphone } : undefined,
@@ -144,6 +151,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     metrics,
     dialer,
     approvals,
+    throttle,
     async listen() {
       scheduler.start();
       const address = await http.listen({ host: config.server.host, port: config.server.port });

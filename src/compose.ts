@@ -84,7 +84,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   return createApp({
     config,
     logger,
-    extend: ({ store, callbacks, services, approvals, metrics }) => {
+    extend: ({ store, callbacks, services, approvals, metrics, throttle }) => {
       callbacks.attachSlotCapacity((target, slotStartMs, minutes) => (queue.hasTarget(target) ? queue.bucketCapacity(target, slotStartMs, minutes) : undefined));
       metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
       sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
@@ -98,6 +98,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
           queue,
           amd,
           passwordOf,
+          throttle,
           targetEwtMethod: (target) => (queue.hasTarget(target) ? queue.targetConfig(target).ewtMethod : undefined),
         });
       }

@@ -11,6 +11,20 @@ import { RETRYABLE_OUTCOMES } from '../callback/service-options';
  */
 const Outcome = Type.Union([Type.Literal('CONNECTED_TO_AGENT'), ...RETRYABLE_OUTCOMES.map((o) => Type.Literal(o))]);
 
+const Limits = Type.Object(
+  {
+    /** failures in a row answered at once */
+    freeFailures: Type.Integer({ minimum: 0 }),
+    /** the wait after the first failure past them, doubled with each further one up to maxDelaySec */
+    baseDelaySec: Type.Number({ minimum: 0 }),
+    maxDelaySec: Type.Number({ minimum: 0 }),
+    /** failures in a row that lock the account (or the source) for lockoutSec (doubled at each further lockout) */
+    lockoutAfter: Type.Integer({ minimum: 1 }),
+    lockoutSec: Type.Number({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+
 export const AppConfigSchema = Type.Object(
   {
     server: Type.Object(
@@ -19,6 +33,8 @@ export const AppConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         /** how clients reach this service (links in push notifications); default http://localhost:<port> */
         publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+        /** reverse proxies (addresses or CIDR) whose X-Forwarded-For / -Proto are believed; nobody else's are */
+        trustProxy: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -43,6 +59,21 @@ export const AppConfigSchema = Type.Object(
             { additionalProperties: false },
           ),
           { default: [] },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** how wrong secrets are throttled (agent sign-in, API keys, SIP REGISTER): src/security/sign-in-throttle.ts */
+    security: Type.Object(
+      {
+        throttle: Type.Object(
+          {
+            account: Type.Optional(Limits),
+            source: Type.Optional(Limits),
+            /** a key quiet this long starts over */
+            forgetAfterSec: Type.Integer({ minimum: 1, default: 3600 }),
+          },
+          { additionalProperties: false, default: {} },
         ),
       },
       { additionalProperties: false, default: {} },

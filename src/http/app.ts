@@ -23,6 +23,7 @@ import { pageRoutes } from './routes/page-routes';
 import { vendorRoutes } from './routes/vendor-routes';
 import { agentRoutes, type AgentDirectory, type SoftphoneSettings } from './routes/agent-routes';
 import { AgentSessions, type AgentCredentials } from './agent-sessions';
+import type { SignInThrottle } from '../security/sign-in-throttle';
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -33,6 +34,10 @@ export interface HttpAppDeps {
   health: HealthSource;
   clients: ApiClient[];
   now: () => number;
+  /** counts wrong secrets (API keys, agent sign-in) and refuses attempts while backing off or locked out */
+  throttle?: SignInThrottle;
+  /** reverse proxies whose X-Forwarded-For is believed (addresses or CIDR) */
+  trustProxy?: string[];
   /** the agent page's sign-in and self-service routes, when the queue's agents are available */
   agents?: { directory: AgentDirectory; credentials: AgentCredentials; softphone: SoftphoneSettings };
   /** pending agent previews and customer confirmations (their answer routes, the live stream) */
@@ -47,6 +52,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     // one log line per domain event, not per HTTP request
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
+    // the client's address (throttling, audit) comes from X-Forwarded-For only when a configured proxy sent it
+    trustProxy: deps.trustProxy?.length ? deps.trustProxy : false,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -66,7 +73,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installErrorHandler(app, (status) => deps.metrics.rejected.inc({ status: String(status) }));
   const sessions = deps.agents ? new AgentSessions(deps.agents.credentials) : undefined;
-  installAuth(app, deps.clients, sessions);
+  installAuth(app, deps.clients, sessions, deps.throttle);
 
   await app.register(healthRoutes({ health: deps.health, metrics: deps.metrics }));
   await app.register(
@@ -84,7 +91,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(pageRoutes);
   await app.register(vendorRoutes);
   if (deps.agents && sessions) {
-    await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone }));
+    await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone, throttle: deps.throttle }));
     if (deps.approvals) await app.register(agentStreamRoutes({ agents: deps.agents.directory, approvals: deps.approvals }));
   }
   if (deps.extraRoutes) await deps.extraRoutes(app);

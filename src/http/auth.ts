@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AgentSessions } from './agent-sessions';
 import { HttpError } from './errors';
+import { TooManyAttemptsError, type SignInAttempt, type SignInThrottle } from '../security/sign-in-throttle';
 
 export interface ApiClient {
   id: string;
@@ -30,7 +31,7 @@ const same = (a: string, b: string): boolean => {
  * API keys: `X-API-Key: <key>`, or HTTP basic auth with the client id as user and the key as password.
  * Routes under /admin need a client marked `admin`. /health, /metrics and /docs are public.
  */
-export function installAuth(app: FastifyInstance, clients: ApiClient[], agents?: AgentSessions): void {
+export function installAuth(app: FastifyInstance, clients: ApiClient[], agents?: AgentSessions, throttle?: SignInThrottle): void {
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const path = req.url.split('?')[0];
     if (PUBLIC.some((re) => re.test(path))) return;
@@ -42,10 +43,17 @@ export function installAuth(app: FastifyInstance, clients: ApiClient[], agents?:
       req.client = { id: `agent:${agentId}`, key: '', admin: false, agentId };
       return;
     }
-    const client = identify(req, clients);
+    const presented = presentedKey(req, path);
+    if (!presented) throw new HttpError(401, clients.length ? 'missing API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');
+    const attempt: SignInAttempt = { kind: 'api-key', account: presented.id === undefined ? undefined : `key:${presented.id}`, source: req.ip };
+    const refusal = throttle?.refusal(attempt);
+    if (refusal) throw new TooManyAttemptsError(refusal);
+    const client = identify(presented, clients);
     if (!client) {
-      throw new HttpError(401, clients.length ? 'missing or wrong API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');
+      throttle?.failed(attempt);
+      throw new HttpError(401, clients.length ? 'wrong API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');
     }
+    throttle?.succeeded(attempt);
     if (path.startsWith('/admin/') && !client.admin) throw new HttpError(403, `client "${client.id}" is not an admin client`);
     req.client = client;
   });
@@ -62,21 +70,27 @@ function agentTokenInQuery(req: FastifyRequest, path: string): string | undefine
 /** routes a browser's EventSource calls, which cannot set headers: the key may come as `api_key` */
 const KEY_IN_QUERY = /^\/api\/v1\/stream(\/queues)?$/;
 
-function identify(req: FastifyRequest, clients: ApiClient[]): ApiClient | undefined {
+/** a key as the request presents it; `id` when it names its client (basic auth) */
+interface PresentedKey {
+  key: string;
+  id?: string;
+}
+
+function presentedKey(req: FastifyRequest, path: string): PresentedKey | undefined {
   const header = req.headers['x-api-key'];
+  if (typeof header === 'string') return { key: header };
   const query = (req.query as { api_key?: unknown } | undefined)?.api_key;
-  if (typeof header !== 'string' && typeof query === 'string' && KEY_IN_QUERY.test(req.url.split('?')[0])) {
-    return clients.find((c) => same(c.key, query));
-  }
-  if (typeof header === 'string') return clients.find((c) => same(c.key, header));
+  if (typeof query === 'string' && KEY_IN_QUERY.test(path)) return { key: query };
   const auth = req.headers.authorization;
   if (auth?.startsWith('Basic ')) {
     const decoded = Buffer.from(auth.slice(6), 'base64').toString('utf8');
     const i = decoded.indexOf(':');
     if (i < 0) return undefined;
-    const id = decoded.slice(0, i);
-    const key = decoded.slice(i + 1);
-    return clients.find((c) => c.id === id && same(c.key, key));
+    return { id: decoded.slice(0, i), key: decoded.slice(i + 1) };
   }
   return undefined;
+}
+
+function identify(p: PresentedKey, clients: ApiClient[]): ApiClient | undefined {
+  return clients.find((c) => (p.id === undefined || c.id === p.id) && same(c.key, p.key));
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { CallbackRequestError } from '../ports/callbacks';
 import { ServiceDefinitionError } from '../callback/service-registry';
+import { TooManyAttemptsError } from '../security/sign-in-throttle';
 
 export class HttpError extends Error {
   constructor(
@@ -18,7 +19,12 @@ export function installErrorHandler(app: FastifyInstance, onReject?: (status: nu
     let status = 500;
     let parameter: string | undefined;
     let message = 'internal error';
-    if (err instanceof CallbackRequestError || err instanceof HttpError) {
+    let retryAfterSec = 60;
+    if (err instanceof TooManyAttemptsError) {
+      status = 429;
+      message = err.message;
+      retryAfterSec = err.retryAfterSec;
+    } else if (err instanceof CallbackRequestError || err instanceof HttpError) {
       status = err.statusCode;
       parameter = err.parameter;
       message = err.message;
@@ -40,7 +46,7 @@ export function installErrorHandler(app: FastifyInstance, onReject?: (status: nu
     }
     if (status >= 500) req.log.error({ err }, 'request failed');
     onReject?.(status);
-    if (status === 429) void reply.header('retry-after', '60');
+    if (status === 429) void reply.header('retry-after', String(retryAfterSec));
     void reply.status(status).send({ statusCode: status, error: httpReason(status), message, ...(parameter ? { parameter } : {}) });
   });
   app.setNotFoundHandler((req, reply) => {

@@ -30,6 +30,24 @@ export class Metrics implements SchedulerMetrics {
     labelNames: ['kind', 'outcome'],
     registers: [this.registry],
   });
+  readonly signInFailures = new Counter({
+    name: 'auth_failures_total',
+    help: 'Wrong secrets tried, by door (agent, api-key, sip-register)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly signInRefused = new Counter({
+    name: 'auth_throttled_total',
+    help: 'Sign-in attempts refused before their secret was checked (backoff or lockout), by door, scope (account, source) and reason',
+    labelNames: ['kind', 'scope', 'reason'],
+    registers: [this.registry],
+  });
+  readonly signInLockouts = new Counter({
+    name: 'auth_lockouts_total',
+    help: 'Lockouts started after repeated failures, by door and scope (account, source)',
+    labelNames: ['kind', 'scope'],
+    registers: [this.registry],
+  });
   private activeAttemptsSource: () => number = () => 0;
   readonly activeAttempts: Gauge = new Gauge({
     name: 'callback_active_attempts',

@@ -14,6 +14,7 @@ import { handleInbound } from './inbound';
 import { ivrConnectModeFor, ivrSettingsFor } from './ivr-settings';
 import { MediaServerPool } from './media-servers';
 import { handleRegister, type RegistrationSink } from './registrar';
+import type { SignInThrottle } from '../security/sign-in-throttle';
 
 export type { AudioForkLike, AmdSessionLike } from './call-leg';
 export type { TelephonyConfig } from './config';
@@ -32,6 +33,8 @@ export interface TelephonyDeps {
   /** a target's own EWT method (the queue's config), to name it in the IVR's log when the service sets none */
   targetEwtMethod?: (target: string) => EwtMethod | undefined;
   clock?: () => number;
+  /** wrong REGISTER passwords count here, with the agent page's sign-ins */
+  throttle?: SignInThrottle;
 }
 
 export interface DependencyHealth {
@@ -123,7 +126,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   handleInbound(srf, media, config, ivrDeps, log, active);
   const { setRegistration, clearRegistration } = deps.queue;
   if (config.registrar.enabled && setRegistration && clearRegistration) {
-    handleRegister(srf, config.registrar, deps.passwordOf, { setRegistration: setRegistration.bind(deps.queue), clearRegistration: clearRegistration.bind(deps.queue) }, log, clock);
+    handleRegister(srf, config.registrar, deps.passwordOf, { setRegistration: setRegistration.bind(deps.queue), clearRegistration: clearRegistration.bind(deps.queue) }, log, clock, deps.throttle);
   } else if (config.registrar.enabled) {
     log.warn('the queue takes no registrations: REGISTER is not served');
   }

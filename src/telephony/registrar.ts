@@ -2,6 +2,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { RegistrarSettings } from './config';
 import { challenge, NonceIssuer, verifyDigest } from './digest';
+import type { SignInAttempt, SignInThrottle } from '../security/sign-in-throttle';
 
 /** what the queue offers for softphone registrations (src/queue QueueService) */
 export interface RegistrationSink {
@@ -14,16 +15,29 @@ export interface RegistrationSink {
  * queue's agent config). The expiry is
  * clamped to [minExpiresSec, maxExpiresSec] (423 below the minimum) and handed to the queue, which lets the
  * registration lapse by itself: an agent whose registration lapsed is not reserved.
+ * Wrong passwords count in the sign-in throttle the agent page uses (same account: `agent:<user>`, source: the
+ * sender's address); while it refuses, REGISTERs with credentials get 403 with Retry-After, unchecked.
  */
 export function handleRegister(
   srf: Srf,
   settings: RegistrarSettings,
   passwordOf: ((agentId: string) => string | undefined) | undefined,
-  sink: RegistrationSink, logger: Logger, clock: () => number = Date.now): void {
+  sink: RegistrationSink, logger: Logger, clock: () => number = Date.now, throttle?: SignInThrottle): void {
   const nonces = new NonceIssuer(300_000, clock);
   srf.use('register', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     const log = logger.child({ callId: req.get('Call-ID'), method: 'REGISTER' });
-    const v = verifyDigest(req.get('Authorization') || undefined, 'REGISTER', settings.realm, (u) => settings.users[u] ?? passwordOf?.(u), nonces);
+    const authorization = req.get('Authorization') || undefined;
+    const user = authorization ? /username\s*=\s*"([^"]*)"/i.exec(authorization)?.[1] : undefined;
+    const attempt: SignInAttempt | undefined = user === undefined ? undefined : { kind: 'sip-register', account: `agent:${user}`, source: req.source_address };
+    const refusal = attempt && throttle?.refusal(attempt);
+    if (refusal) {
+      res.send(403, 'Too Many Failed Attempts', { headers: { 'Retry-After': String(Math.max(1, Math.ceil(refusal.retryAfterMs / 1000))) } });
+      return;
+    }
+    const v = verifyDigest(authorization, 'REGISTER', settings.realm, (u) => settings.users[u] ?? passwordOf?.(u), nonces);
+    // only a wrong secret counts: a first REGISTER without credentials, a stale or foreign nonce are not guesses
+    if (attempt && v.ok) throttle?.succeeded(attempt);
+    else if (attempt && !v.ok && (v.reason === 'wrong password' || v.reason.startsWith('unknown user'))) throttle?.failed(attempt);
     if (!v.ok) {
       if (v.reason !== 'no credentials') log.info({ reason: v.reason }, 'REGISTER refused');
       res.send(401, { headers: { 'WWW-Authenticate': challenge(settings.realm, nonces.issue(), v.stale) } });

@@ -17,7 +17,11 @@ export interface RunningApp {
 }
 
 /** The real app on a real port with a real SQLite file in a temp dir. */
-export async function startApp(overrides: Partial<AppConfig> = {}, extend?: CreateAppOptions['extend']): Promise<RunningApp> {
+export async function startApp(
+  overrides: Partial<AppConfig> = {},
+  extend?: CreateAppOptions['extend'],
+  opts: Pick<CreateAppOptions, 'clock'> & { logger?: CreateAppOptions['logger'] } = {},
+): Promise<RunningApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-'));
   const config = parseAppConfig(
     {
@@ -29,7 +33,7 @@ export async function startApp(overrides: Partial<AppConfig> = {}, extend?: Crea
     },
     'test',
   );
-  const app = await createApp({ config, logger: silentLogger, extend });
+  const app = await createApp({ config, logger: opts.logger ?? silentLogger, extend, clock: opts.clock });
   const url = await app.listen();
   return {
     app,

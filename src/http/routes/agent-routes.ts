@@ -4,6 +4,7 @@ import type { Store } from '../../store/store';
 import type { AgentSessions } from '../agent-sessions';
 import { callbackView } from '../callback-view';
 import { HttpError } from '../errors';
+import { TooManyAttemptsError, type SignInAttempt, type SignInThrottle } from '../../security/sign-in-throttle';
 
 /** What the agent page needs from the queue's agents (QueueService provides it). */
 export interface AgentDirectory {
@@ -30,7 +31,7 @@ const agentOf = (req: FastifyRequest): string => {
 
 /** The agent's self-service API, behind the agent's own sign-in. */
 export const agentRoutes =
-  (deps: { agents: AgentDirectory; sessions: AgentSessions; store: Store; softphone: SoftphoneSettings }): FastifyPluginAsyncTypebox =>
+  (deps: { agents: AgentDirectory; sessions: AgentSessions; store: Store; softphone: SoftphoneSettings; throttle?: SignInThrottle }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/api/v1/agent/sessions',
@@ -42,8 +43,16 @@ export const agentRoutes =
         },
       },
       async (req) => {
-        const token = deps.sessions.signIn(req.body.agentId, req.body.password);
-        if (!token || !deps.agents.hasAgent(req.body.agentId)) throw new HttpError(401, 'unknown agent or wrong password');
+        // the account is the agent's password, which the softphone's REGISTER digest uses too
+        const attempt: SignInAttempt = { kind: 'agent', account: `agent:${req.body.agentId}`, source: req.ip };
+        const refusal = deps.throttle?.refusal(attempt);
+        if (refusal) throw new TooManyAttemptsError(refusal);
+        const token = deps.agents.hasAgent(req.body.agentId) ? deps.sessions.signIn(req.body.agentId, req.body.password) : undefined;
+        if (!token) {
+          deps.throttle?.failed(attempt);
+          throw new HttpError(401, 'unknown agent or wrong password');
+        }
+        deps.throttle?.succeeded(attempt);
         deps.agents.login(req.body.agentId);
         // agents start their shift NOT_READY and choose when to take calls
         const agent = deps.agents.setNotReady(req.body.agentId);
