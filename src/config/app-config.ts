@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { RETRYABLE_OUTCOMES } from '../callback/service-options';
+import { ApiScopeSchema } from '../security/scopes';
 
 /**
  * The service's configuration: one YAML or JSON file (CONFIG_FILE, default config/default.yaml) for
@@ -55,7 +56,13 @@ export const AppConfigSchema = Type.Object(
         /** API clients: `key` is sent as `X-API-Key` or as the basic-auth password with `id` as user */
         clients: Type.Array(
           Type.Object(
-            { id: Type.String({ minLength: 1 }), key: Type.String({ minLength: 8 }), admin: Type.Boolean({ default: false }) },
+            {
+              id: Type.String({ minLength: 1 }),
+              key: Type.String({ minLength: 8 }),
+              admin: Type.Boolean({ default: false }),
+              /** what the key may do; default: every scope for an admin client, every scope but admin for another */
+              scopes: Type.Optional(Type.Array(ApiScopeSchema, { minItems: 1 })),
+            },
             { additionalProperties: false },
           ),
           { default: [] },

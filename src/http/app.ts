@@ -11,7 +11,10 @@ import { agentStreamRoutes } from './routes/agent-stream-routes';
 import type { ServiceRegistry } from '../callback/service-registry';
 import type { Metrics } from '../observability/metrics';
 import type { Store } from '../store/store';
-import { installAuth, type ApiClient } from './auth';
+import rateLimit from '@fastify/rate-limit';
+import { installAuth, type ConfigClient } from './auth';
+import { ApiKeys } from '../security/api-keys';
+import { apiKeyRoutes, type KeyAudit } from './routes/api-key-routes';
 import { installErrorHandler } from './errors';
 import { callbackRoutes } from './routes/callback-routes';
 import { healthRoutes, type HealthSource } from './routes/health-routes';
@@ -32,7 +35,10 @@ export interface HttpAppDeps {
   callbacks: CallbackService;
   metrics: Metrics;
   health: HealthSource;
-  clients: ApiClient[];
+  /** keys of the config file (bootstrap); more are kept in the store (/admin/v1/keys) */
+  clients: ConfigClient[];
+  /** what the admin API's key changes tell the audit log */
+  keyAudit?: KeyAudit;
   now: () => number;
   /** counts wrong secrets (API keys, agent sign-in) and refuses attempts while backing off or locked out */
   throttle?: SignInThrottle;
@@ -73,7 +79,18 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installErrorHandler(app, (status) => deps.metrics.rejected.inc({ status: String(status) }));
   const sessions = deps.agents ? new AgentSessions(deps.agents.credentials) : undefined;
-  installAuth(app, deps.clients, sessions, deps.throttle);
+  const apiKeys = new ApiKeys(deps.store, { now: deps.now });
+  installAuth(app, { clients: deps.clients, apiKeys, agents: sessions, throttle: deps.throttle });
+  // a key's own rate limit (set per data key); after auth, so the limit and the count are the key's
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    timeWindow: 60_000,
+    max: (req) => req.client?.rateLimitPerMinute ?? 0,
+    allowList: (req) => req.client?.rateLimitPerMinute === undefined,
+    keyGenerator: (req) => `key:${req.client?.id ?? req.ip}`,
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: 'Too Many Requests', message: `rate limit: this key may send ${ctx.max} requests a minute; retry in ${Math.ceil(ctx.ttl / 1000)} s` }),
+  });
 
   await app.register(healthRoutes({ health: deps.health, metrics: deps.metrics }));
   await app.register(
@@ -84,6 +101,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     }),
   );
   await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, now: deps.now }));
+  await app.register(apiKeyRoutes({ apiKeys, audit: deps.keyAudit }));
   await app.register(reportRoutes({ store: deps.store }));
   await app.register(interactionRoutes({ store: deps.store, now: deps.now }));
   await app.register(streamRoutes({ store: deps.store, approvals: deps.approvals }));

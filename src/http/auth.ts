@@ -1,15 +1,31 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { BlockList } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AgentSessions } from './agent-sessions';
 import { HttpError } from './errors';
+import { addressAllowed, ApiKeys, networksOf } from '../security/api-keys';
+import { accessOf, defaultScopes, type ApiScope, type RouteAccess } from '../security/scopes';
 import { TooManyAttemptsError, type SignInAttempt, type SignInThrottle } from '../security/sign-in-throttle';
 
+/** who made a request: an API key's client, or an agent signed in to the agent page */
 export interface ApiClient {
+  /** the config client's id, or the data key's id */
+  id: string;
+  /** how people call it (the key's name); the id when it has none */
+  name: string;
+  scopes: ReadonlySet<ApiScope>;
+  /** set for an agent signed in to the agent page: it may use /api/v1/agent/... only */
+  agentId?: string;
+  /** requests per minute allowed to this key (data keys that set one) */
+  rateLimitPerMinute?: number;
+}
+
+/** a client of the config file (bootstrap): `admin` gives every scope unless `scopes` says otherwise */
+export interface ConfigClient {
   id: string;
   key: string;
   admin: boolean;
-  /** set for an agent signed in to the agent page: it may use /api/v1/agent/... only */
-  agentId?: string;
+  scopes?: ApiScope[];
 }
 
 declare module 'fastify' {
@@ -18,46 +34,88 @@ declare module 'fastify' {
   }
 }
 
-const PUBLIC = [/^\/health$/, /^\/metrics$/, /^\/docs(\/|$)/, /^\/supervisor$/, /^\/agent$/, /^\/favicon\.ico$/, /^\/vendor\//, /^\/api\/v1\/agent\/sessions$/];
-const AGENT_ROUTES = /^\/api\/v1\/agent\//;
-
 const same = (a: string, b: string): boolean => {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+export interface AuthDeps {
+  clients: ConfigClient[];
+  /** keys kept in the store (created over the admin API) */
+  apiKeys?: ApiKeys;
+  agents?: AgentSessions;
+  throttle?: SignInThrottle;
+}
+
 /**
- * API keys: `X-API-Key: <key>`, or HTTP basic auth with the client id as user and the key as password.
- * Routes under /admin need a client marked `admin`. /health, /metrics and /docs are public.
+ * Every route's access comes from one table (src/security/scopes.ts): public, the agent page's sign-in token,
+ * or an API key holding the route's scope. Keys come as `X-API-Key: <key>`, or as HTTP basic auth with the
+ * client id as user and the key as password. Wrong keys count in the sign-in throttle (per source; per
+ * account when the key names its id). A key restricted to networks is refused from other addresses.
  */
-export function installAuth(app: FastifyInstance, clients: ApiClient[], agents?: AgentSessions, throttle?: SignInThrottle): void {
+export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
+  const { clients, apiKeys, agents, throttle } = deps;
+  const networks = new Map<string, BlockList>();
+  const table: RouteAccessEntry[] = [];
+  ROUTE_TABLES.set(app, table);
+  // a route that no access rule covers does not start: it would be refused to everyone
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      const access = accessOf(method, route.url);
+      if (access === undefined) throw new Error(`no access rule covers ${method} ${route.url}: add one to src/security/scopes.ts`);
+      table.push({ method, url: route.url, access });
+    }
+  });
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    const path = req.url.split('?')[0];
-    if (PUBLIC.some((re) => re.test(path))) return;
+    const pattern = req.routeOptions.url;
+    // no route: the not-found handler answers, there is nothing to protect
+    if (pattern === undefined) return;
+    const access = accessOf(req.method, pattern);
+    if (access === 'public') return;
+    const path = req.url.split('?')[0]!;
     const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : agentTokenInQuery(req, path);
     if (bearer !== undefined && agents) {
       const agentId = agents.agentFor(bearer);
       if (!agentId) throw new HttpError(401, 'agent session expired or unknown: sign in again');
-      if (!AGENT_ROUTES.test(path)) throw new HttpError(403, `agent "${agentId}" may only use /api/v1/agent/ routes`);
-      req.client = { id: `agent:${agentId}`, key: '', admin: false, agentId };
+      if (access !== 'agent-session') throw new HttpError(403, `agent "${agentId}" may only use /api/v1/agent/ routes`);
+      req.client = { id: `agent:${agentId}`, name: agentId, scopes: new Set(), agentId };
       return;
     }
+    if (access === undefined) throw new HttpError(403, `no access rule covers ${req.method} ${pattern}: nobody may call it`);
+
     const presented = presentedKey(req, path);
-    if (!presented) throw new HttpError(401, clients.length ? 'missing API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');
-    const attempt: SignInAttempt = { kind: 'api-key', account: presented.id === undefined ? undefined : `key:${presented.id}`, source: req.ip };
+    if (!presented) {
+      if (access === 'agent-session') throw new HttpError(401, 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
+      throw new HttpError(401, clients.length || apiKeys ? 'missing API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');
+    }
+    const keyId = presented.id ?? ApiKeys.idOf(presented.key);
+    const attempt: SignInAttempt = { kind: 'api-key', account: keyId === undefined ? undefined : `key:${keyId}`, source: req.ip };
     const refusal = throttle?.refusal(attempt);
     if (refusal) throw new TooManyAttemptsError(refusal);
-    const client = identify(presented, clients);
+    const client = identify(presented, clients, apiKeys, networks);
     if (!client) {
       throttle?.failed(attempt);
-      throw new HttpError(401, clients.length ? 'wrong API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');
+      throw new HttpError(401, 'wrong or revoked API key (X-API-Key header or basic auth)');
     }
     throttle?.succeeded(attempt);
-    if (path.startsWith('/admin/') && !client.admin) throw new HttpError(403, `client "${client.id}" is not an admin client`);
+    if (access === 'agent-session') throw new HttpError(403, 'an API key is not an agent: sign in as an agent (POST /api/v1/agent/sessions)');
+    if (!client.scopes.has(access)) throw new HttpError(403, `API key "${client.name}" lacks the scope "${access}" that ${req.method} ${pattern} needs`);
+    const allowed = client.networks;
+    if (allowed && !addressAllowed(allowed, req.ip)) throw new HttpError(403, `API key "${client.name}" may not be used from ${req.ip}`);
     req.client = client;
   });
 }
+
+export interface RouteAccessEntry {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+const ROUTE_TABLES = new WeakMap<FastifyInstance, RouteAccessEntry[]>();
+
+/** every route registered after installAuth, with the access it needs (the scope tests walk it) */
+export const routeAccessTable = (app: FastifyInstance): readonly RouteAccessEntry[] => ROUTE_TABLES.get(app) ?? [];
 
 /** the agent's own stream is an EventSource too: its session token may come as `access_token` */
 const AGENT_TOKEN_IN_QUERY = /^\/api\/v1\/agent\/stream$/;
@@ -91,6 +149,18 @@ function presentedKey(req: FastifyRequest, path: string): PresentedKey | undefin
   return undefined;
 }
 
-function identify(p: PresentedKey, clients: ApiClient[]): ApiClient | undefined {
-  return clients.find((c) => (p.id === undefined || c.id === p.id) && same(c.key, p.key));
+function identify(p: PresentedKey, clients: ConfigClient[], apiKeys: ApiKeys | undefined, networks: Map<string, BlockList>): (ApiClient & { networks?: BlockList }) | undefined {
+  if (apiKeys && ApiKeys.isDataKey(p.key)) {
+    const row = apiKeys.verify(p.key);
+    if (!row || (p.id !== undefined && p.id !== row.id)) return undefined;
+    let allowed: BlockList | undefined;
+    if (row.allowedNetworks.length) {
+      const cacheKey = row.allowedNetworks.join(',');
+      allowed = networks.get(cacheKey) ?? networksOf(row.allowedNetworks);
+      networks.set(cacheKey, allowed);
+    }
+    return { id: row.id, name: row.name, scopes: new Set(row.scopes), ...(row.rateLimitPerMinute !== null ? { rateLimitPerMinute: row.rateLimitPerMinute } : {}), ...(allowed ? { networks: allowed } : {}) };
+  }
+  const c = clients.find((c) => (p.id === undefined || c.id === p.id) && same(c.key, p.key));
+  return c && { id: c.id, name: c.id, scopes: new Set(c.scopes ?? defaultScopes(c.admin)) };
 }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { CallbackRequestError } from '../ports/callbacks';
 import { ServiceDefinitionError } from '../callback/service-registry';
 import { TooManyAttemptsError } from '../security/sign-in-throttle';
+import { ApiKeyError } from '../security/api-keys';
 
 export class HttpError extends Error {
   constructor(
@@ -28,6 +29,10 @@ export function installErrorHandler(app: FastifyInstance, onReject?: (status: nu
       status = err.statusCode;
       parameter = err.parameter;
       message = err.message;
+    } else if (err instanceof ApiKeyError) {
+      status = { invalid: 400, 'not-found': 404, revoked: 409 }[err.code];
+      parameter = err.parameter;
+      message = err.message;
     } else if (err instanceof ServiceDefinitionError) {
       status = 400;
       parameter = err.parameter;
@@ -46,7 +51,8 @@ export function installErrorHandler(app: FastifyInstance, onReject?: (status: nu
     }
     if (status >= 500) req.log.error({ err }, 'request failed');
     onReject?.(status);
-    if (status === 429) void reply.header('retry-after', String(retryAfterSec));
+    // a limiter that set its own Retry-After (per-key rate limits) keeps it
+    if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', String(retryAfterSec));
     void reply.status(status).send({ statusCode: status, error: httpReason(status), message, ...(parameter ? { parameter } : {}) });
   });
   app.setNotFoundHandler((req, reply) => {

@@ -5,7 +5,7 @@ import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
 import { sqliteMigrations } from './migrations';
-import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, Store, StoredInteraction, StoredService } from './store';
+import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, Store, StoredApiKey, StoredInteraction, StoredService } from './store';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -588,6 +588,35 @@ export class SqliteStore implements Store {
     return this.db.prepare('DELETE FROM queue_samples WHERE at < ?').run(before).changes;
   }
 
+  insertApiKey(k: StoredApiKey): void {
+    this.db
+      .prepare(
+        `INSERT INTO api_keys (id, name, secret_hash, scopes, allowed_networks, rate_limit_per_minute, created_at, created_by, revoked_at, revoked_by, replaced_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(k.id, k.name, k.secretHash, JSON.stringify(k.scopes), JSON.stringify(k.allowedNetworks), k.rateLimitPerMinute, k.createdAt, k.createdBy, k.revokedAt, k.revokedBy, k.replacedBy);
+  }
+
+  getApiKey(id: string): StoredApiKey | undefined {
+    const row = this.apiKeyById.get(id) as ApiKeyRow | undefined;
+    return row && toApiKey(row);
+  }
+
+  listApiKeys(): StoredApiKey[] {
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as ApiKeyRow[]).map(toApiKey);
+  }
+
+  revokeApiKey(id: string, at: number, by: string, replacedBy: string | null): boolean {
+    return this.db.prepare('UPDATE api_keys SET revoked_at = ?, revoked_by = ?, replaced_by = COALESCE(?, replaced_by) WHERE id = ?').run(at, by, replacedBy, id).changes > 0;
+  }
+
+  /** read on every request that presents a data key: prepared once */
+  private get apiKeyById(): Database.Statement {
+    this.apiKeyStmt ??= this.db.prepare('SELECT * FROM api_keys WHERE id = ?');
+    return this.apiKeyStmt;
+  }
+  private apiKeyStmt: Database.Statement | undefined;
+
   acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean {
     return this.db
       .transaction(() => {
@@ -624,4 +653,32 @@ const toService = (r: ServiceRow): StoredService => ({
   options: JSON.parse(r.options) as Record<string, unknown>,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+});
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string;
+  allowed_networks: string;
+  rate_limit_per_minute: number | null;
+  created_at: number;
+  created_by: string;
+  revoked_at: number | null;
+  revoked_by: string | null;
+  replaced_by: string | null;
+}
+
+const toApiKey = (r: ApiKeyRow): StoredApiKey => ({
+  id: r.id,
+  name: r.name,
+  secretHash: r.secret_hash,
+  scopes: JSON.parse(r.scopes) as StoredApiKey['scopes'],
+  allowedNetworks: JSON.parse(r.allowed_networks) as string[],
+  rateLimitPerMinute: r.rate_limit_per_minute,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  revokedAt: r.revoked_at,
+  revokedBy: r.revoked_by,
+  replacedBy: r.replaced_by,
 });

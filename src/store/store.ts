@@ -1,5 +1,6 @@
 import type { AttemptRecord, CallDirection, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../callback/types';
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
+import type { ApiScope } from '../security/scopes';
 
 /** A configured service as stored: its template and the GMS-named options set on it. */
 export interface StoredService {
@@ -147,6 +148,13 @@ export interface Store {
   /** drop samples older than `before`; returns how many went */
   pruneQueueSamples(before: number): number;
 
+  // API keys (src/security/api-keys.ts)
+  insertApiKey(key: StoredApiKey): void;
+  getApiKey(id: string): StoredApiKey | undefined;
+  listApiKeys(): StoredApiKey[];
+  /** set when the key stops working (now, or later after a rotation's grace); false if unknown */
+  revokeApiKey(id: string, at: number, by: string, replacedBy: string | null): boolean;
+
   acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean;
   releaseSchedulerLease(owner: string): void;
 
@@ -165,4 +173,19 @@ export interface QueueSample {
   agentsBusy: number;
   /** logged-in, reachable agents of the target */
   staffed: number;
+}
+
+/** an API key as stored: the SHA-256 of its secret, never the secret */
+export interface StoredApiKey {
+  id: string;
+  name: string;
+  secretHash: string;
+  scopes: ApiScope[];
+  allowedNetworks: string[];
+  rateLimitPerMinute: number | null;
+  createdAt: number;
+  createdBy: string;
+  revokedAt: number | null;
+  revokedBy: string | null;
+  replacedBy: string | null;
 }

@@ -114,4 +114,20 @@ export const sqliteMigrations: readonly string[] = [
   UPDATE interactions SET callback_id = json_extract(attached, '$._CB_SERVICE_ID') WHERE json_extract(attached, '$._CB_SERVICE_ID') IS NOT NULL;
   CREATE INDEX interactions_callback ON interactions (callback_id) WHERE callback_id IS NOT NULL;
   `,
+  // v6: API keys as data (hashed secrets, scopes, networks, own rate limit; revoked_at may lie ahead after a rotation)
+  `
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    allowed_networks TEXT NOT NULL,
+    rate_limit_per_minute INTEGER,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at INTEGER,
+    revoked_by TEXT,
+    replaced_by TEXT
+  );
+  `,
 ];
