@@ -7,7 +7,7 @@ import { newId } from '../src/callback/ids';
 import { Scheduler } from '../src/callback/scheduler';
 import { ServiceRegistry } from '../src/callback/service-registry';
 import { SimulatedDialer } from '../src/callback/simulated-dialer';
-import type { CallbackRecord } from '../src/callback/types';
+import type { CallbackRecord } from '../src/ports/callback-records';
 import { SqliteStore } from '../src/store/sqlite-store';
 
 /**

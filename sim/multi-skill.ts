@@ -2,7 +2,7 @@ import type { EwtMethod } from '../src/ports/queue';
 import { targetConfig } from '../src/queue/parse-options';
 import { EWT_METHODS, QueueService } from '../src/queue/queue-service';
 import { Random } from '../src/queue/random';
-import { VirtualTime } from '../src/queue/timers';
+import { VirtualTime } from '../src/time';
 import { holdLiveCaller, offeredForOccupancy } from './scenario';
 
 /** one target of the multi-skill scenario: its calls and callers */

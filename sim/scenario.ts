@@ -2,7 +2,7 @@ import type { EwtMethod, QueuedContact, Reservation } from '../src/ports/queue';
 import { targetConfig } from '../src/queue/parse-options';
 import { QueueService, EWT_METHODS } from '../src/queue/queue-service';
 import { Random } from '../src/queue/random';
-import { VirtualTime } from '../src/queue/timers';
+import { VirtualTime } from '../src/time';
 import { idealWait, type AgentTruth } from './ideal';
 import { oracleWait } from './oracle';
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ApprovalBoard } from './callback/approvals';
 import { CallbackService } from './callback/callback-service';
 import { startPushNotifier } from './callback/push-notifier';
-import { systemClock, type Clock } from './callback/clock';
+import { systemClock, type Clock } from './time';
 import { Scheduler, type DispatchGate } from './callback/scheduler';
 import { ServiceDefinitionError, ServiceRegistry } from './callback/service-registry';
 import { SimulatedDialer } from './callback/simulated-dialer';

@@ -12,7 +12,7 @@ import { registerQueueRoutes } from './http/routes/queue-routes';
 import { waitStatisticRoutes, type WaitStatisticQueue } from './http/routes/statistic-routes';
 import { QueueService } from './queue/queue-service';
 import { QueueSampler, type TargetSnapshot } from './reporting/queue-sampler';
-import { parseQueueOptions, QueueOptionsError } from './queue/types';
+import { parseQueueOptions, QueueOptionsError } from './queue/parse-options';
 import { startTelephony, type Telephony } from './telephony';
 import { parseTelephonyConfig, type TelephonyConfig } from './telephony/config';
 import { ivrSettingsFor } from './telephony/ivr-settings';

@@ -8,13 +8,13 @@ import {
   type UserOriginatedMatch,
 } from '../ports/callbacks';
 import type { InteractionAttachment, Store } from '../store/store';
-import type { Clock } from './clock';
+import type { Clock } from '../time';
 import { checkCustomerNumber } from './customer-number';
 import { WindowRateLimiter } from './rate-limiter';
 import { reportingKeys } from './reporting-keys';
 import { OptionError, REQUEST_PARAMETERS, SPEC_BY_GMS, toSettings, validateOption, type ServiceSettings } from './service-options';
 import type { ConfiguredService, ServiceRegistry } from './service-registry';
-import type { CallbackRecord, CallbackState, CompletionReason } from './types';
+import type { CallbackRecord, CallbackState, CompletionReason } from '../ports/callback-records';
 import { BusinessHours } from './business-hours';
 import { GroupCommit } from './group-commit';
 

@@ -1,7 +1,7 @@
 import type { QueuePort } from '../ports/queue';
 import type { DispatchGate } from './scheduler';
 import type { ServiceSettings } from './service-options';
-import type { CallbackRecord } from './types';
+import type { CallbackRecord } from '../ports/callback-records';
 
 /** What the gate needs from the queue: the port, plus its pacing answer. */
 export interface PacingQueue extends QueuePort {

@@ -1,4 +1,4 @@
-import type { CallbackRecord } from './types';
+import type { CallbackRecord } from '../ports/callback-records';
 
 /** The GMS Callback reporting keys for the originating interaction (epoch seconds). */
 export interface ReportingKeys {

@@ -1,6 +1,6 @@
 import type { AttemptOutcome } from '../ports/dialer';
 import type { ServiceSettings } from './service-options';
-import type { CompletionReason } from './types';
+import type { CompletionReason } from '../ports/callback-records';
 
 /** What happens after an attempt: the callback completes, or it waits for another attempt. */
 export type NextStep =

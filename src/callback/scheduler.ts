@@ -4,10 +4,10 @@ import type { Logger } from 'pino';
 import type { ApprovalSteps, AttemptOutcome, AttemptResult, Dialer, DialStage } from '../ports/dialer';
 import type { CommittedEvent, NewEvent, Store } from '../store/store';
 import type { CallbackService, SchedulerHooks } from './callback-service';
-import type { Clock } from './clock';
+import type { Clock } from '../time';
 import { nextStep } from './retry-policy';
 import type { ServiceSettings } from './service-options';
-import type { AttemptRecord, CallbackRecord } from './types';
+import type { AttemptRecord, CallbackRecord } from '../ports/callback-records';
 
 /** Lets the queue hold back callbacks that no agent could take yet (pacing, `_wait_for_agent`). */
 export interface DispatchGate {

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseAmdParams } from '../amd/params';
 import type { EwtMethod } from '../ports/queue';
-import type { CallDirection } from './types';
+import type { CallDirection } from '../ports/callback-records';
 
 /**
  * The catalog of service options: GMS names at the edge (config, admin API, request overrides),

@@ -1,5 +1,30 @@
 import path from 'node:path';
-import type { PromptSet } from '../telephony/config';
+
+/** the prompt names the flows play; each is a file name relative to `prompts.dir` (or an absolute path / FreeSWITCH URI) */
+export interface PromptSet {
+  greeting: string;
+  estimatedWaitIs: string;
+  minute: string;
+  minutes: string;
+  lessThan: string;
+  offerCallback: string;
+  confirmNumber: string;
+  ifCorrectPress: string;
+  enterNumber: string;
+  invalid: string;
+  callbackAccepted: string;
+  callbackFailed: string;
+  goodbye: string;
+  pleaseHold: string;
+  holdMusic: string;
+  machineMessage: string;
+  /** slot offer, first part: "to be called back as soon as possible, press 1; for the next time available," */
+  slotOffer: string;
+  /** slot offer, after the slot's day and time: "press 2" */
+  slotPressTwo: string;
+  /** digits directory (0.wav ... 90.wav, hundred.wav) for numbers */
+  digitsDir: string;
+}
 
 /** the prompt files of one service: the configured set with the service's overrides, as playable paths */
 export type ResolvedPrompts = PromptSet;

@@ -1,5 +1,5 @@
 import { reportingKeys } from '../callback/reporting-keys';
-import type { CallbackRecord } from '../callback/types';
+import type { CallbackRecord } from '../ports/callback-records';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 

@@ -4,5 +4,5 @@ export type { AgentState, NotReadyReason } from './agent';
 export { QueueError } from './errors';
 export { parseQueueOptions, QueueOptionsError, targetConfig } from './parse-options';
 export type { AgentConfig, QueueOptions, StaffingConfig, StaffingWindow, TargetConfig } from './types';
-export { VirtualTime, systemTimers } from './timers';
-export type { TimerHandle, TimerScheduler } from './timers';
+export { VirtualTime, systemTimers } from '../time';
+export type { TimerHandle, TimerScheduler } from '../time';

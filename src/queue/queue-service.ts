@@ -9,7 +9,7 @@ import { sharedWaits, sharedWaitsAll, type SharedAgent, type SharedGroup } from 
 import { HandleTimeStats } from './handle-time';
 import { AbandonmentStats } from './patience';
 import { bucketCapacity, plannedAgents } from './staffing';
-import { systemTimers, type Clock, type TimerHandle, type TimerScheduler } from './timers';
+import { systemTimers, type Clock, type TimerHandle, type TimerScheduler } from '../time';
 import type { AgentConfig, QueueOptions, TargetConfig } from './types';
 
 export const EWT_METHODS: readonly EwtMethod[] = ['simple', 'erlang', 'erlang-a'];

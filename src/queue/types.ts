@@ -70,6 +70,3 @@ export interface QueueOptions {
   targets: TargetConfig[];
   agents: AgentConfig[];
 }
-
-export { TARGET_DEFAULTS } from './defaults';
-export { parseQueueOptions, QueueOptionsError } from './parse-options';

@@ -1,4 +1,4 @@
-import type { Clock } from '../callback/clock';
+import type { Clock } from '../time';
 
 /**
  * One policy for every way a secret is tried: agent sign-in, API keys (admin ones too), SIP REGISTER digests.

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from '../callback/types';
+import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from '../ports/callback-records';
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
 import { sqliteMigrations } from './migrations';

@@ -1,4 +1,4 @@
-import type { AttemptRecord, CallDirection, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../callback/types';
+import type { AttemptRecord, CallDirection, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../ports/callback-records';
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { ApiScope } from '../security/scopes';
 

@@ -42,32 +42,6 @@ export interface TrunkSettings {
   auth?: { username: string; password: string };
 }
 
-/** the prompt names the flows play; each is a file name relative to `prompts.dir` (or an absolute path / FreeSWITCH URI) */
-export interface PromptSet {
-  greeting: string;
-  estimatedWaitIs: string;
-  minute: string;
-  minutes: string;
-  lessThan: string;
-  offerCallback: string;
-  confirmNumber: string;
-  ifCorrectPress: string;
-  enterNumber: string;
-  invalid: string;
-  callbackAccepted: string;
-  callbackFailed: string;
-  goodbye: string;
-  pleaseHold: string;
-  holdMusic: string;
-  machineMessage: string;
-  /** slot offer, first part: "to be called back as soon as possible, press 1; for the next time available," */
-  slotOffer: string;
-  /** slot offer, after the slot's day and time: "press 2" */
-  slotPressTwo: string;
-  /** digits directory (0.wav ... 90.wav, hundred.wav) for numbers */
-  digitsDir: string;
-}
-
 export interface ServiceTelephony {
   /** From user part / caller ID presented to the customer */
   callerId?: string;
@@ -88,9 +62,9 @@ export interface DidRoute {
   target: string;
 }
 
-/** the IVR's settings are the flow's own */
-export type { IvrSettings } from '../flows/ivr-offer';
+/** the IVR's settings and prompt names are the flows' own */
 import type { IvrSettings } from '../flows/ivr-offer';
+import type { PromptSet } from '../flows/prompts';
 
 export interface ConnectSettings {
   mode: ConnectModeSetting;

@@ -4,7 +4,7 @@ import { installErrorHandler } from '../../src/http/errors';
 import { registerQueueRoutes } from '../../src/http/routes/queue-routes';
 import { parseQueueOptions } from '../../src/queue/parse-options';
 import { QueueService } from '../../src/queue/queue-service';
-import { VirtualTime } from '../../src/queue/timers';
+import { VirtualTime } from '../../src/time';
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import type Srf from 'drachtio-srf';
 import pino from 'pino';
-import { VirtualTime } from '../../src/queue/timers';
+import { VirtualTime } from '../../src/time';
 import { digestResponse } from '../../src/telephony/digest';
 import { handleRegister } from '../../src/telephony/registrar';
 import { ADMIN_KEY, IVR_KEY, startApp, type RunningApp } from '../helpers/http-app';

@@ -10,7 +10,7 @@ import { QueueDispatchGate } from '../../src/callback/queue-gate';
 import { parseAppConfig } from '../../src/config/app-config';
 import type { InteractionRecord } from '../../src/ports/callbacks';
 import { QueueService } from '../../src/queue/queue-service';
-import { parseQueueOptions } from '../../src/queue/types';
+import { parseQueueOptions } from '../../src/queue/parse-options';
 import { startTelephony, type Telephony } from '../../src/telephony';
 import { parseTelephonyConfig } from '../../src/telephony/config';
 import type { E2eEnv } from './env';

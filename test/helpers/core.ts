@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { CallbackService } from '../../src/callback/callback-service';
-import type { Clock } from '../../src/callback/clock';
+import type { Clock } from '../../src/time';
 import { ServiceRegistry } from '../../src/callback/service-registry';
 import { SqliteStore } from '../../src/store/sqlite-store';
 

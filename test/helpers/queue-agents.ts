@@ -1,4 +1,4 @@
-import { parseQueueOptions } from '../../src/queue/types';
+import { parseQueueOptions } from '../../src/queue/parse-options';
 import { agentDirectory } from '../../src/compose';
 import { QueueService } from '../../src/queue/queue-service';
 

@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CallbackService } from '../../callback/callback-service';
-import type { CallbackState } from '../../callback/types';
+import type { CallbackState } from '../../ports/callback-records';
 import type { Store } from '../../store/store';
 import { callbackView } from '../callback-view';
 import { HttpError } from '../errors';

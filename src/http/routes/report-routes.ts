@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyReply } from 'fastify';
 import { reportingKeys } from '../../callback/reporting-keys';
-import type { CallbackEventType, CallbackState } from '../../callback/types';
+import type { CallbackEventType, CallbackState } from '../../ports/callback-records';
 import type { Store } from '../../store/store';
 import { HttpError } from '../errors';
 

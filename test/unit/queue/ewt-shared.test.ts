@@ -3,7 +3,7 @@ import { sharedWaits, sharedWaitsAll, type LineContact, type SharedAgent, type S
 import { logNormalFromMean } from '../../../src/queue/log-normal';
 import { targetConfig } from '../../../src/queue/parse-options';
 import { QueueService } from '../../../src/queue/queue-service';
-import { VirtualTime } from '../../../src/queue/timers';
+import { VirtualTime } from '../../../src/time';
 import { T0 } from './helpers';
 
 const target = (talkMeanSec: number, line: LineContact[] = [], abandonRatePerSec = 0): SharedTarget => ({

@@ -1,6 +1,6 @@
 import { targetConfig } from '../../../src/queue/parse-options';
 import { QueueService } from '../../../src/queue/queue-service';
-import { VirtualTime } from '../../../src/queue/timers';
+import { VirtualTime } from '../../../src/time';
 import type { AgentConfig, TargetConfig } from '../../../src/queue/types';
 import type { ContactKind, QueuedContact } from '../../../src/ports/queue';
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseQueueOptions, TARGET_DEFAULTS } from '../../../src/queue/types';
+import { parseQueueOptions } from '../../../src/queue/parse-options';
+import { TARGET_DEFAULTS } from '../../../src/queue/defaults';
 
 const ok = {
   targets: [{ name: 'sales' }, { name: 'support', afterCallWorkSec: 15, ewtMethod: 'simple', staffing: { timezone: 'Europe/Paris', windows: [{ from: '08:00', to: '18:00', agents: 4 }] } }],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { SignInThrottle, type SignInAttempt, type ThrottlePolicy } from '../../../src/security/sign-in-throttle';
-import { VirtualTime } from '../../../src/queue/timers';
+import { VirtualTime } from '../../../src/time';
 
 const POLICY: ThrottlePolicy = {
   account: { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 8000, lockoutAfter: 8, lockoutMs: 600_000 },

@@ -1,4 +1,4 @@
-import type { AttemptOutcome, AmdDecision } from '../ports/dialer';
+import type { AttemptOutcome, AmdDecision } from './dialer';
 
 /** GMS callback states, in the order a callback moves through them. */
 export type CallbackState = 'SCHEDULED' | 'QUEUED' | 'ROUTING' | 'PROCESSING' | 'COMPLETED';

@@ -1,6 +1,15 @@
-import type { Clock } from '../callback/clock';
+/**
+ * Time, in one place: what time it is (`Clock`) and running something later (`TimerScheduler`).
+ * Everything that reads the time or waits takes these injected, so tests and the simulator run on
+ * `VirtualTime` instead of sleeping.
+ */
 
-export type { Clock } from '../callback/clock';
+/** Time source, injected so tests control it. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
 
 export interface TimerHandle {
   cancel(): void;
