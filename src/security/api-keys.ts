@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import type { Clock } from '../callback/clock';
+import type { Clock } from '../time';
 import type { Store, StoredApiKey } from '../store/store';
 import type { ApiScope } from './scopes';
 

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { createApp, type App } from '../../src/app';
 import { parseAppConfig } from '../../src/config/app-config';
-import { VirtualTime } from '../../src/queue/timers';
+import { VirtualTime } from '../../src/time';
 import { silentLogger } from '../helpers/core';
 import { ADMIN_KEY, IVR_KEY, startApp, type RunningApp } from '../helpers/http-app';
 
