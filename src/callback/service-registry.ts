@@ -1,7 +1,7 @@
 import type { Store, StoredService } from '../store/store';
 import { BusinessHours } from './business-hours';
 import { OptionError, toSettings, validateOptions, type ServiceSettings } from './service-options';
-import { isTemplateName, TEMPLATE_NAMES, TEMPLATES } from './templates';
+import { isTemplateName, TEMPLATE_DISPLAY_NAMES, TEMPLATE_NAMES, templateIdOf, TEMPLATES } from './templates';
 
 /** A configured service, ready to use: stored definition + effective settings. */
 export interface ConfiguredService {
@@ -31,8 +31,16 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
  * Configured services, stored durably and cached. Changes made through `put`/`delete` take effect at once
  * for new requests and for the scheduler's next decision.
  */
+/** a service created, changed or deleted (for the admin page's live list) */
+export interface ServiceChange {
+  type: 'PUT' | 'DELETED';
+  name: string;
+  at: number;
+}
+
 export class ServiceRegistry {
   private readonly cache = new Map<string, ConfiguredService>();
+  private readonly listeners = new Set<(change: ServiceChange) => void>();
 
   /**
    * @param targets the queue's configured targets: a service's `_target` must be one of them (none
@@ -55,6 +63,16 @@ export class ServiceRegistry {
     return `_target: "${target}" is not a configured target (targets: ${this.targets.join(', ')})`;
   }
 
+  /** hear every change once it is stored; returns the unsubscribe */
+  onChange(listener: (change: ServiceChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(change: ServiceChange): void {
+    for (const l of this.listeners) l(change);
+  }
+
   list(): ConfiguredService[] {
     return [...this.cache.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -69,6 +87,7 @@ export class ServiceRegistry {
     const resolved = resolve(stored);
     this.store.putService(stored);
     this.cache.set(name, resolved);
+    this.changed({ type: 'PUT', name, at: now });
     return resolved;
   }
 
@@ -79,18 +98,23 @@ export class ServiceRegistry {
     return true;
   }
 
-  delete(name: string): boolean {
+  delete(name: string, now = Date.now()): boolean {
     const existed = this.store.deleteService(name);
     this.cache.delete(name);
+    if (existed) this.changed({ type: 'DELETED', name, at: now });
     return existed;
   }
 
-  private validate(name: string, template: string, options: Record<string, unknown>, now: number): StoredService {
+  private validate(name: string, templateName: string, options: Record<string, unknown>, now: number): StoredService {
     if (!NAME_RE.test(name)) {
       throw new ServiceDefinitionError('name', `name: "${name}" must be 1-64 letters, digits, dot, dash or underscore`);
     }
-    if (!isTemplateName(template)) {
-      throw new ServiceDefinitionError('template', `template: "${template}" is not one of ${TEMPLATE_NAMES.join(', ')}`);
+    const template = templateIdOf(templateName);
+    if (!template) {
+      throw new ServiceDefinitionError(
+        'template',
+        `template: "${templateName}" is not one of ${TEMPLATE_NAMES.join(', ')} (or their names: ${TEMPLATE_NAMES.map((t) => TEMPLATE_DISPLAY_NAMES[t]).join(', ')})`,
+      );
     }
     let validated: Record<string, unknown>;
     try {

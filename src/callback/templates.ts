@@ -58,3 +58,21 @@ export const TEMPLATES: Record<TemplateName, Record<string, unknown>> = {
 };
 
 export const isTemplateName = (s: string): s is TemplateName => (TEMPLATE_NAMES as readonly string[]).includes(s);
+
+/** the names the GMS Admin UI shows ("Common Default Configuration") */
+export const TEMPLATE_DISPLAY_NAMES: Readonly<Record<TemplateName, string>> = {
+  'user-terminated-immediate': 'User Terminated Immediate',
+  'user-terminated-delayed': 'User Terminated Delayed',
+  'user-terminated-preview': 'User Terminated Preview',
+  'user-originated-immediate': 'User Originated Immediate',
+  'user-originated-delayed': 'User Originated Delayed',
+};
+
+/**
+ * A template by its id or its display name, in any case, with spaces, dashes or underscores between the
+ * words ("User Terminated Immediate", "user_terminated_immediate"); undefined when there is none.
+ */
+export function templateIdOf(name: string): TemplateName | undefined {
+  const id = name.trim().toLowerCase().replace(/[\s_-]+/g, '-');
+  return isTemplateName(id) ? id : undefined;
+}

@@ -104,7 +104,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(apiKeyRoutes({ apiKeys, audit: deps.keyAudit }));
   await app.register(reportRoutes({ store: deps.store }));
   await app.register(interactionRoutes({ store: deps.store, now: deps.now }));
-  await app.register(streamRoutes({ store: deps.store, approvals: deps.approvals }));
+  await app.register(streamRoutes({ store: deps.store, approvals: deps.approvals, services: deps.services }));
   if (deps.approvals) await app.register(approvalRoutes({ approvals: deps.approvals, callbacks: deps.callbacks }));
   await app.register(pageRoutes);
   await app.register(vendorRoutes);

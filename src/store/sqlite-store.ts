@@ -5,7 +5,7 @@ import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
 import { sqliteMigrations } from './migrations';
-import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, Store, StoredApiKey, StoredInteraction, StoredService } from './store';
+import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, ServiceFigureRow, Store, StoredApiKey, StoredInteraction, StoredService } from './store';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -559,6 +559,22 @@ export class SqliteStore implements Store {
       )
       .all({ from: s.from ?? null, to: s.to ?? null, limit: s.limit }) as InteractionRow[];
     return rows.map(toInteraction);
+  }
+
+  serviceFigures(from: number, to: number): ServiceFigureRow[] {
+    const callbacks = this.db
+      .prepare(
+        `SELECT service_name AS service, state, CASE WHEN state = 'COMPLETED' THEN reason END AS reason, COUNT(*) AS n FROM callbacks
+         WHERE service_start >= ? AND service_start < ? GROUP BY 1, 2, 3`,
+      )
+      .all(from, to) as { service: string; state: CallbackState; reason: string | null; n: number }[];
+    const amd = this.db
+      .prepare(
+        `SELECT service_name AS service, json_extract(data, '$.amd') AS decision, COUNT(*) AS n FROM events
+         WHERE type = 'ATTEMPT_ENDED' AND at >= ? AND at < ? AND json_extract(data, '$.amd') IS NOT NULL GROUP BY 1, 2`,
+      )
+      .all(from, to) as { service: string; decision: string; n: number }[];
+    return [...callbacks.map((r) => ({ kind: 'callbacks' as const, ...r })), ...amd.map((r) => ({ kind: 'amd' as const, ...r }))];
   }
 
   addQueueSamples(samples: QueueSample[]): void {

@@ -119,6 +119,11 @@ export interface Store {
   /** the same, over every service of a target (for the capacity its staffing gives) */
   bucketCountsByTarget(target: string, bucketMs: number, from: number, to: number): Map<number, number>;
   countCallbacksSince(customerNumber: string, since: number): number;
+  /**
+   * per service, for callbacks whose service start is in [from, to): how many are in each state / completed
+   * with each reason, and the answering-machine decisions of attempts that ended in [from, to)
+   */
+  serviceFigures(from: number, to: number): ServiceFigureRow[];
 
   // attempts and events
   attemptsOf(callbackId: string): AttemptRecord[];
@@ -160,6 +165,11 @@ export interface Store {
 
   close(): void;
 }
+
+/** one count of `serviceFigures`: callbacks by state (and completion reason), or attempts by AMD decision */
+export type ServiceFigureRow =
+  | { kind: 'callbacks'; service: string; state: CallbackState; reason: string | null; n: number }
+  | { kind: 'amd'; service: string; decision: string; n: number };
 
 /** a target's queue at one moment (src/reporting/queue-sampler.ts) */
 export interface QueueSample {

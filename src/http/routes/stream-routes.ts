@@ -1,15 +1,17 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApprovalBoard, ApprovalEvent } from '../../callback/approvals';
+import type { ServiceRegistry } from '../../callback/service-registry';
 import type { CommittedEvent, Store } from '../../store/store';
 import { confirmView, previewView } from './approval-routes';
 
 /**
  * Live callback events as Server-Sent Events: every committed state change and attempt, as it happens.
  * For supervisors' pages and integrations; `service` filters by callback service. Agent previews and
- * customer confirmation requests (which are not stored) come as `event: approval`.
+ * customer confirmation requests (which are not stored) come as `event: approval`; a service created,
+ * changed or deleted as `event: service` (its name).
  */
 export const streamRoutes =
-  (deps: { store: Store; approvals?: ApprovalBoard; heartbeatMs?: number }): FastifyPluginAsyncTypebox =>
+  (deps: { store: Store; approvals?: ApprovalBoard; services?: Pick<ServiceRegistry, 'onChange'>; heartbeatMs?: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/api/v1/stream',
@@ -43,9 +45,15 @@ export const streamRoutes =
         };
         const unsubscribeCommitted = deps.store.onCommitted(send);
         const unsubscribeApprovals = deps.approvals?.onEvent(sendApproval);
+        // a service created, changed or deleted (name only: the admin page reads the rest with its admin key)
+        const unsubscribeServices = deps.services?.onChange((c) => {
+          if (service && c.name !== service) return;
+          reply.raw.write(`event: service\ndata: ${JSON.stringify({ type: c.type, name: c.name, at: new Date(c.at).toISOString() })}\n\n`);
+        });
         const unsubscribe = () => {
           unsubscribeCommitted();
           unsubscribeApprovals?.();
+          unsubscribeServices?.();
         };
         const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), deps.heartbeatMs ?? 15_000);
         const stop = () => {
