@@ -195,7 +195,7 @@ describe('admin page (headless Chromium)', function () {
 
   it('says so when the key is not an admin key; the page ran with no CSP violation', async () => {
     const page = await open(IVR_KEY);
-    await page.locator('#error', { hasText: /not an admin client.*needs an admin API key/ }).waitFor();
+    await page.locator('#error', { hasText: /lacks the scope "admin".*needs an admin API key/ }).waitFor();
     assert.equal(await page.locator('#services tbody tr').count(), 0);
     const res = await fetch(`${t.url}/admin`);
     assert.match(res.headers.get('content-security-policy') ?? '', /script-src 'self'; style-src 'self'/);

@@ -61,7 +61,7 @@ describe('API scopes: every route refuses a key without its scope', () => {
     const publicOnes = table.filter((r) => r.access === 'public' && r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`);
     assert.deepEqual(
       publicOnes.filter((r) => !/^GET \/(vendor|assets)\//.test(r)).sort(),
-      ['GET /agent', 'GET /health', 'GET /metrics', 'GET /supervisor', 'POST /api/v1/agent/sessions'].sort(),
+      ['GET /admin', 'GET /agent', 'GET /health', 'GET /metrics', 'GET /supervisor', 'POST /api/v1/agent/sessions'].sort(),
     );
     for (const s of API_SCOPES) assert.ok(table.some((r) => r.access === s), `some route needs ${s}`);
   });
