@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { OPTION_SPECS } from '../../callback/service-options';
 import type { ConfiguredService, ServiceRegistry } from '../../callback/service-registry';
 import { isTemplateName, TEMPLATE_DISPLAY_NAMES, TEMPLATE_NAMES, TEMPLATES } from '../../callback/templates';
-import type { CallbackState } from '../../callback/types';
+import type { CallbackState } from '../../ports/callback-records';
 import type { Store } from '../../store/store';
 import { HttpError } from '../errors';
 
