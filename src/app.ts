@@ -18,6 +18,7 @@ import { SqliteStore } from './store/sqlite-store';
 import type { Store } from './store/store';
 import { SignInThrottle, throttlePolicyFrom } from './security/sign-in-throttle';
 import { observedThrottleEvents } from './security/throttle-events';
+import { messageOf } from './errors';
 
 /** What the composition root can plug in besides the core: telephony, the queue, more routes. */
 export interface AppExtensions {
@@ -110,7 +111,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     try {
       storeStatus = store.ping() ? { state: 'up', detail: store.kind } : { state: 'down' };
     } catch (err) {
-      storeStatus = { state: 'down', detail: err instanceof Error ? err.message : String(err) };
+      storeStatus = { state: 'down', detail: messageOf(err) };
     }
     return { store: storeStatus, ...(ext.health?.() ?? {}) };
   };

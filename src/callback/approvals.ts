@@ -8,6 +8,8 @@
  * interrupts is recovered by the scheduler like any other (closed as FAILED "interrupted", retried).
  */
 
+import { DomainError } from '../errors';
+
 export type PreviewAnswer = 'accept' | 'reject';
 export type PreviewOutcome = 'ACCEPTED' | 'REJECTED' | 'TIMEOUT' | 'ABORTED';
 export type ConfirmOutcome = 'CONFIRMED' | 'DECLINED' | 'TIMEOUT' | 'ABORTED';
@@ -45,13 +47,10 @@ export interface ApprovalEvent {
   outcome?: PreviewOutcome | ConfirmOutcome;
 }
 
-/** A refused answer: the HTTP layer turns `status` into the response code. */
-export class ApprovalError extends Error {
-  constructor(
-    readonly status: 404 | 409,
-    message: string,
-  ) {
-    super(message);
+/** A refused answer: NOT_FOUND (nothing such is pending) or CONFLICT (pending, but this answer is not allowed). */
+export class ApprovalError extends DomainError {
+  constructor(code: 'NOT_FOUND' | 'CONFLICT', message: string) {
+    super(code, message);
     this.name = 'ApprovalError';
   }
 }
@@ -91,8 +90,8 @@ export class ApprovalBoard {
   /** The agent's answer to the preview of `callbackId`. Only the agent it was offered to may answer. */
   answerPreview(callbackId: string, agentId: string, answer: PreviewAnswer): PreviewOutcome {
     const w = this.previews.get(callbackId);
-    if (!w || w.pending.agentId !== agentId) throw new ApprovalError(404, `no preview of callback "${callbackId}" is offered to agent "${agentId}"`);
-    if (answer === 'reject' && !w.pending.allowReject) throw new ApprovalError(409, `the service of callback "${callbackId}" does not allow rejecting a preview (_agent_preview_allow_reject)`);
+    if (!w || w.pending.agentId !== agentId) throw new ApprovalError('NOT_FOUND', `no preview of callback "${callbackId}" is offered to agent "${agentId}"`);
+    if (answer === 'reject' && !w.pending.allowReject) throw new ApprovalError('CONFLICT', `the service of callback "${callbackId}" does not allow rejecting a preview (_agent_preview_allow_reject)`);
     const outcome: PreviewOutcome = answer === 'accept' ? 'ACCEPTED' : 'REJECTED';
     w.settle(outcome);
     return outcome;
@@ -101,7 +100,7 @@ export class ApprovalBoard {
   /** The customer's answer for `callbackId`. */
   answerConfirm(callbackId: string, confirmed: boolean): ConfirmOutcome {
     const w = this.confirms.get(callbackId);
-    if (!w) throw new ApprovalError(409, `callback "${callbackId}" is not waiting for the customer's confirmation`);
+    if (!w) throw new ApprovalError('CONFLICT', `callback "${callbackId}" is not waiting for the customer's confirmation`);
     const outcome: ConfirmOutcome = confirmed ? 'CONFIRMED' : 'DECLINED';
     w.settle(outcome);
     return outcome;

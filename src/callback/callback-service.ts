@@ -99,7 +99,7 @@ export class CallbackService implements CallbackRequester {
 
   service(name: string): ConfiguredService {
     const s = this.services.get(name);
-    if (!s) throw new CallbackRequestError(404, undefined, `unknown callback service "${name}"`);
+    if (!s) throw new CallbackRequestError('NOT_FOUND', undefined, `unknown callback service "${name}"`);
     return s;
   }
 
@@ -134,23 +134,23 @@ export class CallbackService implements CallbackRequester {
 
     const rawNumber = request._customer_number;
     if (rawNumber === undefined || rawNumber === '') {
-      throw new CallbackRequestError(400, '_customer_number', '_customer_number: missing (the number to call back is required)');
+      throw new CallbackRequestError('INVALID', '_customer_number', '_customer_number: missing (the number to call back is required)');
     }
     const verdict = checkCustomerNumber(rawNumber, settings);
-    if (!verdict.ok) throw new CallbackRequestError(400, '_customer_number', `_customer_number: "${rawNumber}" ${verdict.reason}`);
+    if (!verdict.ok) throw new CallbackRequestError('NUMBER_REFUSED', '_customer_number', `_customer_number: "${rawNumber}" ${verdict.reason}`);
 
     let desiredTime: number | null = null;
     if (request._desired_time !== undefined) {
       if (!settings.allowScheduling) {
-        throw new CallbackRequestError(400, '_desired_time', `_desired_time: service "${service.name}" takes immediate callbacks only (template ${service.template})`);
+        throw new CallbackRequestError('INVALID', '_desired_time', `_desired_time: service "${service.name}" takes immediate callbacks only (template ${service.template})`);
       }
       desiredTime = this.parseDesiredTime('_desired_time', request._desired_time, service, businessHours, now);
     } else if (!businessHours.isOpen(now)) {
-      throw new CallbackRequestError(400, '_desired_time', `_desired_time: the service is outside business hours now (${businessHours.timezone}); request a time inside them`);
+      throw new CallbackRequestError('INVALID', '_desired_time', `_desired_time: the service is outside business hours now (${businessHours.timezone}); request a time inside them`);
     }
 
     if (!this.perClient.tryHit(clientId, settings.rateLimitPerClientPerMinute, now)) {
-      throw new CallbackRequestError(429, undefined, `rate limit: client "${clientId}" sent more than ${settings.rateLimitPerClientPerMinute} requests this minute`);
+      throw new CallbackRequestError('RATE_LIMITED', undefined, `rate limit: client "${clientId}" sent more than ${settings.rateLimitPerClientPerMinute} requests this minute`);
     }
     return { service, settings, customerNumber: verdict.e164, desiredTime, request, userData, overrides, clientId, now };
   }
@@ -173,7 +173,7 @@ export class CallbackService implements CallbackRequester {
     }
     const perNumber = this.store.countCallbacksSince(customerNumber, now - DAY_MS);
     if (perNumber >= settings.rateLimitPerNumberPerDay) {
-      throw new CallbackRequestError(429, '_customer_number', `rate limit: ${customerNumber} already has ${perNumber} callback requests in the last 24 hours`);
+      throw new CallbackRequestError('RATE_LIMITED', '_customer_number', `rate limit: ${customerNumber} already has ${perNumber} callback requests in the last 24 hours`);
     }
     if (desiredTime !== null) this.checkSlotCapacity(v.request._desired_time !== undefined ? '_desired_time' : '_new_desired_time', desiredTime, service, settings);
 
@@ -229,7 +229,7 @@ export class CallbackService implements CallbackRequester {
     this.service(serviceName);
     const c = this.store.getCallback(id);
     if (!c || c.serviceName !== serviceName) {
-      throw new CallbackRequestError(404, '_id', `no callback "${id}" in service "${serviceName}"`);
+      throw new CallbackRequestError('NOT_FOUND', '_id', `no callback "${id}" in service "${serviceName}"`);
     }
     return c;
   }
@@ -237,7 +237,7 @@ export class CallbackService implements CallbackRequester {
   async cancel(serviceName: string, id: string): Promise<CallbackRecord> {
     const c = this.get(serviceName, id);
     if (c.state === 'COMPLETED') {
-      throw new CallbackRequestError(409, '_id', `callback "${id}" is already COMPLETED (${c.reason ?? 'no reason'}) and cannot be cancelled`);
+      throw new CallbackRequestError('CONFLICT', '_id', `callback "${id}" is already COMPLETED (${c.reason ?? 'no reason'}) and cannot be cancelled`);
     }
     if (c.state === 'ROUTING' || c.state === 'PROCESSING') {
       // the running attempt ends as CANCELLED through the scheduler, which records the attempt too
@@ -253,15 +253,15 @@ export class CallbackService implements CallbackRequester {
     const c = this.get(serviceName, id);
     const raw = params._new_desired_time;
     for (const key of Object.keys(params)) {
-      if (key !== '_new_desired_time') throw new CallbackRequestError(400, key, `${key}: not accepted by reschedule (only _new_desired_time)`);
+      if (key !== '_new_desired_time') throw new CallbackRequestError('INVALID', key, `${key}: not accepted by reschedule (only _new_desired_time)`);
     }
-    if (raw === undefined || raw === '') throw new CallbackRequestError(400, '_new_desired_time', '_new_desired_time: missing');
+    if (raw === undefined || raw === '') throw new CallbackRequestError('INVALID', '_new_desired_time', '_new_desired_time: missing');
     if (c.state !== 'SCHEDULED' && c.state !== 'QUEUED') {
-      throw new CallbackRequestError(409, '_id', `callback "${id}" is ${c.state} and can no longer be rescheduled`);
+      throw new CallbackRequestError('CONFLICT', '_id', `callback "${id}" is ${c.state} and can no longer be rescheduled`);
     }
     const settings = Object.keys(c.overrides).length ? this.settingsWith(service, c.overrides) : service.settings;
     if (!settings.allowScheduling) {
-      throw new CallbackRequestError(400, '_new_desired_time', `_new_desired_time: service "${service.name}" takes immediate callbacks only`);
+      throw new CallbackRequestError('INVALID', '_new_desired_time', `_new_desired_time: service "${service.name}" takes immediate callbacks only`);
     }
     const now = this.clock.now();
     const desiredTime = this.parseDesiredTime('_new_desired_time', raw, service, service.businessHours, now);
@@ -280,7 +280,7 @@ export class CallbackService implements CallbackRequester {
       expectStates: ['SCHEDULED', 'QUEUED'],
       events: [{ type: 'RESCHEDULED', at: now, data: { from: c.desiredTime, to: desiredTime } }],
     });
-    if (!ok) throw new CallbackRequestError(409, '_id', `callback "${id}" moved on while being rescheduled; try again`);
+    if (!ok) throw new CallbackRequestError('CONFLICT', '_id', `callback "${id}" moved on while being rescheduled; try again`);
     // the originating interactions' keys follow the callback (GMS: _CB_T_SERVICE_START is the scheduled time)
     const relinked = this.store.updateCallbackInteractions(id, { _CB_T_SERVICE_START: reportingKeys(updated)._CB_T_SERVICE_START });
     if (c.state === 'QUEUED') this.hooks?.left(c);
@@ -294,7 +294,7 @@ export class CallbackService implements CallbackRequester {
     let customerNumber = filter.customerNumber;
     if (customerNumber !== undefined) {
       const v = checkCustomerNumber(customerNumber, { ...service.settings, allowedCountries: [], allowedNumberPatterns: [], deniedNumberPrefixes: [], deniedNumberTypes: [] });
-      if (!v.ok) throw new CallbackRequestError(400, '_customer_number', `_customer_number: "${customerNumber}" ${v.reason}`);
+      if (!v.ok) throw new CallbackRequestError('NUMBER_REFUSED', '_customer_number', `_customer_number: "${customerNumber}" ${v.reason}`);
       customerNumber = v.e164;
     }
     return this.store.searchCallbacks({ ...filter, serviceName, customerNumber });
@@ -307,8 +307,8 @@ export class CallbackService implements CallbackRequester {
     const now = this.clock.now();
     const start = Math.max(q.start ?? now, now);
     const end = q.end ?? start + DAY_MS;
-    if (end <= start) throw new CallbackRequestError(400, '_end', '_end: must be after _start (and after now)');
-    if (end - start > 31 * DAY_MS) throw new CallbackRequestError(400, '_end', '_end: at most 31 days after _start');
+    if (end <= start) throw new CallbackRequestError('INVALID', '_end', '_end: must be after _start (and after now)');
+    if (end - start > 31 * DAY_MS) throw new CallbackRequestError('INVALID', '_end', '_end: at most 31 days after _start');
     const first = Math.ceil(start / bucketMs) * bucketMs;
     const counts = this.store.bucketCounts(service.name, bucketMs, first, end);
     const byTarget = this.slotCapacity ? this.store.bucketCountsByTarget(settings.target, bucketMs, first, end) : undefined;
@@ -366,11 +366,11 @@ export class CallbackService implements CallbackRequester {
 
   private complete(id: string, reason: CompletionReason, from: CallbackState[], eventType: 'CANCELLED' | 'STATE_CHANGED', data: Record<string, unknown> = {}): CallbackRecord {
     const c = this.store.getCallback(id);
-    if (!c) throw new CallbackRequestError(404, '_id', `no callback "${id}"`);
+    if (!c) throw new CallbackRequestError('NOT_FOUND', '_id', `no callback "${id}"`);
     const now = this.clock.now();
     const updated: CallbackRecord = { ...c, state: 'COMPLETED', reason, nextAttemptAt: null, updatedAt: now };
     const ok = this.store.applyChange({ callback: updated, expectStates: from, events: [{ type: eventType, at: now, reason, data: { from: c.state, ...data } }] });
-    if (!ok) throw new CallbackRequestError(409, '_id', `callback "${id}" moved on meanwhile; query it again`);
+    if (!ok) throw new CallbackRequestError('CONFLICT', '_id', `callback "${id}" moved on meanwhile; query it again`);
     this.hooks?.left(c);
     this.logger.info({ callbackId: id, service: c.serviceName, reason }, 'callback completed');
     return updated;
@@ -384,29 +384,29 @@ export class CallbackService implements CallbackRequester {
       if (key.startsWith('_')) {
         if ((REQUEST_PARAMETERS as readonly string[]).includes(key)) {
           if (typeof value !== 'string' && typeof value !== 'number') {
-            throw new CallbackRequestError(400, key, `${key}: must be a string`);
+            throw new CallbackRequestError('INVALID', key, `${key}: must be a string`);
           }
           request[key as (typeof REQUEST_PARAMETERS)[number]] = String(value);
           continue;
         }
-        if (!SPEC_BY_GMS.has(key)) throw new CallbackRequestError(400, key, `${key}: unknown option`);
+        if (!SPEC_BY_GMS.has(key)) throw new CallbackRequestError('INVALID', key, `${key}: unknown option`);
         if (!service.settings.overwritableOptions.includes(key)) {
-          throw new CallbackRequestError(400, key, `${key}: service "${service.name}" does not allow requests to override it (_overwritable_options)`);
+          throw new CallbackRequestError('INVALID', key, `${key}: service "${service.name}" does not allow requests to override it (_overwritable_options)`);
         }
         try {
           overrides[key] = validateOption(key, value, key);
         } catch (err) {
-          if (err instanceof OptionError) throw new CallbackRequestError(400, key, err.message);
+          if (err instanceof OptionError) throw new CallbackRequestError('INVALID', key, err.message);
           throw err;
         }
         continue;
       }
-      if (!USER_KEY_RE.test(key)) throw new CallbackRequestError(400, key, `${key}: user data keys are 1-64 letters, digits, dot, dash or underscore`);
-      if (value !== null && typeof value === 'object') throw new CallbackRequestError(400, key, `${key}: user data values must be strings, numbers or booleans`);
+      if (!USER_KEY_RE.test(key)) throw new CallbackRequestError('INVALID', key, `${key}: user data keys are 1-64 letters, digits, dot, dash or underscore`);
+      if (value !== null && typeof value === 'object') throw new CallbackRequestError('INVALID', key, `${key}: user data values must be strings, numbers or booleans`);
       const s = String(value ?? '');
-      if (s.length > MAX_USER_DATA_LENGTH) throw new CallbackRequestError(400, key, `${key}: longer than ${MAX_USER_DATA_LENGTH} characters`);
+      if (s.length > MAX_USER_DATA_LENGTH) throw new CallbackRequestError('INVALID', key, `${key}: longer than ${MAX_USER_DATA_LENGTH} characters`);
       userData[key] = s;
-      if (Object.keys(userData).length > MAX_USER_DATA_KEYS) throw new CallbackRequestError(400, key, `more than ${MAX_USER_DATA_KEYS} user data keys`);
+      if (Object.keys(userData).length > MAX_USER_DATA_KEYS) throw new CallbackRequestError('INVALID', key, `more than ${MAX_USER_DATA_KEYS} user data keys`);
     }
     this.resolveTokens(service, params, overrides);
     return { overrides, userData, request };
@@ -423,7 +423,7 @@ export class CallbackService implements CallbackRequester {
       const resolved = value.replace(TOKEN_RE, (_, name: string) => {
         const given = params[name];
         if (given === undefined || given === null || given === '') {
-          throw new CallbackRequestError(400, name, `${name}: missing (service "${service.name}" sets ${gms} to "${value}")`);
+          throw new CallbackRequestError('INVALID', name, `${name}: missing (service "${service.name}" sets ${gms} to "${value}")`);
         }
         return String(given);
       });
@@ -431,10 +431,10 @@ export class CallbackService implements CallbackRequester {
       try {
         overrides[gms] = validateOption(gms, resolved, gms);
       } catch (err) {
-        if (err instanceof OptionError) throw new CallbackRequestError(400, gms, err.message);
+        if (err instanceof OptionError) throw new CallbackRequestError('INVALID', gms, err.message);
         throw err;
       }
-      if (gms === '_target' && !this.services.isKnownTarget(resolved)) throw new CallbackRequestError(400, '_target', this.services.unknownTargetMessage(resolved));
+      if (gms === '_target' && !this.services.isKnownTarget(resolved)) throw new CallbackRequestError('INVALID', '_target', this.services.unknownTargetMessage(resolved));
     }
   }
 
@@ -442,20 +442,20 @@ export class CallbackService implements CallbackRequester {
     try {
       return toSettings({ ...service.effectiveOptions, ...overrides });
     } catch (err) {
-      if (err instanceof OptionError) throw new CallbackRequestError(400, err.parameter, err.message);
+      if (err instanceof OptionError) throw new CallbackRequestError('INVALID', err.parameter, err.message);
       throw err;
     }
   }
 
   private parseDesiredTime(param: string, raw: unknown, service: ConfiguredService, businessHours: BusinessHours, now: number): number {
     if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/.test(raw)) {
-      throw new CallbackRequestError(400, param, `${param}: "${String(raw)}" is not an ISO 8601 date-time with a time zone (e.g. 2026-12-01T15:30:00.000Z)`);
+      throw new CallbackRequestError('INVALID', param, `${param}: "${String(raw)}" is not an ISO 8601 date-time with a time zone (e.g. 2026-12-01T15:30:00.000Z)`);
     }
     const t = Date.parse(raw);
-    if (Number.isNaN(t)) throw new CallbackRequestError(400, param, `${param}: "${raw}" is not a valid date-time`);
-    if (t < now - PAST_GRACE_MS) throw new CallbackRequestError(400, param, `${param}: ${raw} is in the past`);
+    if (Number.isNaN(t)) throw new CallbackRequestError('INVALID', param, `${param}: "${raw}" is not a valid date-time`);
+    if (t < now - PAST_GRACE_MS) throw new CallbackRequestError('INVALID', param, `${param}: ${raw} is in the past`);
     if (!businessHours.isOpen(t)) {
-      throw new CallbackRequestError(400, param, `${param}: ${raw} is outside the business hours of service "${service.name}" (${businessHours.timezone})`);
+      throw new CallbackRequestError('INVALID', param, `${param}: ${raw} is outside the business hours of service "${service.name}" (${businessHours.timezone})`);
     }
     return t;
   }
@@ -468,7 +468,7 @@ export class CallbackService implements CallbackRequester {
     const mine = excludeId ? this.store.getCallback(excludeId) : undefined;
     const alreadyInBucket = mine?.desiredTime != null && Math.floor(mine.desiredTime / bucketMs) * bucketMs === bucket ? 1 : 0;
     if (taken - alreadyInBucket >= settings.maxRequestByTimeBucket) {
-      throw new CallbackRequestError(503, param, `${param}: the ${settings.requestTimeBucketMin}-minute slot at ${new Date(bucket).toISOString()} is full (${settings.maxRequestByTimeBucket} callbacks); see /availability`);
+      throw new CallbackRequestError('SLOT_FULL', param, `${param}: the ${settings.requestTimeBucketMin}-minute slot at ${new Date(bucket).toISOString()} is full (${settings.maxRequestByTimeBucket} callbacks); see /availability`);
     }
     const staffed = this.slotCapacity?.(settings.target, bucket, settings.requestTimeBucketMin);
     if (staffed === undefined) return;
@@ -476,7 +476,7 @@ export class CallbackService implements CallbackRequester {
     const mineInTarget = alreadyInBucket && mine?.target === settings.target ? 1 : 0;
     if (takenByTarget - mineInTarget >= staffed) {
       throw new CallbackRequestError(
-        503,
+        'SLOT_FULL',
         param,
         `${param}: the ${settings.requestTimeBucketMin}-minute slot at ${new Date(bucket).toISOString()} is full for target "${settings.target}" (its planned staffing takes ${staffed} callbacks); see /availability`,
       );

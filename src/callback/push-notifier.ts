@@ -46,6 +46,6 @@ export function startPushNotifier(d: PushNotifierDeps): () => void {
         if (res.ok) log.info({ status: res.status }, 'confirmation request pushed');
         else log.warn({ status: res.status }, 'confirmation push refused by the receiver');
       })
-      .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'confirmation push failed'));
+      .catch((err: unknown) => log.warn({ err }, 'confirmation push failed'));
   });
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../time';
 import { nextStep } from './retry-policy';
 import type { ServiceSettings } from './service-options';
 import type { AttemptRecord, CallbackRecord } from '../ports/callback-records';
+import { messageOf } from '../errors';
 
 /** Lets the queue hold back callbacks that no agent could take yet (pacing, `_wait_for_agent`). */
 export interface DispatchGate {
@@ -343,7 +344,7 @@ export class Scheduler implements SchedulerHooks {
     entry.done = dialing
       .catch((err: unknown): AttemptResult => {
         log.error({ err }, 'dialer failed');
-        return { outcome: 'FAILED', detail: err instanceof Error ? err.message : String(err) };
+        return { outcome: 'FAILED', detail: messageOf(err) };
       })
       .then((result) => this.finishAttempt(c.id, attempt, result, entry.cancelled))
       .catch((err: unknown) => log.error({ err }, 'could not record the end of the attempt; it is recovered at next start'))

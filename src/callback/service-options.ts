@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parseAmdParams } from '../amd/params';
 import type { EwtMethod } from '../ports/queue';
 import type { CallDirection } from '../ports/callback-records';
+import { messageOf } from '../errors';
 
 /**
  * The catalog of service options: GMS names at the edge (config, admin API, request overrides),
@@ -225,7 +226,7 @@ export function validateOption(gmsName: string, value: unknown, where: string): 
     try {
       parseAmdParams(v, where);
     } catch (err) {
-      throw new OptionError(where, err instanceof Error ? err.message : String(err));
+      throw new OptionError(where, messageOf(err));
     }
   }
   if (gmsName === '_overwritable_options') {

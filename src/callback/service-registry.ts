@@ -1,3 +1,4 @@
+import { DomainError } from '../errors';
 import type { Store, StoredService } from '../store/store';
 import { BusinessHours } from './business-hours';
 import { OptionError, toSettings, validateOptions, type ServiceSettings } from './service-options';
@@ -15,12 +16,11 @@ export interface ConfiguredService {
   businessHours: BusinessHours;
 }
 
-export class ServiceDefinitionError extends Error {
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
-    super(message);
+/** A service definition refused (always INVALID), naming the bad key. */
+export class ServiceDefinitionError extends DomainError {
+  declare readonly parameter: string;
+  constructor(parameter: string, message: string) {
+    super('INVALID', message, parameter);
     this.name = 'ServiceDefinitionError';
   }
 }

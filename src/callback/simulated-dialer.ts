@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { AttemptOutcome, AttemptResult, Dialer, DialRequest } from '../ports/dialer';
 import type { QueuePort } from '../ports/queue';
+import { messageOf } from '../errors';
 
 /**
  * An in-process dialer that places no call: it waits `delayMs` and reports the outcome its rules give
@@ -74,7 +75,7 @@ export class SimulatedDialer implements Dialer {
       const timer = setTimeout(() => {
         const outcome = this.outcomeFor(req);
         if (outcome === 'CONNECTED_TO_AGENT' && !req.reservation && this.reservations && (this.o.agentTalkMs ?? 0) > 0) {
-          void this.connectToAgent(req, signal, startedAt).then(finish, (err: unknown) => finish({ outcome: 'FAILED', detail: err instanceof Error ? err.message : String(err), endedAt: Date.now() }));
+          void this.connectToAgent(req, signal, startedAt).then(finish, (err: unknown) => finish({ outcome: 'FAILED', detail: messageOf(err), endedAt: Date.now() }));
           return;
         }
         const answered = outcome === 'CONNECTED_TO_AGENT' || outcome === 'MACHINE' || outcome === 'CUSTOMER_HANGUP';

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { RETRYABLE_OUTCOMES } from '../callback/service-options';
 import { ApiScopeSchema } from '../security/scopes';
+import { messageOf } from '../errors';
 
 /**
  * The service's configuration: one YAML or JSON file (CONFIG_FILE, default config/default.yaml) for
@@ -196,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: AppC
     try {
       raw = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
     } catch (err) {
-      throw new ConfigError(`cannot parse ${file}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ConfigError(`cannot parse ${file}: ${messageOf(err)}`);
     }
   } else if (env.CONFIG_FILE) {
     throw new ConfigError(`CONFIG_FILE=${file}: no such file`);

@@ -5,6 +5,7 @@ import { CallEndedError, type AmdRun, type CustomerCalls, type CustomerLeg } fro
 import { connectModeOf, connectToAgent, type ConnectAgentDeps } from './connect-agent';
 import type { ResolvedPrompts } from './prompts';
 import { dispositionOf } from './sip-disposition';
+import { messageOf } from '../errors';
 
 export interface ServiceCallSettings {
   callerId?: string;
@@ -48,8 +49,8 @@ export class CallbackDialer implements Dialer {
     try {
       return await this.attempt(req, signal, log);
     } catch (err) {
-      log.error({ err: err instanceof Error ? err.message : String(err) }, 'callback attempt failed');
-      return { outcome: 'FAILED', detail: err instanceof Error ? err.message : String(err), endedAt: this.deps.clock() };
+      log.error({ err }, 'callback attempt failed');
+      return { outcome: 'FAILED', detail: messageOf(err), endedAt: this.deps.clock() };
     }
   }
 

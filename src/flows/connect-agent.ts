@@ -117,7 +117,7 @@ function confirm(queue: QueuePort, reservationId: string, log: Logger): void {
   try {
     queue.confirm(reservationId);
   } catch (err) {
-    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'reservation could not be confirmed');
+    log.warn({ err }, 'reservation could not be confirmed');
   }
 }
 

@@ -32,7 +32,7 @@ export async function recordInteraction(
     outcome: end.outcome,
     attached: end.attached,
   };
-  await recorder.record(record).catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not record the interaction'));
+  await recorder.record(record).catch((err: unknown) => log.error({ err }, 'could not record the interaction'));
   log.info({ outcome: record.outcome }, 'interaction recorded');
   return record;
 }

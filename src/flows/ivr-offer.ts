@@ -101,7 +101,7 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
     }
   } catch (err) {
     if (!(err instanceof CallEndedError) && !call.isEnded()) {
-      log.error({ err: err instanceof Error ? err.message : String(err) }, 'IVR flow failed');
+      log.error({ err }, 'IVR flow failed');
       step = { outcome: 'FAILED' };
     } else {
       log.info({ stage }, 'caller hung up');
@@ -170,20 +170,20 @@ async function takeCallback(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Lo
       await call.play([deps.prompts.callbackAccepted, deps.prompts.goodbye]).catch(() => undefined);
       return { outcome: 'CALLBACK', attached: { ...res.reporting, _CB_ID: res.id }, hangupReason: CALLBACK_REASON };
     } catch (err) {
-      if (desired !== 'asap' && err instanceof CallbackRequestError && (err.parameter === '_desired_time' || err.statusCode === 503)) {
+      if (desired !== 'asap' && err instanceof CallbackRequestError && (err.code === 'SLOT_FULL' || err.parameter === '_desired_time')) {
         // the slot filled up meanwhile, or the service takes no scheduled callbacks: as soon as possible instead
         log.info({ reason: err.message }, 'time slot refused; requesting as soon as possible');
         desired = 'asap';
         i--;
         continue;
       }
-      if (err instanceof CallbackRequestError && err.statusCode === 400 && err.parameter === '_customer_number') {
+      if (err instanceof CallbackRequestError && (err.code === 'NUMBER_REFUSED' || err.code === 'INVALID') && err.parameter === '_customer_number') {
         log.info({ reason: err.message }, 'number refused; asking again');
         await call.play([deps.prompts.invalid]);
         useKeyed = true;
         continue;
       }
-      log.warn({ err: err instanceof Error ? err.message : String(err) }, 'callback request refused; caller keeps waiting');
+      log.warn({ err }, 'callback request refused; caller keeps waiting');
       await call.play([deps.prompts.callbackFailed]);
       return { outcome: 'FAILED' };
     }
@@ -205,7 +205,7 @@ async function chooseSlot(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logg
     slot = Object.keys(a.slots)[0];
     timezone = a.timezone;
   } catch (err) {
-    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'availability unknown; no slot offered');
+    log.warn({ err }, 'availability unknown; no slot offered');
   }
   if (!slot) return 'asap';
   const prompts = [deps.prompts.slotOffer, ...slotTimePrompts(deps.prompts.digitsDir, Date.parse(slot), deps.clock(), timezone), deps.prompts.slotPressTwo];

@@ -24,7 +24,7 @@ export async function findUserOriginated(
   try {
     return await callbacks.findUserOriginatedCallback(number, dnis);
   } catch (err) {
-    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'user-originated lookup failed; normal IVR');
+    log.warn({ err }, 'user-originated lookup failed; normal IVR');
     return null;
   }
 }
@@ -63,11 +63,11 @@ export async function runUserOriginated(
   } catch (err) {
     deps.queue.remove(contactId);
     outcome = err instanceof CallEndedError || call.isEnded() ? 'CUSTOMER_HANGUP' : 'FAILED';
-    if (outcome === 'FAILED') log.error({ err: err instanceof Error ? err.message : String(err) }, 'user-originated flow failed');
+    if (outcome === 'FAILED') log.error({ err }, 'user-originated flow failed');
   }
   if (!call.isEnded()) await call.hangup().catch(() => undefined);
   await deps.callbacks.completeUserOriginatedCallback?.(match.callbackId, outcome, info.interactionId).catch((err: unknown) =>
-    log.error({ err: err instanceof Error ? err.message : String(err) }, 'could not complete the user-originated callback'),
+    log.error({ err }, 'could not complete the user-originated callback'),
   );
   return recordInteraction(
     call.callId,

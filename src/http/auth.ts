@@ -77,17 +77,17 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : agentTokenInQuery(req, path);
     if (bearer !== undefined && agents) {
       const agentId = agents.agentFor(bearer);
-      if (!agentId) throw new HttpError(401, 'agent session expired or unknown: sign in again');
-      if (access !== 'agent-session') throw new HttpError(403, `agent "${agentId}" may only use /api/v1/agent/ routes`);
+      if (!agentId) throw new HttpError('UNAUTHENTICATED', 'agent session expired or unknown: sign in again');
+      if (access !== 'agent-session') throw new HttpError('FORBIDDEN', `agent "${agentId}" may only use /api/v1/agent/ routes`);
       req.client = { id: `agent:${agentId}`, name: agentId, scopes: new Set(), agentId };
       return;
     }
-    if (access === undefined) throw new HttpError(403, `no access rule covers ${req.method} ${pattern}: nobody may call it`);
+    if (access === undefined) throw new HttpError('FORBIDDEN', `no access rule covers ${req.method} ${pattern}: nobody may call it`);
 
     const presented = presentedKey(req, path);
     if (!presented) {
-      if (access === 'agent-session') throw new HttpError(401, 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
-      throw new HttpError(401, clients.length || apiKeys ? 'missing API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');
+      if (access === 'agent-session') throw new HttpError('UNAUTHENTICATED', 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
+      throw new HttpError('UNAUTHENTICATED', clients.length || apiKeys ? 'missing API key (X-API-Key header or basic auth)' : 'no API clients are configured (auth.clients)');
     }
     const keyId = presented.id ?? ApiKeys.idOf(presented.key);
     const attempt: SignInAttempt = { kind: 'api-key', account: keyId === undefined ? undefined : `key:${keyId}`, source: req.ip };
@@ -96,13 +96,13 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     const client = identify(presented, clients, apiKeys, networks);
     if (!client) {
       throttle?.failed(attempt);
-      throw new HttpError(401, 'wrong or revoked API key (X-API-Key header or basic auth)');
+      throw new HttpError('UNAUTHENTICATED', 'wrong or revoked API key (X-API-Key header or basic auth)');
     }
     throttle?.succeeded(attempt);
-    if (access === 'agent-session') throw new HttpError(403, 'an API key is not an agent: sign in as an agent (POST /api/v1/agent/sessions)');
-    if (!client.scopes.has(access)) throw new HttpError(403, `API key "${client.name}" lacks the scope "${access}" that ${req.method} ${pattern} needs`);
+    if (access === 'agent-session') throw new HttpError('FORBIDDEN', 'an API key is not an agent: sign in as an agent (POST /api/v1/agent/sessions)');
+    if (!client.scopes.has(access)) throw new HttpError('FORBIDDEN', `API key "${client.name}" lacks the scope "${access}" that ${req.method} ${pattern} needs`);
     const allowed = client.networks;
-    if (allowed && !addressAllowed(allowed, req.ip)) throw new HttpError(403, `API key "${client.name}" may not be used from ${req.ip}`);
+    if (allowed && !addressAllowed(allowed, req.ip)) throw new HttpError('FORBIDDEN', `API key "${client.name}" may not be used from ${req.ip}`);
     req.client = client;
   });
 }

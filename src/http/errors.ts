@@ -1,16 +1,27 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { CallbackRequestError } from '../ports/callbacks';
-import { ServiceDefinitionError } from '../callback/service-registry';
+import { DomainError, type ErrorCode } from '../errors';
 import { TooManyAttemptsError } from '../security/sign-in-throttle';
-import { ApiKeyError } from '../security/api-keys';
 
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly parameter?: string,
-  ) {
-    super(message);
+/** The one place a meaning becomes an HTTP status. */
+const STATUS: Record<ErrorCode, number> = {
+  INVALID: 400,
+  NUMBER_REFUSED: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  SLOT_FULL: 503,
+};
+
+/** the HTTP status a domain error answers with */
+export const statusOf = (err: DomainError): number => STATUS[err.code];
+
+/** An error the HTTP layer itself raises (bad query, no access): a domain error like any other. */
+export class HttpError extends DomainError {
+  constructor(code: ErrorCode, message: string, parameter?: string) {
+    super(code, message, parameter);
+    this.name = 'HttpError';
   }
 }
 
@@ -21,22 +32,11 @@ export function installErrorHandler(app: FastifyInstance, onReject?: (status: nu
     let parameter: string | undefined;
     let message = 'internal error';
     let retryAfterSec = 60;
-    if (err instanceof TooManyAttemptsError) {
-      status = 429;
-      message = err.message;
-      retryAfterSec = err.retryAfterSec;
-    } else if (err instanceof CallbackRequestError || err instanceof HttpError) {
-      status = err.statusCode;
+    if (err instanceof DomainError) {
+      status = statusOf(err);
       parameter = err.parameter;
       message = err.message;
-    } else if (err instanceof ApiKeyError) {
-      status = { invalid: 400, 'not-found': 404, revoked: 409 }[err.code];
-      parameter = err.parameter;
-      message = err.message;
-    } else if (err instanceof ServiceDefinitionError) {
-      status = 400;
-      parameter = err.parameter;
-      message = err.message;
+      if (err instanceof TooManyAttemptsError) retryAfterSec = err.retryAfterSec;
     } else if ('validation' in err && err.validation) {
       status = 400;
       const v = err.validation[0];

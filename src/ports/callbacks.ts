@@ -1,3 +1,4 @@
+import { DomainError, type ErrorCode } from '../errors';
 import type { ConnectMode } from './dialer';
 import type { EwtMethod } from './queue';
 
@@ -13,13 +14,10 @@ export interface StartCallbackResult {
   existing: boolean;
 }
 
-export class CallbackRequestError extends Error {
-  constructor(
-    readonly statusCode: 400 | 404 | 409 | 429 | 503,
-    readonly parameter: string | undefined,
-    message: string,
-  ) {
-    super(message);
+/** A callback request refused, by meaning (`code`), naming the GMS parameter at fault when there is one. */
+export class CallbackRequestError extends DomainError {
+  constructor(code: ErrorCode, parameter: string | undefined, message: string) {
+    super(code, message, parameter);
     this.name = 'CallbackRequestError';
   }
 }

@@ -1,15 +1,13 @@
-/** Why a queue operation was refused; `statusCode` is what the REST edge answers. */
-export class QueueError extends Error {
-  constructor(
-    readonly statusCode: 400 | 404 | 409,
-    message: string,
-    readonly parameter?: string,
-  ) {
-    super(message);
+import { DomainError, type ErrorCode } from '../errors';
+
+/** Why a queue operation was refused, by meaning (`code`). */
+export class QueueError extends DomainError {
+  constructor(code: ErrorCode, message: string, parameter?: string) {
+    super(code, message, parameter);
     this.name = 'QueueError';
   }
 }
 
-export const unknownAgent = (id: string) => new QueueError(404, `unknown agent "${id}"`, 'agentId');
-export const unknownTarget = (name: string) => new QueueError(404, `unknown target "${name}"`, 'target');
-export const unknownContact = (id: string) => new QueueError(404, `contact "${id}" is not waiting in any target`, 'contactId');
+export const unknownAgent = (id: string) => new QueueError('NOT_FOUND', `unknown agent "${id}"`, 'agentId');
+export const unknownTarget = (name: string) => new QueueError('NOT_FOUND', `unknown target "${name}"`, 'target');
+export const unknownContact = (id: string) => new QueueError('NOT_FOUND', `contact "${id}" is not waiting in any target`, 'contactId');

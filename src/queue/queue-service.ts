@@ -271,7 +271,7 @@ export class QueueService implements QueuePort {
     const found = this.findEntry(contactId);
     if (!found) return Promise.reject(unknownContact(contactId));
     const { t, entry } = found;
-    if (entry.waiter) return Promise.reject(new QueueError(409, `a flow already waits for an agent for contact "${contactId}"`, 'contactId'));
+    if (entry.waiter) return Promise.reject(new QueueError('CONFLICT', `a flow already waits for an agent for contact "${contactId}"`, 'contactId'));
     if (opts.signal?.aborted) return Promise.resolve(null);
     return new Promise<Reservation | null>((resolve) => {
       const onAbort = () => this.finishWaiter(entry, null);
@@ -302,7 +302,7 @@ export class QueueService implements QueuePort {
   confirm(reservationId: string): void {
     this.version++;
     const r = this.reservations.get(reservationId);
-    if (!r) throw new QueueError(409, `reservation "${reservationId}" is not waiting for confirmation (lapsed or released)`, 'reservationId');
+    if (!r) throw new QueueError('CONFLICT', `reservation "${reservationId}" is not waiting for confirmation (lapsed or released)`, 'reservationId');
     if (r.confirmedAt !== undefined) return; // confirmed twice (an agent who accepted a preview, then answered): no change
     r.timer?.cancel();
     r.confirmedAt = this.clock.now();
@@ -396,7 +396,7 @@ export class QueueService implements QueuePort {
     this.version++;
     const a = this.agent(agentId);
     const now = this.clock.now();
-    if (!a.reachable(now)) throw new QueueError(409, `agent "${agentId}" has no SIP URI and no live registration`, 'agentId');
+    if (!a.reachable(now)) throw new QueueError('CONFLICT', `agent "${agentId}" has no SIP URI and no live registration`, 'agentId');
     a.loggedIn = true;
     a.afterCall = undefined;
     if (a.state === 'NOT_READY' || a.state === 'AFTER_CALL_WORK') {

@@ -54,7 +54,7 @@ export class QueueSampler {
       }
       return rows;
     } catch (err) {
-      this.o.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'queue sample not stored');
+      this.o.logger.warn({ err }, 'queue sample not stored');
       return [];
     }
   }

@@ -1,3 +1,4 @@
+import { DomainError } from '../errors';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { Clock } from '../time';
@@ -24,13 +25,11 @@ export interface NewApiKey {
   rateLimitPerMinute?: number;
 }
 
-export class ApiKeyError extends Error {
-  constructor(
-    message: string,
-    readonly parameter?: string,
-    readonly code: 'invalid' | 'not-found' | 'revoked' = 'invalid',
-  ) {
-    super(message);
+/** An API key operation refused: INVALID (bad input), NOT_FOUND, or CONFLICT (the key is revoked). */
+export class ApiKeyError extends DomainError {
+  constructor(message: string, parameter?: string, code: 'INVALID' | 'NOT_FOUND' | 'CONFLICT' = 'INVALID') {
+    super(code, message, parameter);
+    this.name = 'ApiKeyError';
   }
 }
 
@@ -130,14 +129,14 @@ export class ApiKeys {
 
   get(id: string): ApiKeyView {
     const row = this.store.getApiKey(id);
-    if (!row) throw new ApiKeyError(`no API key "${id}"`, 'id', 'not-found');
+    if (!row) throw new ApiKeyError(`no API key "${id}"`, 'id', 'NOT_FOUND');
     return this.view(row);
   }
 
   /** stop the key now; returns the view before and after (for the audit log) */
   revoke(id: string, by: string): { before: ApiKeyView; after: ApiKeyView } {
     const before = this.get(id);
-    if (!before.active) throw new ApiKeyError(`API key "${id}" is already revoked`, 'id', 'revoked');
+    if (!before.active) throw new ApiKeyError(`API key "${id}" is already revoked`, 'id', 'CONFLICT');
     this.store.revokeApiKey(id, this.clock.now(), by, null);
     return { before, after: this.get(id) };
   }
@@ -148,7 +147,7 @@ export class ApiKeys {
    */
   rotate(id: string, by: string, graceSec = 0): { key: string; view: ApiKeyView; old: ApiKeyView } {
     const old = this.get(id);
-    if (!old.active) throw new ApiKeyError(`API key "${id}" is revoked: create a new one`, 'id', 'revoked');
+    if (!old.active) throw new ApiKeyError(`API key "${id}" is revoked: create a new one`, 'id', 'CONFLICT');
     return this.store.transaction(() => {
       const created = this.create({ name: old.name, scopes: old.scopes, allowedNetworks: old.allowedNetworks, rateLimitPerMinute: old.rateLimitPerMinute ?? undefined }, by);
       this.store.revokeApiKey(id, this.clock.now() + graceSec * 1000, by, created.view.id);

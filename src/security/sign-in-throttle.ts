@@ -1,3 +1,4 @@
+import { DomainError } from '../errors';
 import type { Clock } from '../time';
 
 /**
@@ -159,10 +160,11 @@ export class SignInThrottle {
 }
 
 /** thrown by the HTTP side when an attempt is refused: 429 with Retry-After */
-export class TooManyAttemptsError extends Error {
+export class TooManyAttemptsError extends DomainError {
   readonly retryAfterSec: number;
   constructor(refusal: Refusal) {
     super(
+      'RATE_LIMITED',
       refusal.reason === 'lockout'
         ? `too many failed sign-in attempts: locked for ${Math.ceil(refusal.retryAfterMs / 1000)} s`
         : `too many failed sign-in attempts: retry in ${Math.ceil(refusal.retryAfterMs / 1000)} s`,

@@ -4,6 +4,7 @@ import type { AgentCallResult, AgentCalls, AgentLeg, CallLeg, ReferResult } from
 import { FsCallLeg } from './call-leg';
 import { placeOutboundLeg } from './outbound-leg';
 import { isWebrtcContact, placeWebrtcLeg } from './webrtc-leg';
+import { messageOf } from '../errors';
 
 /**
  * Reaching agents. bridge: a new leg to the agent's URI with its media on the customer's FreeSWITCH, then
@@ -67,7 +68,7 @@ export class FsAgentCalls implements AgentCalls {
       log.info('REFER accepted; waiting for the NOTIFY');
       return await Promise.race([done, customer.ended.then((): ReferResult => ({ kind: 'failed', detail: 'customer hung up during the transfer' }))]);
     } catch (err) {
-      return { kind: 'failed', detail: err instanceof Error ? err.message : String(err) };
+      return { kind: 'failed', detail: messageOf(err) };
     } finally {
       clearTimeout(timer);
       dialog.removeListener('notify', onNotify);

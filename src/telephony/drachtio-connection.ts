@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { ConnectionStatus } from './connection-status';
+import { messageOf } from '../errors';
 
 interface WireProtocolInternals {
   closing: boolean;
@@ -54,7 +55,7 @@ export class DrachtioConnection extends EventEmitter {
     const reconnect = { retryMaxDelay: this.opts.retryMaxDelayMs ?? 10_000 };
     void Promise.resolve(
       this.srf.connect({ host: this.opts.host, port: this.opts.port, secret: this.opts.secret, reconnect } as Srf.SrfConfig),
-    ).catch((err: unknown) => this.set('down', err instanceof Error ? err.message : String(err), log));
+    ).catch((err: unknown) => this.set('down', messageOf(err), log));
   }
 
   status(): ConnectionStatus {

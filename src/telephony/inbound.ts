@@ -42,7 +42,7 @@ export function handleInbound(srf: Srf, media: MediaServerPool, config: Telephon
         const { endpoint, dialog } = await ms.connectCaller(req, res, { remoteSdp: preferCodecs(req.body, config.trunk.codecs) });
         leg = new FsCallLeg(dialog, endpoint, ms, log);
       } catch (err) {
-        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not answer the call');
+        log.warn({ err }, 'could not answer the call');
         if (!res.finalResponseSent) res.send(500);
         return;
       }
@@ -58,7 +58,7 @@ export function handleInbound(srf: Srf, media: MediaServerPool, config: Telephon
         return;
       }
       await runIvrOffer(leg, { interactionId, serviceName: route.service, target: route.target, ...(ani ? { ani } : {}), dnis, startedAt }, deps, ilog.child({ service: route.service }));
-    })().catch((err: unknown) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'inbound call failed'));
+    })().catch((err: unknown) => log.error({ err }, 'inbound call failed'));
     active.add(run);
     void run.finally(() => active.delete(run));
   });

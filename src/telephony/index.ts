@@ -102,7 +102,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     try {
       return deps.callbacks.serviceIvrOptions?.(service);
     } catch (err) {
-      log.warn({ service, err: err instanceof Error ? err.message : String(err) }, "the service's IVR options are unknown; telephony config only");
+      log.warn({ service, err }, "the service's IVR options are unknown; telephony config only");
       return undefined;
     }
   };

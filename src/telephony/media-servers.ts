@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { MediaServerSettings } from './config';
 import { backoffMs, type ConnectionStatus } from './connection-status';
 import { probeEventSocket } from './esl-probe';
+import { messageOf } from '../errors';
 
 interface Entry {
   opts: MediaServerSettings;
@@ -155,7 +156,7 @@ export class MediaServerPool extends EventEmitter {
       ms.on('end', () => lost('connection lost'));
       ms.on('error', (err: Error) => lost(err.message));
     } catch (err) {
-      this.set(e, 'down', err instanceof Error ? err.message : String(err), log);
+      this.set(e, 'down', messageOf(err), log);
       this.retry(e);
     }
   }

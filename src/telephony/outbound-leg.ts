@@ -2,6 +2,7 @@ import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import { RingGuard } from './ring-guard';
 import { answerForFreeswitch, plainOffer } from './sdp';
+import { messageOf } from '../errors';
 
 export type OutboundResult =
   | { kind: 'answered'; dialog: Srf.Dialog; endpoint: Mrf.Endpoint }
@@ -28,7 +29,7 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
   try {
     endpoint = await ms.createEndpoint({ codecs });
   } catch (err) {
-    return { kind: 'failed', earlyMedia: false, detail: `no media endpoint: ${err instanceof Error ? err.message : String(err)}` };
+    return { kind: 'failed', earlyMedia: false, detail: `no media endpoint: ${messageOf(err)}` };
   }
   let earlyMedia = false;
   const ring = new RingGuard(o.ringTimeoutMs, o.signal);
@@ -63,7 +64,7 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
       kind: 'failed',
       ...(typeof status === 'number' ? { sipStatus: status } : {}),
       earlyMedia,
-      detail: ring.reason ?? (err instanceof Error ? err.message : String(err)),
+      detail: ring.reason ?? (messageOf(err)),
     };
   } finally {
     ring.dispose();

@@ -68,7 +68,7 @@ export function handleRegister(
     try {
       sink.setRegistration(agentId, contact.uri, clock() + expires * 1000);
     } catch (err) {
-      log.warn({ agentId, err: err instanceof Error ? err.message : String(err) }, 'registration refused by the queue');
+      log.warn({ agentId, err }, 'registration refused by the queue');
       res.send(404);
       return;
     }

@@ -4,6 +4,7 @@ import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { OutboundOptions, OutboundResult } from './outbound-leg';
 import { RingGuard } from './ring-guard';
+import { messageOf } from '../errors';
 
 /**
  * A softphone registered over SIP-over-WebSocket (RFC 7118: sip.js, JsSIP, ...): its contact says
@@ -60,7 +61,7 @@ async function answeringAddress(ms: Mrf.MediaServer, fallback: string, log: Logg
     const status = await (ms as unknown as { api(cmd: string): Promise<string> }).api('sofia status');
     address = runningProfileAddress(status, WEBRTC_PROFILE);
   } catch (err) {
-    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'sofia status failed; WebRTC media on the fsmrf profile');
+    log.warn({ err }, 'sofia status failed; WebRTC media on the fsmrf profile');
   }
   if (known?.address !== address) log.info({ profile: address ? WEBRTC_PROFILE : 'fsmrf', address: address ?? fallback }, 'WebRTC legs answered here');
   profileAddress.set(ms, { address, at: Date.now() });
@@ -103,7 +104,7 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
     })) as unknown as typeof uac;
   } catch (err) {
     const status = (err as { status?: number }).status;
-    return { kind: 'failed', ...(typeof status === 'number' ? { sipStatus: status } : {}), earlyMedia: false, detail: ring.reason ?? (err instanceof Error ? err.message : String(err)) };
+    return { kind: 'failed', ...(typeof status === 'number' ? { sipStatus: status } : {}), earlyMedia: false, detail: ring.reason ?? (messageOf(err)) };
   } finally {
     ring.dispose();
   }
@@ -133,7 +134,7 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
     m.pendingConnections.delete(uuid);
     await uac.destroy().catch(() => undefined);
     const status = (err as { status?: number }).status;
-    return { kind: 'failed', earlyMedia: false, detail: `FreeSWITCH refused the WebRTC offer${typeof status === 'number' ? ` (${status})` : ''}: ${err instanceof Error ? err.message : String(err)}` };
+    return { kind: 'failed', earlyMedia: false, detail: `FreeSWITCH refused the WebRTC offer${typeof status === 'number' ? ` (${status})` : ''}: ${messageOf(err)}` };
   }
 
   // the endpoint appears once FreeSWITCH has finished ICE + DTLS with the browser and connected to us
@@ -170,7 +171,7 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
   } catch (err) {
     forget();
     drop(fsDialog);
-    return { kind: 'failed', earlyMedia: false, detail: `ACK to the softphone failed: ${err instanceof Error ? err.message : String(err)}` };
+    return { kind: 'failed', earlyMedia: false, detail: `ACK to the softphone failed: ${messageOf(err)}` };
   }
   try {
     const endpoint = await Promise.race([
@@ -185,7 +186,7 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
     forget();
     drop(dialog);
     drop(fsDialog);
-    return { kind: 'failed', earlyMedia: false, detail: err instanceof Error ? err.message : String(err) };
+    return { kind: 'failed', earlyMedia: false, detail: messageOf(err) };
   }
 }
 
@@ -204,7 +205,7 @@ function relayReinvites(dialog: Srf.Dialog, endpoint: Mrf.Endpoint, log: Logger)
         log.info({ hold }, hold ? 'agent put the call on hold' : 'agent re-INVITE relayed (resume)');
       },
       (err: unknown) => {
-        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'FreeSWITCH refused the softphone re-INVITE');
+        log.warn({ err }, 'FreeSWITCH refused the softphone re-INVITE');
         res.send(488);
       },
     );

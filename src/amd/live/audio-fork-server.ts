@@ -117,7 +117,7 @@ export class AudioForkServer {
         session.streamEnded('stream_closed');
       }
     });
-    ws.on('error', (err) => this.log.warn({ remote, err: err.message }, 'audio fork socket error'));
+    ws.on('error', (err) => this.log.warn({ remote, err }, 'audio fork socket error'));
   }
 
   private onSessionDone(s: LiveAmdSession): void {

@@ -25,7 +25,7 @@ export interface SoftphoneSettings {
 
 const agentOf = (req: FastifyRequest): string => {
   const id = req.client?.agentId;
-  if (!id) throw new HttpError(403, 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
+  if (!id) throw new HttpError('FORBIDDEN', 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
   return id;
 };
 
@@ -50,7 +50,7 @@ export const agentRoutes =
         const token = deps.agents.hasAgent(req.body.agentId) ? deps.sessions.signIn(req.body.agentId, req.body.password) : undefined;
         if (!token) {
           deps.throttle?.failed(attempt);
-          throw new HttpError(401, 'unknown agent or wrong password');
+          throw new HttpError('UNAUTHENTICATED', 'unknown agent or wrong password');
         }
         deps.throttle?.succeeded(attempt);
         deps.agents.login(req.body.agentId);
@@ -88,7 +88,7 @@ export const agentRoutes =
       async (req) => {
         agentOf(req);
         const c = deps.store.getCallback(req.params.id);
-        if (!c) throw new HttpError(404, `no callback "${req.params.id}"`);
+        if (!c) throw new HttpError('NOT_FOUND', `no callback "${req.params.id}"`);
         const attempts = deps.store.attemptsOf(c.id);
         const last = attempts.at(-1);
         return { ...callbackView(c), _attempt: attempts.length, _amd: last?.amdDecision ?? null };

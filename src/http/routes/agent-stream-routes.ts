@@ -24,7 +24,7 @@ export const agentStreamRoutes =
       },
       (req, reply) => {
         const agentId = req.client?.agentId;
-        if (!agentId) throw new HttpError(403, 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
+        if (!agentId) throw new HttpError('FORBIDDEN', 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
         reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
         let lastAgent = '';
         const pushAgent = () => {

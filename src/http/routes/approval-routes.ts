@@ -1,12 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ApprovalError, type ApprovalBoard, type PendingConfirm, type PendingPreview } from '../../callback/approvals';
+import type { ApprovalBoard, PendingConfirm, PendingPreview } from '../../callback/approvals';
 import type { CallbackService } from '../../callback/callback-service';
 import { HttpError } from '../errors';
-
-const asHttp = (err: unknown): never => {
-  if (err instanceof ApprovalError) throw new HttpError(err.status, err.message);
-  throw err;
-};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -47,7 +42,7 @@ export const approvalRoutes =
       async (req) => {
         deps.callbacks.get(req.params.service, req.params.id); // 404 for an unknown callback or service
         const p = deps.approvals.confirmFor(req.params.id);
-        if (!p) throw new HttpError(404, `callback "${req.params.id}" is not waiting for the customer's confirmation`);
+        if (!p) throw new HttpError('NOT_FOUND', `callback "${req.params.id}" is not waiting for the customer's confirmation`);
         return confirmView(p);
       },
     );
@@ -65,20 +60,16 @@ export const approvalRoutes =
       },
       async (req) => {
         deps.callbacks.get(req.params.service, req.params.id);
-        try {
-          const outcome = deps.approvals.answerConfirm(req.params.id, req.body._confirm);
-          return { _id: req.params.id, outcome };
-        } catch (err) {
-          return asHttp(err);
-        }
+        const outcome = deps.approvals.answerConfirm(req.params.id, req.body._confirm);
+        return { _id: req.params.id, outcome };
       },
     );
 
     app.get('/api/v1/agent/me/preview', { schema: { tags: ['agent'], summary: 'The callback offered to the signed-in agent for preview (404 when none)' } }, async (req) => {
       const agentId = req.client?.agentId;
-      if (!agentId) throw new HttpError(403, 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
+      if (!agentId) throw new HttpError('FORBIDDEN', 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
       const p = deps.approvals.previewFor(agentId);
-      if (!p) throw new HttpError(404, `no callback is offered to agent "${agentId}" for preview`);
+      if (!p) throw new HttpError('NOT_FOUND', `no callback is offered to agent "${agentId}" for preview`);
       return previewView(p);
     });
 
@@ -95,12 +86,8 @@ export const approvalRoutes =
       },
       async (req) => {
         const agentId = req.client?.agentId;
-        if (!agentId) throw new HttpError(403, 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
-        try {
-          return { _id: req.params.id, outcome: deps.approvals.answerPreview(req.params.id, agentId, req.body.action) };
-        } catch (err) {
-          return asHttp(err);
-        }
+        if (!agentId) throw new HttpError('FORBIDDEN', 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
+        return { _id: req.params.id, outcome: deps.approvals.answerPreview(req.params.id, agentId, req.body.action) };
       },
     );
   };

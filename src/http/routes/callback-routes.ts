@@ -15,7 +15,7 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody,
 const parseTime = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new HttpError(400, `${name}: "${v}" is not an ISO 8601 date-time`, name);
+  if (Number.isNaN(t)) throw new HttpError('INVALID', `${name}: "${v}" is not an ISO 8601 date-time`, name);
   return t;
 };
 
@@ -103,7 +103,7 @@ export const callbackRoutes =
         const q = req.query;
         const states = q._callback_state?.split(',').map((s) => s.trim().toUpperCase());
         const bad = states?.find((s) => !STATES.includes(s as CallbackState));
-        if (bad) throw new HttpError(400, `_callback_state: "${bad}" is not one of ${STATES.join(', ')}`, '_callback_state');
+        if (bad) throw new HttpError('INVALID', `_callback_state: "${bad}" is not one of ${STATES.join(', ')}`, '_callback_state');
         return callbacks
           .search(req.params.service, {
             customerNumber: q._customer_number,

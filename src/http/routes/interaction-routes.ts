@@ -39,7 +39,7 @@ const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) 
 const time = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new HttpError(400, `${name}: "${v}" is not an ISO 8601 date-time`, name);
+  if (Number.isNaN(t)) throw new HttpError('INVALID', `${name}: "${v}" is not an ISO 8601 date-time`, name);
   return t;
 };
 
@@ -55,7 +55,7 @@ export const interactionRoutes =
     const { store } = deps;
     const find = (id: string): StoredInteraction => {
       const i = store.getInteraction(id);
-      if (!i) throw new HttpError(404, `unknown interaction "${id}"`, 'id');
+      if (!i) throw new HttpError('NOT_FOUND', `unknown interaction "${id}"`, 'id');
       return i;
     };
 
@@ -86,7 +86,7 @@ export const interactionRoutes =
       },
       async (req, reply) => {
         const b = req.body;
-        if (store.getInteraction(b.id)) throw new HttpError(409, `interaction "${b.id}" is already recorded`, 'id');
+        if (store.getInteraction(b.id)) throw new HttpError('CONFLICT', `interaction "${b.id}" is already recorded`, 'id');
         store.openInteraction({
           interactionId: b.id,
           startedAt: time('startedAt', b.startedAt) ?? deps.now(),
@@ -121,19 +121,19 @@ export const interactionRoutes =
       async (req) => {
         const { id } = req.params;
         const outcome = outcomeOf(req.body.reason);
-        if (!outcome) throw new HttpError(400, `reason: "${req.body.reason}" is not one of Callback, ConnectedToAgent, Abandoned, HungUpInIvr, Failed`, 'reason');
+        if (!outcome) throw new HttpError('INVALID', `reason: "${req.body.reason}" is not one of Callback, ConnectedToAgent, Abandoned, HungUpInIvr, Failed`, 'reason');
         const endedAt = time('endedAt', req.body.endedAt) ?? deps.now();
         const before = store.getInteraction(id);
         const callbackId = before?.callbackId ?? (typeof before?.attached._CB_SERVICE_ID === 'string' ? before.attached._CB_SERVICE_ID : undefined);
         if (callbackId !== undefined && outcome !== 'CALLBACK') {
-          throw new HttpError(409, `interaction "${id}" led to callback "${callbackId}": it ends as Callback, not ${outcome}`, 'reason');
+          throw new HttpError('CONFLICT', `interaction "${id}" led to callback "${callbackId}": it ends as Callback, not ${outcome}`, 'reason');
         }
         if (before?.outcome) {
           if (before.outcome === outcome) return interactionView(before);
-          throw new HttpError(409, `interaction "${id}" already ended as ${before.outcome}`, 'reason');
+          throw new HttpError('CONFLICT', `interaction "${id}" already ended as ${before.outcome}`, 'reason');
         }
         const startedAt = (before?.startedAt || undefined) ?? time('startedAt', req.body.startedAt) ?? endedAt;
-        if (endedAt < startedAt) throw new HttpError(400, `endedAt: before the interaction's start (${new Date(startedAt).toISOString()})`, 'endedAt');
+        if (endedAt < startedAt) throw new HttpError('INVALID', `endedAt: before the interaction's start (${new Date(startedAt).toISOString()})`, 'endedAt');
         store.recordInteraction({
           interactionId: id,
           ...(before?.serviceName !== undefined ? { serviceName: before.serviceName } : {}),

@@ -1,9 +1,7 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { EwtMethod } from '../../ports/queue';
-import { QueueError } from '../../queue/errors';
 import { EWT_METHODS, type QueueService } from '../../queue/queue-service';
-import { HttpError } from '../errors';
 
 const Method = Type.Union([Type.Literal('simple'), Type.Literal('erlang'), Type.Literal('erlang-a')], { description: 'EWT method: simple (deterministic projection), erlang (simulation-informed M/G/N) or erlang-a (the same with callers ahead hanging up)' },
 );
@@ -128,16 +126,6 @@ export function targetDetail(queue: QueueService, name: string, limit = 100) {
   };
 }
 
-/** the queue's refusals as HTTP errors that name the parameter */
-function http<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof QueueError) throw new HttpError(err.statusCode, err.message, err.parameter);
-    throw err;
-  }
-}
-
 /**
  * The queue over REST (auth is applied by the app):
  *   GET  /api/v1/agents                         agents with state, current reservation/call
@@ -160,7 +148,7 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
   }));
 
   r.get('/api/v1/agents/:agentId', { schema: { tags, summary: 'One agent', params: AgentParams, response: { 200: AgentView } } }, async (req) =>
-    http(() => queue.getAgent(req.params.agentId)),
+    queue.getAgent(req.params.agentId),
   );
 
   const LoginBody = Type.Union([
@@ -177,7 +165,7 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
   r.post(
     '/api/v1/agents/:agentId/login',
     { schema: { tags, summary: 'Log in, optionally at a phone (READY when reachable)', params: AgentParams, body: Type.Optional(LoginBody), response: { 200: AgentView } } },
-    async (req) => http(() => queue.login(req.params.agentId, req.body?.uri)),
+    async (req) => queue.login(req.params.agentId, req.body?.uri),
   );
 
   const actions: [string, string, (id: string) => unknown][] = [
@@ -187,7 +175,7 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
   ];
   for (const [action, summary, run] of actions) {
     r.post(`/api/v1/agents/:agentId/${action}`, { schema: { tags, summary, params: AgentParams, response: { 200: AgentView } } }, async (req) =>
-      http(() => run(req.params.agentId) as ReturnType<QueueService['getAgent']>),
+      run(req.params.agentId) as ReturnType<QueueService['getAgent']>,
     );
   }
 
@@ -202,7 +190,7 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
 
   const DetailQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 100, description: 'contacts of the line to list' })) });
   r.get('/api/v1/targets/:target', { schema: { tags, summary: 'One target: its line with positions and EWT, its agents', params: TargetParams, querystring: DetailQuery, response: { 200: TargetDetail } } }, async (req) =>
-    http(() => targetDetail(queue, req.params.target, req.query.limit)),
+    targetDetail(queue, req.params.target, req.query.limit),
   );
 
   // every connected page gets the same picture: computed at most once a second, whoever asks first
@@ -247,16 +235,15 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
   r.get(
     '/api/v1/targets/:target/ewt',
     { schema: { tags, summary: 'Estimated wait time of a target (what the IVR reads)', params: TargetParams, querystring: EwtQuery, response: { 200: EwtAnswer } } },
-    async (req) =>
-      http(() => {
-        const name = req.params.target;
-        const c = queue.targetConfig(name);
-        const method: EwtMethod = req.query.method ?? c.ewtMethod;
-        const position = req.query.position ?? queue.queueLength(name);
-        const byMethod = { simple: 0, erlang: 0, 'erlang-a': 0 };
-        for (const m of EWT_METHODS) byMethod[m] = Math.round(queue.estimatedWaitAtPosition(name, position, m) * 10) / 10;
-        const stats = queue.targetStats(name);
-        return { target: name, method, ewtSec: byMethod[method], position, byMethod, waiting: stats.waiting, readyAgents: stats.agents.READY, staffedAgents: stats.staffed };
-      }),
+    async (req) => {
+      const name = req.params.target;
+      const c = queue.targetConfig(name);
+      const method: EwtMethod = req.query.method ?? c.ewtMethod;
+      const position = req.query.position ?? queue.queueLength(name);
+      const byMethod = { simple: 0, erlang: 0, 'erlang-a': 0 };
+      for (const m of EWT_METHODS) byMethod[m] = Math.round(queue.estimatedWaitAtPosition(name, position, m) * 10) / 10;
+      const stats = queue.targetStats(name);
+      return { target: name, method, ewtSec: byMethod[method], position, byMethod, waiting: stats.waiting, readyAgents: stats.agents.READY, staffedAgents: stats.staffed };
+    },
   );
 }

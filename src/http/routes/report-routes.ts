@@ -22,7 +22,7 @@ const Filter = Type.Object(
 const time = (name: string, v?: string): number | undefined => {
   if (v === undefined) return undefined;
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new HttpError(400, `${name}: "${v}" is not an ISO 8601 date-time`, name);
+  if (Number.isNaN(t)) throw new HttpError('INVALID', `${name}: "${v}" is not an ISO 8601 date-time`, name);
   return t;
 };
 const STATES: readonly CallbackState[] = ['SCHEDULED', 'QUEUED', 'ROUTING', 'PROCESSING', 'COMPLETED'];
@@ -33,7 +33,7 @@ function listOf<T extends string>(name: string, v: string | undefined, allowed: 
   if (v === undefined) return undefined;
   const values = v.split(',').map((x) => x.trim().toUpperCase());
   const bad = values.find((x) => !(allowed as readonly string[]).includes(x));
-  if (bad !== undefined) throw new HttpError(400, `${name}: "${bad}" is not one of ${allowed.join(', ')}`, name);
+  if (bad !== undefined) throw new HttpError('INVALID', `${name}: "${bad}" is not one of ${allowed.join(', ')}`, name);
   return values as T[];
 }
 
@@ -129,7 +129,7 @@ export const reportRoutes =
         const q = req.query;
         const to = time('to', q.to) ?? Date.now();
         const from = time('from', q.from) ?? to - 6 * 3_600_000;
-        if (from >= to) throw new HttpError(400, 'from: must be before to', 'from');
+        if (from >= to) throw new HttpError('INVALID', 'from: must be before to', 'from');
         const rows = store.queueSamples({ target: q.target, from, to, limit: q.limit ?? 100_000 }).map((s) => ({
           at: iso(s.at),
           target: s.target,

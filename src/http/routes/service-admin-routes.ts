@@ -66,12 +66,12 @@ export const serviceAdminRoutes =
         const time = (name: string, v?: string) => {
           if (v === undefined) return undefined;
           const t = Date.parse(v);
-          if (Number.isNaN(t)) throw new HttpError(400, `${name}: "${v}" is not an ISO 8601 date-time`, name);
+          if (Number.isNaN(t)) throw new HttpError('INVALID', `${name}: "${v}" is not an ISO 8601 date-time`, name);
           return t;
         };
         const from = time('from', req.query.from) ?? Math.floor(deps.now() / 86_400_000) * 86_400_000;
         const to = time('to', req.query.to) ?? from + 86_400_000;
-        if (to <= from) throw new HttpError(400, 'to: must be after from', 'to');
+        if (to <= from) throw new HttpError('INVALID', 'to: must be after from', 'to');
         const figures: Record<string, ServiceFigures> = {};
         const of = (name: string) => (figures[name] ??= { byState: {}, byReason: {}, amd: {}, completed: 0, connected: 0, connectRate: null });
         for (const svc of services.list()) of(svc.name);
@@ -98,7 +98,7 @@ export const serviceAdminRoutes =
 
     app.get('/admin/v1/services/:name', { schema: { tags: ['admin'], params: NameParam, response: { 200: ServiceView } } }, async (req) => {
       const s = services.get(req.params.name);
-      if (!s) throw new HttpError(404, `unknown service "${req.params.name}"`);
+      if (!s) throw new HttpError('NOT_FOUND', `unknown service "${req.params.name}"`);
       return view(s);
     });
 
@@ -113,7 +113,7 @@ export const serviceAdminRoutes =
         },
       },
       async (req, reply) => {
-        if (services.get(req.body.name)) throw new HttpError(409, `service "${req.body.name}" already exists; PUT /admin/v1/services/${req.body.name} to change it`, 'name');
+        if (services.get(req.body.name)) throw new HttpError('CONFLICT', `service "${req.body.name}" already exists; PUT /admin/v1/services/${req.body.name} to change it`, 'name');
         const s = services.put(req.body.name, req.body.template, req.body.options ?? {}, deps.now());
         void reply.status(201);
         return view(s);
@@ -127,10 +127,10 @@ export const serviceAdminRoutes =
     );
 
     app.delete('/admin/v1/services/:name', { schema: { tags: ['admin'], params: NameParam } }, async (req, reply) => {
-      if (!services.get(req.params.name)) throw new HttpError(404, `unknown service "${req.params.name}"`);
+      if (!services.get(req.params.name)) throw new HttpError('NOT_FOUND', `unknown service "${req.params.name}"`);
       const pending = deps.store.searchCallbacks({ serviceName: req.params.name, states: ACTIVE, limit: 10_000 }).length;
       if (pending) {
-        throw new HttpError(409, `service "${req.params.name}" has ${pending >= 10_000 ? 'over 10,000' : pending} pending callback${pending === 1 ? '' : 's'}; cancel ${pending === 1 ? 'it' : 'them'} first`);
+        throw new HttpError('CONFLICT', `service "${req.params.name}" has ${pending >= 10_000 ? 'over 10,000' : pending} pending callback${pending === 1 ? '' : 's'}; cancel ${pending === 1 ? 'it' : 'them'} first`);
       }
       services.delete(req.params.name, deps.now());
       void reply.status(204);

@@ -73,12 +73,12 @@ export const waitStatisticRoutes =
       },
       async (req) => {
         const q = req.query;
-        if (q.service === undefined && q.target === undefined) throw new HttpError(400, 'service: give a service or a target', 'service');
+        if (q.service === undefined && q.target === undefined) throw new HttpError('INVALID', 'service: give a service or a target', 'service');
         const service = q.service !== undefined ? deps.services.get(q.service) : undefined;
-        if (q.service !== undefined && !service) throw new HttpError(404, `unknown callback service "${q.service}"`, 'service');
+        if (q.service !== undefined && !service) throw new HttpError('NOT_FOUND', `unknown callback service "${q.service}"`, 'service');
         const target = q.target ?? service!.settings.target;
-        if (target.includes('$')) throw new HttpError(400, `target: service "${q.service}" takes its target from the request (${target}); give target`, 'target');
-        if (!deps.queue.hasTarget(target)) throw new HttpError(404, `unknown target "${target}"`, q.target !== undefined ? 'target' : 'service');
+        if (target.includes('$')) throw new HttpError('INVALID', `target: service "${q.service}" takes its target from the request (${target}); give target`, 'target');
+        if (!deps.queue.hasTarget(target)) throw new HttpError('NOT_FOUND', `unknown target "${target}"`, q.target !== undefined ? 'target' : 'service');
         const serviceMethod = service?.settings.ewtMethod || undefined;
         const method = serviceMethod ?? deps.queue.targetMethod(target);
         const ewtSec = Math.ceil(deps.queue.estimatedWaitSeconds(target, method));

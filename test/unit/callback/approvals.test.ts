@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statusOf } from '../../../src/http/errors';
 import pino from 'pino';
 import { ApprovalBoard, ApprovalError, type ApprovalEvent, type ApprovalSubject } from '../../../src/callback/approvals';
 import { ApprovingDialer } from '../../../src/callback/approving-dialer';
@@ -28,7 +29,7 @@ describe('approval board (agent preview, customer confirmation)', () => {
     const answer = board.offerPreview(subject('cb1'), { timeoutMs: 10_000, allowReject: true });
     assert.equal(board.previewFor('a1')?.callbackId, 'cb1');
     assert.equal(board.previewFor('a2'), undefined);
-    assert.throws(() => board.answerPreview('cb1', 'a2', 'accept'), (e: unknown) => e instanceof ApprovalError && e.status === 404);
+    assert.throws(() => board.answerPreview('cb1', 'a2', 'accept'), (e: unknown) => e instanceof ApprovalError && statusOf(e) === 404);
     assert.equal(board.answerPreview('cb1', 'a1', 'accept'), 'ACCEPTED');
     assert.equal(await answer, 'ACCEPTED');
     assert.equal(board.previewFor('a1'), undefined, 'answered previews are gone');
@@ -39,7 +40,7 @@ describe('approval board (agent preview, customer confirmation)', () => {
   it('refuses a reject when the service does not allow it, and times out without an answer', async () => {
     const board = new ApprovalBoard();
     const answer = board.offerPreview(subject('cb2'), { timeoutMs: 30, allowReject: false });
-    assert.throws(() => board.answerPreview('cb2', 'a1', 'reject'), (e: unknown) => e instanceof ApprovalError && e.status === 409);
+    assert.throws(() => board.answerPreview('cb2', 'a1', 'reject'), (e: unknown) => e instanceof ApprovalError && statusOf(e) === 409);
     assert.equal(await answer, 'TIMEOUT');
     assert.equal(board.pendingCount, 0);
   });
@@ -50,7 +51,7 @@ describe('approval board (agent preview, customer confirmation)', () => {
     assert.equal(board.confirmFor('cb3')?.agentId, 'a1');
     board.answerConfirm('cb3', false);
     assert.equal(await declined, 'DECLINED');
-    assert.throws(() => board.answerConfirm('cb3', true), (e: unknown) => e instanceof ApprovalError && e.status === 409);
+    assert.throws(() => board.answerConfirm('cb3', true), (e: unknown) => e instanceof ApprovalError && statusOf(e) === 409);
 
     const abort = new AbortController();
     const aborted = board.askCustomer(subject('cb4'), { timeoutMs: 10_000, signal: abort.signal });

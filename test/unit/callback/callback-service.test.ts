@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { statusOf } from '../../../src/http/errors';
+import type { DomainError } from '../../../src/errors';
 import { StoreInteractionRecorder } from '../../../src/callback/interaction-recorder';
 import { CallbackRequestError } from '../../../src/ports/callbacks';
 import { makeCore, silentLogger } from '../../helpers/core';
@@ -19,7 +21,7 @@ function setup() {
 const rejects = (fn: () => unknown, status: number, parameter: string | undefined, message?: RegExp) =>
   assert.rejects(async () => fn(), (err: unknown) => {
     assert.ok(err instanceof CallbackRequestError, `expected CallbackRequestError, got ${String(err)}`);
-    assert.equal(err.statusCode, status);
+    assert.equal(statusOf(err), status);
     assert.equal(err.parameter, parameter);
     if (message) assert.match(err.message, message);
     return true;
@@ -103,7 +105,7 @@ describe('callback service', () => {
       callbacks.start('one-a-day', { _customer_number: '+14155550002' }, 'ivr'),
     ]);
     assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled']);
-    assert.equal((settled[1] as PromiseRejectedResult).reason.statusCode, 429);
+    assert.equal(statusOf((settled[1] as PromiseRejectedResult).reason as DomainError), 429);
     assert.equal(store.searchCallbacks({ serviceName: 'one-a-day', limit: 10 }).length, 2);
   });
 
@@ -174,7 +176,7 @@ describe('callback service', () => {
     const c = await callbacks.cancel('now', r.id);
     assert.equal(c.state, 'COMPLETED');
     assert.equal(c.reason, 'CANCELLED');
-    await assert.rejects(callbacks.cancel('now', r.id), (e: unknown) => e instanceof CallbackRequestError && e.statusCode === 409);
+    await assert.rejects(callbacks.cancel('now', r.id), (e: unknown) => e instanceof CallbackRequestError && statusOf(e) === 409);
     assert.ok(store.events({ callbackId: r.id, limit: 10 }).some((e) => e.type === 'CANCELLED'));
   });
 

@@ -58,7 +58,7 @@ describe('flows/ivr-offer', () => {
 
   it('a keyed number the REST rules refuse is asked again', async () => {
     const cbs = new FakeCallbacks((p) =>
-      p._customer_number === '+19005550100' ? new CallbackRequestError(400, '_customer_number', 'premium rate') : { id: 'cb-2', existing: false, reporting: { _CB_SERVICE_ID: 'cb-2', _CB_T_SERVICE_START: 1, _CB_T_CALLBACK_ACCEPTED: 2 } },
+      p._customer_number === '+19005550100' ? new CallbackRequestError('NUMBER_REFUSED', '_customer_number', 'premium rate') : { id: 'cb-2', existing: false, reporting: { _CB_SERVICE_ID: 'cb-2', _CB_T_SERVICE_START: 1, _CB_T_CALLBACK_ACCEPTED: 2 } },
     );
     const { deps } = setup({ callbacks: cbs });
     const call = new FakeLeg('c1', ['1', '2', '9005550100', '2025550188']);
@@ -131,7 +131,7 @@ describe('flows/ivr-offer', () => {
   });
 
   it('callback refused for capacity (503): told so, keeps waiting', async () => {
-    const cbs = new FakeCallbacks(() => new CallbackRequestError(503, undefined, 'bucket full'));
+    const cbs = new FakeCallbacks(() => new CallbackRequestError('SLOT_FULL', undefined, 'bucket full'));
     const { deps } = setup({ callbacks: cbs });
     const call = new FakeLeg('c1', ['1', '1']);
     const rec = await runIvrOffer(call, info, deps, log);

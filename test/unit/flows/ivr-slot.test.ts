@@ -71,7 +71,7 @@ describe('flows/ivr-offer: scheduled time slot', () => {
 
   it('the slot filled up meanwhile (503): requested as soon as possible instead, still a CALLBACK', async () => {
     const cbs = new SlotCallbacks({ [SLOT]: 1 }, (p) =>
-      p._desired_time ? new CallbackRequestError(503, '_desired_time', 'slot full') : { id: 'cb-9', existing: false, reporting: { _CB_SERVICE_ID: 'cb-9', _CB_T_SERVICE_START: 1, _CB_T_CALLBACK_ACCEPTED: 2 } },
+      p._desired_time ? new CallbackRequestError('SLOT_FULL', '_desired_time', 'slot full') : { id: 'cb-9', existing: false, reporting: { _CB_SERVICE_ID: 'cb-9', _CB_T_SERVICE_START: 1, _CB_T_CALLBACK_ACCEPTED: 2 } },
     );
     const call = new FakeLeg('c1', ['1', '1', '2']);
     const rec = await runIvrOffer(call, info, setup(cbs), log);

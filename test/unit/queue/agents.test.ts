@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { statusOf } from '../../../src/http/errors';
+import type { DomainError } from '../../../src/errors';
 import { bench, contact, sales, settle, T0, watch } from './helpers';
 
 describe('queue agents: states, REST changes, registrations', () => {
@@ -144,8 +146,8 @@ describe('queue agents: states, REST changes, registrations', () => {
 
   it('unknown agents and targets are 404 errors', () => {
     const { q } = bench([sales()], [{}]);
-    assert.throws(() => q.setReady('zz'), (e: Error & { statusCode?: number }) => e.statusCode === 404 && /unknown agent "zz"/.test(e.message));
-    assert.throws(() => q.estimatedWaitSeconds('nope'), (e: Error & { statusCode?: number }) => e.statusCode === 404);
+    assert.throws(() => q.setReady('zz'), (e: DomainError) => statusOf(e) === 404 && /unknown agent "zz"/.test(e.message));
+    assert.throws(() => q.estimatedWaitSeconds('nope'), (e: DomainError) => statusOf(e) === 404);
     assert.throws(() => q.enqueue({ ...contact('x', 'caller', T0), target: 'nope' }), /unknown target/);
     q.close();
   });
