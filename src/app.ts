@@ -16,6 +16,7 @@ import { Metrics } from './observability/metrics';
 import type { Dialer } from './ports/dialer';
 import { SqliteStore } from './store/sqlite-store';
 import type { Store } from './store/store';
+import type { AuditLog } from './audit/audit-log';
 import { SignInThrottle, throttlePolicyFrom } from './security/sign-in-throttle';
 import { observedThrottleEvents } from './security/throttle-events';
 import { messageOf } from './errors';
@@ -29,7 +30,7 @@ export interface AppExtensions {
   /** put steps in front of the dialer (agent preview / customer confirmation); the scheduler dials through it */
   wrapDialer?: (dialer: Dialer) => Dialer;
   health?: () => Record<string, DependencyStatus>;
-  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+  extraRoutes?: (app: FastifyInstance, shared: { audit: AuditLog }) => void | Promise<void>;
   close?: () => Promise<void>;
 }
 

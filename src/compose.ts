@@ -119,8 +119,8 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
         },
         agents,
         health: telephony ? () => telephony!.health() : undefined,
-        extraRoutes: async (app) => {
-          registerQueueRoutes(app, queue);
+        extraRoutes: async (app, { audit }) => {
+          registerQueueRoutes(app, queue, audit);
           await app.register(
             waitStatisticRoutes({
               services,

@@ -82,10 +82,14 @@ export class ServiceRegistry {
   }
 
   /** validate and store (create or replace); throws ServiceDefinitionError naming the bad key */
-  put(name: string, template: string, options: Record<string, unknown>, now: number): ConfiguredService {
+  /** `alsoInTransaction` (an audit entry) is written with the change; the registry changes only once both committed */
+  put(name: string, template: string, options: Record<string, unknown>, now: number, alsoInTransaction?: (resolved: ConfiguredService) => void): ConfiguredService {
     const stored = this.validate(name, template, options, now);
     const resolved = resolve(stored);
-    this.store.putService(stored);
+    this.store.transaction(() => {
+      this.store.putService(stored);
+      alsoInTransaction?.(resolved);
+    });
     this.cache.set(name, resolved);
     this.changed({ type: 'PUT', name, at: now });
     return resolved;
@@ -98,8 +102,12 @@ export class ServiceRegistry {
     return true;
   }
 
-  delete(name: string, now = Date.now()): boolean {
-    const existed = this.store.deleteService(name);
+  delete(name: string, now = Date.now(), alsoInTransaction?: () => void): boolean {
+    const existed = this.store.transaction(() => {
+      const existed = this.store.deleteService(name);
+      alsoInTransaction?.();
+      return existed;
+    });
     this.cache.delete(name);
     if (existed) this.changed({ type: 'DELETED', name, at: now });
     return existed;

@@ -14,7 +14,9 @@ import type { Store } from '../store/store';
 import rateLimit from '@fastify/rate-limit';
 import { installAuth, type ConfigClient } from './auth';
 import { ApiKeys } from '../security/api-keys';
-import { apiKeyRoutes, type KeyAudit } from './routes/api-key-routes';
+import { apiKeyRoutes } from './routes/api-key-routes';
+import { auditRoutes } from './routes/audit-routes';
+import { AuditLog } from '../audit/audit-log';
 import { installErrorHandler } from './errors';
 import { callbackRoutes } from './routes/callback-routes';
 import { healthRoutes, type HealthSource } from './routes/health-routes';
@@ -37,8 +39,6 @@ export interface HttpAppDeps {
   health: HealthSource;
   /** keys of the config file (bootstrap); more are kept in the store (/admin/v1/keys) */
   clients: ConfigClient[];
-  /** what the admin API's key changes tell the audit log */
-  keyAudit?: KeyAudit;
   now: () => number;
   /** counts wrong secrets (API keys, agent sign-in) and refuses attempts while backing off or locked out */
   throttle?: SignInThrottle;
@@ -49,7 +49,7 @@ export interface HttpAppDeps {
   /** pending agent previews and customer confirmations (their answer routes, the live stream) */
   approvals?: ApprovalBoard;
   /** more routes (queue, agents...) registered by the composition root */
-  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+  extraRoutes?: (app: FastifyInstance, shared: { audit: AuditLog }) => void | Promise<void>;
 }
 
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
@@ -80,6 +80,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   installErrorHandler(app, (status) => deps.metrics.rejected.inc({ status: String(status) }));
   const sessions = deps.agents ? new AgentSessions(deps.agents.credentials) : undefined;
   const apiKeys = new ApiKeys(deps.store, { now: deps.now });
+  const audit = new AuditLog(deps.store, { now: deps.now });
   installAuth(app, { clients: deps.clients, apiKeys, agents: sessions, throttle: deps.throttle });
   // a key's own rate limit (set per data key); after auth, so the limit and the count are the key's
   await app.register(rateLimit, {
@@ -98,10 +99,12 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       callbacks: deps.callbacks,
       store: deps.store,
       onAccepted: (service, existing) => deps.metrics.accepted.inc({ service, existing: String(existing) }),
+      audit,
     }),
   );
-  await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, now: deps.now }));
-  await app.register(apiKeyRoutes({ apiKeys, audit: deps.keyAudit }));
+  await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, now: deps.now, audit }));
+  await app.register(apiKeyRoutes({ apiKeys, audit }));
+  await app.register(auditRoutes({ audit }));
   await app.register(reportRoutes({ store: deps.store }));
   await app.register(interactionRoutes({ store: deps.store, now: deps.now }));
   await app.register(streamRoutes({ store: deps.store, approvals: deps.approvals, services: deps.services }));
@@ -112,6 +115,6 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone, throttle: deps.throttle }));
     if (deps.approvals) await app.register(agentStreamRoutes({ agents: deps.agents.directory, approvals: deps.approvals }));
   }
-  if (deps.extraRoutes) await deps.extraRoutes(app);
+  if (deps.extraRoutes) await deps.extraRoutes(app, { audit });
   return app;
 }

@@ -5,7 +5,7 @@ import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { AmdDecision, AttemptOutcome } from '../ports/dialer';
 import { sqliteMigrations } from './migrations';
-import type { CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, ServiceFigureRow, Store, StoredApiKey, StoredInteraction, StoredService } from './store';
+import type { AuditSearch, CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, ServiceFigureRow, Store, StoredApiKey, StoredAuditEntry, StoredInteraction, StoredService } from './store';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -624,6 +624,30 @@ export class SqliteStore implements Store {
 
   revokeApiKey(id: string, at: number, by: string, replacedBy: string | null): boolean {
     return this.db.prepare('UPDATE api_keys SET revoked_at = ?, revoked_by = ?, replaced_by = COALESCE(?, replaced_by) WHERE id = ?').run(at, by, replacedBy, id).changes > 0;
+  }
+
+  appendAudit(e: Omit<StoredAuditEntry, 'seq'>): void {
+    this.db.prepare('INSERT INTO audit_log (at, actor, source, action, subject, detail) VALUES (?, ?, ?, ?, ?, ?)').run(e.at, e.actor, e.source, e.action, e.subject, e.detail);
+  }
+
+  auditEntries(q: AuditSearch): StoredAuditEntry[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    const add = (sql: string, v: string | number | undefined) => {
+      if (v === undefined) return;
+      where.push(sql);
+      args.push(v);
+    };
+    add('at >= ?', q.from);
+    add('at <= ?', q.to);
+    add('actor = ?', q.actor);
+    add('action = ?', q.action);
+    add('seq < ?', q.beforeSeq);
+    if (q.subject?.endsWith(':')) add("subject >= ? AND subject < ? || char(0x10FFFF)", q.subject), args.push(q.subject);
+    else add('subject = ?', q.subject);
+    return this.db
+      .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`)
+      .all(...args, q.limit) as StoredAuditEntry[];
   }
 
   /** read on every request that presents a data key: prepared once */

@@ -160,6 +160,11 @@ export interface Store {
   /** set when the key stops working (now, or later after a rotation's grace); false if unknown */
   revokeApiKey(id: string, at: number, by: string, replacedBy: string | null): boolean;
 
+  // audit log (src/audit/audit-log.ts)
+  appendAudit(entry: Omit<StoredAuditEntry, 'seq'>): void;
+  /** newest first */
+  auditEntries(search: AuditSearch): StoredAuditEntry[];
+
   acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean;
   releaseSchedulerLease(owner: string): void;
 
@@ -198,4 +203,27 @@ export interface StoredApiKey {
   revokedAt: number | null;
   revokedBy: string | null;
   replacedBy: string | null;
+}
+
+/** one admin or supervisor action; `detail` is JSON ({ before, after }) */
+export interface StoredAuditEntry {
+  seq: number;
+  at: number;
+  actor: string;
+  source: string;
+  action: string;
+  subject: string;
+  detail: string;
+}
+
+export interface AuditSearch {
+  from?: number;
+  to?: number;
+  actor?: string;
+  action?: string;
+  /** exact (`callback:<id>`), or a kind with a trailing colon (`service:`) */
+  subject?: string;
+  /** entries with seq below this (paging back) */
+  beforeSeq?: number;
+  limit: number;
 }

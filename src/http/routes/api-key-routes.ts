@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiKeys } from '../../security/api-keys';
+import { actorOf, type AuditLog } from '../../audit/audit-log';
 import { ApiScopeSchema } from '../../security/scopes';
 
 const Scope = ApiScopeSchema;
@@ -19,18 +20,12 @@ const KeyView = Type.Object({
 const Created = Type.Object({ key: Type.String({ description: 'the key itself: shown this once, stored only hashed' }), ...KeyView.properties });
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-/** what the key routes tell the audit log */
-export interface KeyAudit {
-  keyCreated(by: { actor: string; source: string }, view: object): void;
-  keyRevoked(by: { actor: string; source: string }, before: object, after: object): void;
-}
 
 /** Admin API: API keys kept in the store, hashed; the secret is shown once, at creation or rotation. */
 export const apiKeyRoutes =
-  (deps: { apiKeys: ApiKeys; audit?: KeyAudit }): FastifyPluginAsyncTypebox =>
+  (deps: { apiKeys: ApiKeys; audit: AuditLog }): FastifyPluginAsyncTypebox =>
   async (app) => {
     const tags = ['admin'];
-    const who = (req: { client?: { name: string }; ip: string }) => ({ actor: req.client?.name ?? 'unknown', source: req.ip });
 
     app.get('/admin/v1/keys', { schema: { tags, summary: 'API keys (never their secrets)', response: { 200: Type.Object({ keys: Type.Array(KeyView) }) } } }, async () => ({
       keys: deps.apiKeys.list(),
@@ -57,8 +52,9 @@ export const apiKeyRoutes =
         },
       },
       async (req, reply) => {
-        const created = deps.apiKeys.create(req.body, req.client?.name ?? 'unknown');
-        deps.audit?.keyCreated(who(req), created.view);
+        const by = actorOf(req);
+        // the entry holds the key's view (name, scopes, networks, limit), never its secret
+        const created = deps.audit.within(by, 'key.created', (c) => `key:${c.view.id}`, () => deps.apiKeys.create(req.body, by.actor), (c) => ({ after: c.view }));
         void reply.status(201).header('cache-control', 'no-store');
         return { key: created.key, ...created.view };
       },
@@ -76,17 +72,19 @@ export const apiKeyRoutes =
         },
       },
       async (req, reply) => {
-        const r = deps.apiKeys.rotate(req.params.id, req.client?.name ?? 'unknown', req.body?.graceSec ?? 0);
-        deps.audit?.keyCreated(who(req), { ...r.view, replaces: r.old.id });
-        deps.audit?.keyRevoked(who(req), { id: r.old.id, revokedAt: null }, r.old);
+        const by = actorOf(req);
+        const r = deps.audit.within(by, 'key.rotated', `key:${req.params.id}`, () => deps.apiKeys.rotate(req.params.id, by.actor, req.body?.graceSec ?? 0), (r) => ({
+          before: { revokedAt: null },
+          after: { revokedAt: r.old.revokedAt, replacedBy: r.view.id },
+        }));
         void reply.status(201).header('cache-control', 'no-store');
         return { key: r.key, ...r.view, replaces: r.old };
       },
     );
 
     app.delete('/admin/v1/keys/:id', { schema: { tags, summary: 'Revoke a key: refused at once, on every instance', params: IdParam, response: { 200: KeyView } } }, async (req) => {
-      const r = deps.apiKeys.revoke(req.params.id, req.client?.name ?? 'unknown');
-      deps.audit?.keyRevoked(who(req), r.before, r.after);
+      const by = actorOf(req);
+      const r = deps.audit.within(by, 'key.revoked', `key:${req.params.id}`, () => deps.apiKeys.revoke(req.params.id, by.actor), (r) => ({ before: { revokedAt: r.before.revokedAt }, after: { revokedAt: r.after.revokedAt } }));
       return r.after;
     });
   };

@@ -4,6 +4,7 @@ import type { CallbackState } from '../../ports/callback-records';
 import type { Store } from '../../store/store';
 import { callbackView } from '../callback-view';
 import { HttpError } from '../errors';
+import { actorOf, type AuditLog } from '../../audit/audit-log';
 
 const STATES: CallbackState[] = ['SCHEDULED', 'QUEUED', 'ROUTING', 'PROCESSING', 'COMPLETED'];
 const ServiceParam = Type.Object({ service: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -23,7 +24,16 @@ export interface CallbackRouteDeps {
   callbacks: CallbackService;
   store: Store;
   onAccepted?: (service: string, existing: boolean) => void;
+  /** cancellations and reschedules (a supervisor's, or a client's) are audited */
+  audit?: AuditLog;
 }
+
+/** what the audit log keeps of a callback: its state and times, not the customer's number */
+const auditedState = (c: { state: string; reason: string | null; desiredTime: number | null }) => ({
+  state: c.state,
+  reason: c.reason,
+  desiredTime: c.desiredTime === null ? null : new Date(c.desiredTime).toISOString(),
+});
 
 /** The GMS Callback Services API: /genesys/1/service/callback/{service}. */
 export const callbackRoutes =
@@ -142,7 +152,13 @@ export const callbackRoutes =
     app.delete(
       `${base}/:id`,
       { schema: { tags: ['callback'], summary: 'Cancel a callback', params: IdParams, response: { 200: Record_, ...errors } } },
-      async (req) => callbackView(await callbacks.cancel(req.params.service, req.params.id)),
+      async (req) => {
+        const before = callbacks.get(req.params.service, req.params.id);
+        const after = await callbacks.cancel(req.params.service, req.params.id);
+        // cancel may wait for a running attempt to end: the entry follows the change
+        deps.audit?.record(actorOf(req), 'callback.cancelled', `callback:${after.id}`, { before: auditedState(before), after: auditedState(after) });
+        return callbackView(after);
+      },
     );
 
     app.put(
@@ -156,6 +172,11 @@ export const callbackRoutes =
           response: { 200: Record_, ...errors },
         },
       },
-      async (req) => callbackView(callbacks.reschedule(req.params.service, req.params.id, req.body)),
+      async (req) => {
+        const before = callbacks.get(req.params.service, req.params.id);
+        const reschedule = () => callbacks.reschedule(req.params.service, req.params.id, req.body);
+        const after = deps.audit ? deps.audit.within(actorOf(req), 'callback.rescheduled', `callback:${before.id}`, reschedule, (a) => ({ before: auditedState(before), after: auditedState(a) })) : reschedule();
+        return callbackView(after);
+      },
     );
   };

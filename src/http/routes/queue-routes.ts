@@ -1,7 +1,8 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EwtMethod } from '../../ports/queue';
 import { EWT_METHODS, type QueueService } from '../../queue/queue-service';
+import { actorOf, type AuditAction, type AuditLog } from '../../audit/audit-log';
 
 const Method = Type.Union([Type.Literal('simple'), Type.Literal('erlang'), Type.Literal('erlang-a')], { description: 'EWT method: simple (deterministic projection), erlang (simulation-informed M/G/N) or erlang-a (the same with callers ahead hanging up)' },
 );
@@ -139,7 +140,7 @@ export function targetDetail(queue: QueueService, name: string, limit = 100) {
  *   GET  /api/v1/targets/:target/ewt?method=&position=
  *   GET  /api/v1/stream/queues                  all targets as above, pushed (SSE) when they change
  */
-export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): void {
+export function registerQueueRoutes(app: FastifyInstance, queue: QueueService, audit?: AuditLog): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['queue'];
 
@@ -165,17 +166,27 @@ export function registerQueueRoutes(app: FastifyInstance, queue: QueueService): 
   r.post(
     '/api/v1/agents/:agentId/login',
     { schema: { tags, summary: 'Log in, optionally at a phone (READY when reachable)', params: AgentParams, body: Type.Optional(LoginBody), response: { 200: AgentView } } },
-    async (req) => queue.login(req.params.agentId, req.body?.uri),
+    async (req) => audited(req, 'agent.logged-in', () => queue.login(req.params.agentId, req.body?.uri)),
   );
 
-  const actions: [string, string, (id: string) => unknown][] = [
-    ['logout', 'Log out now, or after the current call', (id) => queue.logout(id)],
-    ['ready', 'Go READY (ends after-call work early)', (id) => queue.setReady(id)],
-    ['not-ready', 'Go NOT_READY now, or after the current call', (id) => queue.setNotReady(id)],
+  /** a supervisor's change to an agent, with the agent's state before and after */
+  const stateOf = (a: ReturnType<QueueService['getAgent']>) => ({ state: a.state, loggedIn: a.loggedIn, ...(a.notReadyReason ? { notReadyReason: a.notReadyReason } : {}) });
+  const audited = (req: FastifyRequest, action: AuditAction, run: () => unknown) => {
+    const id = (req.params as { agentId: string }).agentId;
+    const before = queue.getAgent(id);
+    const after = run() as ReturnType<QueueService['getAgent']>;
+    audit?.record(actorOf(req), action, `agent:${id}`, { before: stateOf(before), after: stateOf(after) });
+    return after;
+  };
+
+  const actions: [string, string, AuditAction, (id: string) => unknown][] = [
+    ['logout', 'Log out now, or after the current call', 'agent.logged-out', (id) => queue.logout(id)],
+    ['ready', 'Go READY (ends after-call work early)', 'agent.ready', (id) => queue.setReady(id)],
+    ['not-ready', 'Go NOT_READY now, or after the current call', 'agent.not-ready', (id) => queue.setNotReady(id)],
   ];
-  for (const [action, summary, run] of actions) {
+  for (const [action, summary, auditAction, run] of actions) {
     r.post(`/api/v1/agents/:agentId/${action}`, { schema: { tags, summary, params: AgentParams, response: { 200: AgentView } } }, async (req) =>
-      run(req.params.agentId) as ReturnType<QueueService['getAgent']>,
+      audited(req, auditAction, () => run(req.params.agentId)),
     );
   }
 

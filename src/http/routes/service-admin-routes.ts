@@ -5,6 +5,7 @@ import { isTemplateName, TEMPLATE_DISPLAY_NAMES, TEMPLATE_NAMES, TEMPLATES } fro
 import type { CallbackState } from '../../ports/callback-records';
 import type { Store } from '../../store/store';
 import { HttpError } from '../errors';
+import { actorOf, type AuditLog } from '../../audit/audit-log';
 
 const view = (s: ConfiguredService) => ({
   name: s.name,
@@ -42,7 +43,7 @@ const NameParam = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 
 
 /** Admin API: configured services built from templates. Changes apply at once and are stored durably. */
 export const serviceAdminRoutes =
-  (deps: { services: ServiceRegistry; store: Store; now: () => number }): FastifyPluginAsyncTypebox =>
+  (deps: { services: ServiceRegistry; store: Store; now: () => number; audit: AuditLog }): FastifyPluginAsyncTypebox =>
   async (app) => {
     const { services } = deps;
     app.get('/admin/v1/templates', { schema: { tags: ['admin'], summary: 'Service templates and their defaults; every option with its JSON schema and help' } }, async () => ({
@@ -114,7 +115,8 @@ export const serviceAdminRoutes =
       },
       async (req, reply) => {
         if (services.get(req.body.name)) throw new HttpError('CONFLICT', `service "${req.body.name}" already exists; PUT /admin/v1/services/${req.body.name} to change it`, 'name');
-        const s = services.put(req.body.name, req.body.template, req.body.options ?? {}, deps.now());
+        const { name, template, options = {} } = req.body;
+        const s = services.put(name, template, options, deps.now(), (s) => deps.audit.record(actorOf(req), 'service.created', `service:${name}`, { after: { template: s.template, options: s.options } }));
         void reply.status(201);
         return view(s);
       },
@@ -123,16 +125,22 @@ export const serviceAdminRoutes =
     app.put(
       '/admin/v1/services/:name',
       { schema: { tags: ['admin'], summary: 'Create or replace a service', params: NameParam, body: ServiceBody, response: { 200: ServiceView } } },
-      async (req) => view(services.put(req.params.name, req.body.template, req.body.options ?? {}, deps.now())),
+      async (req) => {
+        const before = services.get(req.params.name);
+        const change = (s: ConfiguredService) => ({ before: before && { template: before.template, options: before.options }, after: { template: s.template, options: s.options } });
+        const audit = (s: ConfiguredService) => deps.audit.record(actorOf(req), before ? 'service.changed' : 'service.created', `service:${req.params.name}`, change(s));
+        return view(services.put(req.params.name, req.body.template, req.body.options ?? {}, deps.now(), audit));
+      },
     );
 
     app.delete('/admin/v1/services/:name', { schema: { tags: ['admin'], params: NameParam } }, async (req, reply) => {
-      if (!services.get(req.params.name)) throw new HttpError('NOT_FOUND', `unknown service "${req.params.name}"`);
+      const before = services.get(req.params.name);
+      if (!before) throw new HttpError('NOT_FOUND', `unknown service "${req.params.name}"`);
       const pending = deps.store.searchCallbacks({ serviceName: req.params.name, states: ACTIVE, limit: 10_000 }).length;
       if (pending) {
         throw new HttpError('CONFLICT', `service "${req.params.name}" has ${pending >= 10_000 ? 'over 10,000' : pending} pending callback${pending === 1 ? '' : 's'}; cancel ${pending === 1 ? 'it' : 'them'} first`);
       }
-      services.delete(req.params.name, deps.now());
+      services.delete(req.params.name, deps.now(), () => deps.audit.record(actorOf(req), 'service.deleted', `service:${req.params.name}`, { before: { template: before.template, options: before.options } }));
       void reply.status(204);
     });
   };

@@ -130,4 +130,18 @@ export const sqliteMigrations: readonly string[] = [
     replaced_by TEXT
   );
   `,
+  // v7: the audit log (admin and supervisor actions: who, when, from where, what changed)
+  `
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    source TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_at ON audit_log (at);
+  CREATE INDEX audit_log_subject ON audit_log (subject, seq);
+  `,
 ];
