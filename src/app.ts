@@ -76,7 +76,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
   });
   const callbacks = new CallbackService(store, services, clock, logger);
   const metrics = new Metrics();
-  const approvals = new ApprovalBoard(() => clock.now());
+  const approvals = new ApprovalBoard(clock);
   approvals.onEvent((e) => {
     if (e.outcome) metrics.approvalAnswered(e.approval.kind, e.outcome);
   });
@@ -125,7 +125,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     metrics,
     health,
     clients: config.auth.clients,
-    now: () => clock.now(),
+    clock,
     throttle,
     trustProxy: config.server.trustProxy,
     extraRoutes: ext.extraRoutes,

@@ -16,6 +16,7 @@ import { parseQueueOptions, QueueOptionsError } from './queue/parse-options';
 import { startTelephony, type Telephony } from './telephony';
 import { parseTelephonyConfig, type TelephonyConfig } from './telephony/config';
 import { ivrSettingsFor } from './telephony/ivr-settings';
+import { systemClock } from './time';
 
 /** each target's line and agents now, for the queue history */
 export const queueSnapshot = (queue: QueueService): TargetSnapshot[] =>
@@ -113,7 +114,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
             queue,
             approvals,
             reserveTimeoutMs: (telephonyConfig?.connect.reserveTimeoutSec ?? 120) * 1000,
-            clock: () => Date.now(),
+            clock: systemClock,
             logger,
           });
         },
@@ -131,7 +132,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
                 const s = ivrSettingsFor(telephonyConfig, service, callbacks.serviceIvrOptions(service));
                 return { sec: s.ewtThresholdSec, from: s.ewtThresholdFrom ?? 'telephony.ivr.ewtThresholdSec' };
               },
-              now: () => Date.now(),
+              clock: systemClock,
             }),
           );
         },

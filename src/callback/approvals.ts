@@ -9,6 +9,7 @@
  */
 
 import { DomainError } from '../errors';
+import { systemClock, systemTimers, type Clock, type TimerScheduler } from '../time';
 
 export type PreviewAnswer = 'accept' | 'reject';
 export type PreviewOutcome = 'ACCEPTED' | 'REJECTED' | 'TIMEOUT' | 'ABORTED';
@@ -65,7 +66,10 @@ export class ApprovalBoard {
   private readonly confirms = new Map<string, Waiting<PendingConfirm, ConfirmOutcome>>();
   private readonly listeners = new Set<(e: ApprovalEvent) => void>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly clock: Clock = systemClock,
+    private readonly timers: TimerScheduler = systemTimers,
+  ) {}
 
   /** listen to approval events; returns the unsubscribe function */
   onEvent(listener: (e: ApprovalEvent) => void): () => void {
@@ -75,14 +79,14 @@ export class ApprovalBoard {
 
   /** Offer the callback to its reserved agent; settles on the agent's answer, the timeout or `signal`. */
   offerPreview(subject: ApprovalSubject, opts: { timeoutMs: number; allowReject: boolean; signal?: AbortSignal }): Promise<PreviewOutcome> {
-    const at = this.now();
+    const at = this.clock.now();
     const pending: PendingPreview = { ...subject, kind: 'agent_preview', allowReject: opts.allowReject, offeredAt: at, expiresAt: at + opts.timeoutMs };
     return this.wait(this.previews, pending, opts.timeoutMs, opts.signal, 'PREVIEW_OFFERED', 'PREVIEW_ANSWERED');
   }
 
   /** Ask the customer to confirm they are ready; settles on the answer, the timeout or `signal`. */
   askCustomer(subject: ApprovalSubject, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ConfirmOutcome> {
-    const at = this.now();
+    const at = this.clock.now();
     const pending: PendingConfirm = { ...subject, kind: 'user_confirm', requestedAt: at, expiresAt: at + opts.timeoutMs };
     return this.wait(this.confirms, pending, opts.timeoutMs, opts.signal, 'CONFIRM_REQUESTED', 'CONFIRM_ANSWERED');
   }
@@ -136,14 +140,14 @@ export class ApprovalBoard {
       const settle = (outcome: O): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        timer.cancel();
         signal?.removeEventListener('abort', onAbort);
         if (map.get(pending.callbackId)?.pending === pending) map.delete(pending.callbackId);
-        this.emit({ type: answered, at: this.now(), approval: pending, outcome });
+        this.emit({ type: answered, at: this.clock.now(), approval: pending, outcome });
         resolve(outcome);
       };
       const onAbort = (): void => settle('ABORTED' as O);
-      const timer = setTimeout(() => settle('TIMEOUT' as O), timeoutMs);
+      const timer = this.timers.schedule(timeoutMs, () => settle('TIMEOUT' as O));
       map.set(pending.callbackId, { pending, settle });
       this.emit({ type: offered, at: pending.kind === 'agent_preview' ? pending.offeredAt : pending.requestedAt, approval: pending });
       if (signal?.aborted) onAbort();

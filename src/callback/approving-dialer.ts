@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AttemptResult, Dialer, DialRequest } from '../ports/dialer';
 import type { QueuePort, Reservation } from '../ports/queue';
 import type { ApprovalBoard, ApprovalSubject } from './approvals';
+import type { Clock } from '../time';
 
 export interface ApprovingDialerDeps {
   inner: Dialer;
@@ -9,7 +10,7 @@ export interface ApprovingDialerDeps {
   approvals: ApprovalBoard;
   /** longest wait for an agent to be reserved before the preview / confirmation */
   reserveTimeoutMs: number;
-  clock: () => number;
+  clock: Clock;
   logger: Logger;
 }
 
@@ -37,12 +38,12 @@ export class ApprovingDialer implements Dialer {
       outcome,
       detail,
       ...(agentId ? { agentId } : {}),
-      endedAt: this.d.clock(),
+      endedAt: this.d.clock.now(),
     });
 
     // the callback waits for its agent as itself, from its place in line (see DialRequest.queuedSince)
     const contactId = req.callbackId;
-    this.d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? this.d.clock() });
+    this.d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? this.d.clock.now() });
     const reservation = await this.d.queue.reserveAgentFor(contactId, { timeoutMs: this.d.reserveTimeoutMs, signal });
     if (!reservation) {
       this.d.queue.remove(contactId);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ApprovalSteps, AttemptOutcome, AttemptResult, Dialer, DialStage } from '../ports/dialer';
 import type { CommittedEvent, NewEvent, Store } from '../store/store';
 import type { CallbackService, SchedulerHooks } from './callback-service';
-import type { Clock } from '../time';
+import { systemTimers, type Clock, type TimerHandle, type TimerScheduler } from '../time';
 import { nextStep } from './retry-policy';
 import type { ServiceSettings } from './service-options';
 import type { AttemptRecord, CallbackRecord } from '../ports/callback-records';
@@ -31,6 +31,8 @@ export interface SchedulerOptions {
   callbacks: CallbackService;
   dialer: Dialer;
   clock: Clock;
+  /** the scheduler's own timers (next pass, lease renewal, shutdown deadline); default real time */
+  timers?: TimerScheduler;
   logger: Logger;
   gate?: DispatchGate;
   metrics?: SchedulerMetrics;
@@ -81,21 +83,23 @@ interface Running {
  */
 export class Scheduler implements SchedulerHooks {
   private readonly running = new Map<string, Running>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private timerAt = Infinity;
   private passing = false;
   private closed = false;
   private active = false;
   private standby = false;
-  private leaseTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: TimerHandle | undefined;
   private stopWatchingAccepted: (() => void) | undefined;
   private readonly owner = `${os.hostname()}:${process.pid}:${newId()}`;
   private readonly maxConcurrent: number;
   private readonly batchSize: number;
   private readonly holdRetryMs: number;
   private readonly idlePollMs: number;
+  private readonly timers: TimerScheduler;
 
   constructor(private readonly o: SchedulerOptions) {
+    this.timers = o.timers ?? systemTimers;
     this.maxConcurrent = o.maxConcurrentAttempts ?? 200;
     this.batchSize = o.batchSize ?? 500;
     this.holdRetryMs = o.holdRetryMs ?? 1000;
@@ -113,11 +117,11 @@ export class Scheduler implements SchedulerHooks {
     if (!this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS, ownerIsDead)) {
       if (!this.standby) this.o.logger.warn({ owner: this.owner }, 'another scheduler holds the lease on this database; standing by');
       this.standby = true;
-      this.leaseTimer = setTimeout(() => this.start(), LEASE_RENEW_MS).unref();
+      this.leaseTimer = this.timers.schedule(LEASE_RENEW_MS, () => this.start());
       return;
     }
     this.standby = false;
-    this.leaseTimer = setInterval(() => this.renewLease(), LEASE_RENEW_MS).unref();
+    this.renewLeaseEvery(LEASE_RENEW_MS);
     this.recover();
     if (this.o.gate) {
       for (const c of this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate.queued(c);
@@ -141,19 +145,27 @@ export class Scheduler implements SchedulerHooks {
     return this.active;
   }
 
-  private renewLease(): void {
+  private renewLeaseEvery(ms: number): void {
+    this.leaseTimer = this.timers.schedule(ms, () => {
+      if (this.renewLease() && !this.closed) this.renewLeaseEvery(ms);
+    });
+  }
+
+  /** false once the lease is lost (dispatch stopped) */
+  private renewLease(): boolean {
     const now = this.o.clock.now();
     try {
-      if (this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS)) return;
+      if (this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS)) return true;
     } catch (err) {
       this.o.logger.error({ err }, 'could not renew the scheduler lease');
-      return;
+      return true;
     }
     // another process took over (this one was stalled past the lease): stop dispatching at once
     this.o.logger.error({ owner: this.owner }, 'scheduler lease lost; stopping dispatch');
     this.active = false;
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
+    return false;
   }
 
   get activeAttempts(): number {
@@ -176,7 +188,7 @@ export class Scheduler implements SchedulerHooks {
     if (!r) return false;
     r.cancelled = true;
     r.controller.abort(new Error('callback cancelled'));
-    await Promise.race([r.done, new Promise((res) => setTimeout(res, 5000).unref())]);
+    await Promise.race([r.done, this.after(5000)]);
     return true;
   }
 
@@ -186,13 +198,17 @@ export class Scheduler implements SchedulerHooks {
     if (this.closed) return;
     const at = this.o.clock.now() + delayMs;
     if (this.timer && at >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timerAt = at;
-    this.timer = setTimeout(() => {
+    this.timer = this.timers.schedule(delayMs, () => {
       this.timer = undefined;
       this.timerAt = Infinity;
       this.pass();
-    }, delayMs);
+    });
+  }
+
+  private after(ms: number): Promise<void> {
+    return new Promise((res) => this.timers.schedule(ms, res));
   }
 
   /** one pass over what is due now */
@@ -483,12 +499,12 @@ export class Scheduler implements SchedulerHooks {
   async close(timeoutMs = 5000): Promise<void> {
     this.stopWatchingAccepted?.();
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    this.timer?.cancel();
+    this.leaseTimer?.cancel();
     this.timer = undefined;
     const all = [...this.running.values()];
     for (const r of all) r.controller.abort(new Error('service shutting down'));
-    await Promise.race([Promise.all(all.map((r) => r.done)), new Promise((res) => setTimeout(res, timeoutMs).unref())]);
+    await Promise.race([Promise.all(all.map((r) => r.done)), this.after(timeoutMs)]);
     if (this.active) {
       try {
         this.o.store.releaseSchedulerLease(this.owner);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { AttemptOutcome, AttemptResult, Dialer, DialRequest } from '../ports/dialer';
 import type { QueuePort } from '../ports/queue';
 import { messageOf } from '../errors';
+import { systemClock, systemTimers, type Clock, type TimerScheduler } from '../time';
 
 /**
  * An in-process dialer that places no call: it waits `delayMs` and reports the outcome its rules give
@@ -29,6 +30,9 @@ export interface SimulatedDialerOptions {
   rules?: SimulatedDialerRule[];
   defaultOutcome?: AttemptOutcome;
   journalPath?: string;
+  /** time and timers (default real time; tests and the benchmark may run it on VirtualTime) */
+  clock?: Clock;
+  timers?: TimerScheduler;
 }
 
 export class SimulatedDialer implements Dialer {
@@ -42,7 +46,12 @@ export class SimulatedDialer implements Dialer {
    */
   reservations?: Pick<QueuePort, 'confirm' | 'release' | 'callEnded' | 'enqueue' | 'remove' | 'reserveAgentFor'>;
 
+  private readonly clock: Clock;
+  private readonly timers: TimerScheduler;
+
   constructor(private readonly o: SimulatedDialerOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.timers = o.timers ?? systemTimers;
     this.rules = (o.rules ?? []).map((r) => ({ re: new RegExp(r.pattern), outcomes: r.outcomes }));
   }
 
@@ -59,23 +68,23 @@ export class SimulatedDialer implements Dialer {
   dial(req: DialRequest, signal: AbortSignal): Promise<AttemptResult> {
     this.dialed.push(req);
     this.journal('start', req);
-    const startedAt = Date.now();
+    const startedAt = this.clock.now();
     return new Promise<AttemptResult>((resolve) => {
       let finished = false;
       const finish = (result: AttemptResult): void => {
         if (finished) return;
         finished = true;
-        clearTimeout(timer);
+        timer.cancel();
         signal.removeEventListener('abort', onAbort);
         this.journal('end', req, result.outcome);
         this.endReservation(req, result.outcome);
         resolve(result);
       };
-      const onAbort = (): void => finish({ outcome: 'FAILED', detail: 'aborted', endedAt: Date.now() });
-      const timer = setTimeout(() => {
+      const onAbort = (): void => finish({ outcome: 'FAILED', detail: 'aborted', endedAt: this.clock.now() });
+      const timer = this.timers.schedule(this.o.delayMs, () => {
         const outcome = this.outcomeFor(req);
         if (outcome === 'CONNECTED_TO_AGENT' && !req.reservation && this.reservations && (this.o.agentTalkMs ?? 0) > 0) {
-          void this.connectToAgent(req, signal, startedAt).then(finish, (err: unknown) => finish({ outcome: 'FAILED', detail: messageOf(err), endedAt: Date.now() }));
+          void this.connectToAgent(req, signal, startedAt).then(finish, (err: unknown) => finish({ outcome: 'FAILED', detail: messageOf(err), endedAt: this.clock.now() }));
           return;
         }
         const answered = outcome === 'CONNECTED_TO_AGENT' || outcome === 'MACHINE' || outcome === 'CUSTOMER_HANGUP';
@@ -83,13 +92,13 @@ export class SimulatedDialer implements Dialer {
         finish({
           outcome,
           answeredAt: answered ? startedAt + Math.floor(this.o.delayMs / 2) : undefined,
-          connectedAt: outcome === 'CONNECTED_TO_AGENT' ? Date.now() : undefined,
+          connectedAt: outcome === 'CONNECTED_TO_AGENT' ? this.clock.now() : undefined,
           ...(outcome === 'CONNECTED_TO_AGENT' && req.reservation ? { agentId: req.reservation.agent.agentId } : {}),
-          endedAt: Date.now(),
+          endedAt: this.clock.now(),
           callId: `sim-${req.attemptId}`,
           sipStatus: outcome === 'BUSY' ? 486 : outcome === 'NO_ANSWER' ? 480 : answered ? 200 : undefined,
         });
-      }, this.o.delayMs);
+      });
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
@@ -101,22 +110,22 @@ export class SimulatedDialer implements Dialer {
     const answeredAt = startedAt + Math.floor(this.o.delayMs / 2);
     const callId = `sim-${req.attemptId}`;
     req.onProgress?.('ANSWERED');
-    q.enqueue({ contactId: req.callbackId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? Date.now() });
+    q.enqueue({ contactId: req.callbackId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? this.clock.now() });
     const r = await q.reserveAgentFor(req.callbackId, { timeoutMs: this.o.agentWaitMs ?? 120_000, signal });
     if (!r) {
       q.remove(req.callbackId);
       const aborted = signal.aborted;
-      return { outcome: aborted ? 'FAILED' : 'AGENT_UNAVAILABLE', ...(aborted ? { detail: 'aborted' } : {}), answeredAt, endedAt: Date.now(), callId, sipStatus: 200 };
+      return { outcome: aborted ? 'FAILED' : 'AGENT_UNAVAILABLE', ...(aborted ? { detail: 'aborted' } : {}), answeredAt, endedAt: this.clock.now(), callId, sipStatus: 200 };
     }
     q.confirm(r.reservationId);
     req.onProgress?.('CONNECTED');
-    const connectedAt = Date.now();
+    const connectedAt = this.clock.now();
     await new Promise<void>((done) => {
-      const t = setTimeout(done, this.o.agentTalkMs);
-      signal.addEventListener('abort', () => (clearTimeout(t), done()), { once: true });
+      const t = this.timers.schedule(this.o.agentTalkMs ?? 0, done);
+      signal.addEventListener('abort', () => (t.cancel(), done()), { once: true });
     });
     q.callEnded(r.reservationId);
-    return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, answeredAt, connectedAt, endedAt: Date.now(), callId, sipStatus: 200 };
+    return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, answeredAt, connectedAt, endedAt: this.clock.now(), callId, sipStatus: 200 };
   }
 
   private endReservation(req: DialRequest, outcome: AttemptOutcome): void {
@@ -135,7 +144,7 @@ export class SimulatedDialer implements Dialer {
     if (!this.o.journalPath) return;
     fs.appendFileSync(
       this.o.journalPath,
-      JSON.stringify({ t: Date.now(), ev, pid: process.pid, callbackId: req.callbackId, attemptId: req.attemptId, outcome }) + '\n',
+      JSON.stringify({ t: this.clock.now(), ev, pid: process.pid, callbackId: req.callbackId, attemptId: req.attemptId, outcome }) + '\n',
     );
   }
 }

@@ -6,6 +6,7 @@ import { connectModeOf, connectToAgent, type ConnectAgentDeps } from './connect-
 import type { ResolvedPrompts } from './prompts';
 import { dispositionOf } from './sip-disposition';
 import { messageOf } from '../errors';
+import { systemTimers, type TimerHandle, type TimerScheduler } from '../time';
 
 export interface ServiceCallSettings {
   callerId?: string;
@@ -24,6 +25,8 @@ export interface CallbackDialDeps extends ConnectAgentDeps {
   amdTimeoutMs: number;
   /** longest wait for the machine's beep before leaving the message anyway */
   beepTimeoutMs: number;
+  /** runs the AMD and beep timeouts; default real time */
+  timers?: TimerScheduler;
   isReady: () => boolean;
   logger: Logger;
   /** telephony.connect.mode: the mode of a callback whose service sets no `_connect_mode` (default bridge) */
@@ -38,7 +41,11 @@ export interface CallbackDialDeps extends ConnectAgentDeps {
  *   MACHINE: hang up, or wait for the beep and leave the message → NOTSURE / NO_SPEECH: per service.
  */
 export class CallbackDialer implements Dialer {
-  constructor(private readonly deps: CallbackDialDeps) {}
+  private readonly timers: TimerScheduler;
+
+  constructor(private readonly deps: CallbackDialDeps) {
+    this.timers = deps.timers ?? systemTimers;
+  }
 
   isReady(): boolean {
     return this.deps.isReady();
@@ -50,7 +57,7 @@ export class CallbackDialer implements Dialer {
       return await this.attempt(req, signal, log);
     } catch (err) {
       log.error({ err }, 'callback attempt failed');
-      return { outcome: 'FAILED', detail: messageOf(err), endedAt: this.deps.clock() };
+      return { outcome: 'FAILED', detail: messageOf(err), endedAt: this.deps.clock.now() };
     }
   }
 
@@ -62,7 +69,7 @@ export class CallbackDialer implements Dialer {
     const contactId = req.reservation?.contactId ?? req.callbackId;
     let reservation: Reservation | null = req.reservation ?? null;
     let reservationLive = reservation !== null;
-    if (!reservation) d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? d.clock() });
+    if (!reservation) d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? d.clock.now() });
     const dropReservation = () => {
       if (reservation && reservationLive) d.queue.release(reservation.reservationId);
       else d.queue.remove(contactId);
@@ -74,7 +81,7 @@ export class CallbackDialer implements Dialer {
       if (!reservation) {
         d.queue.remove(contactId);
         log.info('no agent reserved; not dialing');
-        return { outcome: signal.aborted ? 'FAILED' : 'AGENT_UNAVAILABLE', detail: signal.aborted ? 'aborted' : 'no agent reserved before the dial', endedAt: d.clock() };
+        return { outcome: signal.aborted ? 'FAILED' : 'AGENT_UNAVAILABLE', detail: signal.aborted ? 'aborted' : 'no agent reserved before the dial', endedAt: d.clock.now() };
       }
       reservationLive = true;
       log.info({ agentId: reservation.agent.agentId }, 'agent reserved before the dial');
@@ -93,12 +100,12 @@ export class CallbackDialer implements Dialer {
       dropReservation();
       const outcome = signal.aborted ? 'FAILED' : dispositionOf(called.sipStatus);
       log.info({ sipStatus: called.sipStatus, earlyMedia: called.earlyMedia, outcome }, 'customer not reached');
-      return { outcome, ...(called.sipStatus ? { sipStatus: called.sipStatus } : {}), detail: called.detail, endedAt: d.clock() };
+      return { outcome, ...(called.sipStatus ? { sipStatus: called.sipStatus } : {}), detail: called.detail, endedAt: d.clock.now() };
     }
 
     const leg = called.leg;
     const clog = log.child({ callId: leg.callId });
-    const answeredAt = d.clock();
+    const answeredAt = d.clock.now();
     req.onProgress?.('ANSWERED');
     clog.info('customer answered');
     const onAbort = () => void leg.hangup().catch(() => undefined);
@@ -114,7 +121,7 @@ export class CallbackDialer implements Dialer {
         dropReservation();
         if (action === 'leave_message') await this.leaveMessage(leg, run, svc, clog);
         await leg.hangup().catch(() => undefined);
-        return { ...base, outcome: outcomeOf(amd.decision), endedAt: d.clock() };
+        return { ...base, outcome: outcomeOf(amd.decision), endedAt: d.clock.now() };
       }
       if (!reservation) await leg.play([svc.prompts.pleaseHold]);
       reservationLive = false; // connectToAgent owns the reservation from here
@@ -125,13 +132,13 @@ export class CallbackDialer implements Dialer {
         return { ...base, outcome: 'CONNECTED_TO_AGENT', agentId: done.agentId, connectedAt: done.connectedAt, endedAt: done.endedAt };
       }
       await leg.hangup().catch(() => undefined);
-      return { ...base, outcome: done.outcome, detail: done.detail, endedAt: d.clock() };
+      return { ...base, outcome: done.outcome, detail: done.detail, endedAt: d.clock.now() };
     } catch (err) {
       dropReservation();
       await leg.hangup().catch(() => undefined);
       if (err instanceof CallEndedError || leg.isEnded()) {
         clog.info('customer hung up before reaching an agent');
-        return { callId: leg.callId, answeredAt, outcome: signal.aborted ? 'FAILED' : 'CUSTOMER_HANGUP', endedAt: d.clock() };
+        return { callId: leg.callId, answeredAt, outcome: signal.aborted ? 'FAILED' : 'CUSTOMER_HANGUP', endedAt: d.clock.now() };
       }
       throw err;
     } finally {
@@ -141,11 +148,11 @@ export class CallbackDialer implements Dialer {
 
   /** AMD on the forked audio, bounded by amdTimeoutMs (NOTSURE) and by the customer hanging up */
   private async detect(leg: CustomerLeg, req: DialRequest): Promise<{ amd: AmdResult; run: AmdRun }> {
-    const started = this.deps.clock();
+    const started = this.deps.clock.now();
     const run = await leg.startAmd(`${req.callbackId}:${req.attemptId}`, req.amd);
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const timeout = new Promise<AmdResult>((resolve) => {
-      timer = setTimeout(() => resolve({ decision: 'NOTSURE', decisionMs: this.deps.clock() - started, evidence: { timeout: true } }), this.deps.amdTimeoutMs);
+      timer = this.timers.schedule(this.deps.amdTimeoutMs, () => resolve({ decision: 'NOTSURE', decisionMs: this.deps.clock.now() - started, evidence: { timeout: true } }));
     });
     const ended = leg.ended.then((): never => {
       throw new CallEndedError(leg.callId);
@@ -157,15 +164,15 @@ export class CallbackDialer implements Dialer {
       await stopAmd(leg, run);
       throw err;
     } finally {
-      clearTimeout(timer);
+      timer?.cancel();
     }
   }
 
   /** wait for the record tone (bounded), then play the service's message */
   private async leaveMessage(leg: CustomerLeg, run: AmdRun, svc: ServiceCallSettings, log: Logger): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const beep = await Promise.race([run.beep, new Promise<null>((r) => (timer = setTimeout(() => r(null), this.deps.beepTimeoutMs)))]);
-    clearTimeout(timer);
+    let timer: TimerHandle | undefined;
+    const beep = await Promise.race([run.beep, new Promise<null>((r) => (timer = this.timers.schedule(this.deps.beepTimeoutMs, () => r(null))))]);
+    timer?.cancel();
     await stopAmd(leg, run);
     log.info({ beepMs: beep }, beep === null ? 'no beep heard; leaving the message anyway' : 'beep heard; leaving the message');
     await leg.play([svc.prompts.machineMessage]);

@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { ConnectMode } from '../ports/dialer';
 import type { QueuePort, Reservation } from '../ports/queue';
 import { CallEndedError, endedOf, type AgentCalls, type CallLeg } from './call';
+import type { Clock } from '../time';
 
 export interface ConnectAgentDeps {
   queue: QueuePort;
   agents: AgentCalls;
-  clock: () => number;
+  clock: Clock;
   settings: { agentRingTimeoutSec: number; maxAgentAttempts: number; reserveTimeoutSec: number; referTimeoutMs: number };
   /** what the customer hears while the next agent is reserved */
   holdPrompt: string;
@@ -70,7 +71,7 @@ export async function connectToAgent(
     if (mode === 'refer') {
       const referred = await deps.agents.refer(customer, r.agent.uri, deps.settings.referTimeoutMs, alog);
       if (referred.kind === 'transferred') {
-        const at = deps.clock();
+        const at = deps.clock.now();
         confirm(deps.queue, r.reservationId, alog);
         alog.info('customer transferred to agent by REFER');
         await customer.hangup().catch(() => undefined);
@@ -98,13 +99,13 @@ export async function connectToAgent(
       continue;
     }
 
-    const connectedAt = deps.clock();
+    const connectedAt = deps.clock.now();
     confirm(deps.queue, r.reservationId, alog);
     alog.info('customer connected to agent');
     const first = await Promise.race([customer.ended.then(() => 'customer' as const), called.leg.ended.then(() => 'agent' as const)]);
     await Promise.all([customer.hangup().catch(() => undefined), called.leg.hangup().catch(() => undefined)]);
     deps.queue.callEnded(r.reservationId);
-    const endedAt = deps.clock();
+    const endedAt = deps.clock.now();
     alog.info({ endedBy: first, talkMs: endedAt - connectedAt }, 'agent call ended');
     return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, connectedAt, endedAt, endedBy: first };
   }

@@ -112,7 +112,7 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
   return recordInteraction(
     call.callId,
     info,
-    { serviceName: info.serviceName, target: info.target, outcome: step.outcome, attached: step.attached ?? {}, endedAt: deps.clock() },
+    { serviceName: info.serviceName, target: info.target, outcome: step.outcome, attached: step.attached ?? {}, endedAt: deps.clock.now() },
     deps.interactions,
     log,
   );
@@ -208,7 +208,7 @@ async function chooseSlot(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logg
     log.warn({ err }, 'availability unknown; no slot offered');
   }
   if (!slot) return 'asap';
-  const prompts = [deps.prompts.slotOffer, ...slotTimePrompts(deps.prompts.digitsDir, Date.parse(slot), deps.clock(), timezone), deps.prompts.slotPressTwo];
+  const prompts = [deps.prompts.slotOffer, ...slotTimePrompts(deps.prompts.digitsDir, Date.parse(slot), deps.clock.now(), timezone), deps.prompts.slotPressTwo];
   for (let i = 0; i <= deps.ivr.maxRetries; i++) {
     const d = await call.collect({ prompts, maxDigits: 1, timeoutMs: deps.ivr.inputTimeoutMs, digitTimeoutMs: deps.ivr.digitTimeoutMs });
     log.info({ digits: d, slot, try: i + 1 }, 'slot offer answered');

@@ -77,7 +77,7 @@ export async function runUserOriginated(
       target: match.target,
       outcome: outcome === 'CONNECTED_TO_AGENT' ? 'CONNECTED_TO_AGENT' : outcome === 'CUSTOMER_HANGUP' ? 'ABANDONED_IN_QUEUE' : 'FAILED',
       attached: { _CB_ID: match.callbackId, ...(agentId ? { agentId } : {}) },
-      endedAt: deps.clock(),
+      endedAt: deps.clock.now(),
     },
     deps.interactions,
     log,

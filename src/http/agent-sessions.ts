@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../time';
 
 /** What agent sign-in needs from the agent directory (the queue). */
 export interface AgentCredentials {
@@ -23,21 +24,21 @@ export class AgentSessions {
   constructor(
     private readonly credentials: AgentCredentials,
     private readonly ttlMs = 12 * 3600_000,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   signIn(agentId: string, password: string): string | undefined {
     const expected = this.credentials.passwordOf(agentId);
     if (expected === undefined || !same(expected, password)) return undefined;
     const token = randomBytes(24).toString('base64url');
-    this.tokens.set(token, { agentId, expiresAt: this.now() + this.ttlMs });
+    this.tokens.set(token, { agentId, expiresAt: this.clock.now() + this.ttlMs });
     return token;
   }
 
   agentFor(token: string): string | undefined {
     const s = this.tokens.get(token);
     if (!s) return undefined;
-    if (s.expiresAt <= this.now()) {
+    if (s.expiresAt <= this.clock.now()) {
       this.tokens.delete(token);
       return undefined;
     }

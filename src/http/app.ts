@@ -29,6 +29,7 @@ import { vendorRoutes } from './routes/vendor-routes';
 import { agentRoutes, type AgentDirectory, type SoftphoneSettings } from './routes/agent-routes';
 import { AgentSessions, type AgentCredentials } from './agent-sessions';
 import type { SignInThrottle } from '../security/sign-in-throttle';
+import type { Clock } from '../time';
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -39,7 +40,7 @@ export interface HttpAppDeps {
   health: HealthSource;
   /** keys of the config file (bootstrap); more are kept in the store (/admin/v1/keys) */
   clients: ConfigClient[];
-  now: () => number;
+  clock: Clock;
   /** counts wrong secrets (API keys, agent sign-in) and refuses attempts while backing off or locked out */
   throttle?: SignInThrottle;
   /** reverse proxies whose X-Forwarded-For is believed (addresses or CIDR) */
@@ -79,8 +80,8 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installErrorHandler(app, (status) => deps.metrics.rejected.inc({ status: String(status) }));
   const sessions = deps.agents ? new AgentSessions(deps.agents.credentials) : undefined;
-  const apiKeys = new ApiKeys(deps.store, { now: deps.now });
-  const audit = new AuditLog(deps.store, { now: deps.now });
+  const apiKeys = new ApiKeys(deps.store, deps.clock);
+  const audit = new AuditLog(deps.store, deps.clock);
   installAuth(app, { clients: deps.clients, apiKeys, agents: sessions, throttle: deps.throttle });
   // a key's own rate limit (set per data key); after auth, so the limit and the count are the key's
   await app.register(rateLimit, {
@@ -102,11 +103,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
       audit,
     }),
   );
-  await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, now: deps.now, audit }));
+  await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, clock: deps.clock, audit }));
   await app.register(apiKeyRoutes({ apiKeys, audit }));
   await app.register(auditRoutes({ audit }));
   await app.register(reportRoutes({ store: deps.store }));
-  await app.register(interactionRoutes({ store: deps.store, now: deps.now }));
+  await app.register(interactionRoutes({ store: deps.store, clock: deps.clock }));
   await app.register(streamRoutes({ store: deps.store, approvals: deps.approvals, services: deps.services }));
   if (deps.approvals) await app.register(approvalRoutes({ approvals: deps.approvals, callbacks: deps.callbacks }));
   await app.register(pageRoutes);

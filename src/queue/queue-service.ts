@@ -9,7 +9,7 @@ import { sharedWaits, sharedWaitsAll, type SharedAgent, type SharedGroup } from 
 import { HandleTimeStats } from './handle-time';
 import { AbandonmentStats } from './patience';
 import { bucketCapacity, plannedAgents } from './staffing';
-import { systemTimers, type Clock, type TimerHandle, type TimerScheduler } from '../time';
+import { systemClock, systemTimers, type Clock, type TimerHandle, type TimerScheduler } from '../time';
 import type { AgentConfig, QueueOptions, TargetConfig } from './types';
 
 export const EWT_METHODS: readonly EwtMethod[] = ['simple', 'erlang', 'erlang-a'];
@@ -178,7 +178,7 @@ export class QueueService implements QueuePort {
   private closed = false;
 
   constructor(options: QueueOptions, deps: QueueServiceDeps = {}) {
-    this.clock = deps.clock ?? { now: () => Date.now() };
+    this.clock = deps.clock ?? systemClock;
     this.timers = deps.timers ?? systemTimers;
     this.log = deps.logger?.child({ module: 'queue' });
     this.newId = deps.newId ?? randomUUID;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { QueueSample, Store } from '../store/store';
+import { systemClock, type Clock } from '../time';
 
 /** What the sampler reads of a target now (QueueService gives it; see compose.ts): a sample but its time. */
 export type TargetSnapshot = Omit<QueueSample, 'at'>;
@@ -11,7 +12,7 @@ export interface QueueSamplerOptions {
   everySec: number;
   /** samples older than this are dropped (checked once an hour) */
   retainHours: number;
-  now?: () => number;
+  clock?: Clock;
   logger: Logger;
 }
 
@@ -23,10 +24,10 @@ export interface QueueSamplerOptions {
 export class QueueSampler {
   private timer: NodeJS.Timeout | undefined;
   private lastPrune = 0;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly o: QueueSamplerOptions) {
-    this.now = o.now ?? Date.now;
+    this.clock = o.clock ?? systemClock;
   }
 
   start(): void {
@@ -43,7 +44,7 @@ export class QueueSampler {
 
   /** take one sample now (also used by tests) */
   sample(): QueueSample[] {
-    const at = this.now();
+    const at = this.clock.now();
     try {
       const rows: QueueSample[] = this.o.snapshot().map((t) => ({ at, ...t, ewtSec: Math.round(t.ewtSec * 10) / 10 }));
       this.o.store.addQueueSamples(rows);

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../time';
 
 /**
  * HTTP digest authentication for SIP REGISTER (RFC 2617 MD5, qop=auth or none, as RFC 3261 §22 uses it).
@@ -37,11 +38,11 @@ export class NonceIssuer {
   private readonly key = randomBytes(32);
   constructor(
     private readonly ttlMs = 300_000,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   issue(): string {
-    const ts = this.clock().toString(36);
+    const ts = this.clock.now().toString(36);
     return `${ts}.${createHmac('sha256', this.key).update(ts).digest('base64url').slice(0, 22)}`;
   }
 
@@ -51,7 +52,7 @@ export class NonceIssuer {
     if (!ts || !sig) return 'bad';
     const want = createHmac('sha256', this.key).update(ts).digest('base64url').slice(0, 22);
     if (want.length !== sig.length || !timingSafeEqual(Buffer.from(want), Buffer.from(sig))) return 'bad';
-    return this.clock() - parseInt(ts, 36) > this.ttlMs ? 'stale' : 'ok';
+    return this.clock.now() - parseInt(ts, 36) > this.ttlMs ? 'stale' : 'ok';
   }
 }
 

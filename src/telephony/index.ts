@@ -15,6 +15,7 @@ import { ivrConnectModeFor, ivrSettingsFor } from './ivr-settings';
 import { MediaServerPool } from './media-servers';
 import { handleRegister, type RegistrationSink } from './registrar';
 import type { SignInThrottle } from '../security/sign-in-throttle';
+import { systemClock, systemTimers, type Clock, type TimerScheduler } from '../time';
 
 export type { AudioForkLike, AmdSessionLike } from './call-leg';
 export type { TelephonyConfig } from './config';
@@ -32,7 +33,9 @@ export interface TelephonyDeps {
   passwordOf?: (agentId: string) => string | undefined;
   /** a target's own EWT method (the queue's config), to name it in the IVR's log when the service sets none */
   targetEwtMethod?: (target: string) => EwtMethod | undefined;
-  clock?: () => number;
+  clock?: Clock;
+  /** the dialer's AMD and beep timeouts, the media servers' reconnection */
+  timers?: TimerScheduler;
   /** wrong REGISTER passwords count here, with the agent page's sign-ins */
   throttle?: SignInThrottle;
 }
@@ -62,10 +65,11 @@ const BEEP_TIMEOUT_MS = 30_000;
  */
 export function startTelephony(deps: TelephonyDeps): Telephony {
   const { config, logger } = deps;
-  const clock = deps.clock ?? Date.now;
+  const clock = deps.clock ?? systemClock;
+  const timers = deps.timers ?? systemTimers;
   const log = logger.child({ component: 'telephony' });
   const drachtio = new DrachtioConnection({ ...config.drachtio, retryMaxDelayMs: config.retryMaxDelayMs }, log);
-  const media = new MediaServerPool(drachtio.srf, config.mediaServers, log, config.retryMaxDelayMs);
+  const media = new MediaServerPool(drachtio.srf, config.mediaServers, log, config.retryMaxDelayMs, undefined, { clock, timers });
   const srf = drachtio.srf;
 
   const agents = new FsAgentCalls(srf, config.trunk.codecs, log, undefined, resolvePrompts(config.prompts.dir, config.prompts, {}).holdMusic);
@@ -75,6 +79,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
 
   const dialer = new CallbackDialer({
     ...connectDeps,
+    timers,
     customers,
     holdPrompt: config.prompts.pleaseHold,
     holdMusic: config.prompts.holdMusic,

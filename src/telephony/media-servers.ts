@@ -6,6 +6,7 @@ import type { MediaServerSettings } from './config';
 import { backoffMs, type ConnectionStatus } from './connection-status';
 import { probeEventSocket } from './esl-probe';
 import { messageOf } from '../errors';
+import { systemClock, systemTimers, type Clock, type TimerHandle, type TimerScheduler } from '../time';
 
 interface Entry {
   opts: MediaServerSettings;
@@ -15,7 +16,7 @@ interface Entry {
   attempt: number;
   /** endpoints this app holds on the server right now */
   active: number;
-  timer?: NodeJS.Timeout;
+  timer?: TimerHandle;
 }
 
 /** an endpoint and the release to call once it is gone (the pool counts endpoints per server) */
@@ -43,13 +44,15 @@ export class MediaServerPool extends EventEmitter {
     private readonly retryMaxDelayMs = 10_000,
     /** give up on one connection attempt after this long (esl may neither connect nor fail) */
     private readonly connectTimeoutMs = 5_000,
+    /** reconnection backoff and status times */
+    private readonly time: { clock: Clock; timers: TimerScheduler } = { clock: systemClock, timers: systemTimers },
   ) {
     super();
     this.mrf = new Mrf(srf);
     this.entries = servers.map((opts) => ({
       opts,
       name: `${opts.host}:${opts.port}`,
-      status: { state: 'down', since: Date.now(), detail: 'not connected yet' },
+      status: { state: 'down', since: this.time.clock.now(), detail: 'not connected yet' },
       attempt: 0,
       active: 0,
     }));
@@ -164,7 +167,7 @@ export class MediaServerPool extends EventEmitter {
   private retry(e: Entry): void {
     if (this.closed || e.timer) return;
     const delay = backoffMs(e.attempt++, this.retryMaxDelayMs);
-    e.timer = setTimeout(() => void this.connect(e), delay);
+    e.timer = this.time.timers.schedule(delay, () => void this.connect(e));
   }
 
   /** one log line per change of state (and one for the first failure) */
@@ -172,7 +175,7 @@ export class MediaServerPool extends EventEmitter {
     if (this.closed) return;
     const changed = state !== e.status.state;
     const first = e.status.detail === 'not connected yet';
-    e.status = { state, since: changed ? Date.now() : e.status.since, detail };
+    e.status = { state, since: changed ? this.time.clock.now() : e.status.since, detail };
     if (changed && state === 'up') {
       log.info('FreeSWITCH connected');
       this.emit('up', e.name);
@@ -185,7 +188,7 @@ export class MediaServerPool extends EventEmitter {
   close(): void {
     this.closed = true;
     for (const e of this.entries) {
-      if (e.timer) clearTimeout(e.timer);
+      e.timer?.cancel();
       e.timer = undefined;
       if (e.ms) safeDisconnect(e.ms);
       e.ms = undefined;

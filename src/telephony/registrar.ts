@@ -1,6 +1,7 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { RegistrarSettings } from './config';
+import { systemClock, type Clock } from '../time';
 import { challenge, NonceIssuer, verifyDigest } from './digest';
 import type { SignInAttempt, SignInThrottle } from '../security/sign-in-throttle';
 
@@ -22,7 +23,7 @@ export function handleRegister(
   srf: Srf,
   settings: RegistrarSettings,
   passwordOf: ((agentId: string) => string | undefined) | undefined,
-  sink: RegistrationSink, logger: Logger, clock: () => number = Date.now, throttle?: SignInThrottle): void {
+  sink: RegistrationSink, logger: Logger, clock: Clock = systemClock, throttle?: SignInThrottle): void {
   const nonces = new NonceIssuer(300_000, clock);
   srf.use('register', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     const log = logger.child({ callId: req.get('Call-ID'), method: 'REGISTER' });
@@ -66,7 +67,7 @@ export function handleRegister(
     }
     const expires = Math.min(requested, settings.maxExpiresSec);
     try {
-      sink.setRegistration(agentId, contact.uri, clock() + expires * 1000);
+      sink.setRegistration(agentId, contact.uri, clock.now() + expires * 1000);
     } catch (err) {
       log.warn({ agentId, err }, 'registration refused by the queue');
       res.send(404);

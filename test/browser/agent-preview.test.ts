@@ -7,6 +7,7 @@ import { SimulatedDialer } from '../../src/callback/simulated-dialer';
 import { chromiumOrSkip } from '../helpers/chromium';
 import { startApp, type RunningApp } from '../helpers/http-app';
 import { queueWithAgents } from '../helpers/queue-agents';
+import { systemClock } from '../../src/time';
 
 /**
  * Preview on the agent page (real headless Chromium): the callback is offered to the reserved agent, who
@@ -31,7 +32,7 @@ describe('agent page: callback preview, pushed (headless Chromium)', function ()
         gate: new QueueDispatchGate(queue),
         wrapDialer: (inner) => {
           if (inner instanceof SimulatedDialer) inner.reservations = queue;
-          return new ApprovingDialer({ inner, queue, approvals, reserveTimeoutMs: 30_000, clock: Date.now, logger: pino({ level: 'silent' }) });
+          return new ApprovingDialer({ inner, queue, approvals, reserveTimeoutMs: 30_000, clock: systemClock, logger: pino({ level: 'silent' }) });
         },
       }),
     );

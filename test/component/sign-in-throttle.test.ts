@@ -103,7 +103,7 @@ describe('sign-in throttling over HTTP and SIP REGISTER (injected clock)', () =>
       (id) => (id === 'alice' ? 'alice-right-pw' : undefined),
       { setRegistration: () => undefined, clearRegistration: () => undefined },
       pino({ level: 'silent' }),
-      () => vt.now(),
+      vt,
       t.app.throttle,
     );
     const register = (authorization?: string) => {

@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { InteractionOutcome } from '../../ports/callbacks';
 import type { StoredInteraction, Store } from '../../store/store';
 import { HttpError } from '../errors';
+import type { Clock } from '../../time';
 
 /**
  * The reasons an IVR may end its call with (GMS: `ReasonSystemName`), and the outcome each is reported
@@ -50,7 +51,7 @@ const time = (name: string, v: string | undefined): number | undefined => {
  * `_CB_*` keys attached; such an interaction is never reported abandoned.
  */
 export const interactionRoutes =
-  (deps: { store: Store; now: () => number }): FastifyPluginAsyncTypebox =>
+  (deps: { store: Store; clock: Clock }): FastifyPluginAsyncTypebox =>
   async (app) => {
     const { store } = deps;
     const find = (id: string): StoredInteraction => {
@@ -89,7 +90,7 @@ export const interactionRoutes =
         if (store.getInteraction(b.id)) throw new HttpError('CONFLICT', `interaction "${b.id}" is already recorded`, 'id');
         store.openInteraction({
           interactionId: b.id,
-          startedAt: time('startedAt', b.startedAt) ?? deps.now(),
+          startedAt: time('startedAt', b.startedAt) ?? deps.clock.now(),
           ...(b.ani !== undefined ? { ani: b.ani } : {}),
           ...(b.dnis !== undefined ? { dnis: b.dnis } : {}),
           ...(b.service !== undefined ? { serviceName: b.service } : {}),
@@ -122,7 +123,7 @@ export const interactionRoutes =
         const { id } = req.params;
         const outcome = outcomeOf(req.body.reason);
         if (!outcome) throw new HttpError('INVALID', `reason: "${req.body.reason}" is not one of Callback, ConnectedToAgent, Abandoned, HungUpInIvr, Failed`, 'reason');
-        const endedAt = time('endedAt', req.body.endedAt) ?? deps.now();
+        const endedAt = time('endedAt', req.body.endedAt) ?? deps.clock.now();
         const before = store.getInteraction(id);
         const callbackId = before?.callbackId ?? (typeof before?.attached._CB_SERVICE_ID === 'string' ? before.attached._CB_SERVICE_ID : undefined);
         if (callbackId !== undefined && outcome !== 'CALLBACK') {

@@ -6,6 +6,7 @@ import type { CallbackState } from '../../ports/callback-records';
 import type { Store } from '../../store/store';
 import { HttpError } from '../errors';
 import { actorOf, type AuditLog } from '../../audit/audit-log';
+import type { Clock } from '../../time';
 
 const view = (s: ConfiguredService) => ({
   name: s.name,
@@ -43,7 +44,7 @@ const NameParam = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 
 
 /** Admin API: configured services built from templates. Changes apply at once and are stored durably. */
 export const serviceAdminRoutes =
-  (deps: { services: ServiceRegistry; store: Store; now: () => number; audit: AuditLog }): FastifyPluginAsyncTypebox =>
+  (deps: { services: ServiceRegistry; store: Store; clock: Clock; audit: AuditLog }): FastifyPluginAsyncTypebox =>
   async (app) => {
     const { services } = deps;
     app.get('/admin/v1/templates', { schema: { tags: ['admin'], summary: 'Service templates and their defaults; every option with its JSON schema and help' } }, async () => ({
@@ -70,7 +71,7 @@ export const serviceAdminRoutes =
           if (Number.isNaN(t)) throw new HttpError('INVALID', `${name}: "${v}" is not an ISO 8601 date-time`, name);
           return t;
         };
-        const from = time('from', req.query.from) ?? Math.floor(deps.now() / 86_400_000) * 86_400_000;
+        const from = time('from', req.query.from) ?? Math.floor(deps.clock.now() / 86_400_000) * 86_400_000;
         const to = time('to', req.query.to) ?? from + 86_400_000;
         if (to <= from) throw new HttpError('INVALID', 'to: must be after from', 'to');
         const figures: Record<string, ServiceFigures> = {};
@@ -116,7 +117,7 @@ export const serviceAdminRoutes =
       async (req, reply) => {
         if (services.get(req.body.name)) throw new HttpError('CONFLICT', `service "${req.body.name}" already exists; PUT /admin/v1/services/${req.body.name} to change it`, 'name');
         const { name, template, options = {} } = req.body;
-        const s = services.put(name, template, options, deps.now(), (s) => deps.audit.record(actorOf(req), 'service.created', `service:${name}`, { after: { template: s.template, options: s.options } }));
+        const s = services.put(name, template, options, deps.clock.now(), (s) => deps.audit.record(actorOf(req), 'service.created', `service:${name}`, { after: { template: s.template, options: s.options } }));
         void reply.status(201);
         return view(s);
       },
@@ -129,7 +130,7 @@ export const serviceAdminRoutes =
         const before = services.get(req.params.name);
         const change = (s: ConfiguredService) => ({ before: before && { template: before.template, options: before.options }, after: { template: s.template, options: s.options } });
         const audit = (s: ConfiguredService) => deps.audit.record(actorOf(req), before ? 'service.changed' : 'service.created', `service:${req.params.name}`, change(s));
-        return view(services.put(req.params.name, req.body.template, req.body.options ?? {}, deps.now(), audit));
+        return view(services.put(req.params.name, req.body.template, req.body.options ?? {}, deps.clock.now(), audit));
       },
     );
 
@@ -140,7 +141,7 @@ export const serviceAdminRoutes =
       if (pending) {
         throw new HttpError('CONFLICT', `service "${req.params.name}" has ${pending >= 10_000 ? 'over 10,000' : pending} pending callback${pending === 1 ? '' : 's'}; cancel ${pending === 1 ? 'it' : 'them'} first`);
       }
-      services.delete(req.params.name, deps.now(), () => deps.audit.record(actorOf(req), 'service.deleted', `service:${req.params.name}`, { before: { template: before.template, options: before.options } }));
+      services.delete(req.params.name, deps.clock.now(), () => deps.audit.record(actorOf(req), 'service.deleted', `service:${req.params.name}`, { before: { template: before.template, options: before.options } }));
       void reply.status(204);
     });
   };

@@ -4,6 +4,7 @@ import type { ServiceRegistry } from '../../callback/service-registry';
 import type { SlotAvailability } from '../../ports/callbacks';
 import type { EwtMethod } from '../../ports/queue';
 import { HttpError } from '../errors';
+import type { Clock } from '../../time';
 
 /** what the statistic reads of the queue */
 export interface WaitStatisticQueue {
@@ -22,7 +23,7 @@ export interface WaitStatisticDeps {
   availability(serviceName: string, q: { maxSlots: number }): SlotAvailability;
   /** the IVR threshold of a service and where it comes from (the same as the built-in IVR's) */
   threshold(serviceName: string): { sec: number; from: string };
-  now(): number;
+  clock: Clock;
 }
 
 const Query = Type.Object(
@@ -93,7 +94,7 @@ export const waitStatisticRoutes =
         if (!service) return stat;
         const threshold = deps.threshold(service.name);
         const slots = service.settings.allowScheduling ? deps.availability(service.name, { maxSlots: q['_max-time-slots'] ?? 3 }).slots : {};
-        const d = decideOffer({ ewtSec, thresholdSec: threshold.sec, openNow: service.businessHours.isOpen(deps.now()), allowScheduling: service.settings.allowScheduling, slots });
+        const d = decideOffer({ ewtSec, thresholdSec: threshold.sec, openNow: service.businessHours.isOpen(deps.clock.now()), allowScheduling: service.settings.allowScheduling, slots });
         req.log.info({ service: service.name, target, ewtSec, method, thresholdSec: threshold.sec, offer: d.offer, reason: d.reason }, 'wait statistic requested');
         return {
           ...stat,

@@ -88,7 +88,7 @@ describe('approving dialer: reserve → preview / confirm → dial for that agen
     const { q, vt } = bench([sales()], [{}, {}]);
     const inner = new RecordingDialer();
     const approvals = new ApprovalBoard();
-    const dialer = new ApprovingDialer({ inner, queue: q, approvals, reserveTimeoutMs: 5_000, clock: () => vt.now(), logger: pino({ level: 'silent' }) });
+    const dialer = new ApprovingDialer({ inner, queue: q, approvals, reserveTimeoutMs: 5_000, clock: vt, logger: pino({ level: 'silent' }) });
     return { q, vt, inner, approvals, dialer };
   };
   const preview = (timeoutSec = 30): ApprovalSteps => ({ agentPreview: { timeoutSec, allowReject: true, timeoutSetsNotReady: true } });

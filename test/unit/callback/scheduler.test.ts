@@ -3,22 +3,31 @@ import { Scheduler } from '../../../src/callback/scheduler';
 import { SimulatedDialer } from '../../../src/callback/simulated-dialer';
 import type { AttemptResult, Dialer, DialRequest } from '../../../src/ports/dialer';
 import { makeCore, silentLogger } from '../../helpers/core';
+import { VirtualTime, type TimerScheduler } from '../../../src/time';
 
 const NOW = Date.parse('2026-12-01T15:00:00.000Z');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** the test's virtual time: the core's clock, the scheduler's timers and the simulated dialer's */
+let time: VirtualTime;
+/** let the promises of what the timers started run (no time passes) */
+const turn = () => new Promise((r) => setImmediate(r));
 
-function setup(dialer: Dialer) {
-  const core = makeCore(NOW);
+/** `timers`: the scheduler's own (a killed process's never fire) */
+function setup(dialer: Dialer, timers: TimerScheduler = time) {
+  const core = makeCore(NOW, ':memory:', time);
   core.services.put('cb', 'user-terminated-delayed', { _max_number_of_attempts: 3, _max_time_to_reach_customer: 3600 }, NOW);
   core.services.put('uo', 'user-originated-immediate', {}, NOW);
-  const scheduler = new Scheduler({ ...core, dialer, logger: silentLogger, idlePollMs: 60_000 });
+  const scheduler = new Scheduler({ ...core, timers, dialer, logger: silentLogger, idlePollMs: 60_000 });
   scheduler.start();
   return { ...core, scheduler };
 }
 
 async function settle(s: Scheduler) {
-  for (let i = 0; i < 200 && s.activeAttempts > 0; i++) await sleep(5);
-  await sleep(5);
+  for (let i = 0; i < 200 && s.activeAttempts > 0; i++) {
+    time.advance(0);
+    await turn();
+  }
+  time.advance(0);
+  await turn();
 }
 
 /** a dialer whose attempts end only when the test says so (or on abort) */
@@ -33,6 +42,9 @@ class HeldDialer implements Dialer {
 }
 
 describe('scheduler', () => {
+  beforeEach(() => {
+    time = new VirtualTime(NOW);
+  });
   let toClose: Scheduler[] = [];
   afterEach(async () => {
     for (const s of toClose) await s.close(100);
@@ -41,7 +53,7 @@ describe('scheduler', () => {
   const track = <T extends { scheduler: Scheduler }>(x: T) => (toClose.push(x.scheduler), x);
 
   it('dials an immediate callback and completes it when an agent takes it', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 0 });
+    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
     const { callbacks, store, scheduler } = track(setup(dialer));
     const { id } = await callbacks.start('cb', { _customer_number: '+14155552671', note: 'x' }, 'ivr');
     scheduler.pass();
@@ -60,7 +72,7 @@ describe('scheduler', () => {
   });
 
   it('retries busy per policy, then connects', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 0, rules: [{ pattern: '2671$', outcomes: ['BUSY', 'BUSY', 'CONNECTED_TO_AGENT'] }] });
+    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0, rules: [{ pattern: '2671$', outcomes: ['BUSY', 'BUSY', 'CONNECTED_TO_AGENT'] }] });
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
     const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     scheduler.pass();
@@ -86,7 +98,7 @@ describe('scheduler', () => {
   });
 
   it('stops at _max_number_of_attempts', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 0, defaultOutcome: 'NO_ANSWER' });
+    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0, defaultOutcome: 'NO_ANSWER' });
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
     const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     for (let i = 0; i < 5; i++) {
@@ -100,7 +112,7 @@ describe('scheduler', () => {
   });
 
   it('does not dial a scheduled callback before its desired time', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 0 });
+    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
     const { id } = await callbacks.start('cb', { _customer_number: '+14155552671', _desired_time: '2026-12-01T16:00:00Z' }, 'ivr');
     scheduler.pass();
@@ -115,7 +127,7 @@ describe('scheduler', () => {
   });
 
   it('holds callbacks QUEUED while the dialer is not ready, without using attempts', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 0 });
+    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
     dialer.ready = false;
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
     const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
@@ -132,7 +144,7 @@ describe('scheduler', () => {
   });
 
   it('expires a callback nobody could dial before _max_time_to_reach_customer', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 0 });
+    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
     dialer.ready = false;
     const { callbacks, store, scheduler, clock } = track(setup(dialer));
     const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
@@ -147,15 +159,15 @@ describe('scheduler', () => {
 
   it('recovers an attempt left running by a killed process as FAILED and retries it', async () => {
     const held = new HeldDialer();
-    const first = setup(held);
+    const first = setup(held, new VirtualTime(NOW));
     const { id } = await first.callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
     first.scheduler.pass();
     assert.equal(held.calls.length, 1);
     assert.equal(first.store.getCallback(id)!.state, 'ROUTING');
     // "kill -9": the first scheduler never finishes nor renews its lease; a new one starts on the same store
     first.clock.advance(16_000);
-    const dialer = new SimulatedDialer({ delayMs: 0 });
-    const second = new Scheduler({ store: first.store, callbacks: first.callbacks, clock: first.clock, dialer, logger: silentLogger, idlePollMs: 60_000 });
+    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+    const second = new Scheduler({ store: first.store, callbacks: first.callbacks, clock: first.clock, timers: time, dialer, logger: silentLogger, idlePollMs: 60_000 });
     toClose.push(second);
     second.start();
     assert.equal(second.isActive, true);
@@ -176,7 +188,7 @@ describe('scheduler', () => {
     const a = new HeldDialer();
     const b = new HeldDialer();
     const one = track(setup(a));
-    const two = new Scheduler({ store: one.store, callbacks: one.callbacks, clock: one.clock, dialer: b, logger: silentLogger, idlePollMs: 60_000 });
+    const two = new Scheduler({ store: one.store, callbacks: one.callbacks, clock: one.clock, timers: time, dialer: b, logger: silentLogger, idlePollMs: 60_000 });
     toClose.push(two);
     two.start();
     assert.equal(two.isActive, false);
@@ -213,7 +225,7 @@ describe('scheduler', () => {
   });
 
   it('does not dial USERORIGINATED callbacks: it waits for the customer to call in', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 0 });
+    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
     const { callbacks, store, scheduler } = track(setup(dialer));
     const { id } = await callbacks.start('uo', { _customer_number: '+14155552671' }, 'app');
     scheduler.pass();

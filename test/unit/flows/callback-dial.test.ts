@@ -23,7 +23,7 @@ function setup(o: {
     queue,
     customers,
     agents,
-    clock: () => (now += 100),
+    clock: { now: () => (now += 100) },
     settings: connectSettings,
     holdPrompt: prompts.pleaseHold,
     holdMusic: prompts.holdMusic,

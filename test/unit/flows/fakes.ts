@@ -6,6 +6,7 @@ import { CallEndedError, type AgentCallResult, type AgentCalls, type AmdRun, typ
 import { DEFAULT_PROMPTS } from '../../../src/telephony/config';
 import { resolvePrompts } from '../../../src/flows/prompts';
 import type { IvrDeps, IvrSettings } from '../../../src/flows/ivr-offer';
+import { systemClock } from '../../../src/time';
 
 export const log = pino({ level: 'silent' });
 export const prompts = resolvePrompts('/p', DEFAULT_PROMPTS, {});
@@ -225,7 +226,7 @@ export function ivrDeps(o: {
     interactions: new FakeRecorder(),
     agents: o.agents ?? new FakeAgentCalls(['answer'], [], 5),
     prompts,
-    clock: () => Date.now(),
+    clock: systemClock,
     settings: connectSettings,
     holdPrompt: prompts.pleaseHold,
     holdMusic: prompts.holdMusic,

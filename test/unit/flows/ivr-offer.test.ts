@@ -15,7 +15,7 @@ function setup(o: { ewt?: number; agents?: (string | null)[]; callbacks?: FakeCa
     interactions,
     agents,
     prompts,
-    clock: () => (now += 1000),
+    clock: { now: () => (now += 1000) },
     settings: connectSettings,
     holdPrompt: prompts.pleaseHold,
     holdMusic: prompts.holdMusic,

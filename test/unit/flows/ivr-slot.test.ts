@@ -29,7 +29,7 @@ function setup(callbacks: FakeCallbacks, offerSlot = true) {
     interactions: new FakeRecorder(),
     agents: new FakeAgentCalls(['answer'], [], 5),
     prompts,
-    clock: () => NOW,
+    clock: { now: () => NOW },
     settings: connectSettings,
     holdPrompt: prompts.pleaseHold,
     holdMusic: prompts.holdMusic,

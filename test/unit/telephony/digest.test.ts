@@ -14,7 +14,7 @@ describe('telephony/digest (RFC 2617 MD5 for REGISTER)', () => {
 
   it('accepts the right password, refuses a wrong one, a foreign nonce, and flags a stale nonce', () => {
     let now = 1_000_000;
-    const nonces = new NonceIssuer(1000, () => now);
+    const nonces = new NonceIssuer(1000, { now: () => now });
     const nonce = nonces.issue();
     const c = { username: 'agent1', realm: 'cc', nonce, uri: 'sip:cc' };
     const header = (pw: string, n = nonce) => `Digest username="agent1", realm="cc", nonce="${n}", uri="sip:cc", response="${digestResponse({ ...c, nonce: n }, pw, 'REGISTER')}", algorithm=MD5`;
