@@ -6,8 +6,8 @@
  *   npm run bench:amd -- --greeting-ms 2000    any AmdParams override, kebab case (applied to every grid point)
  *
  * LOSO: for each voice source S (allison, armelle, espeak, ...), the parameter point of a small grid that
- * does best on every other source is chosen (accuracy, with the human decision median from answer at most
- * 2.0 s), then measured on S alone. The figures pool those held-out decisions: each file is judged by
+ * does best on every other source is chosen (accuracy, with the human decision at a median of at most
+ * 1.0 s after the person stops speaking), then measured on S alone. The figures pool those held-out decisions: each file is judged by
  * parameters chosen without its source. Files of source "none" (silence, fax) are never left out.
  * Speed: × real time on one core, audio fed / detector CPU time, median of 3 passes after a warm-up pass.
  * Builds the corpus (scripts/make-amd-corpus.sh) when corpus/manifest.csv is absent.
@@ -43,14 +43,20 @@ interface Outcome {
 
 const ROOT = join(__dirname, '..');
 const CORPUS = process.env.AMD_CORPUS ?? join(ROOT, 'corpus');
-const HUMAN_MEDIAN_LIMIT_MS = 2000;
+/**
+ * LOSO's constraint when it picks a grid point: the median time from the end of the person's speech to the
+ * HUMAN decision. (The goal is a median of 2.0 s from answer; in this corpus people start 0.2-1.5 s after
+ * answer and speak 0.3-4 s, so their speech alone ends at a median of about 2 s: the time after speech end
+ * is what the engine controls. Both are printed.)
+ */
+const HUMAN_AFTER_END_LIMIT_MS = 1000;
 
 /** The grid LOSO chooses from: the parameters a user tunes first (see docs/amd.md "Tuning"). */
 const GRID: Partial<AmdParams>[] = (() => {
   const points: Partial<AmdParams>[] = [];
-  for (const greetingMs of [1800, 2500, 3500])
-    for (const afterGreetingSilenceMs of [700, 1000, 1400])
-      points.push({ greetingMs, afterGreetingSilenceMs });
+  for (const greetingMs of [2500, 3500, 4500])
+    for (const longGreetingSilenceMs of [1600, 2400])
+      for (const shortGreetingMs of [900, 1300]) points.push({ greetingMs, longGreetingSilenceMs, shortGreetingMs });
   return points;
 })();
 
@@ -137,7 +143,7 @@ function score(items: Item[], outs: Outcome[]): { acc: number; humanP50: number 
   items.forEach((it, i) => {
     const o = outs[i]!;
     if (o.decision === it.label) ok++;
-    if (it.label === 'HUMAN' && o.decision === 'HUMAN') human.push(o.decisionMs);
+    if (it.label === 'HUMAN' && o.decision === 'HUMAN' && it.speechEndMs !== null) human.push(o.decisionMs - it.speechEndMs);
   });
   return { acc: ok / items.length, humanP50: pct(human, 50) };
 }
@@ -152,7 +158,7 @@ function loso(items: Item[], grid: Outcome[][]): { outcomes: Outcome[]; chosen: 
     let bestKey = -Infinity;
     grid.forEach((outs, g) => {
       const s = score(train.map((i) => items[i]!), train.map((i) => outs[i]!));
-      const key = (s.humanP50 <= HUMAN_MEDIAN_LIMIT_MS ? 1 : 0) * 10 + s.acc;
+      const key = (s.humanP50 <= HUMAN_AFTER_END_LIMIT_MS ? 1 : 0) * 10 + s.acc;
       if (key > bestKey) {
         bestKey = key;
         best = g;

@@ -16,14 +16,19 @@ import type { AmdDecision, AmdResult } from '../ports/dialer';
 import { FRAME_MS, Framer, type SupportedRate } from './framer';
 import { DEFAULT_AMD_PARAMS, type AmdParams } from './params';
 import { isFaxFrequency, ToneDetector, type ToneState } from './tone-detector';
-import type { AmdDetector, AmdEvent, AmdEventName, AmdEvidence, Segment, ToneFound } from './types';
+import type { AmdDetector, AmdEvent, AmdEventName, AmdEvidence, FrameTrace, Segment, ToneFound } from './types';
 import { EnergyVad } from './vad';
 
 export interface AmdEngineOptions {
   sampleRate: SupportedRate;
   params?: Partial<AmdParams>;
   onEvent?: (event: AmdEvent) => void;
+  /** called for every 10 ms frame with what the engine saw (plots); costs nothing when absent */
+  onFrame?: (frame: FrameTrace) => void;
 }
+
+/** a background this many dB over the noise floor is a sound bed (music...): its steady tones are not beeps */
+const BED_NOT_BEEP_DB = 6;
 
 const EVENT_FOR: Record<AmdDecision, AmdEventName> = {
   HUMAN: 'amd_human_detected',
@@ -40,8 +45,12 @@ export class AmdEngine implements AmdDetector {
   private readonly vad: EnergyVad;
   private readonly tones: ToneDetector;
   private readonly onEvent?: (event: AmdEvent) => void;
+  private readonly onFrameTrace?: (frame: FrameTrace) => void;
 
   private nowMs = 0;
+  /** frame energies (dB) of the last 2.56 s, for the beep onset check */
+  private readonly energyRing = new Float64Array(256);
+  private frameIndex = 0;
   private readonly words: Segment[] = [];
   /** speech run in progress: start, last speech frame end, silence inside it so far */
   private run: { startMs: number; lastMs: number; gapMs: number } | null = null;
@@ -53,7 +62,8 @@ export class AmdEngine implements AmdDetector {
   constructor(opts: AmdEngineOptions) {
     this.params = { ...DEFAULT_AMD_PARAMS, ...opts.params };
     this.onEvent = opts.onEvent;
-    this.vad = new EnergyVad(this.params.silenceThreshold, this.params.speechSnrDb);
+    this.onFrameTrace = opts.onFrame;
+    this.vad = new EnergyVad(this.params.silenceThreshold, this.params.speechSnrDb, this.params.backgroundMarginDb);
     this.tones = new ToneDetector(this.params.toneMinPurity, Math.max(16, this.params.silenceThreshold / 2));
     this.framer = new Framer(opts.sampleRate, (f) => this.onFrame(f));
   }
@@ -95,8 +105,29 @@ export class AmdEngine implements AmdDetector {
     const startMs = this.nowMs;
     this.nowMs += FRAME_MS;
     const v = this.vad.analyze(frame);
+    this.energyRing[this.frameIndex % this.energyRing.length] = v.energyDb;
+    this.frameIndex++;
     const tone = this.tones.analyze(frame, this.nowMs, v.sumSquares, v.avgAbs);
     const speech = v.speech && tone.current === null;
+    if (this.onFrameTrace) {
+      let min = 0;
+      let max = 0;
+      for (let i = 0; i < frame.length; i++) {
+        const x = frame[i]!;
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
+      this.onFrameTrace({
+        atMs: startMs,
+        min,
+        max,
+        energyDb: v.energyDb,
+        floorDb: this.vad.noiseFloorDb(),
+        backgroundDb: this.vad.backgroundDb(),
+        speech,
+        toneHz: tone.current ? tone.current.freqHz : 0,
+      });
+    }
     this.track(speech, startMs);
     if (!this.decided) this.checkDecision(tone);
     else this.checkMachineEnd(tone);
@@ -137,13 +168,13 @@ export class AmdEngine implements AmdDetector {
       const len = t.endMs - t.startMs;
       const fax = isFaxFrequency(t.freqHz);
       if (fax && wordCount === 0 && len >= p.faxMinMs) return this.decide('FAX', 'fax_tone', t);
-      if (len >= p.beepMinMs && t.freqHz >= p.beepMinHz && t.freqHz <= p.beepMaxHz && !(fax && wordCount === 0)) {
+      if (len >= p.beepMinMs && this.isBeep(t) && !(fax && wordCount === 0)) {
         this.decide('MACHINE', 'beep', t);
         return;
       }
     }
     const ended = tone.ended;
-    if (ended && ended.endMs - ended.startMs >= p.beepMinMs && ended.freqHz >= p.beepMinHz && ended.freqHz <= p.beepMaxHz) {
+    if (ended && ended.endMs - ended.startMs >= p.beepMinMs && this.isBeep(ended)) {
       // a fax-frequency tone too short for fax: a beep after all
       this.decide('MACHINE', 'beep', ended);
       this.beepHeard(ended);
@@ -156,7 +187,7 @@ export class AmdEngine implements AmdDetector {
     }
     if (wordCount > p.maxWords) return this.decide('MACHINE', 'max_words', null);
     if (this.greetingMs() > p.greetingMs) return this.decide('MACHINE', 'long_greeting', null);
-    if (!this.run && !t && this.nowMs - this.lastWordEnd() >= p.afterGreetingSilenceMs) {
+    if (!this.run && !t && this.nowMs - this.lastWordEnd() >= this.humanSilenceMs()) {
       return this.decide('HUMAN', 'after_greeting_silence', null);
     }
     if (this.nowMs >= p.totalAnalysisMs) this.decide('NOTSURE', 'too_long', null);
@@ -166,13 +197,50 @@ export class AmdEngine implements AmdDetector {
   private checkMachineEnd(tone: ToneState): void {
     const p = this.params;
     const ended = tone.ended;
-    if (ended && ended.endMs - ended.startMs >= p.beepMinMs && ended.freqHz >= p.beepMinHz && ended.freqHz <= p.beepMaxHz) {
+    if (ended && ended.endMs - ended.startMs >= p.beepMinMs && this.isBeep(ended)) {
       return this.beepHeard(ended);
     }
     if (!this.run && !tone.current && this.nowMs - this.lastWordEnd() >= p.machineEndSilenceMs) {
       return this.finish('amd_machine_stopped_speaking');
     }
     if (this.nowMs >= p.beepTimeoutMs) this.finish('amd_tone_timeout');
+  }
+
+  /**
+   * Silence that makes a finished greeting a person's: short after a "hello", longer after a sentence (a
+   * recorded greeting pauses between its sentences; a person who said a whole sentence waits too).
+   */
+  private humanSilenceMs(): number {
+    const p = this.params;
+    return this.greetingMs() > p.shortGreetingMs ? Math.max(p.afterGreetingSilenceMs, p.longGreetingSilenceMs) : p.afterGreetingSilenceMs;
+  }
+
+  /**
+   * A record beep: a steady tone in the beep band that stands `beepOnsetDropDb` above the 100 ms before it
+   * (it starts out of silence or the end of the greeting), on a line without a sound bed behind. A held
+   * note in music starts out of the music, and music is a sound bed: not a beep.
+   */
+  private isBeep(t: ToneFound): boolean {
+    const p = this.params;
+    if (t.freqHz < p.beepMinHz || t.freqHz > p.beepMaxHz) return false;
+    const first = t.startMs / FRAME_MS;
+    if (first < 2) return true; // at the very start: out of nothing
+    const ring = this.energyRing;
+    if (this.frameIndex - (first - 10) > ring.length) return true; // older than the history: nothing to compare
+    const mean = (from: number, to: number): number => {
+      let sum = 0;
+      let n = 0;
+      for (let k = Math.max(0, from); k < to && k < this.frameIndex; k++) {
+        sum += ring[k % ring.length]!;
+        n++;
+      }
+      return n > 0 ? sum / n : Number.NEGATIVE_INFINITY;
+    };
+    const before = mean(first - 10, first - 1);
+    const tone = mean(first + 2, first + Math.max(4, Math.min(15, (t.endMs - t.startMs) / FRAME_MS - 1)));
+    if (tone - before < p.beepOnsetDropDb) return false;
+    // a sound bed behind (music, babble, street): a person's line, where a steady tone is music
+    return this.vad.backgroundDb() - this.vad.noiseFloorDb() <= BED_NOT_BEEP_DB;
   }
 
   private beepHeard(tone: ToneFound): void {
@@ -207,6 +275,7 @@ export class AmdEngine implements AmdDetector {
       trailingSilenceMs: words.length && !this.run ? this.nowMs - this.lastWordEnd() : 0,
       tone,
       noiseFloorDb: this.vad.noiseFloorDb(),
+      backgroundDb: this.vad.backgroundDb(),
     };
     this.decided = { decision, decisionMs: this.nowMs, evidence };
     this.emit({ name: EVENT_FOR[decision], atMs: this.nowMs, result: this.decided });

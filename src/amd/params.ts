@@ -36,13 +36,31 @@ export interface AmdParams {
   toneMinPurity: number;
   /** A fax tone (CNG 1100 Hz, CED 2100 Hz) before any speech, lasting this long: FAX. */
   faxMinMs: number;
+  /**
+   * Speech must also be this many dB above the background (music, TV, street noise: the level of the
+   * recent blocks without speech), so sound behind the person is not taken for their words.
+   */
+  backgroundMarginDb: number;
+  /**
+   * Pause structure: a greeting longer than this (a sentence, not a "hello") may be the first sentence of a
+   * recorded greeting that pauses, so HUMAN then needs `longGreetingSilenceMs` of silence instead of
+   * `afterGreetingSilenceMs`.
+   */
+  shortGreetingMs: number;
+  /** Silence needed for HUMAN after a greeting longer than `shortGreetingMs`. */
+  longGreetingSilenceMs: number;
+  /**
+   * A record beep starts out of quiet: the 100 ms before it must be this many dB below the tone (a held
+   * note in music starts out of the music, not out of silence).
+   */
+  beepOnsetDropDb: number;
 }
 
 export const DEFAULT_AMD_PARAMS: Readonly<AmdParams> = Object.freeze({
   initialSilenceMs: 2500,
-  greetingMs: 1800,
+  greetingMs: 4500,
   afterGreetingSilenceMs: 700,
-  totalAnalysisMs: 5000,
+  totalAnalysisMs: 8000,
   minWordMs: 100,
   betweenWordsSilenceMs: 100,
   maxWords: 6,
@@ -55,6 +73,10 @@ export const DEFAULT_AMD_PARAMS: Readonly<AmdParams> = Object.freeze({
   beepMaxHz: 2000,
   toneMinPurity: 0.7,
   faxMinMs: 400,
+  backgroundMarginDb: 9,
+  shortGreetingMs: 1300,
+  longGreetingSilenceMs: 2400,
+  beepOnsetDropDb: 10,
 });
 
 interface Range {
@@ -81,6 +103,10 @@ export const AMD_PARAM_RANGES: Readonly<Record<keyof AmdParams, Range>> = Object
   beepMaxHz: { min: 100, max: 3500, integer: true },
   toneMinPurity: { min: 0.1, max: 1, integer: false },
   faxMinMs: { min: 40, max: 10000, integer: true },
+  backgroundMarginDb: { min: 0, max: 60, integer: false },
+  shortGreetingMs: { min: 100, max: 60000, integer: true },
+  longGreetingSilenceMs: { min: 50, max: 60000, integer: true },
+  beepOnsetDropDb: { min: 0, max: 60, integer: false },
 });
 
 export const AMD_PARAM_KEYS = Object.keys(DEFAULT_AMD_PARAMS) as (keyof AmdParams)[];
@@ -136,7 +162,7 @@ export const APP_AMD_DEFAULTS: Readonly<AppAmdParams> = Object.freeze({
   initialSilenceMs: 2500,
   greetingMs: 1500,
   afterGreetingSilenceMs: 800,
-  totalAnalysisMs: 5000,
+  totalAnalysisMs: 8000,
   minWordMs: 100,
   betweenWordsSilenceMs: 50,
   maxWords: 3,

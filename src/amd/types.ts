@@ -29,6 +29,8 @@ export type AmdEvidence = {
   /** tone that decided (fax, beep before decision), if any */
   tone: ToneFound | null;
   noiseFloorDb: number;
+  /** background level (music, babble, street noise) the words had to stand out from, dB; 0 when none */
+  backgroundDb: number;
 };
 
 /** Event names after jambonz amd-utils, so flows and logs read the same. */
@@ -63,4 +65,22 @@ export interface AmdDetector {
   readonly beepMs: number | null;
   /** true when nothing more will be reported (decision reached and no beep pending). */
   readonly finished: boolean;
+}
+
+/** What the engine saw in one 10 ms frame (for plots; only produced when asked for). */
+export interface FrameTrace {
+  /** frame start, ms from answer */
+  atMs: number;
+  /** smallest and largest sample of the frame (8 kHz) */
+  min: number;
+  max: number;
+  /** frame energy after pre-emphasis, dB */
+  energyDb: number;
+  /** noise floor and background level the frame was judged against, dB (background 0 when none) */
+  floorDb: number;
+  backgroundDb: number;
+  /** the frame counted as the person's (or the greeting's) speech */
+  speech: boolean;
+  /** frequency of the steady tone this frame belongs to, or 0 */
+  toneHz: number;
 }

@@ -11,6 +11,13 @@
  * stationary line noise and G.711 idle noise raise the floor with them, while speech (which always has
  * gaps between syllables within 2 s) does not. A frame is speech when its average |sample| reaches
  * `silenceThreshold` and its energy is `speechSnrDb` above the floor.
+ *
+ * Background (music, TV babble, street noise behind the person): it is there before anyone speaks and it
+ * is not stationary, so its minimum is far below its level and the floor alone would take it for speech.
+ * A second estimate follows it: the 35th percentile of the 50 ms blocks that held no speech, over the
+ * last 1.5 s of such blocks. A frame must also be `backgroundMarginDb` above that to start speech. Over
+ * silence or steady noise the two estimates agree and nothing changes; a talker over silence does not move
+ * the background estimate (blocks with speech are left out of it).
  */
 
 
@@ -19,6 +26,16 @@ const RING_BLOCKS = 40; // 2 s
 const PRE_EMPHASIS = 0.94;
 /** once in speech, frames down to (speechSnrDb - CONTINUE_DB) above the floor stay speech */
 const CONTINUE_DB = 5;
+const BG_BLOCKS = 30; // 1.5 s of blocks without speech
+const BG_PERCENTILE = 0.35;
+/**
+ * A dense sound bed that never pauses (babble, traffic, music without breaks): the median of every block
+ * of the last 2 s, used only while it stays within BED_DENSE_DB of the floor (a talker over silence or
+ * steady noise drops to the floor between words, so their median is far above it).
+ */
+const BED_PERCENTILE = 0.5;
+const BED_MARGIN_DB = 5;
+const BED_DENSE_DB = 14;
 
 export interface VadFrame {
   speech: boolean;
@@ -26,6 +43,14 @@ export interface VadFrame {
   avgAbs: number;
   /** sum of squares of the frame, reused by the tone detector */
   sumSquares: number;
+}
+
+/** Speech/silence per frame, with the levels it was judged against (for the evidence and the plot). */
+export interface VadLevels {
+  /** tracked noise floor, dB */
+  floorDb: number;
+  /** background level (blocks without speech), dB; 0 until known */
+  backgroundDb: number;
 }
 
 export class EnergyVad {
@@ -36,14 +61,46 @@ export class EnergyVad {
   private floorDb = Number.POSITIVE_INFINITY;
   private last = 0; // previous sample, for the pre-emphasis
   private inSpeech = false;
+  private blockHadSpeech = false;
+  private readonly bg = new Float64Array(BG_BLOCKS);
+  private readonly bgSorted = new Float64Array(BG_BLOCKS);
+  private bgCount = 0;
+  private bgPos = 0;
+  private bgDb = Number.NEGATIVE_INFINITY;
+  private bedDb = Number.NEGATIVE_INFINITY;
+  private readonly ringSorted = new Float64Array(RING_BLOCKS);
+  private ringCount = 0;
 
   constructor(
     private readonly silenceThreshold: number,
     private readonly speechSnrDb: number,
+    private readonly backgroundMarginDb = Number.POSITIVE_INFINITY,
   ) {}
 
   noiseFloorDb(): number {
     return Number.isFinite(this.floorDb) ? Math.round(this.floorDb * 10) / 10 : 0;
+  }
+
+  /** level of the recent blocks without speech, dB (0 until known): what is behind the words */
+  pauseLevelDb(): number {
+    return Number.isFinite(this.bgDb) ? Math.round(this.bgDb * 10) / 10 : 0;
+  }
+
+  backgroundDb(): number {
+    const db = Math.max(this.bgDb, this.bedDb);
+    return Number.isFinite(db) ? Math.round(db * 10) / 10 : 0;
+  }
+
+  private addBackgroundBlock(db: number): void {
+    this.bg[this.bgPos] = db;
+    this.bgPos = (this.bgPos + 1) % BG_BLOCKS;
+    if (this.bgCount < BG_BLOCKS) this.bgCount++;
+    if (this.bgCount < 4) return; // 200 ms of background before it counts
+    const n = this.bgCount;
+    const sorted = this.bgSorted.subarray(0, n);
+    sorted.set(this.bg.subarray(0, n));
+    sorted.sort();
+    this.bgDb = sorted[Math.floor(BG_PERCENTILE * (n - 1))]!;
   }
 
   analyze(frame: Int16Array): VadFrame {
@@ -69,6 +126,8 @@ export class EnergyVad {
     this.blockFrames++;
     const blockDb = 10 * Math.log10(this.blockSum / this.blockFrames + 1);
     if (this.blockFrames === BLOCK_FRAMES) {
+      if (!this.blockHadSpeech && Number.isFinite(this.backgroundMarginDb)) this.addBackgroundBlock(blockDb);
+      this.blockHadSpeech = false;
       this.ring[this.ringPos] = blockDb;
       this.ringPos = (this.ringPos + 1) % RING_BLOCKS;
       this.blockSum = 0;
@@ -76,13 +135,29 @@ export class EnergyVad {
       let min = Number.POSITIVE_INFINITY;
       for (let i = 0; i < RING_BLOCKS; i++) if (this.ring[i]! < min) min = this.ring[i]!;
       this.floorDb = min;
+      if (this.ringCount < RING_BLOCKS) this.ringCount++;
+      if (Number.isFinite(this.backgroundMarginDb) && this.ringCount >= 6) {
+        const sorted = this.ringSorted.subarray(0, this.ringCount);
+        let j = 0;
+        for (let i = 0; i < RING_BLOCKS; i++) if (Number.isFinite(this.ring[i]!)) sorted[j++] = this.ring[i]!;
+        sorted.sort();
+        const bed = sorted[Math.floor(BED_PERCENTILE * (this.ringCount - 1))]!;
+        this.bedDb = bed - this.floorDb <= BED_DENSE_DB ? bed : Number.NEGATIVE_INFINITY;
+      }
     } else if (!Number.isFinite(this.floorDb)) {
       this.floorDb = blockDb; // first 50 ms: the running block is all we know
     }
     const floor = Math.min(this.floorDb, blockDb);
     const needDb = this.inSpeech ? this.speechSnrDb - CONTINUE_DB : this.speechSnrDb;
-    const speech = avgAbs >= this.silenceThreshold && energyDb >= floor + needDb;
+    const needBg = this.inSpeech ? this.backgroundMarginDb - CONTINUE_DB : this.backgroundMarginDb;
+    const needBed = this.inSpeech ? BED_MARGIN_DB - 2 : BED_MARGIN_DB;
+    const speech =
+      avgAbs >= this.silenceThreshold &&
+      energyDb >= floor + needDb &&
+      energyDb >= this.bgDb + needBg &&
+      energyDb >= this.bedDb + needBed;
     this.inSpeech = speech;
+    if (speech) this.blockHadSpeech = true;
     return { speech, energyDb, avgAbs, sumSquares: sumSq };
   }
 }

@@ -2,12 +2,16 @@
  * `cbsvc amd [options] FILE...`: runs the AMD engine (or the app_amd baseline) on recordings and prints
  * one JSON line per file. Every AmdParams key is an option in kebab case (--greeting-ms 2000).
  */
+import { writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeAudio } from '../amd/analyze';
 import { AppAmdBaseline } from '../amd/app-amd-baseline';
 import { AmdEngine } from '../amd/engine';
 import { answeredBy } from '../amd/outcome';
 import { AMD_PARAM_KEYS, AMD_PARAM_RANGES, DEFAULT_AMD_PARAMS, parseAmdParams, type AmdParams } from '../amd/params';
+import { plotSvg } from '../amd/plot';
+import type { FrameTrace } from '../amd/types';
 import { readAudioFile } from '../amd/wav';
 import type { CliIo } from './io';
 
@@ -28,6 +32,8 @@ function help(): string {
     'options:',
     '  --engine amd|app_amd             amd (default) or the Asterisk app_amd baseline',
     '  --events                         include the event list (amd_* events with times)',
+    '  --plot OUT.svg                   draw waveform, speech, words, tones, levels and decision time',
+    '                                   (several files: OUT-<file name>.svg each)',
     ...opts,
     '',
   ].join('\n');
@@ -44,6 +50,7 @@ export async function runAmd(argv: string[], io: CliIo): Promise<number> {
         ...paramOptions,
         engine: { type: 'string', default: 'amd' },
         events: { type: 'boolean', default: false },
+        plot: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -80,7 +87,13 @@ export async function runAmd(argv: string[], io: CliIo): Promise<number> {
   for (const file of positionals) {
     try {
       const audio = readAudioFile(file);
-      const amd = engine === 'amd' ? new AmdEngine({ sampleRate: audio.sampleRate, params }) : null;
+      const frames: FrameTrace[] = [];
+      const plot = values.plot;
+      if (plot !== undefined && engine !== 'amd') throw new Error('--plot needs --engine amd');
+      const amd =
+        engine === 'amd'
+          ? new AmdEngine({ sampleRate: audio.sampleRate, params, ...(plot !== undefined ? { onFrame: (f: FrameTrace) => frames.push(f) } : {}) })
+          : null;
       const detector = amd ?? new AppAmdBaseline({ sampleRate: audio.sampleRate });
       const a = analyzeAudio(audio, detector);
       const machineEnded = amd?.events.some((e) => e.name === 'amd_machine_stopped_speaking') ?? false;
@@ -96,6 +109,11 @@ export async function runAmd(argv: string[], io: CliIo): Promise<number> {
         read: audio.via,
         evidence: a.result.evidence,
       };
+      if (plot !== undefined && amd) {
+        const svgPath = positionals.length === 1 ? plot : plot.replace(/(\.svg)?$/i, `-${basename(file, extname(file))}.svg`);
+        writeFileSync(svgPath, plotSvg({ title: basename(file), frames, result: a.result, beepMs: a.beepMs }));
+        line.plot = svgPath;
+      }
       if (values.events && amd) {
         line.events = amd.events.map((e) => ({ name: e.name, atMs: e.atMs, ...(e.tone ? { tone: e.tone } : {}) }));
       }
