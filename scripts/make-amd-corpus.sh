@@ -216,10 +216,11 @@ tts_pools() { # source
     : > "$WORK/fest.scm"
     while IFS=$'\t' read -r pool voice t k; do
       [ "$voice" != "$cur" ] && { echo "($voice)" >> "$WORK/fest.scm"; cur="$voice"; }
-      local esc="${t//\"/\\\"}"
+      local esc; esc="$(printf %s "$t" | iconv -f UTF-8 -t ASCII//TRANSLIT)"   # festival's lexicons are not UTF-8
+      esc="${esc//\"/}"
       echo "(utt.save.wave (utt.synth (Utterance Text \"$esc\")) \"$WORK/fest_$k.wav\" 'riff)" >> "$WORK/fest.scm"
     done < "$WORK/$src.jobs"
-    festival -b "$WORK/fest.scm" >/dev/null 2>&1
+    festival -b "$WORK/fest.scm" >/dev/null 2>&1 || { echo "make-amd-corpus: festival failed on $WORK/fest.scm" >&2; return 1; }
   fi
   while IFS=$'\t' read -r pool voice t k; do
     seed "$src-$voice-$t"
@@ -445,12 +446,14 @@ for i in 0 1 2 3 4 5; do make_music "$i" "$WORK/music_$i.wav"; done
 echo "make-amd-corpus: sources:$SOURCES" >&2
 JOBS="${AMD_CORPUS_JOBS:-2}"
 running=0
+failed=0
 for s in $SOURCES none; do
-  if [ "$s" = none ]; then none_job & else source_job "$s" & fi
+  if [ "$s" = none ]; then none_job & else source_job "$s" & fi   # errexit holds inside each job
   running=$((running + 1))
-  if [ $running -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
+  if [ $running -ge "$JOBS" ]; then wait -n || failed=1; running=$((running - 1)); fi
 done
-wait
+while [ $running -gt 0 ]; do wait -n || failed=1; running=$((running - 1)); done
+[ $failed -eq 0 ] || { echo "make-amd-corpus: a source failed (see above)" >&2; exit 1; }
 echo "id,file,label,kind,source,voice,condition,speech_end_ms,beep_ms" > "$OUT/manifest.csv"
 cat "$WORK"/manifest_*.csv >> "$OUT/manifest.csv"
 N=$(($(wc -l < "$OUT/manifest.csv") - 1))
