@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { AudioForkServer } from '../../src/amd/live/audio-fork-server';
 import { eslApi } from '../helpers/esl';
-import { concat, missingTools, say, silence, tone, wavPcm16 } from '../unit/amd/fixtures';
+import { concat, missingTools, mix, music, say, silence, tone, wavPcm16 } from '../unit/amd/fixtures';
 
 function scenario(wav: string, eslTarget: string, holdMs: number): string {
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -168,5 +168,19 @@ describe('amd live path through real FreeSWITCH (SIPp customer, mod_audio_fork)'
     const r = await call('machine', concat(silence(300), greeting, silence(400), tone(1000, 500), silence(2500)), 3000 + beepAt);
     assert.equal(r.result.decision, 'MACHINE', JSON.stringify(r.result));
     assert.ok(r.beep !== null && Math.abs(r.beep - beepAt) < 500, `beep ${r.beep} vs played at ${beepAt} (plus call setup)`);
+  });
+
+  it('a person answering "hello?" over background music: HUMAN, the music is not taken for words', async () => {
+    const person = concat(silence(800), say('hello?'), silence(5000));
+    const r = await call('human-music', mix(person, music(person.length / 8, 5000)), 6500);
+    assert.equal(r.result.decision, 'HUMAN', JSON.stringify(r.result));
+    assert.equal(r.beep, null);
+  });
+
+  it('a greeting that pauses 1 s between its sentences: MACHINE, not HUMAN in the pause', async () => {
+    const first = say("Hi, you have reached Anna's phone.");
+    const rest = say('I cannot take your call right now. Please leave a message after the tone.');
+    const r = await call('paused-greeting', concat(silence(400), first, silence(1000), rest, silence(3000)), 12000);
+    assert.equal(r.result.decision, 'MACHINE', JSON.stringify(r.result));
   });
 });

@@ -127,3 +127,26 @@ export function wavPcm16(samples: Int16Array, rate = RATE): Buffer {
   h.writeUInt32LE(data.length, 40);
   return Buffer.concat([h, data]);
 }
+
+/** Synthesised music: three-note chords over a bass, a new chord every 300 ms, plucked (decaying). */
+export function music(durMs: number, peak: number): Int16Array {
+  const n = Math.round((durMs * RATE) / 1000);
+  const out = new Int16Array(n);
+  const chords = [
+    [262, 330, 392],
+    [220, 262, 330],
+    [294, 349, 440],
+    [247, 294, 392],
+  ];
+  const noteLen = Math.round(0.3 * RATE);
+  for (let i = 0; i < n; i++) {
+    const k = Math.floor(i / noteLen);
+    const t = (i % noteLen) / RATE;
+    const chord = chords[k % chords.length]!;
+    const env = Math.exp(-t * 4);
+    let v = 0.5 * Math.sin((2 * Math.PI * (chord[0]! / 2) * i) / RATE);
+    for (const f of chord) v += Math.sin((2 * Math.PI * f * i) / RATE) + 0.4 * Math.sin((2 * Math.PI * 2 * f * i) / RATE);
+    out[i] = Math.round((peak / 4.7) * env * v);
+  }
+  return out;
+}
