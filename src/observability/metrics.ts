@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AttemptOutcome } from '../ports/dialer';
 import type { SchedulerMetrics } from '../callback/scheduler';
-import type { EwtAccuracy } from '../queue/queue-service';
+import type { EwtAccuracy } from '../queue/views';
 
 /** one target's figures for the queue gauges */
 export interface QueueGaugeSource {

@@ -1,5 +1,6 @@
 export { QueueService, EWT_METHODS } from './queue-service';
-export type { AgentView, EwtAccuracy, QueueServiceDeps, ReservationView, TargetStats, WaitingContactView } from './queue-service';
+export type { QueueServiceDeps } from './queue-service';
+export type { AgentView, EwtAccuracy, ReservationView, TargetStats, WaitingContactView } from './views';
 export type { AgentState, NotReadyReason } from './agent';
 export { QueueError } from './errors';
 export { parseQueueOptions, QueueOptionsError, targetConfig } from './parse-options';
