@@ -32,6 +32,20 @@ export const queueSnapshot = (queue: QueueService): TargetSnapshot[] =>
     };
   });
 
+/**
+ * A DID routes its calls to a service and a target; the service's callbacks go to its `_target`. They must
+ * agree, or a caller would wait in one line and be called back from another: the first disagreement, named
+ * by its config key, or undefined. Services the registry does not know, and `$token$` targets, pass.
+ */
+export function didTargetMismatch(dids: TelephonyConfig['dids'], serviceTarget: (service: string) => string | undefined): string | undefined {
+  for (const [number, route] of Object.entries(dids)) {
+    const target = serviceTarget(route.service);
+    if (target === undefined || target.includes('$') || target === route.target) continue;
+    return `telephony.dids.${number}.target: "${route.target}" does not match the _target "${target}" of its service "${route.service}" (callbacks of the service go to "${target}")`;
+  }
+  return undefined;
+}
+
 /** what the wait-time statistic reads of the queue */
 export const waitStatisticQueue = (queue: QueueService): WaitStatisticQueue => ({
   hasTarget: (t) => queue.hasTarget(t),
@@ -85,7 +99,12 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   return createApp({
     config,
     logger,
-    extend: ({ store, callbacks, services, approvals, metrics, throttle }) => {
+    extend: async ({ store, callbacks, services, approvals, metrics, throttle }) => {
+      const mismatch = didTargetMismatch(telephonyConfig.dids, (name) => services.get(name)?.settings.target);
+      if (mismatch) {
+        await amd?.close();
+        throw new ConfigError(`invalid configuration: ${mismatch}`);
+      }
       callbacks.attachSlotCapacity((target, slotStartMs, minutes) => (queue.hasTarget(target) ? queue.bucketCapacity(target, slotStartMs, minutes) : undefined));
       metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
       sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });

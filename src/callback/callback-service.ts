@@ -345,18 +345,15 @@ export class CallbackService implements CallbackRequester {
     return Object.keys(c.overrides).length ? this.settingsWith(service, c.overrides) : service.settings;
   }
 
-  async findUserOriginatedCallback(callerId: string, dialedNumber?: string): Promise<UserOriginatedMatch | null> {
-    void dialedNumber;
-    for (const service of this.services.list()) {
-      if (service.settings.callDirection !== 'USERORIGINATED') continue;
-      const v = checkCustomerNumber(callerId, { ...service.settings, allowedCountries: [], allowedNumberPatterns: [], deniedNumberPrefixes: [], deniedNumberTypes: [] });
-      if (!v.ok) continue;
-      const c = this.store.findActiveCallback(service.name, v.e164);
-      if (c && c.state === 'QUEUED') {
-        return { callbackId: c.id, serviceName: c.serviceName, target: c.target, enqueuedAt: c.acceptedAt, userData: c.userData };
-      }
-    }
-    return null;
+  async findUserOriginatedCallback(callerId: string, dialed: { number: string; service: string }): Promise<UserOriginatedMatch | null> {
+    // the caller's number AND the number dialed: only the service that number routes to
+    const service = this.services.get(dialed.service);
+    if (!service || service.settings.callDirection !== 'USERORIGINATED') return null;
+    const v = checkCustomerNumber(callerId, { ...service.settings, allowedCountries: [], allowedNumberPatterns: [], deniedNumberPrefixes: [], deniedNumberTypes: [] });
+    if (!v.ok) return null;
+    const c = this.store.findActiveCallback(service.name, v.e164);
+    if (!c || c.state !== 'QUEUED') return null;
+    return { callbackId: c.id, serviceName: c.serviceName, target: c.target, enqueuedAt: c.acceptedAt, userData: c.userData };
   }
 
   async completeUserOriginatedCallback(callbackId: string, outcome: 'CONNECTED_TO_AGENT' | 'CUSTOMER_HANGUP' | 'FAILED', interactionId: string): Promise<void> {

@@ -8,13 +8,14 @@ import type { ResolvedPrompts } from './prompts';
 import { recordInteraction, type InboundCall } from './interaction';
 
 /**
- * USERORIGINATED services: the customer calls the access number when told to. The caller ID, normalised
- * like the REST API normalises `_customer_number`, finds the active callback; null → the normal IVR.
+ * USERORIGINATED services: the customer calls the service's access number (its DID) when told to. The
+ * caller ID, normalised like the REST API normalises `_customer_number`, finds the active callback of the
+ * service the dialed number routes to; null → the normal IVR.
  */
 export async function findUserOriginated(
   callbacks: CallbackRequester,
   ani: string | undefined,
-  dnis: string | undefined,
+  dialed: { number: string; service: string },
   region: string,
   log: Logger,
 ): Promise<UserOriginatedMatch | null> {
@@ -22,7 +23,7 @@ export async function findUserOriginated(
   const number = normaliseCallerId(ani, region);
   if (!number) return null;
   try {
-    return await callbacks.findUserOriginatedCallback(number, dnis);
+    return await callbacks.findUserOriginatedCallback(number, dialed);
   } catch (err) {
     log.warn({ err }, 'user-originated lookup failed; normal IVR');
     return null;

@@ -30,10 +30,11 @@ export interface CallbackRequester {
    */
   startCallback(serviceName: string, params: Record<string, string>, clientId: string, opts?: { ownInteraction?: boolean }): Promise<StartCallbackResult>;
   /**
-   * USERORIGINATED services: the active callback (QUEUED: due now) whose customer number matches the
-   * caller ID of an inbound call, or null. `callerId` is normalised by the core like the REST API does.
+   * USERORIGINATED services: the active callback (QUEUED: due now) of the service the dialed number routes
+   * to (`dialed.service`, when it is USERORIGINATED) whose customer number matches the caller ID of an
+   * inbound call, or null. `callerId` is normalised by the core like the REST API does.
    */
-  findUserOriginatedCallback?(callerId: string, dialedNumber?: string): Promise<UserOriginatedMatch | null>;
+  findUserOriginatedCallback?(callerId: string, dialed: { number: string; service: string }): Promise<UserOriginatedMatch | null>;
   /**
    * Open time slots of a service (the REST /availability answer): slot start (ISO 8601 UTC) -> remaining
    * capacity, inside business hours, soonest first. The IVR offers the first one.

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
-import { runIvrOffer, type IvrDeps } from '../flows/ivr-offer';
-import { findUserOriginated, runUserOriginated } from '../flows/user-originated';
+import type { IvrDeps } from '../flows/ivr-offer';
+import { runInboundCall } from '../flows/inbound-call';
 import { FsCallLeg } from './call-leg';
 import { preferCodecs } from './sdp';
 import type { TelephonyConfig } from './config';
@@ -12,9 +12,9 @@ import type { MediaServerPool } from './media-servers';
 export type IvrDepsFor = (serviceName: string) => IvrDeps;
 
 /**
- * Inbound INVITEs: the called number picks the DID route (service + target); a caller whose number matches
- * an active USERORIGINATED callback is connected with the callback's place in line; everyone else hears the
- * IVR offer. Unknown numbers get 404, no media server 503.
+ * Inbound INVITEs: the called number picks the DID route (service + target); the answered call runs
+ * `runInboundCall` (a USERORIGINATED callback of that service for the caller's number, else the IVR offer).
+ * Unknown numbers get 404, no media server 503.
  */
 export function handleInbound(srf: Srf, media: MediaServerPool, config: TelephonyConfig, depsFor: IvrDepsFor, logger: Logger, active: Set<Promise<unknown>>): void {
   srf.invite((req: Srf.SrfRequest, res: Srf.SrfResponse) => {
@@ -47,17 +47,9 @@ export function handleInbound(srf: Srf, media: MediaServerPool, config: Telephon
         return;
       }
       const interactionId = randomUUID();
-      const deps = depsFor(route.service);
       const ilog = log.child({ interactionId });
       ilog.info({ didService: route.service }, 'call answered');
-      const match = await findUserOriginated(deps.callbacks, ani, dnis, config.ivr.defaultRegion, ilog);
-      if (match) {
-        // the callback's service, not the DID's, names this call from here, and connects it (its _connect_mode)
-        const ucDeps = match.serviceName === route.service ? deps : { ...deps, connectMode: depsFor(match.serviceName).connectMode };
-        await runUserOriginated(leg, match, { interactionId, ...(ani ? { ani } : {}), dnis, startedAt }, ucDeps, ilog.child({ service: match.serviceName, callbackId: match.callbackId }));
-        return;
-      }
-      await runIvrOffer(leg, { interactionId, serviceName: route.service, target: route.target, ...(ani ? { ani } : {}), dnis, startedAt }, deps, ilog.child({ service: route.service }));
+      await runInboundCall(leg, { interactionId, ...(ani ? { ani } : {}), dnis, startedAt }, route, depsFor, config.ivr.defaultRegion, ilog);
     })().catch((err: unknown) => log.error({ err }, 'inbound call failed'));
     active.add(run);
     void run.finally(() => active.delete(run));

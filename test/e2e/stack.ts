@@ -21,8 +21,9 @@ export const SERVICE = 'e2e-immediate';
 export const REFER_SERVICE = 'e2e-refer';
 /** same, leaving a message after an answering machine's beep (telephony `machine: leave_message`) */
 export const MESSAGE_SERVICE = 'e2e-message';
-/** USERORIGINATED: the customer calls the DID with the callback's number as caller ID */
+/** USERORIGINATED: the customer calls the service's own DID with the callback's number as caller ID */
 export const UO_SERVICE = 'e2e-uo';
+export const UO_DID = '18005550103';
 /** scheduling allowed (delayed template, hourly slots); its DID's IVR offers the next open slot */
 export const SLOT_SERVICE = 'e2e-slot';
 export const SLOT_DID = '18005550102';
@@ -96,7 +97,7 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
       drachtio: env.drachtio,
       mediaServers: [{ ...env.freeswitch, ...(local ? { listenAddress: '127.0.0.1' } : {}) }],
       trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 6 },
-      dids: { [DID]: { service: SERVICE, target: 'billing' }, [SLOT_DID]: { service: SLOT_SERVICE, target: 'billing' } },
+      dids: { [DID]: { service: SERVICE, target: 'billing' }, [SLOT_DID]: { service: SLOT_SERVICE, target: 'billing' }, [UO_DID]: { service: UO_SERVICE, target: 'billing' } },
       prompts: { dir: promptsDir },
       services: {
         [SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' },

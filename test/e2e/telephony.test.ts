@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { e2eEnv, type E2eEnv } from './env';
 import { MediaWitness } from './media-witness';
 import { hasSipp, runSipp, sippMessages } from './sipp';
-import { AGENT_PORT, DID, MESSAGE_SERVICE, REFER_SERVICE, SERVICE, SLOT_DID, SLOT_SERVICE, TRUNK_PORT, UO_SERVICE, startStack, type Stack } from './stack';
+import { AGENT_PORT, DID, MESSAGE_SERVICE, REFER_SERVICE, SERVICE, SLOT_DID, SLOT_SERVICE, TRUNK_PORT, UO_DID, UO_SERVICE, startStack, type Stack } from './stack';
 import { sleep, until } from '../helpers/until';
 
 /**
@@ -284,13 +284,13 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     assert.ok(leg.outPackets > 50, JSON.stringify(leg));
   });
 
-  it('USERORIGINATED: the customer calls the DID with the callback\'s number as caller ID: matched, routed as the callback (not the DID\'s IVR), connected, COMPLETED', async () => {
+  it('USERORIGINATED: the customer calls the service\'s DID with the callback\'s number as caller ID: matched (caller number and dialed number), routed as the callback, connected, COMPLETED', async () => {
     const id = await requestCallback(UO_SERVICE, '+12025550165');
     const before = await stack.call('GET', `${pathOf(UO_SERVICE)}/${id}`);
     assert.equal(before.json._callback_state, 'QUEUED', JSON.stringify(before.json));
     const agent = runSipp('agent-answer.xml', { port: AGENT_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
     await sleep(300);
-    const caller = runSipp('caller-talk.xml', { port: 5076, mediaPort: nextMedia(), target: env.sipTarget, args: ['-s', DID, '-key', 'caller', '12025550165'], logDir: stack.logDir });
+    const caller = runSipp('caller-talk.xml', { port: 5076, mediaPort: nextMedia(), target: env.sipTarget, args: ['-s', UO_DID, '-key', 'caller', '12025550165'], logDir: stack.logDir });
     const { callback } = await completed(UO_SERVICE, id);
     assert.match(JSON.stringify(callback), /CONNECTED_TO_AGENT/, JSON.stringify(callback));
     const [c, ag] = await Promise.all([caller.done, agent.done]);
@@ -299,7 +299,7 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     const rec = await until('the interaction record', () => stack.interactions.find((i) => i.ani?.includes('12025550165')), 10_000);
     assert.equal(rec.outcome, 'CONNECTED_TO_AGENT');
     assert.equal(rec.attached._CB_ID, id);
-    assert.equal(rec.serviceName, UO_SERVICE, 'routed as the callback, not as the IVR of the DID');
+    assert.equal(rec.serviceName, UO_SERVICE, 'routed as the callback, not as the IVR');
     const matched = appLog().find((l) => l.msg === 'user-originated callback matched by caller ID' && l.callbackId === id);
     assert.ok(matched, 'the app logged the match');
   });

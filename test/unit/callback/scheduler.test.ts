@@ -232,10 +232,13 @@ describe('scheduler', () => {
     await settle(scheduler);
     assert.equal(dialer.dialed.length, 0);
     assert.equal(store.getCallback(id)!.state, 'QUEUED');
-    const match = await callbacks.findUserOriginatedCallback('4155552671');
+    const dialed = { number: '18005550103', service: 'uo' };
+    const match = await callbacks.findUserOriginatedCallback('4155552671', dialed);
     assert.equal(match?.callbackId, id);
+    // the same caller dialing a number routed to another service is not this callback's customer
+    assert.equal(await callbacks.findUserOriginatedCallback('4155552671', { number: '18005550100', service: 'other' }), null);
     await callbacks.completeUserOriginatedCallback(id, 'CONNECTED_TO_AGENT', 'call-1');
     assert.equal(store.getCallback(id)!.reason, 'CONNECTED_TO_AGENT');
-    assert.equal(await callbacks.findUserOriginatedCallback('4155552671'), null);
+    assert.equal(await callbacks.findUserOriginatedCallback('4155552671', dialed), null);
   });
 });
