@@ -128,6 +128,8 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     clock,
     throttle,
     trustProxy: config.server.trustProxy,
+    tls: config.server.tls,
+    agentSessionTtlMs: config.security.agentSessionHours * 3600_000,
     extraRoutes: ext.extraRoutes,
     approvals,
     agents: ext.agents ? { directory: ext.agents, credentials: ext.agents, softphone: config.softphone } : undefined,

@@ -12,6 +12,7 @@ export type AuditAction =
   | 'agent.logged-out'
   | 'agent.ready'
   | 'agent.not-ready'
+  | 'agent.signed-out'
   | 'key.created'
   | 'key.revoked'
   | 'key.rotated';

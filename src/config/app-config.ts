@@ -37,6 +37,17 @@ export const AppConfigSchema = Type.Object(
         publicUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
         /** reverse proxies (addresses or CIDR) whose X-Forwarded-For / -Proto are believed; nobody else's are */
         trustProxy: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+        /** serve HTTPS with this certificate and key (PEM); a renewed pair is taken without a restart */
+        tls: Type.Optional(
+          Type.Object(
+            {
+              certFile: Type.String({ minLength: 1 }),
+              keyFile: Type.String({ minLength: 1 }),
+              reloadCheckSec: Type.Number({ minimum: 0.1, default: 10 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -83,6 +94,8 @@ export const AppConfigSchema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
+        /** how long an agent page's sign-in lasts */
+        agentSessionHours: Type.Number({ minimum: 0.01, maximum: 24 * 7, default: 12 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -210,6 +223,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: AppC
     config.server.port = port;
   }
   if (env.PUBLIC_URL) config.server.publicUrl = env.PUBLIC_URL;
+  if (env.TLS_CERT_FILE || env.TLS_KEY_FILE) {
+    if (!env.TLS_CERT_FILE || !env.TLS_KEY_FILE) throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE: set both (PEM files) or neither');
+    config.server.tls = { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE, reloadCheckSec: config.server.tls?.reloadCheckSec ?? 10 };
+  }
+  if (env.TRUST_PROXY) config.server.trustProxy = env.TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.DB_PATH) config.store.path = env.DB_PATH;
   if (env.LOG_LEVEL) config.log.level = env.LOG_LEVEL as AppConfig['log']['level'];
   if (env.DIALER === 'simulated' || env.DIALER === 'telephony') config.dialer.kind = env.DIALER;

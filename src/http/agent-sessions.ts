@@ -16,7 +16,8 @@ const same = (a: string, b: string): boolean => {
 /**
  * Agents sign in to their page with the same id and password their softphone registers with, and get a
  * bearer token that only opens their own self-service routes (/api/v1/agent/...). Tokens live in memory
- * for `ttlMs` (a restart signs agents out, as it makes them NOT_READY anyway).
+ * for `ttlMs` (a restart signs agents out, as it makes them NOT_READY anyway); an agent (or an admin) can end
+ * all of an agent's sessions at once. The page keeps its token in sessionStorage: no cookie is set.
  */
 export class AgentSessions {
   private readonly tokens = new Map<string, { agentId: string; expiresAt: number }>();
@@ -47,5 +48,17 @@ export class AgentSessions {
 
   signOut(token: string): void {
     this.tokens.delete(token);
+  }
+
+  /** end every session of the agent (a lost laptop, a shared screen): how many there were */
+  signOutEverywhere(agentId: string): number {
+    let n = 0;
+    for (const [token, s] of this.tokens) {
+      if (s.agentId === agentId) {
+        this.tokens.delete(token);
+        n++;
+      }
+    }
+    return n;
   }
 }

@@ -18,6 +18,8 @@ import { apiKeyRoutes } from './routes/api-key-routes';
 import { auditRoutes } from './routes/audit-routes';
 import { AuditLog } from '../audit/audit-log';
 import { installErrorHandler } from './errors';
+import { installSecurityHeaders } from './security-headers';
+import { readTls, reloadTlsOnChange, type TlsFiles } from './tls';
 import { callbackRoutes } from './routes/callback-routes';
 import { healthRoutes, type HealthSource } from './routes/health-routes';
 import { reportRoutes } from './routes/report-routes';
@@ -45,6 +47,10 @@ export interface HttpAppDeps {
   throttle?: SignInThrottle;
   /** reverse proxies whose X-Forwarded-For is believed (addresses or CIDR) */
   trustProxy?: string[];
+  /** serve HTTPS with these files (reloaded when they change) */
+  tls?: TlsFiles;
+  /** how long an agent page sign-in lasts, ms */
+  agentSessionTtlMs?: number;
   /** the agent page's sign-in and self-service routes, when the queue's agents are available */
   agents?: { directory: AgentDirectory; credentials: AgentCredentials; softphone: SoftphoneSettings };
   /** pending agent previews and customer confirmations (their answer routes, the live stream) */
@@ -55,6 +61,7 @@ export interface HttpAppDeps {
 
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(deps.tls ? { https: readTls(deps.tls) } : {}),
     loggerInstance: deps.logger as FastifyBaseLogger,
     // one log line per domain event, not per HTTP request
     logController: new LogController({ disableRequestLogging: true }),
@@ -65,6 +72,11 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(formbody);
+  await installSecurityHeaders(app, { https: deps.tls !== undefined });
+  if (deps.tls) {
+    const stop = reloadTlsOnChange(app.server as import('node:https').Server, deps.tls, deps.logger);
+    app.addHook('onClose', async () => stop());
+  }
   await app.register(swagger, {
     openapi: {
       info: { title: 'SIP callback service', version: '0.1.0', description: 'GMS-compatible callback API, admin, reports, queue.' },
@@ -79,7 +91,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installErrorHandler(app, (status) => deps.metrics.rejected.inc({ status: String(status) }));
-  const sessions = deps.agents ? new AgentSessions(deps.agents.credentials) : undefined;
+  const sessions = deps.agents ? new AgentSessions(deps.agents.credentials, deps.agentSessionTtlMs, deps.clock) : undefined;
   const apiKeys = new ApiKeys(deps.store, deps.clock);
   const audit = new AuditLog(deps.store, deps.clock);
   installAuth(app, { clients: deps.clients, apiKeys, agents: sessions, throttle: deps.throttle });
@@ -113,7 +125,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(pageRoutes);
   await app.register(vendorRoutes);
   if (deps.agents && sessions) {
-    await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone, throttle: deps.throttle }));
+    await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone, throttle: deps.throttle, audit }));
     if (deps.approvals) await app.register(agentStreamRoutes({ agents: deps.agents.directory, approvals: deps.approvals }));
   }
   if (deps.extraRoutes) await deps.extraRoutes(app, { audit });

@@ -4,6 +4,7 @@ import type { Store } from '../../store/store';
 import type { AgentSessions } from '../agent-sessions';
 import { callbackView } from '../callback-view';
 import { HttpError } from '../errors';
+import { actorOf, type AuditLog } from '../../audit/audit-log';
 import { TooManyAttemptsError, type SignInAttempt, type SignInThrottle } from '../../security/sign-in-throttle';
 
 /** What the agent page needs from the queue's agents (QueueService provides it). */
@@ -31,7 +32,7 @@ const agentOf = (req: FastifyRequest): string => {
 
 /** The agent's self-service API, behind the agent's own sign-in. */
 export const agentRoutes =
-  (deps: { agents: AgentDirectory; sessions: AgentSessions; store: Store; softphone: SoftphoneSettings; throttle?: SignInThrottle }): FastifyPluginAsyncTypebox =>
+  (deps: { agents: AgentDirectory; sessions: AgentSessions; store: Store; softphone: SoftphoneSettings; throttle?: SignInThrottle; audit?: AuditLog }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/api/v1/agent/sessions',
@@ -57,6 +58,22 @@ export const agentRoutes =
         // agents start their shift NOT_READY and choose when to take calls
         const agent = deps.agents.setNotReady(req.body.agentId);
         return { token, agent, sip: { ...deps.softphone, username: req.body.agentId } };
+      },
+    );
+
+    app.delete('/api/v1/agent/sessions', { schema: { tags: ['agent'], summary: "Sign out everywhere: end every session of the signed-in agent (this one too)" } }, async (req) => ({
+      signedOut: deps.sessions.signOutEverywhere(agentOf(req)),
+    }));
+
+    app.delete(
+      '/admin/v1/agents/:agentId/sessions',
+      { schema: { tags: ['admin'], summary: "End every agent page session of an agent (admin)", params: Type.Object({ agentId: Type.String({ minLength: 1, maxLength: 64 }) }) } },
+      async (req) => {
+        const id = req.params.agentId;
+        if (!deps.agents.hasAgent(id)) throw new HttpError('NOT_FOUND', `no agent "${id}"`);
+        const signedOut = deps.sessions.signOutEverywhere(id);
+        deps.audit?.record(actorOf(req), 'agent.signed-out', `agent:${id}`, { after: { sessionsEnded: signedOut } });
+        return { signedOut };
       },
     );
 
