@@ -17,6 +17,7 @@ import type { Dialer } from './ports/dialer';
 import { SqliteStore } from './store/sqlite-store';
 import type { Store } from './store/store';
 import type { AuditLog } from './audit/audit-log';
+import { CustomerData } from './privacy/customer-data';
 import { SignInThrottle, throttlePolicyFrom } from './security/sign-in-throttle';
 import { observedThrottleEvents } from './security/throttle-events';
 import { messageOf } from './errors';
@@ -44,6 +45,8 @@ export interface App {
   /** the dialer that places calls (the scheduler reaches it through `wrapDialer`'s steps, if any) */
   dialer: Dialer;
   approvals: ApprovalBoard;
+  /** retention and erasure of customers' data */
+  customers: CustomerData;
   /** the sign-in throttle every door shares (HTTP and SIP REGISTER) */
   throttle: SignInThrottle;
   /** listen on the configured host/port; resolves with the bound address */
@@ -117,6 +120,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     return { store: storeStatus, ...(ext.health?.() ?? {}) };
   };
 
+  const customers = new CustomerData(store, clock, config.retention, logger);
   const http = await buildHttpApp({
     logger,
     store,
@@ -130,6 +134,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     trustProxy: config.server.trustProxy,
     tls: config.server.tls,
     agentSessionTtlMs: config.security.agentSessionHours * 3600_000,
+    customers,
     extraRoutes: ext.extraRoutes,
     approvals,
     agents: ext.agents ? { directory: ext.agents, credentials: ext.agents, softphone: config.softphone } : undefined,
@@ -146,6 +151,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
   });
 
   let closed = false;
+  let stopRetention = (): void => undefined;
   return {
     http,
     store,
@@ -156,8 +162,10 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     dialer,
     approvals,
     throttle,
+    customers,
     async listen() {
       scheduler.start();
+      stopRetention = customers.start();
       const address = await http.listen({ host: config.server.host, port: config.server.port });
       logger.info({ address }, 'REST API listening');
       return address;
@@ -166,6 +174,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
       if (closed) return;
       closed = true;
       stopPush();
+      stopRetention();
       await http.close();
       await scheduler.close();
       await ext.close?.();

@@ -15,7 +15,8 @@ export type AuditAction =
   | 'agent.signed-out'
   | 'key.created'
   | 'key.revoked'
-  | 'key.rotated';
+  | 'key.rotated'
+  | 'customer.erased';
 
 /** who did it and from where: the key's (or agent's) name and the client's address */
 export interface Actor {

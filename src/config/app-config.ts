@@ -60,7 +60,11 @@ export const AppConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     log: Type.Object(
-      { level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) },
+      {
+        level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+        /** customers' numbers in logs by their last four digits only; false shows them whole (debugging a trunk) */
+        maskNumbers: Type.Boolean({ default: true }),
+      },
       { additionalProperties: false, default: {} },
     ),
     auth: Type.Object(
@@ -79,6 +83,15 @@ export const AppConfigSchema = Type.Object(
           ),
           { default: [] },
         ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** customers' data: how long numbers and user data are kept (src/privacy/customer-data.ts) */
+    retention: Type.Object(
+      {
+        days: Type.Optional(Type.Integer({ minimum: 1 })),
+        mode: Type.Union([Type.Literal('anonymise'), Type.Literal('purge')], { default: 'anonymise' }),
+        checkEveryMin: Type.Number({ minimum: 1, default: 60 }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -17,6 +17,8 @@ import { ApiKeys } from '../security/api-keys';
 import { apiKeyRoutes } from './routes/api-key-routes';
 import { auditRoutes } from './routes/audit-routes';
 import { AuditLog } from '../audit/audit-log';
+import { privacyRoutes } from './routes/privacy-routes';
+import type { CustomerData } from '../privacy/customer-data';
 import { installErrorHandler } from './errors';
 import { installSecurityHeaders } from './security-headers';
 import { readTls, reloadTlsOnChange, type TlsFiles } from './tls';
@@ -49,6 +51,8 @@ export interface HttpAppDeps {
   trustProxy?: string[];
   /** serve HTTPS with these files (reloaded when they change) */
   tls?: TlsFiles;
+  /** retention and erasure of customers' data */
+  customers?: CustomerData;
   /** how long an agent page sign-in lasts, ms */
   agentSessionTtlMs?: number;
   /** the agent page's sign-in and self-service routes, when the queue's agents are available */
@@ -118,6 +122,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(serviceAdminRoutes({ services: deps.services, store: deps.store, clock: deps.clock, audit }));
   await app.register(apiKeyRoutes({ apiKeys, audit }));
   await app.register(auditRoutes({ audit }));
+  if (deps.customers) await app.register(privacyRoutes({ customers: deps.customers, audit }));
   await app.register(reportRoutes({ store: deps.store }));
   await app.register(interactionRoutes({ store: deps.store, clock: deps.clock }));
   await app.register(streamRoutes({ store: deps.store, approvals: deps.approvals, services: deps.services }));

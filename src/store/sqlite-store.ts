@@ -177,6 +177,9 @@ const CALLBACK_COLUMNS =
 const CALLBACK_VALUES =
   '@id, @service_name, @customer_number, @state, @reason, @request_reason, @direction, @target, @desired_time, @accepted_at, @service_start, @expiration_time, @next_attempt_at, @attempts, @originating_interaction_id, @client_id, @user_data, @overrides, @updated_at';
 
+/** what an anonymised callback keeps in place of the customer's number */
+const ERASED = 'ERASED';
+
 /** The embedded default store: one SQLite file in WAL mode. */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -624,6 +627,39 @@ export class SqliteStore implements Store {
 
   revokeApiKey(id: string, at: number, by: string, replacedBy: string | null): boolean {
     return this.db.prepare('UPDATE api_keys SET revoked_at = ?, revoked_by = ?, replaced_by = COALESCE(?, replaced_by) WHERE id = ?').run(at, by, replacedBy, id).changes > 0;
+  }
+
+  anonymiseBefore(before: number): { callbacks: number; interactions: number } {
+    return this.transaction(() => ({
+      callbacks: this.db
+        .prepare(`UPDATE callbacks SET customer_number = '${ERASED}', user_data = '{}' WHERE state = 'COMPLETED' AND updated_at < ? AND customer_number <> '${ERASED}'`)
+        .run(before).changes,
+      interactions: this.db.prepare('UPDATE interactions SET ani = NULL WHERE started_at < ? AND ani IS NOT NULL').run(before).changes,
+    }));
+  }
+
+  purgeBefore(before: number): { callbacks: number; interactions: number } {
+    return this.transaction(() => {
+      const old = "SELECT id FROM callbacks WHERE state = 'COMPLETED' AND updated_at < @before";
+      this.db.prepare(`DELETE FROM events WHERE callback_id IN (${old})`).run({ before });
+      this.db.prepare(`DELETE FROM attempts WHERE callback_id IN (${old})`).run({ before });
+      const callbacks = this.db.prepare(`DELETE FROM callbacks WHERE id IN (${old})`).run({ before }).changes;
+      const interactions = this.db
+        .prepare("DELETE FROM interactions WHERE started_at < ? AND (callback_id IS NULL OR callback_id NOT IN (SELECT id FROM callbacks WHERE state <> 'COMPLETED'))")
+        .run(before).changes;
+      return { callbacks, interactions };
+    });
+  }
+
+  eraseCustomerNumber(e164: string): { callbacks: number; interactions: number; active: number } {
+    return this.transaction(() => {
+      const active = this.db.prepare("SELECT COUNT(*) FROM callbacks WHERE customer_number = ? AND state <> 'COMPLETED'").pluck().get(e164) as number;
+      if (active) return { callbacks: 0, interactions: 0, active };
+      const callbacks = this.db.prepare(`UPDATE callbacks SET customer_number = '${ERASED}', user_data = '{}' WHERE customer_number = ?`).run(e164).changes;
+      // the network may have sent the caller's number with or without its +
+      const interactions = this.db.prepare('UPDATE interactions SET ani = NULL WHERE ani IN (?, ?)').run(e164, e164.replace(/^\+/, '')).changes;
+      return { callbacks, interactions, active: 0 };
+    });
   }
 
   appendAudit(e: Omit<StoredAuditEntry, 'seq'>): void {

@@ -160,6 +160,14 @@ export interface Store {
   /** set when the key stops working (now, or later after a rotation's grace); false if unknown */
   revokeApiKey(id: string, at: number, by: string, replacedBy: string | null): boolean;
 
+  // customer data (src/privacy/customer-data.ts): rows stay for reporting, the customer's number and data go
+  /** completed callbacks last changed before `before`, and interactions started before it: number and user data removed */
+  anonymiseBefore(before: number): { callbacks: number; interactions: number };
+  /** the same rows deleted (callbacks with their attempts and events) */
+  purgeBefore(before: number): { callbacks: number; interactions: number };
+  /** every completed callback and interaction of the number anonymised; nothing changes while it has active callbacks */
+  eraseCustomerNumber(e164: string): { callbacks: number; interactions: number; active: number };
+
   // audit log (src/audit/audit-log.ts)
   appendAudit(entry: Omit<StoredAuditEntry, 'seq'>): void;
   /** newest first */
