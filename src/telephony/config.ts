@@ -50,7 +50,7 @@ export interface ServiceTelephony {
   machine: MachineAction;
   notSure: UncertainAction;
   noSpeech: UncertainAction;
-  /** EWT from which the IVR offers a callback (overrides the service's `_ewt_threshold` and ivr.ewtThresholdSec; src/telephony/ivr-settings.ts) */
+  /** the IVR offers a callback when the EWT is above this (-1: at any wait, 0 s too); overrides the service's `_ewt_threshold` and ivr.ewtThresholdSec (src/telephony/ivr-settings.ts) */
   ewtThresholdSec?: number;
   /** after the number, offer "1 = as soon as possible, 2 = the next open slot" (overrides ivr.offerSlot) */
   offerSlot?: boolean;
@@ -336,7 +336,7 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
     };
     const cid = sr.optStr('callerId');
     const pai = sr.optStr('pAssertedIdentity');
-    const th = sr.optInt('ewtThresholdSec', 0, 86_400);
+    const th = sr.optInt('ewtThresholdSec', -1, 86_400);
     if (cid) s.callerId = cid;
     if (pai) s.pAssertedIdentity = pai;
     if (th !== undefined) s.ewtThresholdSec = th;
@@ -359,7 +359,7 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
   const defaultRegion = ir.str('defaultRegion', d.ivr.defaultRegion);
   if (!/^[A-Z]{2}$/.test(defaultRegion)) throw new Error(`${path}.ivr.defaultRegion: must be an ISO 3166 alpha-2 code like US`);
   const ivr: IvrSettings = {
-    ewtThresholdSec: ir.int('ewtThresholdSec', d.ivr.ewtThresholdSec, 0, 86_400),
+    ewtThresholdSec: ir.int('ewtThresholdSec', d.ivr.ewtThresholdSec, -1, 86_400),
     maxRetries: ir.int('maxRetries', d.ivr.maxRetries, 0, 10),
     inputTimeoutMs: ir.int('inputTimeoutMs', d.ivr.inputTimeoutMs, 500, 60_000),
     digitTimeoutMs: ir.int('digitTimeoutMs', d.ivr.digitTimeoutMs, 500, 30_000),

@@ -105,7 +105,7 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
         [MESSAGE_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'leave_message' },
         [SLOT_SERVICE]: { prompts: { greeting: 'hello.wav' }, offerSlot: true },
       },
-      ivr: { ewtThresholdSec: 0, maxRetries: 1, inputTimeoutMs: 4000 },
+      ivr: { ewtThresholdSec: -1, maxRetries: 1, inputTimeoutMs: 4000 },
       connect: { mode: 'bridge', agentRingTimeoutSec: 5, maxAgentAttempts: 2, reserveTimeoutSec: 10 },
     },
     'telephony',
