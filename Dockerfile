@@ -1,5 +1,5 @@
 # The SIP callback service. Build: docker build -t sip-callback . ; run: see docker-compose.yml
-FROM node:20-bookworm AS build
+FROM node:22-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # better-sqlite3 builds from source (approved in package.json "allowScripts")
@@ -9,7 +9,7 @@ COPY src ./src
 COPY types ./types
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
