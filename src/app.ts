@@ -31,6 +31,8 @@ export interface AppExtensions {
   /** put steps in front of the dialer (agent preview / customer confirmation); the scheduler dials through it */
   wrapDialer?: (dialer: Dialer) => Dialer;
   health?: () => Record<string, DependencyStatus>;
+  /** deployment warnings for /health (already logged at start) */
+  warnings?: () => string[];
   extraRoutes?: (app: FastifyInstance, shared: { audit: AuditLog }) => void | Promise<void>;
   close?: () => Promise<void>;
 }
@@ -128,6 +130,7 @@ export async function createApp(opts: CreateAppOptions): Promise<App> {
     callbacks,
     metrics,
     health,
+    warnings: ext.warnings,
     clients: config.auth.clients,
     clock,
     throttle,

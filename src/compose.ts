@@ -14,7 +14,9 @@ import { QueueService } from './queue/queue-service';
 import { QueueSampler, type TargetSnapshot } from './reporting/queue-sampler';
 import { parseQueueOptions, QueueOptionsError } from './queue/parse-options';
 import { startTelephony, type Telephony } from './telephony';
+import { deploymentEnvErrors } from './telephony/advertised-addresses';
 import { parseTelephonyConfig, type TelephonyConfig } from './telephony/config';
+import { checkDeploymentFromFiles } from './telephony/deployment-check';
 import { ivrSettingsFor } from './telephony/ivr-settings';
 import { systemClock } from './time';
 
@@ -85,6 +87,15 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   } catch (err) {
     return asConfigError(err);
   }
+  const envErrors = deploymentEnvErrors(env);
+  if (envErrors.length > 0) throw new ConfigError(`invalid environment: ${envErrors.join('; ')}`);
+  let deploymentWarnings: string[] = [];
+  if (telephonyConfig.enabled) {
+    const check = checkDeploymentFromFiles(env, telephonyConfig.trunk);
+    deploymentWarnings = check.warnings;
+    logger.info({ vars: check.source, ...check.addresses }, 'media addresses FreeSWITCH advertises');
+    for (const w of check.warnings) logger.warn({ mediaIp: check.addresses?.mediaIp, trunk: telephonyConfig.trunk.proxy ?? telephonyConfig.trunk.uriTemplate }, w);
+  }
   const queue = new QueueService(queueOptions, { logger });
   const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
   const agents = agentDirectory(queue, passwordOf);
@@ -139,6 +150,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
         },
         agents,
         health: telephony ? () => telephony!.health() : undefined,
+        warnings: () => deploymentWarnings,
         extraRoutes: async (app, { audit }) => {
           registerQueueRoutes(app, queue, audit);
           await app.register(

@@ -23,7 +23,7 @@ import { installErrorHandler } from './errors';
 import { installSecurityHeaders } from './security-headers';
 import { readTls, reloadTlsOnChange, type TlsFiles } from './tls';
 import { callbackRoutes } from './routes/callback-routes';
-import { healthRoutes, type HealthSource } from './routes/health-routes';
+import { healthRoutes, type HealthSource, type WarningSource } from './routes/health-routes';
 import { reportRoutes } from './routes/report-routes';
 import { interactionRoutes } from './routes/interaction-routes';
 import { serviceAdminRoutes } from './routes/service-admin-routes';
@@ -42,6 +42,8 @@ export interface HttpAppDeps {
   callbacks: CallbackService;
   metrics: Metrics;
   health: HealthSource;
+  /** deployment warnings shown in /health */
+  warnings?: WarningSource;
   /** keys of the config file (bootstrap); more are kept in the store (/admin/v1/keys) */
   clients: ConfigClient[];
   clock: Clock;
@@ -110,7 +112,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, error: 'Too Many Requests', message: `rate limit: this key may send ${ctx.max} requests a minute; retry in ${Math.ceil(ctx.ttl / 1000)} s` }),
   });
 
-  await app.register(healthRoutes({ health: deps.health, metrics: deps.metrics }));
+  await app.register(healthRoutes({ health: deps.health, metrics: deps.metrics, warnings: deps.warnings }));
   await app.register(
     callbackRoutes({
       callbacks: deps.callbacks,

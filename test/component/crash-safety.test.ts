@@ -75,13 +75,15 @@ describe('crash safety (kill -9 of the real process under load)', function () {
     throw new Error('service did not start');
   }
 
-  const kills: number[] = [];
+  /** each kill -9: when it was sent and when the process was seen gone (it may still journal a start in between) */
+  const kills: Array<{ sent: number; gone: number }> = [];
   async function kill(): Promise<void> {
     const p = proc!;
     const exited = new Promise((r) => p.once('exit', r));
-    kills.push(Date.now());
+    const sent = Date.now();
     p.kill('SIGKILL');
     await exited;
+    kills.push({ sent, gone: Date.now() });
   }
 
   let n = 0;
@@ -143,7 +145,7 @@ describe('crash safety (kill -9 of the real process under load)', function () {
         const prev = open.get(l.callbackId);
         if (prev) {
           assert.notEqual(prev.pid, l.pid, `callback ${l.callbackId} dialed twice at once by process ${l.pid}`);
-          assert.ok(kills.some((k) => k >= prev.t && k <= l.t), `callback ${l.callbackId} re-dialed with no crash in between`);
+          assert.ok(kills.some((k) => k.gone >= prev.t && k.sent <= l.t), `callback ${l.callbackId} re-dialed with no crash in between`);
           interrupted++;
         }
         open.set(l.callbackId, { t: l.t, pid: l.pid });
