@@ -43,6 +43,8 @@ export function checkDeploymentFromFiles(env: Env, trunk: Pick<TrunkSettings, 'u
   } catch (err) {
     return { source: `${file} unreadable (${(err as NodeJS.ErrnoException).code ?? String(err)}): advertised addresses not checked`, warnings: [] };
   }
-  const { warnings, ...addresses } = checkDeployment({ env, trunk, varsXml, localIp: firstLocalIpv4() });
+  // an empty variable is an unset one here (compose's `${X:-}`); FreeSWITCH gets unset ones passed through as unset
+  const setOnly = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const { warnings, ...addresses } = checkDeployment({ env: setOnly, trunk, varsXml, localIp: firstLocalIpv4() });
   return { addresses, source: file, warnings };
 }

@@ -1,24 +1,134 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
 const hasCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 
-describe('docker-compose.yml', () => {
-  it('is a valid compose file (docker-compose config -q)', function () {
+/** the compose files of each way to run the stack (docs/deploy.md) */
+const VARIANTS: Record<string, string[]> = {
+  'laptop (bridge network)': ['docker-compose.yml'],
+  'VM (host networking)': ['docker-compose.yml', 'docker-compose.vm.yml'],
+};
+
+/** `docker-compose config` of these files, in this environment (nothing of the caller's) */
+function config(files: string[], env: Record<string, string> = {}, quiet = false) {
+  const args = [...files.flatMap((f) => ['-f', f]), 'config', ...(quiet ? ['-q'] : [])];
+  return spawnSync('docker-compose', args, { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+}
+
+/** one service's block of `docker-compose config` output */
+const service = (out: string, name: string): string => {
+  const m = new RegExp(`\\n  ${name}:\\n([\\s\\S]*?)(?=\\n  [a-z-]+:\\n|\\nvolumes:|$)`).exec(out);
+  assert.ok(m, `service ${name} in the output`);
+  return m[1]!;
+};
+
+describe('docker-compose files', () => {
+  before(function () {
     if (!hasCompose) this.skip(); // docker-compose is not installed here (apt-get install -y docker-compose)
-    const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
   });
 
-  it('wires drachtio-server, FreeSWITCH with our config, the app and the prompts volume', function () {
-    if (!hasCompose) this.skip();
-    const cfg = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: root, encoding: 'utf8' });
-    assert.match(cfg, /image: drachtio\/drachtio-server/);
-    assert.match(cfg, /image: drachtio\/drachtio-freeswitch-mrf/);
-    assert.match(cfg, /freeswitch-conf:\/etc\/callback-freeswitch:ro/);
-    assert.match(cfg, /DRACHTIO_HOST: drachtio/);
-    assert.match(cfg, /FREESWITCH_HOST: freeswitch/);
+  for (const [name, files] of Object.entries(VARIANTS)) {
+    it(`${name}: ${files.join(' + ')} is valid (docker-compose config -q)`, () => {
+      const r = config(files, {}, true);
+      assert.equal(r.status, 0, r.stderr);
+    });
+  }
+
+  it('wires drachtio-server, FreeSWITCH with our config, the app and the prompts volume', () => {
+    const out = config(VARIANTS['laptop (bridge network)']!).stdout;
+    assert.match(out, /image: drachtio\/drachtio-server/);
+    assert.match(out, /image: drachtio\/drachtio-freeswitch-mrf/);
+    assert.match(out, /freeswitch-conf:\/etc\/callback-freeswitch:ro/);
+    assert.match(service(out, 'app'), /DRACHTIO_HOST: drachtio/);
+    assert.match(service(out, 'app'), /FREESWITCH_HOST: freeswitch/);
+  });
+
+  it('the app starts when drachtio-server and FreeSWITCH are healthy, each service has a health check, data and certificates live in named volumes', () => {
+    const out = config(VARIANTS['laptop (bridge network)']!).stdout;
+    const app = service(out, 'app');
+    assert.match(app, /depends_on:\s+drachtio:\s+condition: service_healthy\s+freeswitch:\s+condition: service_healthy/);
+    for (const s of ['drachtio', 'freeswitch', 'app']) assert.match(service(out, s), /healthcheck:\s+interval/, s);
+    assert.match(service(out, 'freeswitch'), /sofia\s+status\s+profile\s+drachtio_mrf/);
+    assert.match(app, /- appdata:\/app\/data/);
+    assert.match(service(out, 'drachtio'), /- certs:\/etc\/drachtio\/certs:ro/);
+    assert.match(service(out, 'freeswitch'), /- fs-certs:\/var\/lib\/freeswitch\/certs/);
+    assert.match(out, /\nvolumes:\n(\s+\S+: \{\}\n)*\s+appdata: \{\}/);
+  });
+
+  it('addresses and the RTP range come from the environment: PUBLIC_IP reaches FreeSWITCH, drachtio-server and the app; RTP ports are published as set', () => {
+    const out = config(VARIANTS['laptop (bridge network)']!, { PUBLIC_IP: '203.0.113.10', RTP_PORT_MIN: '30000', RTP_PORT_MAX: '30099' }).stdout;
+    for (const s of ['drachtio', 'freeswitch', 'app']) assert.match(service(out, s), /PUBLIC_IP: 203\.0\.113\.10/, s);
+    assert.match(service(out, 'freeswitch'), /RTP_PORT_MIN: '30000'/);
+    const published = [...service(out, 'freeswitch').matchAll(/published: (\d+)/g)].map((m) => Number(m[1]));
+    assert.equal(published.length, 100);
+    assert.equal(Math.min(...published), 30000);
+    assert.equal(Math.max(...published), 30099);
+    // unset stays unset (null), so vars.xml keeps its defaults
+    assert.match(service(config(VARIANTS['laptop (bridge network)']!).stdout, 'freeswitch'), /PUBLIC_IP: null/);
+  });
+
+  it('VM variant: drachtio-server, FreeSWITCH and the app on the host network, the app reaching both on 127.0.0.1', () => {
+    const out = config(VARIANTS['VM (host networking)']!).stdout;
+    for (const s of ['drachtio', 'freeswitch', 'app']) assert.match(service(out, s), /network_mode: host/, s);
+    assert.match(service(out, 'app'), /DRACHTIO_HOST: 127\.0\.0\.1/);
+    assert.match(service(out, 'app'), /FREESWITCH_HOST: 127\.0\.0\.1/);
+    assert.doesNotMatch(out, /\n {4}networks:/, 'no service joins a bridge network');
+  });
+});
+
+describe('scripts/drachtio-start.sh: drachtio-server command line from the environment', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drachtio-start-'));
+    // a stand-in for drachtio-server that prints the arguments it was given, one per line
+    fs.writeFileSync(path.join(dir, 'drachtio'), '#!/bin/sh\nfor a in "$@"; do echo "$a"; done\n', { mode: 0o755 });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const run = (env: Record<string, string>): string[] => {
+    const r = spawnSync('sh', [path.join(root, 'scripts/drachtio-start.sh')], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: `${dir}:${process.env.PATH ?? ''}`, DRACHTIO_CERTS_DIR: path.join(dir, 'no-certs'), ...env },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split('\n');
+  };
+
+  it('by default: SIP on every address, udp+tcp 5060 and ws 8088, no external address', () => {
+    const args = run({});
+    assert.deepEqual(args.slice(0, 4), ['--contact', 'sip:*:5060;transport=udp,tcp', '--contact', 'sip:*:8088;transport=ws']);
+    assert.ok(!args.includes('--external-ip'));
+    assert.deepEqual(args.slice(args.indexOf('--secret'), args.indexOf('--secret') + 2), ['--secret', 'cymru']);
+  });
+
+  it('PUBLIC_IP goes into each contact as --external-ip; SIP_LOCAL_IP and SIP_PORT shape the contacts', () => {
+    const args = run({ PUBLIC_IP: '203.0.113.10', SIP_LOCAL_IP: '10.0.0.5', SIP_PORT: '5070' });
+    assert.deepEqual(args.slice(0, 8), [
+      '--contact', 'sip:10.0.0.5:5070;transport=udp,tcp', '--external-ip', '203.0.113.10',
+      '--contact', 'sip:10.0.0.5:8088;transport=ws', '--external-ip', '203.0.113.10',
+    ]);
+  });
+
+  it('adds the wss contact and the certificate files when the certificates are there', () => {
+    const certs = path.join(dir, 'certs');
+    fs.mkdirSync(certs, { recursive: true });
+    fs.writeFileSync(path.join(certs, 'cert.pem'), 'x');
+    fs.writeFileSync(path.join(certs, 'key.pem'), 'x');
+    const args = run({ DRACHTIO_CERTS_DIR: certs });
+    assert.ok(args.includes('sip:*:8443;transport=wss'), args.join(' '));
+    assert.equal(args[args.indexOf('--cert-file') + 1], path.join(certs, 'cert.pem'));
+    assert.equal(args[args.indexOf('--key-file') + 1], path.join(certs, 'key.pem'));
+  });
+
+  it('DRACHTIO_CONTACTS replaces the whole contact list', () => {
+    const args = run({ DRACHTIO_CONTACTS: '--contact sip:192.0.2.1:5080;transport=tcp', PUBLIC_IP: '203.0.113.10', DRACHTIO_SECRET: 's3' });
+    assert.deepEqual(args.slice(0, 2), ['--contact', 'sip:192.0.2.1:5080;transport=tcp']);
+    assert.ok(!args.includes('--external-ip'));
+    assert.equal(args[args.indexOf('--secret') + 1], 's3');
   });
 });

@@ -48,6 +48,9 @@ describe('crash safety (kill -9 of the real process under load)', function () {
           },
         ],
         dialer: { kind: 'simulated', simulated: { delayMs: 250, journalPath: journal, rules: [{ pattern: '7$', outcomes: ['BUSY', 'CONNECTED_TO_AGENT'] }] } },
+        // the simulated dialer needs no SIP servers; with telephony on, each start would take the AMD port 8090
+        // (EADDRINUSE when another run on the machine has it) and register with a drachtio-server running here
+        telephony: { enabled: false },
       }),
     );
   });
