@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { AudioForkServer } from './amd/live/audio-fork-server';
 import { createApp, type App } from './app';
@@ -18,6 +19,7 @@ import { deploymentEnvErrors } from './telephony/advertised-addresses';
 import { parseTelephonyConfig, type TelephonyConfig } from './telephony/config';
 import { checkDeploymentFromFiles } from './telephony/deployment-check';
 import { ivrSettingsFor } from './telephony/ivr-settings';
+import { checkPromptFiles, type PromptCheck } from './telephony/prompt-files';
 import { systemClock } from './time';
 
 /** each target's line and agents now, for the queue history */
@@ -90,6 +92,12 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   const envErrors = deploymentEnvErrors(env);
   if (envErrors.length > 0) throw new ConfigError(`invalid environment: ${envErrors.join('; ')}`);
   let deploymentWarnings: string[] = [];
+  // the prompt files, looked at again at most every 30 s (an install of the prompts shows without a restart)
+  let prompts: { at: number; check: PromptCheck } | undefined;
+  const promptHealth = (): PromptCheck => {
+    if (!prompts || Date.now() - prompts.at > 30_000) prompts = { at: Date.now(), check: checkPromptFiles(telephonyConfig, existsSync) };
+    return prompts.check;
+  };
   if (telephonyConfig.enabled) {
     const check = checkDeploymentFromFiles(env, telephonyConfig.trunk);
     deploymentWarnings = check.warnings;
@@ -149,7 +157,7 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
           });
         },
         agents,
-        health: telephony ? () => telephony!.health() : undefined,
+        health: telephony ? () => ({ ...telephony!.health(), prompts: promptHealth() }) : undefined,
         warnings: () => deploymentWarnings,
         extraRoutes: async (app, { audit }) => {
           registerQueueRoutes(app, queue, audit);

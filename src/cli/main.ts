@@ -2,6 +2,7 @@
  * cbsvc command line. Subcommands live in a small table; each is a module with `run(argv, io)`.
  */
 import { runAmd } from './amd-command';
+import { runSmoke } from './smoke-command';
 import type { CliIo } from './io';
 
 export interface Subcommand {
@@ -11,6 +12,7 @@ export interface Subcommand {
 
 export const SUBCOMMANDS: Record<string, Subcommand> = {
   amd: { summary: 'answering machine detection on WAV files (one JSON line per file)', run: runAmd },
+  smoke: { summary: 'check a running install from outside: REST and key, SIP servers, prompts, one test call', run: runSmoke },
 };
 
 function usage(): string {
