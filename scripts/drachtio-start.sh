@@ -7,7 +7,8 @@
 #   PUBLIC_IP          this host's public address, put in Via/Contact (--external-ip) of each contact
 #   SIP_PORT           UDP and TCP (default 5060); SIP_WS_PORT ws (8088); SIP_WSS_PORT wss (8443), only when
 #   DRACHTIO_CERTS_DIR holds cert.pem and key.pem (default /etc/drachtio/certs)
-#   DRACHTIO_SECRET    the app's shared secret (default cymru); DRACHTIO_PORT its TCP port (9022)
+#   DRACHTIO_SECRET    the app's shared secret (default cymru); DRACHTIO_PORT its TCP port (9022), on
+#                      DRACHTIO_ADMIN_ADDRESS (default 0.0.0.0; 127.0.0.1 on a host network)
 set -eu
 set -f # contacts hold '*': never a file name pattern
 
@@ -26,7 +27,7 @@ else
   contact "sip:$local_ip:${SIP_PORT:-5060};transport=udp,tcp"
   contact "sip:$local_ip:${SIP_WS_PORT:-8088};transport=ws"
   if [ -r "$certs/cert.pem" ] && [ -r "$certs/key.pem" ]; then
-    contact "sip:$local_ip:${SIP_WSS_PORT:-8443};transport=wss"
+    contact "sips:$local_ip:${SIP_WSS_PORT:-8443};transport=wss"
     set -- --cert-file "$certs/cert.pem" --key-file "$certs/key.pem"
     if [ -r "$certs/chain.pem" ]; then set -- "$@" --chain-file "$certs/chain.pem"; fi
   fi
@@ -34,7 +35,7 @@ fi
 
 # word splitting of $contacts is wanted: each --contact / --external-ip and its value is one argument
 # shellcheck disable=SC2086
-set -- $contacts "$@" --address 0.0.0.0 --port "${DRACHTIO_PORT:-9022}" --secret "${DRACHTIO_SECRET:-cymru}" \
+set -- $contacts "$@" --address "${DRACHTIO_ADMIN_ADDRESS:-0.0.0.0}" --port "${DRACHTIO_PORT:-9022}" --secret "${DRACHTIO_SECRET:-cymru}" \
   --loglevel "${DRACHTIO_LOGLEVEL:-info}" --sofia-loglevel "${DRACHTIO_SOFIA_LOGLEVEL:-3}"
 echo "drachtio $*" | sed 's/--secret [^ ]*/--secret ***/' >&2
 exec drachtio "$@"

@@ -57,6 +57,7 @@ describe('docker-compose files', () => {
     assert.match(service(out, 'drachtio'), /- certs:\/etc\/drachtio\/certs:ro/);
     assert.match(service(out, 'freeswitch'), /- fs-certs:\/var\/lib\/freeswitch\/certs/);
     assert.match(out, /\nvolumes:\n(\s+\S+: \{\}\n)*\s+appdata: \{\}/);
+    for (const s of ['drachtio', 'freeswitch', 'app']) assert.match(service(out, s), /logging:\s+driver: json-file\s+options:\s+max-file: '5'\s+max-size: 20m/, s);
   });
 
   it('addresses and the RTP range come from the environment: PUBLIC_IP reaches FreeSWITCH, drachtio-server and the app; RTP ports are published as set', () => {
@@ -77,6 +78,9 @@ describe('docker-compose files', () => {
     assert.match(service(out, 'app'), /DRACHTIO_HOST: 127\.0\.0\.1/);
     assert.match(service(out, 'app'), /FREESWITCH_HOST: 127\.0\.0\.1/);
     assert.doesNotMatch(out, /\n {4}networks:/, 'no service joins a bridge network');
+    // the control ports stay off the public interface
+    assert.match(service(out, 'drachtio'), /DRACHTIO_ADMIN_ADDRESS: 127\.0\.0\.1/);
+    assert.match(service(out, 'freeswitch'), /FREESWITCH_ESL_IP: 127\.0\.0\.1/);
   });
 });
 
@@ -120,7 +124,7 @@ describe('scripts/drachtio-start.sh: drachtio-server command line from the envir
     fs.writeFileSync(path.join(certs, 'cert.pem'), 'x');
     fs.writeFileSync(path.join(certs, 'key.pem'), 'x');
     const args = run({ DRACHTIO_CERTS_DIR: certs });
-    assert.ok(args.includes('sip:*:8443;transport=wss'), args.join(' '));
+    assert.ok(args.includes('sips:*:8443;transport=wss'), args.join(' '));
     assert.equal(args[args.indexOf('--cert-file') + 1], path.join(certs, 'cert.pem'));
     assert.equal(args[args.indexOf('--key-file') + 1], path.join(certs, 'key.pem'));
   });

@@ -57,7 +57,9 @@ describe('FreeSWITCH variables from the environment (freeswitch-conf/vars.xml)',
   });
 
   it('RTP range and the event socket password from RTP_PORT_MIN/MAX and FREESWITCH_SECRET', () => {
-    const { vars, addresses } = advertised({ RTP_PORT_MIN: '40000', RTP_PORT_MAX: '40999', FREESWITCH_SECRET: 's3cret' });
+    const { vars, addresses } = advertised({ RTP_PORT_MIN: '40000', RTP_PORT_MAX: '40999', FREESWITCH_SECRET: 's3cret', FREESWITCH_ESL_IP: '127.0.0.1' });
+    assert.equal(vars.esl_ip, '127.0.0.1');
+    assert.equal(advertised({}).vars.esl_ip, '0.0.0.0');
     assert.equal(addresses.rtpPortMin, 40000);
     assert.equal(addresses.rtpPortMax, 40999);
     assert.equal(vars.esl_password, 's3cret');
