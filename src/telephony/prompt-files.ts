@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { resolvePrompts } from '../flows/prompts';
-import type { PromptSet, TelephonyConfig } from './config';
+import { resolvePrompts, type PromptSet } from '../flows/prompts';
+import type { TelephonyConfig } from './config';
 
 /**
  * Are the prompt files the IVR plays there? The app looks in the prompts directory it shares with FreeSWITCH
