@@ -189,7 +189,7 @@ export async function testCall(o: CallOptions): Promise<SmokeCheck> {
     const [sipPort, sippMediaPort] = [await freeUdpPort(o.localIp), await freeUdpPort(o.localIp)];
     const args = [
       '-sf', SMOKE_SCENARIO, '-i', o.localIp, '-p', String(sipPort), '-mi', o.localIp, '-mp', String(sippMediaPort),
-      '-key', 'service', o.did, '-key', 'caller', 'smoke', '-key', 'rtp_ip', o.localIp, '-key', 'rtp_port', String(rtpPort),
+      '-s', o.did, '-key', 'caller', 'smoke', '-key', 'rtp_ip', o.localIp, '-key', 'rtp_port', String(rtpPort),
       '-d', String(o.listenMs), '-m', '1', '-timeout', `${o.timeoutSec}s`, '-timeout_error', '-trace_err', '-error_file', errorFile, '-nostdin',
       o.sipTarget,
     ];
@@ -202,7 +202,7 @@ export async function testCall(o: CallOptions): Promise<SmokeCheck> {
     if (code !== 0) {
       const received = /received '([^']*)'/.exec(errors)?.[1] ?? /(SIP\/2\.0 \d{3}[^\r\n]*)/.exec(errors)?.[1];
       const why = received
-        ? `the call was refused: ${received.trim()} (is ${o.did} in telephony.dids?)`
+        ? `the call was refused: ${received.trim().split(/\r?\n/)[0]!.trim()} (is ${o.did} in telephony.dids?)`
         : /timed? ?out/i.test(errors) || code === null
           ? `no answer from ${o.sipTarget} within ${o.timeoutSec} s: is SIP (UDP ${o.sipTarget.split(':')[1] ?? '5060'}) open to this machine?`
           : `SIPp ended with code ${code}${errors ? `: ${errors.trim().split('\n').slice(-2).join(' ')}` : ''}`;
