@@ -5,9 +5,16 @@ import type { Logger } from 'pino';
  */
 import type { AmdResult } from '../ports/dialer';
 
-/** thrown by any leg operation once the far end has hung up (or the leg was hung up) */
+/**
+ * Why a leg's `signal` aborted (its `reason`): the call ended, whoever ended it. Any leg operation still
+ * running or started after that rejects with it, so a flow stops at its next step.
+ */
 export class CallEndedError extends Error {
-  constructor(readonly callId: string) {
+  constructor(
+    readonly callId: string,
+    /** e.g. 'far end hung up', 'hung up by us' */
+    readonly endReason = 'ended',
+  ) {
     super(`call ${callId} ended`);
     this.name = 'CallEndedError';
   }
@@ -32,9 +39,11 @@ export interface Playing {
 /** one answered call leg with media on FreeSWITCH */
 export interface CallLeg {
   readonly callId: string;
-  /** resolves (with a reason) when the leg ends, whoever ended it */
-  readonly ended: Promise<string>;
-  isEnded(): boolean;
+  /**
+   * The call's one end-of-call signal: aborted once, when the leg ends, whoever ended it (its reason is a
+   * CallEndedError). Flows pass it to every wait (reservations, agent calls, AMD) and read `signal.aborted`.
+   */
+  readonly signal: AbortSignal;
   play(prompts: string[]): Promise<void>;
   /** digits typed (RFC 2833 or SIP INFO), without the terminator; '' when nothing was typed */
   collect(opts: CollectOptions): Promise<string>;
@@ -46,7 +55,8 @@ export interface CallLeg {
 /** a connected agent leg (bridged to the customer's media) */
 export interface AgentLeg {
   readonly callId: string;
-  readonly ended: Promise<string>;
+  /** aborted once, when the agent's leg ends */
+  readonly signal: AbortSignal;
   hangup(reason?: string): Promise<void>;
 }
 
@@ -57,7 +67,8 @@ export type ReferResult = { kind: 'transferred' } | { kind: 'failed'; sipStatus?
 export interface AgentCalls {
   /**
    * call the agent on a new leg and, once answered, bridge it to `customer`'s media; `headers` tell the
-   * agent's phone what the call is (X-Callback-Id, attempt, AMD result)
+   * agent's phone what the call is (X-Callback-Id, attempt, AMD result). `signal` (the customer's) CANCELs
+   * the ringing when it aborts.
    */
   bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult>;
   /** REFER the customer's dialog to the agent and follow the NOTIFY sipfrag to a final status */
@@ -94,6 +105,35 @@ export interface CustomerCalls {
   dial(opts: CustomerDialOptions): Promise<CustomerCallResult>;
 }
 
-/** resolves when `leg` ends, so `Promise.race` can stop waiting for something else */
-export const endedOf = (leg: { ended: Promise<string> }): Promise<{ kind: 'ended'; reason: string }> =>
-  leg.ended.then((reason) => ({ kind: 'ended' as const, reason }));
+/**
+ * `p`, unless `signal` aborts first: then a rejection with the signal's reason (for a leg, its
+ * CallEndedError). A rejection of `p` after that is handled here; the abort listener is removed either way.
+ */
+export function unlessEnded<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** which of two legs' signals aborts first ('a' when both already have) */
+export function firstToEnd(a: AbortSignal, b: AbortSignal): Promise<'a' | 'b'> {
+  if (a.aborted) return Promise.resolve('a');
+  if (b.aborted) return Promise.resolve('b');
+  return new Promise((resolve) => {
+    const done = (which: 'a' | 'b') => {
+      a.removeEventListener('abort', onA);
+      b.removeEventListener('abort', onB);
+      resolve(which);
+    };
+    const onA = () => done('a');
+    const onB = () => done('b');
+    a.addEventListener('abort', onA, { once: true });
+    b.addEventListener('abort', onB, { once: true });
+  });
+}

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AmdResult, AttemptOutcome, AttemptResult, ConnectMode, DialRequest, Dialer } from '../ports/dialer';
 import type { QueuePort, Reservation } from '../ports/queue';
-import { CallEndedError, type AmdRun, type CustomerCalls, type CustomerLeg } from './call';
+import { unlessEnded, type AmdRun, type CustomerCalls, type CustomerLeg } from './call';
 import { connectModeOf, connectToAgent, type ConnectAgentDeps } from './connect-agent';
 import type { ResolvedPrompts } from './prompts';
 import { dispositionOf } from './sip-disposition';
@@ -136,7 +136,7 @@ export class CallbackDialer implements Dialer {
     } catch (err) {
       dropReservation();
       await leg.hangup().catch(() => undefined);
-      if (err instanceof CallEndedError || leg.isEnded()) {
+      if (leg.signal.aborted) {
         clog.info('customer hung up before reaching an agent');
         return { callId: leg.callId, answeredAt, outcome: signal.aborted ? 'FAILED' : 'CUSTOMER_HANGUP', endedAt: d.clock.now() };
       }
@@ -146,7 +146,7 @@ export class CallbackDialer implements Dialer {
     }
   }
 
-  /** AMD on the forked audio, bounded by amdTimeoutMs (NOTSURE) and by the customer hanging up */
+  /** AMD on the forked audio, bounded by amdTimeoutMs (NOTSURE) and by the customer hanging up (the leg's signal) */
   private async detect(leg: CustomerLeg, req: DialRequest): Promise<{ amd: AmdResult; run: AmdRun }> {
     const started = this.deps.clock.now();
     const run = await leg.startAmd(`${req.callbackId}:${req.attemptId}`, req.amd);
@@ -154,12 +154,8 @@ export class CallbackDialer implements Dialer {
     const timeout = new Promise<AmdResult>((resolve) => {
       timer = this.timers.schedule(this.deps.amdTimeoutMs, () => resolve({ decision: 'NOTSURE', decisionMs: this.deps.clock.now() - started, evidence: { timeout: true } }));
     });
-    const ended = leg.ended.then((): never => {
-      throw new CallEndedError(leg.callId);
-    });
-    ended.catch(() => undefined);
     try {
-      return { amd: await Promise.race([run.result, timeout, ended]), run };
+      return { amd: await unlessEnded(Promise.race([run.result, timeout]), leg.signal), run };
     } catch (err) {
       await stopAmd(leg, run);
       throw err;

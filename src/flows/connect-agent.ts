@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConnectMode } from '../ports/dialer';
 import type { QueuePort, Reservation } from '../ports/queue';
-import { CallEndedError, endedOf, type AgentCalls, type CallLeg } from './call';
+import { firstToEnd, type AgentCalls, type CallLeg } from './call';
 import type { Clock } from '../time';
 
 export interface ConnectAgentDeps {
@@ -38,6 +38,8 @@ export type ConnectOutcome =
  *      falling back to bridge when the transfer fails,
  *   3. agent does not answer or rejects: release the agent, reserve the next one, try again,
  *   4. once talking: either side hangs up → both legs end, the agent is freed (callEnded).
+ * The customer's hang-up reaches every step through `customer.signal`: the reservation's wait and the
+ * agent's ringing are given it, and the step after reads `signal.aborted`.
  */
 export async function connectToAgent(
   customer: CallLeg,
@@ -51,7 +53,7 @@ export async function connectToAgent(
 ): Promise<ConnectOutcome> {
   let reservation = first;
   for (let attempt = 1; attempt <= deps.settings.maxAgentAttempts; attempt++) {
-    if (customer.isEnded()) {
+    if (customer.signal.aborted) {
       if (reservation) deps.queue.release(reservation.reservationId);
       return { outcome: 'CUSTOMER_HANGUP', detail: 'customer hung up before an agent answered' };
     }
@@ -80,17 +82,15 @@ export async function connectToAgent(
         return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, connectedAt: at, endedAt: at, endedBy: 'transfer' };
       }
       alog.warn({ sipStatus: referred.sipStatus, detail: referred.detail }, 'REFER failed; falling back to bridge');
-      if (customer.isEnded()) {
+      if (customer.signal.aborted) {
         deps.queue.release(r.reservationId);
         return { outcome: 'CUSTOMER_HANGUP', detail: 'customer hung up during the transfer' };
       }
     }
 
-    const abort = new AbortController();
-    void customer.ended.then(() => abort.abort());
-    const called = await deps.agents.bridge(customer, r.agent.uri, deps.settings.agentRingTimeoutSec * 1000, abort.signal, agentHeaders);
+    const called = await deps.agents.bridge(customer, r.agent.uri, deps.settings.agentRingTimeoutSec * 1000, customer.signal, agentHeaders);
     if (called.kind === 'failed') {
-      const customerGone = customer.isEnded();
+      const customerGone = customer.signal.aborted;
       deps.queue.release(r.reservationId, { agentFault: !customerGone });
       alog.warn({ sipStatus: called.sipStatus, detail: called.detail }, customerGone ? 'customer hung up while the agent rang' : 'agent did not take the call; released');
       if (customerGone) return { outcome: 'CUSTOMER_HANGUP', detail: 'customer hung up while the agent rang' };
@@ -102,7 +102,7 @@ export async function connectToAgent(
     const connectedAt = deps.clock.now();
     confirm(deps.queue, r.reservationId, alog);
     alog.info('customer connected to agent');
-    const first = await Promise.race([customer.ended.then(() => 'customer' as const), called.leg.ended.then(() => 'agent' as const)]);
+    const first = (await firstToEnd(customer.signal, called.leg.signal)) === 'a' ? 'customer' : 'agent';
     await Promise.all([customer.hangup().catch(() => undefined), called.leg.hangup().catch(() => undefined)]);
     deps.queue.callEnded(r.reservationId);
     const endedAt = deps.clock.now();
@@ -133,24 +133,16 @@ export async function reserveWithMusic(
   log: Logger,
   timeoutMs = deps.settings.reserveTimeoutSec * 1000,
 ): Promise<Reservation | null | 'ended'> {
-  const abort = new AbortController();
   const music = customer.loop(deps.holdMusic);
   try {
-    const got = await Promise.race([deps.queue.reserveAgentFor(contactId, { timeoutMs, signal: abort.signal }), endedOf(customer)]);
-    if (got && 'kind' in got) {
-      abort.abort();
+    // the queue stops waiting (null) when the customer's signal aborts
+    const got = await deps.queue.reserveAgentFor(contactId, { timeoutMs, signal: customer.signal });
+    if (!got && customer.signal.aborted) {
       deps.queue.remove(contactId);
       log.info('customer hung up while waiting for an agent');
       return 'ended';
     }
     return got;
-  } catch (err) {
-    if (err instanceof CallEndedError) {
-      abort.abort();
-      deps.queue.remove(contactId);
-      return 'ended';
-    }
-    throw err;
   } finally {
     await music.stop().catch(() => undefined);
   }

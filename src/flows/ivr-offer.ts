@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { CallbackRequestError, type CallbackRequester, type InteractionOutcome, type InteractionRecord, type InteractionRecorder } from '../ports/callbacks';
 import type { ConnectMode } from '../ports/dialer';
 import type { EwtMethod, QueuePort } from '../ports/queue';
-import { CallEndedError, type CallLeg } from './call';
+import type { CallLeg } from './call';
 import { normaliseCallerId } from './caller-id';
 import { connectToAgent, reserveWithMusic, type ConnectAgentDeps, type ConnectModeFrom } from './connect-agent';
 import { digitPrompts, slotTimePrompts, waitPrompts, type ResolvedPrompts } from './prompts';
@@ -60,7 +60,8 @@ type Step = { outcome: InteractionOutcome; attached?: Record<string, string | nu
  *   above: "your wait is about N minutes", 1 = call me back, 2 = keep waiting → number (caller ID read
  *   back, or keyed in ending with #) → callback requested through the REST API's code path →
  *   "thank you", goodbye, BYE with Reason Callback.
- * No input or wrong input: reprompt, then the safe default (keep waiting). A hang-up anywhere ends the flow;
+ * No input or wrong input: reprompt, then the safe default (keep waiting). A hang-up anywhere (the leg's
+ * `signal`) ends the flow;
  * every call is recorded exactly once with its outcome.
  */
 export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logger): Promise<InteractionRecord> {
@@ -100,7 +101,7 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
       }
     }
   } catch (err) {
-    if (!(err instanceof CallEndedError) && !call.isEnded()) {
+    if (!call.signal.aborted) {
       log.error({ err }, 'IVR flow failed');
       step = { outcome: 'FAILED' };
     } else {
@@ -108,7 +109,7 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
       step = { outcome: stage === 'queue' ? 'ABANDONED_IN_QUEUE' : 'HUNG_UP_IN_IVR' };
     }
   }
-  if (!call.isEnded()) await call.hangup(step.hangupReason).catch(() => undefined);
+  if (!call.signal.aborted) await call.hangup(step.hangupReason).catch(() => undefined);
   return recordInteraction(
     call.callId,
     info,
@@ -161,7 +162,7 @@ async function takeCallback(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Lo
     if (!number) continue;
     desired ??= await chooseSlot(call, info, deps, log);
     // a caller who hung up before this point created nothing
-    if (call.isEnded()) throw new CallEndedError(call.callId);
+    call.signal.throwIfAborted();
     try {
       const params: Record<string, string> = { _customer_number: number, _originating_interaction_id: info.interactionId };
       if (desired !== 'asap') params._desired_time = desired;

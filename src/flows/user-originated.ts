@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CallbackRequester, InteractionRecord, InteractionRecorder, UserOriginatedMatch } from '../ports/callbacks';
 import type { ConnectMode } from '../ports/dialer';
-import { CallEndedError, type CallLeg } from './call';
+import type { CallLeg } from './call';
 import { normaliseCallerId } from './caller-id';
 import { connectToAgent, reserveWithMusic, type ConnectAgentDeps } from './connect-agent';
 import type { ResolvedPrompts } from './prompts';
@@ -63,10 +63,10 @@ export async function runUserOriginated(
     } else deps.queue.remove(contactId);
   } catch (err) {
     deps.queue.remove(contactId);
-    outcome = err instanceof CallEndedError || call.isEnded() ? 'CUSTOMER_HANGUP' : 'FAILED';
+    outcome = call.signal.aborted ? 'CUSTOMER_HANGUP' : 'FAILED';
     if (outcome === 'FAILED') log.error({ err }, 'user-originated flow failed');
   }
-  if (!call.isEnded()) await call.hangup().catch(() => undefined);
+  if (!call.signal.aborted) await call.hangup().catch(() => undefined);
   await deps.callbacks.completeUserOriginatedCallback?.(match.callbackId, outcome, info.interactionId).catch((err: unknown) =>
     log.error({ err }, 'could not complete the user-originated callback'),
   );

@@ -1,6 +1,6 @@
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
-import type { AgentCallResult, AgentCalls, AgentLeg, CallLeg, ReferResult } from '../flows/call';
+import { CallEndedError, unlessEnded, type AgentCallResult, type AgentCalls, type AgentLeg, type CallLeg, type ReferResult } from '../flows/call';
 import { FsCallLeg } from './call-leg';
 import { placeOutboundLeg } from './outbound-leg';
 import { isWebrtcContact, placeWebrtcLeg } from './webrtc-leg';
@@ -30,7 +30,7 @@ export class FsAgentCalls implements AgentCalls {
       : await placeOutboundLeg(this.srf, customer.mediaServer, o, this.codecs);
     if (r.kind === 'failed') return { kind: 'failed', ...(r.sipStatus ? { sipStatus: r.sipStatus } : {}), detail: r.detail };
     const leg = new FsCallLeg(r.dialog, r.endpoint, customer.mediaServer, this.logger.child({ callId: r.dialog.sip.callId, customerCallId: customer.callId, leg: 'agent' }));
-    if (customer.isEnded()) {
+    if (customer.signal.aborted) {
       await leg.hangup();
       return { kind: 'failed', detail: 'customer hung up as the agent answered' };
     }
@@ -39,7 +39,7 @@ export class FsAgentCalls implements AgentCalls {
       await Promise.all([customer.endpoint.set('hold_music', music), r.endpoint.set('hold_music', music)]).catch(() => undefined);
     }
     await customer.endpoint.bridge(r.endpoint);
-    const agent: AgentLeg = { callId: leg.callId, ended: leg.ended, hangup: (reason) => leg.hangup(reason) };
+    const agent: AgentLeg = { callId: leg.callId, signal: leg.signal, hangup: (reason) => leg.hangup(reason) };
     return { kind: 'answered', leg: agent };
   }
 
@@ -66,8 +66,9 @@ export class FsAgentCalls implements AgentCalls {
       const res = await dialog.request({ method: 'REFER', headers: { 'Refer-To': `<${agentUri}>`, 'Referred-By': `<${dialog.local.uri}>` } } as unknown as Srf.SrfRequest);
       if (res.status !== 202 && res.status !== 200) return { kind: 'failed', sipStatus: res.status, detail: `REFER answered ${res.status}` };
       log.info('REFER accepted; waiting for the NOTIFY');
-      return await Promise.race([done, customer.ended.then((): ReferResult => ({ kind: 'failed', detail: 'customer hung up during the transfer' }))]);
+      return await unlessEnded(done, customer.signal);
     } catch (err) {
+      if (err instanceof CallEndedError) return { kind: 'failed', detail: 'customer hung up during the transfer' };
       return { kind: 'failed', detail: messageOf(err) };
     } finally {
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
-import { CallEndedError, type AmdRun, type CollectOptions, type CustomerLeg, type Playing } from '../flows/call';
+import { CallEndedError, unlessEnded, type AmdRun, type CollectOptions, type CustomerLeg, type Playing } from '../flows/call';
 
 /** the members of src/amd/live AudioForkServer this layer uses */
 export interface AmdSessionLike {
@@ -16,14 +16,14 @@ export interface AudioForkLike {
 
 /**
  * One call leg: a SIP dialog (caller, customer or agent) whose media is a drachtio-fsmrf endpoint.
- * Everything the flows do to a call goes through here; once the leg has ended, every operation throws
- * CallEndedError, so a flow stops at its next step.
+ * Everything the flows do to a call goes through here. The call's end, whichever side ends it, aborts
+ * `signal` once (reason: a CallEndedError); every operation then throws that error, so a flow stops at its
+ * next step.
  */
 export class FsCallLeg implements CustomerLeg {
   readonly callId: string;
-  readonly ended: Promise<string>;
-  private endedReason: string | undefined;
-  private resolveEnded!: (reason: string) => void;
+  private readonly end = new AbortController();
+  readonly signal: AbortSignal = this.end.signal;
   private forking = false;
 
   constructor(
@@ -34,14 +34,13 @@ export class FsCallLeg implements CustomerLeg {
     private readonly amd?: AudioForkLike,
   ) {
     this.callId = dialog.sip.callId;
-    this.ended = new Promise((r) => (this.resolveEnded = r));
     dialog.on('destroy', () => {
       this.log.info('far end hung up');
       this.finish('far end hung up');
       void this.endpoint.destroy().catch(() => undefined);
     });
     endpoint.once('destroy', () => {
-      if (this.endedReason) return;
+      if (this.signal.aborted) return;
       this.log.warn('media endpoint gone; ending the call');
       void this.hangup();
     });
@@ -56,25 +55,17 @@ export class FsCallLeg implements CustomerLeg {
     });
   }
 
-  isEnded(): boolean {
-    return this.endedReason !== undefined;
-  }
-
+  /** the one place the call ends: aborts `signal` the first time, whoever ended it */
   private finish(reason: string): void {
-    if (this.endedReason) return;
-    this.endedReason = reason;
-    this.resolveEnded(reason);
+    if (this.signal.aborted) return;
+    this.end.abort(new CallEndedError(this.callId, reason));
   }
 
   /** run a media operation, but stop waiting (and throw) when the leg ends first */
   private async media<T>(op: () => Promise<T>): Promise<T> {
-    if (this.isEnded()) throw new CallEndedError(this.callId);
-    const ended = this.ended.then((): never => {
-      throw new CallEndedError(this.callId);
-    });
-    ended.catch(() => undefined);
-    const r = await Promise.race([op(), ended]);
-    if (this.isEnded()) throw new CallEndedError(this.callId);
+    this.signal.throwIfAborted();
+    const r = await unlessEnded(op(), this.signal);
+    this.signal.throwIfAborted();
     return r;
   }
 
@@ -106,11 +97,11 @@ export class FsCallLeg implements CustomerLeg {
   }
 
   loop(prompt: string): Playing {
-    if (this.isEnded()) return { stop: async () => undefined };
+    if (this.signal.aborted) return { stop: async () => undefined };
     const done = this.endpoint.execute('endless_playback', prompt).catch(() => undefined);
     return {
       stop: async () => {
-        if (this.isEnded()) return;
+        if (this.signal.aborted) return;
         await this.endpoint.api('uuid_break', `${this.endpoint.uuid} all`).catch(() => undefined);
         await Promise.race([done, new Promise((r) => setTimeout(r, 1000))]);
       },
@@ -118,7 +109,7 @@ export class FsCallLeg implements CustomerLeg {
   }
 
   async hangup(reason?: string): Promise<void> {
-    if (this.isEnded()) return;
+    if (this.signal.aborted) return;
     this.finish('hung up by us');
     this.log.info(reason ? { reason } : {}, 'hanging up');
     await new Promise<void>((resolve) => {
@@ -133,7 +124,7 @@ export class FsCallLeg implements CustomerLeg {
 
   async startAmd(sessionKey: string, params: Record<string, unknown> | undefined): Promise<AmdRun> {
     if (!this.amd) throw new Error('no AMD server configured');
-    if (this.isEnded()) throw new CallEndedError(this.callId);
+    this.signal.throwIfAborted();
     const session = this.amd.expect(sessionKey, params);
     try {
       await this.endpoint.forkAudioStart({ wsUrl: this.amd.url(), mixType: 'mono', sampling: '8k', metadata: { sessionKey } });

@@ -19,9 +19,10 @@ export class FakeLeg implements CustomerLeg {
   readonly log: string[] = [];
   hangupReason: string | undefined;
   hungUpByUs = false;
-  private endedFlag = false;
-  private resolveEnded!: (r: string) => void;
-  readonly ended: Promise<string> = new Promise((r) => (this.resolveEnded = r));
+  private readonly end = new AbortController();
+  readonly signal: AbortSignal = this.end.signal;
+  /** how many times `signal` fired its abort event */
+  aborts = 0;
   amd: AmdResult = { decision: 'HUMAN', decisionMs: 1200 };
   beepMs: number | null = null;
   amdStarted = 0;
@@ -32,27 +33,28 @@ export class FakeLeg implements CustomerLeg {
     private readonly answers: string[] = [],
     /** end the call when a prompt containing this text is played */
     private readonly hangupOnPrompt?: string,
-  ) {}
+  ) {
+    this.signal.addEventListener('abort', () => this.aborts++);
+  }
 
   isEnded(): boolean {
-    return this.endedFlag;
+    return this.signal.aborted;
   }
 
   /** the far end hangs up */
   farEndHangup(): void {
-    if (this.endedFlag) return;
-    this.endedFlag = true;
+    if (this.signal.aborted) return;
     this.log.push('far-end-bye');
-    this.resolveEnded('far end hung up');
+    this.end.abort(new CallEndedError(this.callId, 'far end hung up'));
   }
 
   async play(p: string[]): Promise<void> {
-    if (this.endedFlag) throw new CallEndedError(this.callId);
+    this.signal.throwIfAborted();
     this.played.push(p);
     this.log.push(`play ${p.map((x) => x.replace(/^.*\//, '')).join(',')}`);
     if (this.hangupOnPrompt && p.some((x) => x.includes(this.hangupOnPrompt!))) {
       this.farEndHangup();
-      throw new CallEndedError(this.callId);
+      this.signal.throwIfAborted();
     }
   }
 
@@ -62,7 +64,7 @@ export class FakeLeg implements CustomerLeg {
     const a = this.answers.shift() ?? '';
     if (a === 'HANGUP') {
       this.farEndHangup();
-      throw new CallEndedError(this.callId);
+      this.signal.throwIfAborted();
     }
     this.log.push(`digits "${a}"`);
     return a;
@@ -74,12 +76,11 @@ export class FakeLeg implements CustomerLeg {
   }
 
   async hangup(reason?: string): Promise<void> {
-    if (this.endedFlag) return;
+    if (this.signal.aborted) return;
     this.hangupReason = reason;
     this.hungUpByUs = true;
-    this.endedFlag = true;
     this.log.push(`bye${reason ? ` Reason: ${reason}` : ''}`);
-    this.resolveEnded('hung up by us');
+    this.end.abort(new CallEndedError(this.callId, 'hung up by us'));
   }
 
   async startAmd(): Promise<AmdRun> {
@@ -105,7 +106,7 @@ export class FakeAgentCalls implements AgentCalls {
 
   async bridge(customer: CallLeg, uri: string): Promise<AgentCallResult> {
     this.calls.push({ uri, kind: 'bridge' });
-    if (customer.isEnded()) return { kind: 'failed', detail: 'customer gone' };
+    if (customer.signal.aborted) return { kind: 'failed', detail: 'customer gone' };
     const step = this.bridgeScript.shift() ?? 480;
     if (step !== 'answer') return { kind: 'failed', sipStatus: step, detail: `agent ${step}` };
     const leg = new FakeLeg(`agent-${this.agentLegs.length + 1}`);
