@@ -1,7 +1,13 @@
+import { amdText, clock, formatNumber, label, rows, span, when } from '/assets/agent-format.js';
+import { audioCounters, quality } from '/assets/agent-quality.js';
+
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem('agentToken');
 let sip = JSON.parse(sessionStorage.getItem('agentSip') || 'null');
-let ua, session, held = false, live, stats;
+let ua, session, held = false, muted = false, live, stats;
+/** epoch ms the current call was answered (the call timer), and the agent's last view (the state timer) */
+let talkingSince = null;
+let agent = null;
 
 async function api(method, path, body) {
   const res = await fetch(path, {
@@ -14,7 +20,15 @@ async function api(method, path, body) {
   return data;
 }
 const fail = (e) => { $('error').textContent = e.message || String(e); };
-const showAgent = (a) => { $('state').textContent = a.state; $('state').className = 'pill ' + a.state; $('who').textContent = a.name || a.id; };
+const STATE_TEXT = { READY: 'Ready', NOT_READY: 'Not ready', RESERVED: 'Call offered', BUSY: 'On a call', AFTER_CALL_WORK: 'Wrap-up' };
+function showAgent(a) {
+  agent = a;
+  $('state').textContent = a.state;
+  $('state').title = STATE_TEXT[a.state] || a.state;
+  $('state').className = 'pill ' + a.state;
+  $('who').textContent = a.name || a.id;
+  tick();
+}
 
 async function refresh() {
   try { showAgent(await api('GET', '/api/v1/agent/me')); } catch (e) { if (/sign in/.test(e.message)) signedOut(); else fail(e); return; }
@@ -37,8 +51,8 @@ function showPreview(p) {
   previewId = p ? p._id : null;
   if (!p) return;
   $('preview').dataset.id = p._id;
-  const rows = [['Callback', p._id], ['Customer', p._customer_number], ['Service', p._service_name], ...Object.entries(p.userData || {})];
-  $('preview-data').replaceChildren(...rows.flatMap(([k, v]) => { const dt = document.createElement('dt'); dt.textContent = k; const dd = document.createElement('dd'); dd.textContent = v; return [dt, dd]; }));
+  const n = formatNumber(p._customer_number);
+  $('preview-data').replaceChildren(...rows([['Customer', n.text], ['Service', p._service_name], ...Object.entries(p.userData || {}).map(([k, v]) => [label(k), v]), ['Reference', p._id, 'ref']]));
   $('preview-expires').textContent = 'at ' + new Date(p.expiresAt).toLocaleTimeString();
   $('preview-reject').hidden = !p.allowReject;
 }
@@ -48,7 +62,8 @@ $('preview-reject').onclick = () => answerPreview('reject');
 
 function signedOut() {
   token = null; sessionStorage.removeItem('agentToken'); if (live) live.close();
-  $('panel').hidden = true; $('signin').hidden = false; $('state').textContent = 'signed out'; $('state').className = 'pill';
+  $('panel').hidden = true; $('signin').hidden = false; $('shortcuts').hidden = true;
+  $('state').textContent = 'signed out'; $('state').className = 'pill'; $('state-timer').hidden = true; agent = null;
   if (ua) ua.stop().catch(() => {});
 }
 
@@ -75,8 +90,22 @@ async function startPhone(password) {
   }
 }
 
+// ------------------------------------------------------------------ a call
+
+function resetCall() {
+  held = false; muted = false; talkingSince = null;
+  $('hold').textContent = 'Hold'; $('hold').disabled = true;
+  showMuted(); $('mute').disabled = true;
+  $('answer').hidden = false; $('call-timer').hidden = true;
+  $('quality').hidden = true; $('quality-details').hidden = true; $('quality').setAttribute('aria-expanded', 'false');
+  $('quality').className = 'quality'; $('quality-label').textContent = 'call quality';
+  $('media').textContent = ''; delete $('media').dataset.packetsReceived; delete $('media').dataset.packetsSent;
+  $('quality-data').replaceChildren();
+}
+
 async function offered(invitation) {
   session = invitation;
+  resetCall();
   $('call').hidden = false;
   // before any await: a CANCEL or an answer must not slip past while the callback's data loads
   invitation.stateChange.addListener((s) => {
@@ -86,38 +115,116 @@ async function offered(invitation) {
       pc.getReceivers().forEach((r) => r.track && stream.addTrack(r.track));
       $('remote').srcObject = stream;
       $('call-title').textContent = 'On call';
-      stats = setInterval(() => showMedia(pc), 1000);
+      talkingSince = Date.now();
+      $('answer').hidden = true; $('hold').disabled = false; $('mute').disabled = false;
+      $('call-timer').hidden = false; $('quality').hidden = false;
+      tick();
+      let before = null;
+      const sample = () => showMedia(pc, before).then((c) => { before = c; }, () => {});
+      sample();
+      stats = setInterval(sample, 1000);
     }
-    if (s === 'Terminated') { clearInterval(stats); $('call').hidden = true; session = undefined; refresh(); }
+    if (s === 'Terminated') { clearInterval(stats); $('call').hidden = true; session = undefined; talkingSince = null; refresh(); }
   });
   const h = (name) => invitation.request.getHeader(name);
   const id = h('X-Callback-Id');
-  $('call-title').textContent = id ? 'Incoming callback' : 'Incoming call'; $('media').textContent = '';
-  const rows = [['Customer', h('X-Customer-Number') || invitation.remoteIdentity.uri.user]];
-  if (id) {
-    // the call's own headers first (the attempt and the AMD decision are known only to the call until it ends)
-    rows.push(['Callback', id], ['Customer number', h('X-Customer-Number') || ''], ['Attempt', h('X-Callback-Attempt') || ''], ['Detected', h('X-Amd-Result') || 'n/a']);
-    try {
-      const cb = await api('GET', '/api/v1/agent/callbacks/' + encodeURIComponent(id));
-      const set = (k, v) => { const r = rows.find((x) => x[0] === k); if (r && !r[1] && v != null) r[1] = v; };
-      set('Customer number', cb._customer_number); set('Attempt', cb._attempt);
-      for (const [k, v] of Object.entries(cb)) if (!k.startsWith('_')) rows.push([k, v]);
-    } catch (e) { fail(e); }
-  }
-  $('call-data').replaceChildren(...rows.flatMap(([k, v]) => { const dt = document.createElement('dt'); dt.textContent = k; const dd = document.createElement('dd'); dd.textContent = v; return [dt, dd]; }));
+  $('call').dataset.callbackId = id || '';
+  $('call-title').textContent = id ? 'Incoming callback' : 'Incoming call';
+  showCustomer(h('X-Customer-Number') || invitation.remoteIdentity.uri.user);
+  // the call's own headers first (the attempt and the AMD decision are known only to the call until it ends)
+  const card = { attempt: h('X-Callback-Attempt'), amd: h('X-Amd-Result') };
+  showCard(id, card, null);
+  if (!id) return;
+  try {
+    const cb = await api('GET', '/api/v1/agent/callbacks/' + encodeURIComponent(id));
+    if (session !== invitation) return;
+    if (!h('X-Customer-Number')) showCustomer(cb._customer_number);
+    showCard(id, card, cb);
+  } catch (e) { fail(e); }
 }
 
-/** audio both ways, from WebRTC stats: what the agent hears (inbound) and what the customer gets (outbound) */
-async function showMedia(pc) {
-  const reports = [...(await pc.getStats()).values()];
-  const inb = reports.find((r) => r.type === 'inbound-rtp' && r.kind === 'audio');
-  const out = reports.find((r) => r.type === 'outbound-rtp' && r.kind === 'audio');
-  const codec = inb && reports.find((r) => r.id === inb.codecId)?.mimeType;
-  const m = $('media');
-  m.dataset.packetsReceived = inb ? inb.packetsReceived : 0;
-  m.dataset.packetsSent = out ? out.packetsSent : 0;
-  m.textContent = `audio in ${m.dataset.packetsReceived} packets, out ${m.dataset.packetsSent} packets` + (codec ? ` (${codec})` : '');
+function showCustomer(raw) {
+  const n = formatNumber(raw);
+  const a = $('customer-number');
+  a.textContent = n.text || 'unknown number';
+  if (n.e164) a.href = 'tel:' + n.e164; else a.removeAttribute('href');
+  a.dataset.e164 = n.e164;
+  $('customer-region').textContent = n.region;
 }
+
+/** why the customer is called, for people: service, reason, attempt, when they asked, how long they waited, AMD, their data */
+function showCard(id, headers, cb) {
+  if (!id) { $('call-data').replaceChildren(...rows([['Call', 'a caller waiting in line']])); return; }
+  const attempt = (cb && cb._attempt) || Number(headers.attempt) || null;
+  const of = cb && cb._max_attempts ? ` of ${cb._max_attempts}` : '';
+  const pairs = [];
+  if (cb) pairs.push(['Service', cb._service_name]);
+  if (cb && cb._request_callback_reason) pairs.push(['Reason', cb._request_callback_reason]);
+  if (attempt) pairs.push(['Attempt', `${attempt}${of}`]);
+  if (cb) {
+    pairs.push(['Asked', when(cb._accepted_time) + (cb._scheduled ? ` · for ${when(cb._desired_time)}` : '')]);
+    const since = Date.parse(cb._scheduled ? cb._desired_time : cb._accepted_time);
+    if (!Number.isNaN(since)) pairs.push(['Waited', span((Date.now() - since) / 1000)]);
+  }
+  pairs.push(['Detected', amdText(headers.amd || (cb && cb._amd))]);
+  if (cb) for (const [k, v] of Object.entries(cb)) if (!k.startsWith('_')) pairs.push([label(k), v]);
+  pairs.push(['Reference', id, 'ref']);
+  $('call-data').replaceChildren(...rows(pairs));
+}
+
+/**
+ * Call quality from WebRTC stats, behind the small indicator: loss and jitter of what the agent hears, the
+ * round trip, a MOS estimate; the packet counters stay as data (audio both ways) for the e2e test and support.
+ */
+async function showMedia(pc, before) {
+  const c = audioCounters(await pc.getStats());
+  const q = quality(c, before);
+  const m = $('media');
+  m.dataset.packetsReceived = c.received;
+  m.dataset.packetsSent = c.sent;
+  m.textContent = `audio in ${c.received} packets, out ${c.sent} packets` + (c.codec ? ` (${c.codec})` : '');
+  const btn = $('quality');
+  btn.className = 'quality ' + q.grade;
+  btn.dataset.grade = q.grade;
+  $('quality-label').textContent = q.grade === 'none' ? 'no audio yet' : q.grade;
+  $('quality-data').replaceChildren(...rows([
+    ['Packet loss', `${q.lossPct.toFixed(1)} %`],
+    ['Jitter', q.jitterMs == null ? 'n/a' : `${Math.round(q.jitterMs)} ms`],
+    ['Round trip', q.rttMs == null ? 'n/a' : `${Math.round(q.rttMs)} ms`],
+    ['MOS estimate', q.mos.toFixed(1)],
+  ]));
+  return c;
+}
+$('quality').onclick = () => {
+  const open = $('quality-details').hidden;
+  $('quality-details').hidden = !open;
+  $('quality').setAttribute('aria-expanded', String(open));
+};
+
+function showMuted() {
+  $('mute').firstChild.textContent = muted ? 'Unmute ' : 'Mute ';
+  $('mute').setAttribute('aria-pressed', String(muted));
+  $('call').classList.toggle('muted-call', muted);
+}
+/** mute: the microphone's track stops sending (silence to the customer), the call goes on */
+function toggleMute() {
+  if (!session || session.state !== 'Established') return;
+  muted = !muted;
+  session.sessionDescriptionHandler.peerConnection.getSenders().forEach((s) => { if (s.track && s.track.kind === 'audio') s.track.enabled = !muted; });
+  showMuted();
+}
+const answer = () => session && session.state === 'Initial' && session.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } }).catch(fail);
+const hangup = () => { if (!session) return; (session.state === 'Established' ? session.bye() : session.reject()).catch(fail); };
+const setState = (state) => api('PUT', '/api/v1/agent/me/state', { state }).then(showAgent, fail);
+
+/** one ticker for every clock on the page: the call timer and the time in the current state */
+function tick() {
+  if (talkingSince) $('call-timer').textContent = clock((Date.now() - talkingSince) / 1000);
+  const st = $('state-timer');
+  st.hidden = !agent;
+  if (agent) st.textContent = clock((Date.now() - Date.parse(agent.since)) / 1000);
+}
+setInterval(tick, 1000);
 
 $('signin-form').onsubmit = async (ev) => {
   ev.preventDefault();
@@ -126,17 +233,18 @@ $('signin-form').onsubmit = async (ev) => {
     const r = await api('POST', '/api/v1/agent/sessions', { agentId: $('agent-id').value.trim(), password: $('password').value });
     token = r.token; sip = r.sip;
     sessionStorage.setItem('agentToken', token); sessionStorage.setItem('agentSip', JSON.stringify(sip));
-    $('signin').hidden = true; $('panel').hidden = false; $('error').textContent = '';
+    $('signin').hidden = true; $('panel').hidden = false; $('shortcuts').hidden = false; $('error').textContent = '';
     showAgent(r.agent);
     watch();
     startPhone($('password').value);
   } catch (e) { fail(e); }
 };
-$('ready').onclick = () => api('PUT', '/api/v1/agent/me/state', { state: 'READY' }).then(showAgent, fail);
-$('not-ready').onclick = () => api('PUT', '/api/v1/agent/me/state', { state: 'NOT_READY' }).then(showAgent, fail);
+$('ready').onclick = () => setState('READY');
+$('not-ready').onclick = () => setState('NOT_READY');
 $('logout').onclick = () => api('PUT', '/api/v1/agent/me/state', { state: 'LOGGED_OUT' }).then(signedOut, fail);
-$('answer').onclick = () => session && session.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } }).catch(fail);
-$('hangup').onclick = () => { if (!session) return; (session.state === 'Established' ? session.bye() : session.reject()).catch(fail); };
+$('answer').onclick = answer;
+$('hangup').onclick = hangup;
+$('mute').onclick = toggleMute;
 $('hold').onclick = () => {
   if (!session || session.state !== 'Established') return;
   held = !held;
@@ -148,4 +256,4 @@ for (const k of '123456789*0#') {
   b.onclick = () => session && session.sessionDescriptionHandler && session.sessionDescriptionHandler.sendDtmf(k);
   $('keys').appendChild(b);
 }
-if (token) { $('signin').hidden = true; $('panel').hidden = false; refresh(); watch(); }
+if (token) { $('signin').hidden = true; $('panel').hidden = false; $('shortcuts').hidden = false; refresh(); watch(); }

@@ -132,7 +132,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(pageRoutes);
   await app.register(vendorRoutes);
   if (deps.agents && sessions) {
-    await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone, throttle: deps.throttle, audit }));
+    await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone, services: deps.services, throttle: deps.throttle, audit }));
     if (deps.approvals) await app.register(agentStreamRoutes({ agents: deps.agents.directory, approvals: deps.approvals }));
   }
   if (deps.extraRoutes) await deps.extraRoutes(app, { audit });

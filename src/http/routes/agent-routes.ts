@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import type { ServiceRegistry } from '../../callback/service-registry';
 import type { Store } from '../../store/store';
 import type { AgentSessions } from '../agent-sessions';
 import { callbackView } from '../callback-view';
@@ -32,7 +33,15 @@ const agentOf = (req: FastifyRequest): string => {
 
 /** The agent's self-service API, behind the agent's own sign-in. */
 export const agentRoutes =
-  (deps: { agents: AgentDirectory; sessions: AgentSessions; store: Store; softphone: SoftphoneSettings; throttle?: SignInThrottle; audit?: AuditLog }): FastifyPluginAsyncTypebox =>
+  (deps: {
+    agents: AgentDirectory;
+    sessions: AgentSessions;
+    store: Store;
+    softphone: SoftphoneSettings;
+    services?: Pick<ServiceRegistry, 'get'>;
+    throttle?: SignInThrottle;
+    audit?: AuditLog;
+  }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/api/v1/agent/sessions',
@@ -101,14 +110,21 @@ export const agentRoutes =
 
     app.get(
       '/api/v1/agent/callbacks/:id',
-      { schema: { tags: ['agent'], summary: 'The callback an offered call is for: number, user data, attempts, AMD', params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } },
+      {
+        schema: {
+          tags: ['agent'],
+          summary: 'The callback an offered call is for: number, user data, attempt (of the service\'s maximum), AMD',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        },
+      },
       async (req) => {
         agentOf(req);
         const c = deps.store.getCallback(req.params.id);
         if (!c) throw new HttpError('NOT_FOUND', `no callback "${req.params.id}"`);
         const attempts = deps.store.attemptsOf(c.id);
         const last = attempts.at(-1);
-        return { ...callbackView(c), _attempt: attempts.length, _amd: last?.amdDecision ?? null };
+        const settings = deps.services?.get(c.serviceName)?.settings;
+        return { ...callbackView(c), _attempt: attempts.length, _max_attempts: settings?.maxNumberOfAttempts ?? null, _amd: last?.amdDecision ?? null };
       },
     );
   };

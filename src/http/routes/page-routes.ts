@@ -15,7 +15,17 @@ const PUBLIC_DIR = path.resolve(__dirname, '..', '..', '..', 'public');
 /** the pages' own scripts and style sheets (public/assets/), served by name */
 const JS = 'text/javascript; charset=utf-8';
 const CSS = 'text/css; charset=utf-8';
-const ASSETS: Record<string, string> = { 'admin.js': JS, 'admin-keys.js': JS, 'admin.css': CSS, 'agent.js': JS, 'agent.css': CSS, 'supervisor.js': JS, 'supervisor.css': CSS };
+const ASSETS: Record<string, string> = {
+  'admin.js': JS,
+  'admin-keys.js': JS,
+  'admin.css': CSS,
+  'agent.js': JS,
+  'agent-format.js': JS,
+  'agent-quality.js': JS,
+  'agent.css': CSS,
+  'supervisor.js': JS,
+  'supervisor.css': CSS,
+};
 
 export const pageRoutes: FastifyPluginAsync = async (app) => {
   // /admin: the services admin page (admin API key); scripts and styles in files only, none inline

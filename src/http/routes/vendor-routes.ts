@@ -4,12 +4,15 @@ import type { FastifyPluginAsync } from 'fastify';
 
 const SIPJS_DIR = path.dirname(require.resolve('sip.js/package.json')) + '/lib';
 const UPLOT_DIST = path.dirname(require.resolve('uplot/package.json')) + '/dist';
+/** libphonenumber-js's browser bundle (UMD: `window.libphonenumber`), for the agent page's number formatting */
+const LIBPHONENUMBER = path.join(path.dirname(require.resolve('libphonenumber-js/package.json')), 'bundle', 'libphonenumber-min.js');
 /** the two files of uPlot the supervisor page loads (its time-series chart) */
 const UPLOT_FILES: Record<string, string> = { 'uPlot.iife.min.js': 'text/javascript; charset=utf-8', 'uPlot.min.css': 'text/css; charset=utf-8' };
 
 /**
  * sip.js for the agent page, served as the ES modules it ships (browsers load them natively; no bundler).
  * Only .js files inside sip.js's lib/ directory are served. uPlot (the supervisor's chart): its script and CSS.
+ * libphonenumber-js (the agent page shows numbers as people write them): its browser bundle.
  */
 export const vendorRoutes: FastifyPluginAsync = async (app) => {
   app.get('/vendor/sip.js/*', { schema: { hide: true } }, async (req, reply) => {
@@ -20,6 +23,11 @@ export const vendorRoutes: FastifyPluginAsync = async (app) => {
     }
     void reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600');
     return fs.readFileSync(file, 'utf8');
+  });
+
+  app.get('/vendor/libphonenumber/libphonenumber-min.js', { schema: { hide: true } }, async (_req, reply) => {
+    void reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600');
+    return fs.readFileSync(LIBPHONENUMBER, 'utf8');
   });
 
   app.get('/vendor/uplot/:file', { schema: { hide: true } }, async (req, reply) => {
