@@ -7,6 +7,7 @@ import { QueueError, unknownContact } from './errors';
 import { EwtEstimator } from './ewt-estimator';
 import { QueueState, type ActiveReservation, type Entry, type Target, type Waiter } from './queue-state';
 import { QueueStats } from './queue-stats';
+import { Pacing } from './pacing';
 import { bucketCapacity, plannedAgents } from './staffing';
 import { systemClock, systemTimers, type Clock, type TimerScheduler } from '../time';
 import type { AgentConfig, QueueOptions, TargetConfig } from './types';
@@ -38,9 +39,9 @@ export interface QueueServiceDeps {
  * target is reserved for the first connecting contact in line order. Everything runs on the injected clock and
  * timers, synchronously, so two flows asking at once are served one after the other in line order.
  *
- * This class holds the line's rules (enqueue, remove, reserve, confirm, release, call ended, dispatch, pacing);
- * the agents' side is `AgentDesk`, the estimates `EwtEstimator`, the statistics `QueueStats`, all over one
- * `QueueState`. Every operation that changes the queue runs in `state.mutate()`, which empties the EWT cache.
+ * This class holds the line's rules (enqueue, remove, reserve, confirm, release, call ended, dispatch);
+ * the agents' side is `AgentDesk`, the callbacks' pacing `Pacing`, the estimates `EwtEstimator`, the statistics
+ * `QueueStats`, all over one `QueueState`. Every operation that changes the queue runs in `state.mutate()`, which empties the EWT cache.
  */
 export class QueueService implements QueuePort {
   private readonly clock: Clock;
@@ -50,6 +51,7 @@ export class QueueService implements QueuePort {
   private readonly ewt: EwtEstimator;
   private readonly stats: QueueStats;
   private readonly desk: AgentDesk;
+  private readonly pacing: Pacing;
   private dispatching = false;
   /** flows waiting for an agent, all targets (nothing to dispatch without one) */
   private connecting = 0;
@@ -64,6 +66,7 @@ export class QueueService implements QueuePort {
     this.ewt = new EwtEstimator(this.state, deps.multiSkillEwt ?? 'joint');
     this.stats = new QueueStats(this.state, this.ewt, deps.statsWindowMs ?? 3_600_000);
     this.desk = new AgentDesk(this.state, () => this.dispatch(), this.log);
+    this.pacing = new Pacing(this.state, this.ewt);
   }
 
   // ---------------------------------------------------------------- targets and the line
@@ -91,7 +94,7 @@ export class QueueService implements QueuePort {
       for (const other of this.state.targets.values()) {
         if (other !== t && other.line.get(contact.contactId)) this.remove(contact.contactId);
       }
-      this.stopDialing(t, contact.contactId);
+      this.pacing.stopDialing(t, contact.contactId);
       const existed = t.line.get(contact.contactId) !== undefined;
       // what a new live caller is told now, by every method, to be scored against its wait
       this.stats.joining(t, contact, !existed);
@@ -105,7 +108,7 @@ export class QueueService implements QueuePort {
   remove(contactId: string): void {
     this.state.mutate(() => {
       for (const t of this.state.targets.values()) {
-        this.stopDialing(t, contactId);
+        this.pacing.stopDialing(t, contactId);
         const e = t.line.delete(contactId);
         if (!e) continue;
         this.stats.left(t, e.contact);
@@ -139,7 +142,7 @@ export class QueueService implements QueuePort {
         };
         entry.waiter = waiter;
         this.connecting++;
-        this.stopDialing(t, contactId);
+        this.pacing.stopDialing(t, contactId);
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         this.dispatch();
         if (entry.waiter !== waiter) return; // reserved at once
@@ -267,60 +270,9 @@ export class QueueService implements QueuePort {
     return this.ewt.expectedFreeWithin(this.state.target(target), seconds);
   }
 
-  /**
-   * Pacing rule for callbacks: dial a callback only when the agents expected free within the target's
-   * `pacingHorizonSec` cover every contact that will take an agent first, plus this one:
-   *   expectedAgentsFreeWithin(target, pacingHorizonSec) ≥ ahead + 1
-   * `ahead` counts the contacts a flow is connecting now (anywhere in line: they take the next free agent),
-   * callbacks being dialed, and live callers before `contactId` in line order (the whole line without it).
-   * Callbacks still in virtual hold are not counted: the same rule paces them, in line order.
-   *
-   * A `true` answer for a `contactId` counts that callback as being dialed until a flow asks an agent for it
-   * (`reserveAgentFor`), it leaves the line or is enqueued again, or `pacingHoldSec` passes; so one
-   * scheduler pass cannot dial more callbacks than agents are expected.
-   */
+  /** Pacing rule for callbacks: may this callback be dialed now? See Pacing.canDispatchCallback and docs/queue.md. */
   canDispatchCallback(target: string, contactId?: string): boolean {
-    const t = this.state.target(target);
-    const now = this.clock.now();
-    let ahead = 0;
-    let before = contactId !== undefined;
-    for (const e of t.line.ordered(now)) {
-      const id = e.contact.contactId;
-      if (id === contactId) {
-        before = false;
-        continue;
-      }
-      if (e.waiter || t.dialing.has(id) || (e.contact.kind === 'caller' && (before || contactId === undefined))) ahead++;
-    }
-    for (const id of t.dialing.keys()) if (id !== contactId && !t.line.get(id)) ahead++;
-    const ok = this.expectedAgentsFreeWithin(target, t.config.pacingHorizonSec) >= ahead + 1 && this.groupCanTakeOneMore(t, contactId, ahead);
-    if (ok && contactId !== undefined && t.line.get(contactId) && !t.dialing.has(contactId)) this.callbackDialing(target, contactId);
-    return ok;
-  }
-
-  /**
-   * The pacing rule over the targets that share agents with `t` (none: true): the agents of the whole group
-   * expected free within the horizon must also cover the contacts of the other lines that will take one first
-   * (connecting, being dialed, live callers ranked before this callback), plus `ahead` and this callback.
-   */
-  private groupCanTakeOneMore(t: Target, contactId: string | undefined, ahead: number): boolean {
-    const shared = this.ewt.groupFreeWithin(t, t.config.pacingHorizonSec);
-    if (!shared) return true;
-    const now = this.clock.now();
-    const own = contactId !== undefined ? t.line.get(contactId) : undefined;
-    const mine = own ? { p: t.line.effectivePriority(own.contact, now), at: own.contact.enqueuedAt } : undefined;
-    let others = 0;
-    for (const name of shared.names) {
-      if (name === t.config.name) continue;
-      const u = this.state.targets.get(name)!;
-      for (const e of u.line.ordered(now)) {
-        const p = u.line.effectivePriority(e.contact, now);
-        const before = !mine || p > mine.p || (p === mine.p && e.contact.enqueuedAt <= mine.at);
-        if (e.waiter || u.dialing.has(e.contact.contactId) || (e.contact.kind === 'caller' && before)) others++;
-      }
-      for (const id of u.dialing.keys()) if (!u.line.get(id)) others++;
-    }
-    return shared.free >= ahead + others + 1;
+    return this.pacing.canDispatchCallback(this.state.target(target), contactId);
   }
 
   /**
@@ -328,24 +280,12 @@ export class QueueService implements QueuePort {
    * `pacingHoldSec`), or until a flow asks an agent for it, it leaves the line or is enqueued again.
    */
   callbackDialing(target: string, contactId: string, holdMs?: number): void {
-    this.state.mutate(() => {
-      const t = this.state.target(target);
-      this.stopDialing(t, contactId);
-      const ms = holdMs ?? t.config.pacingHoldSec * 1000;
-      t.dialing.set(
-        contactId,
-        this.state.schedule(ms, () => t.dialing.delete(contactId)),
-      );
-    });
+    this.pacing.callbackDialing(this.state.target(target), contactId, holdMs);
   }
 
   /** a READY agent is free for this target now beyond the contacts already connecting (for `_wait_for_agent`) */
   hasFreeAgent(target: string): boolean {
-    const t = this.state.target(target);
-    const now = this.clock.now();
-    const free = [...this.state.agents.values()].filter((a) => a.state === 'READY' && a.serves(target) && a.reachable(now)).length;
-    const connecting = [...t.line.ordered(now)].filter((e) => e.waiter).length;
-    return free > connecting + t.dialing.size;
+    return this.pacing.hasFreeAgent(this.state.target(target));
   }
 
   /** planned agents from the target's staffing at `atMs`; undefined when the target has no staffing */
@@ -412,9 +352,8 @@ export class QueueService implements QueuePort {
     this.closed = true;
     for (const t of this.state.targets.values()) {
       for (const e of t.line.ordered(this.clock.now())) this.finishWaiter(e, null);
-      for (const h of t.dialing.values()) h.cancel();
-      t.dialing.clear();
     }
+    this.pacing.close();
     for (const r of this.state.reservations.values()) r.timer?.cancel();
     this.desk.close();
   }
@@ -432,13 +371,6 @@ export class QueueService implements QueuePort {
     this.connecting--;
     w.detach();
     w.resolve(r);
-  }
-
-  private stopDialing(t: Target, contactId: string): void {
-    const h = t.dialing.get(contactId);
-    if (!h) return;
-    h.cancel();
-    t.dialing.delete(contactId);
   }
 
   private endReservation(r: ActiveReservation): void {
