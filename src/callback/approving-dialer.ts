@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { AttemptResult, Dialer, DialRequest } from '../ports/dialer';
-import type { QueuePort, Reservation } from '../ports/queue';
+import type { ApprovalSteps, AttemptResult, Dialer, DialRequest } from '../ports/dialer';
+import type { QueuePort, ReservationHandle } from '../ports/queue';
 import type { ApprovalBoard, ApprovalSubject } from './approvals';
 import type { Clock } from '../time';
 
@@ -50,6 +50,27 @@ export class ApprovingDialer implements Dialer {
       log.info('no agent reserved for the preview / confirmation');
       return signal.aborted ? ended('FAILED', 'aborted') : ended('AGENT_UNAVAILABLE', 'no agent reserved before the dial');
     }
+    // ours until it is handed to the inner dialer: refused, it is released here; anything thrown releases it
+    try {
+      const refused = await this.approve(req, steps, reservation, contactId, signal, log);
+      if (refused) return refused;
+    } catch (err) {
+      reservation.release();
+      throw err;
+    }
+    log.info({ agentId: reservation.agent.agentId, reservationId: reservation.reservationId }, 'approved; dialing the customer for the reserved agent');
+    // the inner dialer owns the reservation from here (DialRequest.reservation)
+    return this.d.inner.dial({ ...req, reservation }, signal);
+  }
+
+  /** the preview and/or the customer's confirmation; a refusal (the reservation released) or undefined */
+  private async approve(req: DialRequest, steps: ApprovalSteps, reservation: ReservationHandle, contactId: string, signal: AbortSignal, log: Logger): Promise<AttemptResult | undefined> {
+    const ended = (outcome: AttemptResult['outcome'], detail: string, agentId?: string): AttemptResult => ({
+      outcome,
+      detail,
+      ...(agentId ? { agentId } : {}),
+      endedAt: this.d.clock.now(),
+    });
     const agentId = reservation.agent.agentId;
     const alog = log.child({ agentId, reservationId: reservation.reservationId });
     const subject: ApprovalSubject = {
@@ -70,13 +91,14 @@ export class ApprovingDialer implements Dialer {
       });
       alog.info({ answer }, 'preview answered');
       if (answer !== 'ACCEPTED') {
-        this.d.queue.release(reservation.reservationId, { agentFault: answer === 'TIMEOUT' && steps.agentPreview.timeoutSetsNotReady });
+        reservation.release({ agentFault: answer === 'TIMEOUT' && steps.agentPreview.timeoutSetsNotReady });
         this.d.queue.remove(contactId);
         if (answer === 'ABORTED') return ended('FAILED', 'aborted during the preview', agentId);
         return ended('AGENT_UNAVAILABLE', answer === 'REJECTED' ? `agent ${agentId} rejected the preview` : `agent ${agentId} did not answer the preview in time`, agentId);
       }
-      // the agent works on this callback from now on: the reservation no longer lapses
-      confirmQuietly(this.d.queue, reservation);
+      // the agent works on this callback from now on: the reservation no longer lapses (false: it lapsed
+      // meanwhile; the dial still goes to this agent, whose state the queue already changed)
+      reservation.confirm();
     }
 
     if (steps.userConfirm) {
@@ -84,7 +106,7 @@ export class ApprovingDialer implements Dialer {
       const answer = await this.d.approvals.askCustomer(subject, { timeoutMs: steps.userConfirm.timeoutSec * 1000, signal });
       alog.info({ answer }, 'customer confirmation answered');
       if (answer !== 'CONFIRMED') {
-        this.d.queue.release(reservation.reservationId);
+        reservation.release();
         this.d.queue.remove(contactId);
         if (answer === 'ABORTED') return ended('FAILED', 'aborted while waiting for the customer', agentId);
         if (answer === 'DECLINED') return ended('USER_DECLINED', 'the customer declined the callback when the agent was ready', agentId);
@@ -92,15 +114,6 @@ export class ApprovingDialer implements Dialer {
       }
     }
 
-    alog.info('approved; dialing the customer for the reserved agent');
-    return this.d.inner.dial({ ...req, reservation }, signal);
-  }
-}
-
-function confirmQuietly(queue: QueuePort, r: Reservation): void {
-  try {
-    queue.confirm(r.reservationId);
-  } catch {
-    // lapsed meanwhile: the dial still goes to this agent, whose state the queue already changed
+    return undefined;
   }
 }

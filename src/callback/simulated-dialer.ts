@@ -40,11 +40,11 @@ export class SimulatedDialer implements Dialer {
   readonly dialed: DialRequest[] = [];
   ready = true;
   /**
-   * the queue, so that an attempt handed a reservation (after a preview or confirmation) ends it like a
-   * real call would: the agent is "connected" (confirm) and freed at the end, or released when the
-   * customer was not reached
+   * the queue, for `agentTalkMs`: an answered customer waits in line for an agent. (An attempt handed a
+   * reservation after a preview or confirmation ends it through its handle, like a real call would: the
+   * agent is "connected" and freed at the end, or released when the customer was not reached.)
    */
-  reservations?: Pick<QueuePort, 'confirm' | 'release' | 'callEnded' | 'enqueue' | 'remove' | 'reserveAgentFor'>;
+  reservations?: Pick<QueuePort, 'enqueue' | 'remove' | 'reserveAgentFor'>;
 
   private readonly clock: Clock;
   private readonly timers: TimerScheduler;
@@ -117,27 +117,28 @@ export class SimulatedDialer implements Dialer {
       const aborted = signal.aborted;
       return { outcome: aborted ? 'FAILED' : 'AGENT_UNAVAILABLE', ...(aborted ? { detail: 'aborted' } : {}), answeredAt, endedAt: this.clock.now(), callId, sipStatus: 200 };
     }
-    q.confirm(r.reservationId);
-    req.onProgress?.('CONNECTED');
-    const connectedAt = this.clock.now();
-    await new Promise<void>((done) => {
-      const t = this.timers.schedule(this.o.agentTalkMs ?? 0, done);
-      signal.addEventListener('abort', () => (t.cancel(), done()), { once: true });
-    });
-    q.callEnded(r.reservationId);
-    return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, answeredAt, connectedAt, endedAt: this.clock.now(), callId, sipStatus: 200 };
+    try {
+      r.confirm();
+      req.onProgress?.('CONNECTED');
+      const connectedAt = this.clock.now();
+      await new Promise<void>((done) => {
+        const t = this.timers.schedule(this.o.agentTalkMs ?? 0, done);
+        signal.addEventListener('abort', () => (t.cancel(), done()), { once: true });
+      });
+      r.callEnded();
+      return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, answeredAt, connectedAt, endedAt: this.clock.now(), callId, sipStatus: 200 };
+    } finally {
+      r.release();
+    }
   }
 
+  /** a reservation handed over with the request: "connected" and freed, or released when not reached */
   private endReservation(req: DialRequest, outcome: AttemptOutcome): void {
     const r = req.reservation;
-    if (!r || !this.reservations) return;
-    if (outcome !== 'CONNECTED_TO_AGENT') return this.reservations.release(r.reservationId);
-    try {
-      this.reservations.confirm(r.reservationId);
-    } catch {
-      // already confirmed by the agent's preview acceptance
-    }
-    this.reservations.callEnded(r.reservationId);
+    if (!r) return;
+    if (outcome !== 'CONNECTED_TO_AGENT') return r.release();
+    r.confirm(); // already confirmed by the agent's preview acceptance: no change
+    r.callEnded();
   }
 
   private journal(ev: 'start' | 'end', req: DialRequest, outcome?: AttemptOutcome): void {

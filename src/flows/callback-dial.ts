@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AmdResult, AttemptOutcome, AttemptResult, ConnectMode, DialRequest, Dialer } from '../ports/dialer';
-import type { QueuePort, Reservation } from '../ports/queue';
+import type { QueuePort, ReservationHandle } from '../ports/queue';
 import { unlessEnded, type AmdRun, type CustomerCalls, type CustomerLeg } from './call';
 import { connectModeOf, connectToAgent, type ConnectAgentDeps } from './connect-agent';
 import type { ResolvedPrompts } from './prompts';
@@ -67,43 +67,59 @@ export class CallbackDialer implements Dialer {
     // an agent handed over by the preview / confirmation step (ApprovingDialer) is this attempt's agent
     // the callback waits for its agent as itself, from its place in line (see DialRequest.queuedSince)
     const contactId = req.reservation?.contactId ?? req.callbackId;
-    let reservation: Reservation | null = req.reservation ?? null;
-    let reservationLive = reservation !== null;
+    // the attempt owns its agent's reservation (handed over, or reserved below) and ends it in `finally`;
+    // connectToAgent ends it first when the call gets that far (the handle is idempotent)
+    let reservation: ReservationHandle | null = req.reservation ?? null;
     if (!reservation) d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? d.clock.now() });
-    const dropReservation = () => {
-      if (reservation && reservationLive) d.queue.release(reservation.reservationId);
-      else d.queue.remove(contactId);
-      reservationLive = false;
-    };
-
-    if (req.waitForAgent && !reservation) {
-      reservation = await d.queue.reserveAgentFor(contactId, { timeoutMs: d.settings.reserveTimeoutSec * 1000, signal });
-      if (!reservation) {
-        d.queue.remove(contactId);
-        log.info('no agent reserved; not dialing');
-        return { outcome: signal.aborted ? 'FAILED' : 'AGENT_UNAVAILABLE', detail: signal.aborted ? 'aborted' : 'no agent reserved before the dial', endedAt: d.clock.now() };
+    try {
+      if (req.waitForAgent && !reservation) {
+        reservation = await d.queue.reserveAgentFor(contactId, { timeoutMs: d.settings.reserveTimeoutSec * 1000, signal });
+        if (!reservation) {
+          d.queue.remove(contactId);
+          log.info('no agent reserved; not dialing');
+          return { outcome: signal.aborted ? 'FAILED' : 'AGENT_UNAVAILABLE', detail: signal.aborted ? 'aborted' : 'no agent reserved before the dial', endedAt: d.clock.now() };
+        }
+        log.info({ agentId: reservation.agent.agentId }, 'agent reserved before the dial');
       }
-      reservationLive = true;
-      log.info({ agentId: reservation.agent.agentId }, 'agent reserved before the dial');
-    }
 
-    req.onProgress?.('DIALING');
-    const called = await d.customers.dial({
-      number: req.customerNumber,
-      ...(req.callerId ?? svc.callerId ? { callerId: req.callerId ?? svc.callerId } : {}),
-      ...(svc.pAssertedIdentity ? { pAssertedIdentity: svc.pAssertedIdentity } : {}),
-      ringTimeoutSec: req.ringTimeoutSec,
-      headers: { 'X-Callback-Id': req.callbackId },
-      signal,
-    });
-    if (called.kind === 'failed') {
-      dropReservation();
-      const outcome = signal.aborted ? 'FAILED' : dispositionOf(called.sipStatus);
-      log.info({ sipStatus: called.sipStatus, earlyMedia: called.earlyMedia, outcome }, 'customer not reached');
-      return { outcome, ...(called.sipStatus ? { sipStatus: called.sipStatus } : {}), detail: called.detail, endedAt: d.clock.now() };
+      req.onProgress?.('DIALING');
+      const called = await d.customers.dial({
+        number: req.customerNumber,
+        ...(req.callerId ?? svc.callerId ? { callerId: req.callerId ?? svc.callerId } : {}),
+        ...(svc.pAssertedIdentity ? { pAssertedIdentity: svc.pAssertedIdentity } : {}),
+        ringTimeoutSec: req.ringTimeoutSec,
+        headers: { 'X-Callback-Id': req.callbackId },
+        signal,
+      });
+      if (called.kind === 'failed') {
+        this.giveUp(reservation, contactId);
+        const outcome = signal.aborted ? 'FAILED' : dispositionOf(called.sipStatus);
+        log.info({ sipStatus: called.sipStatus, earlyMedia: called.earlyMedia, outcome }, 'customer not reached');
+        return { outcome, ...(called.sipStatus ? { sipStatus: called.sipStatus } : {}), detail: called.detail, endedAt: d.clock.now() };
+      }
+      return await this.answered(req, called.leg, reservation, contactId, signal, log);
+    } finally {
+      reservation?.release();
     }
+  }
 
-    const leg = called.leg;
+  /** the attempt ends before an agent: the agent is freed at once, the callback leaves the line */
+  private giveUp(reservation: ReservationHandle | null, contactId: string): void {
+    reservation?.release();
+    this.deps.queue.remove(contactId);
+  }
+
+  /** the customer answered: AMD, then the agent, the machine's message or a hang-up */
+  private async answered(
+    req: DialRequest,
+    leg: CustomerLeg,
+    reservation: ReservationHandle | null,
+    contactId: string,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<AttemptResult> {
+    const d = this.deps;
+    const svc = d.service(req.serviceName);
     const clog = log.child({ callId: leg.callId });
     const answeredAt = d.clock.now();
     req.onProgress?.('ANSWERED');
@@ -118,13 +134,12 @@ export class CallbackDialer implements Dialer {
       if (action !== 'leave_message') await stopAmd(leg, run);
       const base = { callId: leg.callId, answeredAt, amd };
       if (action !== 'connect') {
-        dropReservation();
+        this.giveUp(reservation, contactId);
         if (action === 'leave_message') await this.leaveMessage(leg, run, svc, clog);
         await leg.hangup().catch(() => undefined);
         return { ...base, outcome: outcomeOf(amd.decision), endedAt: d.clock.now() };
       }
       if (!reservation) await leg.play([svc.prompts.pleaseHold]);
-      reservationLive = false; // connectToAgent owns the reservation from here
       const agentHeaders = { 'X-Callback-Id': req.callbackId, 'X-Callback-Attempt': String(req.attemptNumber), 'X-Customer-Number': req.customerNumber, 'X-Amd-Result': amd.decision };
       const done = await connectToAgent(leg, contactId, reservation, connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic }, clog, agentHeaders);
       if (done.outcome === 'CONNECTED_TO_AGENT') {
@@ -134,7 +149,7 @@ export class CallbackDialer implements Dialer {
       await leg.hangup().catch(() => undefined);
       return { ...base, outcome: done.outcome, detail: done.detail, endedAt: d.clock.now() };
     } catch (err) {
-      dropReservation();
+      this.giveUp(reservation, contactId);
       await leg.hangup().catch(() => undefined);
       if (leg.signal.aborted) {
         clog.info('customer hung up before reaching an agent');

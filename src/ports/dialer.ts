@@ -1,4 +1,4 @@
-import type { Reservation } from './queue';
+import type { ReservationHandle } from './queue';
 
 /**
  * The port between the callback core (scheduler) and telephony.
@@ -73,7 +73,7 @@ export interface DialRequest {
    * an agent already reserved for this attempt (after a preview, already confirmed): the dialer calls the
    * customer for this agent instead of reserving one, and owns the reservation from here
    */
-  reservation?: Reservation;
+  reservation?: ReservationHandle;
   /** optional progress report, so the callback's state can follow the call (ROUTING -> PROCESSING) */
   onProgress?: (stage: DialStage) => void;
 }

@@ -21,6 +21,24 @@ export interface Reservation {
   contactId?: string;
 }
 
+/**
+ * A reservation as the one flow that asked for it holds it (`reserveAgentFor` gives it). The agent answers:
+ * `confirm()`; the reservation then ends exactly once — `release()` (no call: the agent is freed; after a
+ * confirm: the call is over), `callEnded()`, or by lapsing in the queue. Every method is idempotent, so its
+ * owner ends it in a `finally` whatever happened before: only the first ending reaches the queue.
+ */
+export interface ReservationHandle extends Reservation {
+  /** the agent answered: RESERVED -> BUSY. False when the reservation lapsed or ended first (nothing changes). */
+  confirm(): boolean;
+  /**
+   * No call with this agent: back to READY, or with `agentFault` (it did not answer) NOT_READY and the contact
+   * back in its place in line. After a confirm: as `callEnded`. Nothing once the reservation has ended.
+   */
+  release(opts?: { agentFault?: boolean }): void;
+  /** the call with the agent ended: BUSY -> AFTER_CALL_WORK/READY, handle time recorded. Before a confirm: as `release`. */
+  callEnded(): void;
+}
+
 export type ContactKind = 'caller' | 'callback';
 
 export interface QueuedContact {
@@ -41,15 +59,9 @@ export interface QueuePort {
   remove(contactId: string): void;
   /**
    * Wait until this contact is at the head of its target and an agent is free, then reserve the
-   * agent for it. Resolves null on timeout or abort.
+   * agent for it. Resolves null on timeout or abort. The caller owns the handle and ends it.
    */
-  reserveAgentFor(contactId: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Reservation | null>;
-  /** the agent answered: RESERVED -> BUSY */
-  confirm(reservationId: string): void;
-  /** the agent did not take it: back to READY (or NOT_READY when `agentFault`) */
-  release(reservationId: string, opts?: { agentFault?: boolean }): void;
-  /** the call with the agent ended: BUSY -> AFTER_CALL_WORK/READY, handle time recorded */
-  callEnded(reservationId: string): void;
+  reserveAgentFor(contactId: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ReservationHandle | null>;
 
   // Optional members (src/queue implements them all; fakes may leave them out).
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { EwtMethod, QueuedContact, QueuePort, Reservation } from '../ports/queue';
+import type { EwtMethod, QueuedContact, QueuePort, ReservationHandle } from '../ports/queue';
 import type { Agent } from './agent';
 import { AgentDesk } from './agent-desk';
 import { QueueError, unknownContact } from './errors';
 import { EwtEstimator } from './ewt-estimator';
 import { QueueState, type ActiveReservation, type Entry, type Target, type Waiter } from './queue-state';
 import { QueueStats } from './queue-stats';
+import { reservationHandle } from './reservation-handle';
 import { Pacing } from './pacing';
 import { bucketCapacity, plannedAgents } from './staffing';
 import { systemClock, systemTimers, type Clock, type TimerScheduler } from '../time';
@@ -121,16 +122,17 @@ export class QueueService implements QueuePort {
   /**
    * Wait until this contact is the first connecting contact of its line and an agent is free, then reserve
    * the agent for it (the contact leaves the line). Resolves null on timeout, abort, removal or close().
-   * Rejects when the contact is not in any line or a flow already waits for it.
+   * Rejects when the contact is not in any line or a flow already waits for it. The flow owns the handle it
+   * gets and ends it (`confirm`, then `release` / `callEnded`; `release()` in a `finally` is always safe).
    */
-  reserveAgentFor(contactId: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Reservation | null> {
+  reserveAgentFor(contactId: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ReservationHandle | null> {
     this.assertOpen();
     const found = this.state.findEntry(contactId);
     if (!found) return Promise.reject(unknownContact(contactId));
     const { t, entry } = found;
     if (entry.waiter) return Promise.reject(new QueueError('CONFLICT', `a flow already waits for an agent for contact "${contactId}"`, 'contactId'));
     if (opts.signal?.aborted) return Promise.resolve(null);
-    return new Promise<Reservation | null>((resolve) => {
+    return new Promise<ReservationHandle | null>((resolve) => {
       this.state.mutate(() => {
         const onAbort = () => this.state.mutate(() => this.finishWaiter(entry, null));
         const waiter: Waiter = {
@@ -364,7 +366,7 @@ export class QueueService implements QueuePort {
     if (this.closed) throw new Error('queue service is closed');
   }
 
-  private finishWaiter(entry: Entry, r: Reservation | null): void {
+  private finishWaiter(entry: Entry, r: ReservationHandle | null): void {
     const w = entry.waiter;
     if (!w) return;
     entry.waiter = undefined;
@@ -460,12 +462,18 @@ export class QueueService implements QueuePort {
       { event: 'agent_reserved', reservationId: r.id, agentId: agent.id, contactId: entry.contact.contactId, kind: entry.contact.kind, target: r.target },
       'queue: agent reserved',
     );
-    this.finishWaiter(entry, {
-      reservationId: r.id,
-      target: r.target,
-      agent: { agentId: agent.id, uri: agent.uri(now)! },
-      expiresAt: r.expiresAt,
-      contactId: entry.contact.contactId,
-    });
+    this.finishWaiter(
+      entry,
+      reservationHandle(
+        {
+          reservationId: r.id,
+          target: r.target,
+          agent: { agentId: agent.id, uri: agent.uri(now)! },
+          expiresAt: r.expiresAt,
+          contactId: entry.contact.contactId,
+        },
+        this,
+      ),
+    );
   }
 }

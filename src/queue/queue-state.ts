@@ -1,4 +1,4 @@
-import type { QueuedContact, Reservation } from '../ports/queue';
+import type { QueuedContact, ReservationHandle } from '../ports/queue';
 import type { Clock, TimerHandle, TimerScheduler } from '../time';
 import { Agent } from './agent';
 import { ContactQueue, type QueueEntry } from './contact-queue';
@@ -9,7 +9,7 @@ import type { QueueOptions, TargetConfig } from './types';
 
 /** a flow waiting for an agent for one contact (see QueueService.reserveAgentFor) */
 export interface Waiter {
-  resolve(r: Reservation | null): void;
+  resolve(r: ReservationHandle | null): void;
   timer?: TimerHandle;
   detach(): void;
 }

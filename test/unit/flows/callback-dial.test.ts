@@ -182,4 +182,35 @@ describe('flows/callback-dial', () => {
     assert.ok(leg.hungUpByUs, 'we sent BYE to the customer');
     assert.equal(agents.agentLegs[0]?.hungUpByUs, false);
   });
+
+  it('the trunk throws after an agent was reserved (wait_for_agent): the attempt fails and its finally frees the agent', async () => {
+    const { dialer, queue } = setup({
+      result: () => {
+        throw new Error('trunk gone');
+      },
+    });
+    const r = await dialer.dial(req({ waitForAgent: true }), new AbortController().signal);
+    assert.equal(r.outcome, 'FAILED');
+    assert.deepEqual(queue.events, ['enqueue callback', 'reserve a1', 'release r1']);
+  });
+
+  it("the agent's call throws while ringing: connectToAgent's finally frees the agent it reserved, once", async () => {
+    const leg = new FakeLeg('cust-1');
+    const { dialer, queue, agents } = setup({ result: () => ({ kind: 'answered', leg }) });
+    agents.bridge = async () => {
+      throw new Error('media server gone');
+    };
+    await dialer.dial(req(), new AbortController().signal);
+    assert.deepEqual(queue.events, ['enqueue callback', 'reserve a1', 'release r1']);
+  });
+
+  it("the agent's call throws after a reservation made before the dial: freed once, by whichever owner comes first", async () => {
+    const leg = new FakeLeg('cust-1');
+    const { dialer, queue, agents } = setup({ result: () => ({ kind: 'answered', leg }) });
+    agents.bridge = async () => {
+      throw new Error('media server gone');
+    };
+    await dialer.dial(req({ waitForAgent: true }), new AbortController().signal);
+    assert.deepEqual(queue.events, ['enqueue callback', 'reserve a1', 'release r1']);
+  });
 });

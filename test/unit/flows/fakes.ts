@@ -1,6 +1,7 @@
 import pino from 'pino';
 import type { AmdResult } from '../../../src/ports/dialer';
-import type { EwtMethod, QueuePort, QueuedContact, Reservation } from '../../../src/ports/queue';
+import type { EwtMethod, QueuePort, QueuedContact, Reservation, ReservationHandle } from '../../../src/ports/queue';
+import { reservationHandle } from '../../../src/queue/reservation-handle';
 import type { CallbackRequester, InteractionRecord, InteractionRecorder, StartCallbackResult } from '../../../src/ports/callbacks';
 import { CallEndedError, type AgentCallResult, type AgentCalls, type AmdRun, type CallLeg, type CollectOptions, type CustomerCallResult, type CustomerCalls, type CustomerDialOptions, type CustomerLeg, type Playing, type ReferResult } from '../../../src/flows/call';
 import { DEFAULT_PROMPTS } from '../../../src/telephony/config';
@@ -159,7 +160,7 @@ export class FakeQueue implements QueuePort {
   remove(id: string): void {
     if (this.waiting.delete(id)) this.events.push('remove');
   }
-  async reserveAgentFor(contactId: string, o: { timeoutMs: number; signal?: AbortSignal }): Promise<Reservation | null> {
+  async reserveAgentFor(contactId: string, o: { timeoutMs: number; signal?: AbortSignal }): Promise<ReservationHandle | null> {
     if (o.signal?.aborted) return null;
     const agent = this.agents.shift();
     if (!agent) {
@@ -169,8 +170,9 @@ export class FakeQueue implements QueuePort {
     this.waiting.delete(contactId);
     const r: Reservation = { reservationId: `r${++this.n}`, target: 't', agent: { agentId: agent, uri: `sip:${agent}@agents` }, expiresAt: Date.now() + 30_000 };
     this.events.push(`reserve ${agent}`);
-    return r;
+    return reservationHandle(r, this);
   }
+  // what the handles it gives out call (each at most once per reservation)
   confirm(id: string): void {
     this.events.push(`confirm ${id}`);
   }
