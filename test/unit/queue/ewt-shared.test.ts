@@ -143,6 +143,34 @@ describe('QueueService: EWT of targets that share agents', () => {
     assert.equal(q.estimatedWaitSeconds('sales', 'simple'), 89);
   });
 
+  it("a change made by the queue's own timer (a registration lapsing) is seen at once too", async () => {
+    const vt = new VirtualTime(T0);
+    let n = 0;
+    const q = new QueueService(
+      {
+        targets: [targetConfig('sales', { initialHandleTimeSec: 100 }), targetConfig('billing', { initialHandleTimeSec: 100 })],
+        agents: [
+          { id: 'alice', name: 'Alice', targets: ['sales', 'billing'], uri: 'sip:alice@pbx' },
+          { id: 'bob', name: 'Bob', targets: ['billing'], uri: 'sip:bob@pbx' },
+          // a softphone only: reachable while registered
+          { id: 'carol', name: 'Carol', targets: ['billing'] },
+        ],
+      },
+      { clock: vt, timers: vt, newId: () => `r${++n}` },
+    );
+    await busyBoth(q);
+    vt.advance(10_000);
+    q.setRegistration('carol', 'sip:carol@10.0.0.9', vt.now() + 500);
+    for (let i = 0; i < 4; i++) q.enqueue({ contactId: `b${i + 2}`, kind: 'caller', target: 'billing', enqueuedAt: vt.now() - 1000 });
+    // carol takes billing's first at once and its fourth at 100 s; alice and bob its second and third at 90 s; sales' caller at 190 s
+    assert.equal(q.estimatedWaitSeconds('sales', 'simple'), 190);
+    vt.advance(500);
+    assert.equal(q.getAgent('carol').state, 'NOT_READY', 'the registration lapsed by its timer');
+    // as without carol (290 s, see above), half a second later
+    assert.equal(q.estimatedWaitSeconds('sales', 'simple'), 289.5);
+    q.close();
+  });
+
   it("'per-target' counts alice fully for sales, as before", async () => {
     const { q, vt } = setup('per-target');
     await busyBoth(q);
