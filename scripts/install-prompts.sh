@@ -76,6 +76,14 @@ else
   conv "$(v vm-press)" "$VOICE/digits/2.wav" "$DEST/slot-press-2.wav"
 fi
 
+# the answer check (telephony.services.<name>.answerCheck): "... press 1 to be connected"
+if [ "$TTS" = 1 ] && command -v espeak-ng >/dev/null; then
+  espeak-ng -v en-us -s 150 -w /tmp/check.$$.wav "Hello, we are returning your call. Press 1 to be connected."
+  conv /tmp/check.$$.wav "$DEST/answer-check.wav"; rm -f /tmp/check.$$.wav
+else
+  conv "$(v hello)" "$(v vm-press)" "$VOICE/digits/1.wav" "$DEST/answer-check.wav"
+fi
+
 # hold music
 if [ -n "$MOH" ]; then
   for f in "$MOH"/*.wav; do conv "$f" "$DEST/moh/$(basename "$f")"; done

@@ -15,7 +15,36 @@ export interface ServiceCallSettings {
   notSure: 'connect' | 'hangup';
   noSpeech: 'connect' | 'hangup';
   prompts: ResolvedPrompts;
+  /** the answer check, when the service turns it on (prompt resolved to a playable path) */
+  answerCheck?: AnswerCheck;
 }
+
+/** see AnswerCheckSettings in telephony/config.ts and docs/amd.md "Answer check" */
+export interface AnswerCheck {
+  prompt: string;
+  digit: string;
+  timeoutMs: number;
+  runOnMs: number;
+}
+
+/**
+ * What the AMD listens for while the answer check's announcement plays: speech running on for `runOnMs`
+ * (a greeting going on without reacting) is MACHINE, and so is a record beep. A person's "hello?" followed
+ * by a second of silence settles it HUMAN (then it stops listening; only the key connects anyway).
+ */
+export function answerCheckAmdParams(check: AnswerCheck, serviceAmd: Record<string, unknown> | undefined): Record<string, unknown> {
+  return {
+    ...(serviceAmd ?? {}),
+    greetingMs: check.runOnMs,
+    afterGreetingSilenceMs: 1000,
+    longGreetingSilenceMs: 1000,
+    maxWords: 100,
+    initialSilenceMs: 60_000,
+    totalAnalysisMs: 120_000,
+  };
+}
+
+type CheckOutcome = { kind: 'confirmed'; watch: AmdRun } | { kind: 'no_key'; digits: string; watch: AmdRun } | { kind: 'machine'; watch: AmdRun; result: AmdResult; pendingKey: Promise<unknown> };
 
 export interface CallbackDialDeps extends ConnectAgentDeps {
   queue: QueuePort;
@@ -127,15 +156,39 @@ export class CallbackDialer implements Dialer {
     const onAbort = () => void leg.hangup().catch(() => undefined);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const { amd, run } = await this.detect(leg, req);
-      const action = decide(amd.decision, svc);
+      const detected = await this.detect(leg, req);
+      let { amd, run } = detected;
+      let action = decide(amd.decision, svc);
       const { connectMode, connectModeFrom } = connectModeOf(req.connectMode, d.connectMode ?? 'bridge');
       clog.info({ decision: amd.decision, decisionMs: amd.decisionMs, action, ...(action === 'connect' ? { connectMode, connectModeFrom } : {}) }, 'AMD decided');
       if (action !== 'leave_message') await stopAmd(leg, run);
+      let pendingKey: Promise<unknown> | null = null;
+      if (action === 'connect' && svc.answerCheck) {
+        const check = await this.answerCheck(leg, req, svc.answerCheck, clog);
+        if (check.kind === 'no_key') {
+          await stopAmd(leg, check.watch);
+          this.giveUp(reservation, contactId);
+          await leg.hangup().catch(() => undefined);
+          const detail = check.digits ? `answer check: key "${check.digits}" instead of "${svc.answerCheck.digit}"` : 'answer check: no key';
+          return { callId: leg.callId, answeredAt, amd, outcome: 'NO_CONFIRMATION', detail, endedAt: d.clock.now() };
+        }
+        if (check.kind === 'machine') {
+          amd = { decision: 'MACHINE', decisionMs: d.clock.now() - answeredAt, evidence: { reason: 'answer_check_speech_ran_on', first: amd, check: check.result } };
+          action = svc.machine;
+          run = check.watch;
+          pendingKey = check.pendingKey;
+          clog.info({ decision: amd.decision, action, check: check.result.evidence?.reason }, 'AMD re-classified during the answer check');
+          if (action !== 'leave_message') await stopAmd(leg, run);
+        } else await stopAmd(leg, check.watch);
+      }
       const base = { callId: leg.callId, answeredAt, amd };
       if (action !== 'connect') {
         this.giveUp(reservation, contactId);
-        if (action === 'leave_message') await this.leaveMessage(leg, run, svc, clog);
+        if (action === 'leave_message') {
+          // the announcement (and its wait for a key) ends before the message starts
+          if (pendingKey) await pendingKey.catch(() => undefined);
+          await this.leaveMessage(leg, run, svc, clog);
+        }
         await leg.hangup().catch(() => undefined);
         return { ...base, outcome: outcomeOf(amd.decision), endedAt: d.clock.now() };
       }
@@ -177,6 +230,36 @@ export class CallbackDialer implements Dialer {
     } finally {
       timer?.cancel();
     }
+  }
+
+  /**
+   * The answer check: the announcement plays and waits for the key while the AMD keeps listening. The first
+   * of: the key (the right one: confirmed; another, or none in time: no_key), or the AMD hearing speech run on
+   * over the announcement, or a beep (machine). The customer hanging up rejects with the leg's CallEndedError.
+   */
+  private async answerCheck(leg: CustomerLeg, req: DialRequest, check: AnswerCheck, log: Logger): Promise<CheckOutcome> {
+    const watch = await leg.startAmd(`${req.callbackId}:${req.attemptId}:check`, answerCheckAmdParams(check, req.amd));
+    log.info({ digit: check.digit }, 'answer check: announcement playing, waiting for the key');
+    const key = leg.collect({ prompts: [check.prompt], maxDigits: 1, timeoutMs: check.timeoutMs, digitTimeoutMs: check.timeoutMs });
+    key.catch(() => undefined);
+    const machine = watch.result.then(
+      (r) => (r.decision === 'MACHINE' ? r : new Promise<never>(() => undefined)),
+      () => new Promise<never>(() => undefined),
+    );
+    const first = await unlessEnded(
+      Promise.race([key.then((digits) => ({ digits })), machine.then((result) => ({ result }))]),
+      leg.signal,
+    );
+    if ('result' in first) {
+      log.info({ reason: first.result.evidence?.reason }, 'answer check: speech ran on over the announcement');
+      return { kind: 'machine', watch, result: first.result, pendingKey: key };
+    }
+    if (first.digits === check.digit) {
+      log.info('answer check: confirmed');
+      return { kind: 'confirmed', watch };
+    }
+    log.info({ digits: first.digits }, 'answer check: not confirmed');
+    return { kind: 'no_key', digits: first.digits, watch };
   }
 
   /** wait for the record tone (bounded), then play the service's message */

@@ -37,7 +37,7 @@ export function resolvePrompts(dir: string, base: PromptSet, overrides: Partial<
 }
 
 /** absolute paths and FreeSWITCH URIs (tone_stream://, silence_stream://, http://) stay as they are */
-function playable(dir: string, file: string): string {
+export function playable(dir: string, file: string): string {
   return path.isAbsolute(file) || /^[a-z_]+:\/\//.test(file) ? file : path.join(dir, file);
 }
 

@@ -55,7 +55,27 @@ export interface ServiceTelephony {
   /** after the number, offer "1 = as soon as possible, 2 = the next open slot" (overrides ivr.offerSlot) */
   offerSlot?: boolean;
   prompts: Partial<PromptSet>;
+  /** the answer check (docs/amd.md "Answer check"): set only when the service turns it on */
+  answerCheck?: AnswerCheckSettings;
 }
+
+/**
+ * Answer check: before a callback is connected (HUMAN, or NOTSURE / NO_SPEECH when the service connects
+ * those), play an announcement ("... press 1 to be connected") and connect only on the key; no key is
+ * NO_CONFIRMATION. The AMD keeps listening while it plays: speech running on over it is a MACHINE.
+ */
+export interface AnswerCheckSettings {
+  /** the announcement, a file in prompts.dir (or an absolute path / FreeSWITCH URI) */
+  prompt: string;
+  /** the key that connects */
+  digit: string;
+  /** how long to wait for the key after the announcement, ms */
+  timeoutMs: number;
+  /** speech running on this long over the announcement, without the key: re-classified MACHINE, ms */
+  runOnMs: number;
+}
+
+export const DEFAULT_ANSWER_CHECK: AnswerCheckSettings = { prompt: 'answer-check.wav', digit: '1', timeoutMs: 5000, runOnMs: 2500 };
 
 export interface DidRoute {
   service: string;
@@ -327,7 +347,7 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
   const services: Record<string, ServiceTelephony> = {};
   for (const [name, v] of r.entries('services')) {
     const sr = Reader.of(v, `${path}.services.${name}`);
-    sr.known(['callerId', 'pAssertedIdentity', 'machine', 'notSure', 'noSpeech', 'ewtThresholdSec', 'offerSlot', 'prompts']);
+    sr.known(['callerId', 'pAssertedIdentity', 'machine', 'notSure', 'noSpeech', 'ewtThresholdSec', 'offerSlot', 'prompts', 'answerCheck']);
     const s: ServiceTelephony = {
       machine: sr.oneOf('machine', ['hangup', 'leave_message'] as const, 'hangup'),
       notSure: sr.oneOf('notSure', ['connect', 'hangup'] as const, 'connect'),
@@ -341,6 +361,21 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
     if (pai) s.pAssertedIdentity = pai;
     if (th !== undefined) s.ewtThresholdSec = th;
     if (sr.raw('offerSlot') !== undefined) s.offerSlot = sr.bool('offerSlot', false);
+    if (sr.raw('answerCheck') !== undefined) {
+      const ac = sr.child('answerCheck');
+      ac.known(['enabled', 'prompt', 'digit', 'timeoutMs', 'runOnMs']);
+      const d0 = DEFAULT_ANSWER_CHECK;
+      const rawDigit = ac.raw('digit');
+      const digit = rawDigit === undefined ? d0.digit : String(rawDigit);
+      if (!/^[0-9*#]$/.test(digit)) throw new Error(`${path}.services.${name}.answerCheck.digit: one key, 0-9, * or #`);
+      const check: AnswerCheckSettings = {
+        prompt: ac.str('prompt', d0.prompt),
+        digit,
+        timeoutMs: ac.int('timeoutMs', d0.timeoutMs, 1000, 60_000),
+        runOnMs: ac.int('runOnMs', d0.runOnMs, 500, 30_000),
+      };
+      if (ac.bool('enabled', false)) s.answerCheck = check;
+    }
     services[name] = s;
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { CallbackDialer } from '../flows/callback-dial';
 import type { IvrDeps } from '../flows/ivr-offer';
-import { resolvePrompts } from '../flows/prompts';
+import { playable, resolvePrompts } from '../flows/prompts';
 import type { CallbackRequester, InteractionRecorder } from '../ports/callbacks';
 import type { Dialer } from '../ports/dialer';
 import type { EwtMethod, QueuePort } from '../ports/queue';
@@ -90,6 +90,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
         notSure: s.notSure,
         noSpeech: s.noSpeech,
         prompts: promptsFor(name),
+        ...(s.answerCheck ? { answerCheck: { ...s.answerCheck, prompt: playable(config.prompts.dir, s.answerCheck.prompt) } } : {}),
         ...(s.callerId ? { callerId: s.callerId } : {}),
         ...(s.pAssertedIdentity ? { pAssertedIdentity: s.pAssertedIdentity } : {}),
       };

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { resolvePrompts, type PromptSet } from '../flows/prompts';
+import { playable, resolvePrompts, type PromptSet } from '../flows/prompts';
 import type { TelephonyConfig } from './config';
 
 /**
@@ -11,6 +11,10 @@ import type { TelephonyConfig } from './config';
 export function promptFiles(config: Pick<TelephonyConfig, 'prompts' | 'services'>): string[] {
   const files = new Set<string>();
   const sets = [{}, ...Object.values(config.services).map((s) => s.prompts)];
+  for (const s of Object.values(config.services)) {
+    // the answer check's announcement, for the services that turn it on
+    if (s.answerCheck && !/^[a-z_]+:\/\//.test(s.answerCheck.prompt)) files.add(playable(config.prompts.dir, s.answerCheck.prompt));
+  }
   for (const overrides of sets) {
     const resolved = resolvePrompts(config.prompts.dir, config.prompts, overrides);
     for (const [name, file] of Object.entries(resolved) as [keyof PromptSet, string][]) {

@@ -28,6 +28,10 @@ export class FakeLeg implements CustomerLeg {
   beepMs: number | null = null;
   amdStarted = 0;
   amdStopped = 0;
+  /** every AMD run's session key and parameters */
+  readonly amdRuns: { key: string; params: Record<string, unknown> | undefined }[] = [];
+  /** what the second and later AMD runs (the answer check's) decide; null: they never decide */
+  watchAmd: AmdResult | null = null;
 
   constructor(
     readonly callId: string,
@@ -62,7 +66,17 @@ export class FakeLeg implements CustomerLeg {
   async collect(o: CollectOptions): Promise<string> {
     await this.play(o.prompts);
     this.collects.push(o);
-    const a = this.answers.shift() ?? '';
+    let a = this.answers.shift() ?? '';
+    if (a === 'HOLD') {
+      // nothing typed, and the prompt goes on until the call ends
+      this.log.push('collect holding');
+      await new Promise<never>((_r, reject) => this.signal.addEventListener('abort', () => reject(this.signal.reason), { once: true }));
+    }
+    if (a === 'LATE') {
+      // nothing typed, after a while
+      for (let i = 0; i < 10; i++) await tick();
+      a = '';
+    }
     if (a === 'HANGUP') {
       this.farEndHangup();
       this.signal.throwIfAborted();
@@ -84,8 +98,13 @@ export class FakeLeg implements CustomerLeg {
     this.end.abort(new CallEndedError(this.callId, 'hung up by us'));
   }
 
-  async startAmd(): Promise<AmdRun> {
+  async startAmd(key = '', params?: Record<string, unknown>): Promise<AmdRun> {
     this.amdStarted++;
+    this.amdRuns.push({ key, params });
+    if (this.amdStarted > 1) {
+      const result = this.watchAmd ? Promise.resolve(this.watchAmd) : new Promise<AmdResult>(() => undefined);
+      return { result, beep: Promise.resolve(this.beepMs), cancel: () => undefined };
+    }
     return { result: Promise.resolve(this.amd), beep: Promise.resolve(this.beepMs), cancel: () => undefined };
   }
 
