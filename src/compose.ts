@@ -1,26 +1,62 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { AudioForkServer } from './amd/live/audio-fork-server';
-import { createApp, type App } from './app';
+import type { App, Component } from './app';
+import { ApprovalBoard } from './callback/approvals';
 import { ApprovingDialer } from './callback/approving-dialer';
+import { CallbackService } from './callback/callback-service';
 import { StoreInteractionRecorder } from './callback/interaction-recorder';
-import { SimulatedDialer } from './callback/simulated-dialer';
+import { startPushNotifier } from './callback/push-notifier';
 import { QueueDispatchGate } from './callback/queue-gate';
+import { Scheduler } from './callback/scheduler';
+import { ServiceDefinitionError, ServiceRegistry } from './callback/service-registry';
+import { SimulatedDialer } from './callback/simulated-dialer';
 import { ConfigError, type AppConfig } from './config/app-config';
+import { messageOf } from './errors';
 import type { AgentCredentials } from './http/agent-sessions';
+import { buildHttpApp } from './http/app';
 import type { AgentDirectory } from './http/routes/agent-routes';
-import { registerQueueRoutes } from './http/routes/queue-routes';
-import { waitStatisticRoutes, type WaitStatisticQueue } from './http/routes/statistic-routes';
+import type { DependencyStatus } from './http/routes/health-routes';
+import type { WaitStatisticQueue } from './http/routes/statistic-routes';
+import { Metrics } from './observability/metrics';
+import type { InteractionRecord } from './ports/callbacks';
+import type { Dialer } from './ports/dialer';
+import { CustomerData } from './privacy/customer-data';
 import { QueueService } from './queue/queue-service';
-import { QueueSampler, type TargetSnapshot } from './reporting/queue-sampler';
 import { parseQueueOptions, QueueOptionsError } from './queue/parse-options';
+import { QueueSampler, type TargetSnapshot } from './reporting/queue-sampler';
+import { SignInThrottle, throttlePolicyFrom } from './security/sign-in-throttle';
+import { observedThrottleEvents } from './security/throttle-events';
+import { SqliteStore } from './store/sqlite-store';
+import type { Store } from './store/store';
 import { startTelephony, type Telephony } from './telephony';
 import { deploymentEnvErrors } from './telephony/advertised-addresses';
-import { parseTelephonyConfig, type TelephonyConfig } from './telephony/config';
+import { defaultTelephonyConfig, parseTelephonyConfig, type TelephonyConfig } from './telephony/config';
 import { checkDeploymentFromFiles } from './telephony/deployment-check';
 import { ivrSettingsFor } from './telephony/ivr-settings';
 import { checkPromptFiles, type PromptCheck } from './telephony/prompt-files';
-import { systemClock } from './time';
+import { systemClock, type Clock } from './time';
+
+/*
+ * Wiring in one place. `composeApp` reads the configuration; `buildApp` builds, in this order, each part
+ * from the ones before it:
+ *
+ *   store      SQLite                                                      close
+ *   core       services, callbacks, approvals, metrics, sign-in throttle,  start: retention, push; close
+ *              customers' data
+ *   queue      the dispatch gate, agents' directory, history sampler        start: sampler; close
+ *   telephony  audio fork (AMD), drachtio-server, FreeSWITCH, the IVR,      close; health
+ *              the callback dialer
+ *   dispatch   the dialer (telephony's, simulated or none), the approval    start: scheduler; close
+ *              steps in front of it, the scheduler
+ *   http       Fastify plugins, each a factory given its dependencies       listen; closes itself
+ *
+ * `App.listen()` starts them in this order, `App.close()` closes them in reverse (HTTP first); a part
+ * that fails to build closes the ones built before it. The one object made ahead of its part is the
+ * QueueService (from the configuration alone), because the core's time slots read its staffing. The
+ * callback service tells the scheduler what falls due through its `notices`, which the scheduler listens
+ * to: the service exists before any dialer, the scheduler only after.
+ */
 
 /** each target's line and agents now, for the queue history */
 export const queueSnapshot = (queue: QueueService): TargetSnapshot[] =>
@@ -75,6 +111,26 @@ const asConfigError = (err: unknown): never => {
   throw err;
 };
 
+/** The parts `buildApp` adds to the callback core; each absent part is left out. */
+export interface Layers {
+  clock?: Clock;
+  /**
+   * the queue (targets, agents, EWT): the scheduler's dispatch gate, approval steps before the dial, the
+   * agent page, its REST routes and history. Absent: callbacks are dialed as they fall due (tests).
+   */
+  queue?: QueueService;
+  /** the agent page's directory when no queue runs (tests) */
+  agents?: AgentDirectory & AgentCredentials;
+  /** with `dialer.kind: telephony` and no telephony part: the dialer to use (tests: a stand-in) */
+  dialer?: Dialer;
+  /** telephony.*: the IVR's thresholds (the wait statistic), and drachtio-server + FreeSWITCH when `enabled` (needs the queue) */
+  telephony?: TelephonyConfig;
+  /** deployment warnings for /health (already logged) */
+  warnings?: () => string[];
+  /** each interaction the IVR records, also handed here (e2e tests) */
+  onInteraction?: (i: InteractionRecord) => void;
+}
+
 /**
  * The whole service from its configuration: the callback core; the queue (targets, agents, EWT) as the
  * scheduler's dispatch gate, the agent page's directory and its REST routes; telephony (drachtio-server,
@@ -92,12 +148,6 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   const envErrors = deploymentEnvErrors(env);
   if (envErrors.length > 0) throw new ConfigError(`invalid environment: ${envErrors.join('; ')}`);
   let deploymentWarnings: string[] = [];
-  // the prompt files, looked at again at most every 30 s (an install of the prompts shows without a restart)
-  let prompts: { at: number; check: PromptCheck } | undefined;
-  const promptHealth = (): PromptCheck => {
-    if (!prompts || Date.now() - prompts.at > 30_000) prompts = { at: Date.now(), check: checkPromptFiles(telephonyConfig, existsSync) };
-    return prompts.check;
-  };
   if (telephonyConfig.enabled) {
     const check = checkDeploymentFromFiles(env, telephonyConfig.trunk);
     deploymentWarnings = check.warnings;
@@ -105,83 +155,294 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
     for (const w of check.warnings) logger.warn({ mediaIp: check.addresses?.mediaIp, trunk: telephonyConfig.trunk.proxy ?? telephonyConfig.trunk.uriTemplate }, w);
   }
   const queue = new QueueService(queueOptions, { logger });
-  const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
-  const agents = agentDirectory(queue, passwordOf);
+  return buildApp(config, logger, { queue, telephony: telephonyConfig, warnings: () => deploymentWarnings });
+}
 
-  let sampler: QueueSampler | undefined;
-  let amd: AudioForkServer | undefined;
-  let telephony: Telephony | undefined;
-  if (telephonyConfig.enabled) {
-    amd = new AudioForkServer({ port: telephonyConfig.audioFork.port, host: telephonyConfig.audioFork.host, logger });
-    await amd.listen();
-  }
-  return createApp({
-    config,
-    logger,
-    extend: async ({ store, callbacks, services, approvals, metrics, throttle }) => {
-      const mismatch = didTargetMismatch(telephonyConfig.dids, (name) => services.get(name)?.settings.target);
-      if (mismatch) {
-        await amd?.close();
-        throw new ConfigError(`invalid configuration: ${mismatch}`);
-      }
-      callbacks.attachSlotCapacity((target, slotStartMs, minutes) => (queue.hasTarget(target) ? queue.bucketCapacity(target, slotStartMs, minutes) : undefined));
-      metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
-      sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
-      sampler.start();
-      if (amd && telephonyConfig) {
-        telephony = startTelephony({
-          config: telephonyConfig,
-          logger,
-          callbacks,
-          interactions: new StoreInteractionRecorder(store, logger),
-          queue,
-          amd,
-          passwordOf,
-          throttle,
-          targetEwtMethod: (target) => (queue.hasTarget(target) ? queue.targetConfig(target).ewtMethod : undefined),
-        });
-      }
-      return {
-        dialer: telephony?.dialer,
-        gate: new QueueDispatchGate(queue),
-        // agent preview and customer confirmation reserve the agent before the dialer calls the customer
-        wrapDialer: (inner) => {
-          if (inner instanceof SimulatedDialer) inner.reservations = queue;
-          return new ApprovingDialer({
-            inner,
-            queue,
-            approvals,
-            reserveTimeoutMs: (telephonyConfig?.connect.reserveTimeoutSec ?? 120) * 1000,
-            clock: systemClock,
-            logger,
-          });
-        },
-        agents,
-        health: telephony ? () => ({ ...telephony!.health(), prompts: promptHealth() }) : undefined,
-        warnings: () => deploymentWarnings,
-        extraRoutes: async (app, { audit }) => {
-          registerQueueRoutes(app, queue, audit);
-          await app.register(
-            waitStatisticRoutes({
-              services,
-              queue: waitStatisticQueue(queue),
-              availability: (service, q) => callbacks.availability(service, q),
+/** store → core → queue → telephony → dispatch → http (see the top of this file) */
+export async function buildApp(config: AppConfig, logger: Logger, layers: Layers = {}): Promise<App> {
+  const clock = layers.clock ?? systemClock;
+  const built: Component[] = [];
+  try {
+    const store = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+    built.push(storeComponent(store));
+
+    const core = buildCore(config, logger, clock, store, layers.queue);
+    built.push(core.component);
+
+    const queue = layers.queue ? queueLayer(layers.queue, config, logger, store, core.metrics) : undefined;
+    if (queue) built.push(queue.component);
+    const agents = queue?.agents ?? layers.agents;
+
+    const telephonyConfig = layers.telephony;
+    if (telephonyConfig) {
+      const mismatch = didTargetMismatch(telephonyConfig.dids, (name) => core.services.get(name)?.settings.target);
+      if (mismatch) throw new ConfigError(`invalid configuration: ${mismatch}`);
+    }
+    let telephony: TelephonyLayer | undefined;
+    if (telephonyConfig?.enabled) {
+      if (!layers.queue) throw new Error('telephony needs the queue');
+      telephony = await telephonyLayer(telephonyConfig, { logger, store, core, queue: layers.queue, onInteraction: layers.onInteraction });
+      built.push(telephony.component);
+    }
+
+    const dispatch = dispatchLayer(config, logger, clock, { store, core, queue: layers.queue, gate: queue?.gate, dialer: telephony?.telephony.dialer ?? layers.dialer, reserveTimeoutSec: telephonyConfig?.connect.reserveTimeoutSec });
+    built.push(dispatch.component);
+
+    const health = (): Record<string, DependencyStatus> => Object.assign({}, ...built.map((c) => c.health?.() ?? {})) as Record<string, DependencyStatus>;
+    const ivrConfig = telephonyConfig ?? defaultTelephonyConfig();
+    const http = await buildHttpApp({
+      logger,
+      store,
+      services: core.services,
+      callbacks: core.callbacks,
+      metrics: core.metrics,
+      health,
+      warnings: layers.warnings,
+      clients: config.auth.clients,
+      clock,
+      throttle: core.throttle,
+      trustProxy: config.server.trustProxy,
+      tls: config.server.tls,
+      agentSessionTtlMs: config.security.agentSessionHours * 3600_000,
+      customers: core.customers,
+      approvals: core.approvals,
+      agents: agents ? { directory: agents, credentials: agents, softphone: config.softphone } : undefined,
+      queue: layers.queue
+        ? {
+            queue: layers.queue,
+            statistic: {
+              services: core.services,
+              queue: waitStatisticQueue(layers.queue),
+              availability: (service, q) => core.callbacks.availability(service, q),
               // the built-in IVR's threshold rule, so an outside IVR decides as it would
               threshold: (service) => {
-                const s = ivrSettingsFor(telephonyConfig, service, callbacks.serviceIvrOptions(service));
+                const s = ivrSettingsFor(ivrConfig, service, core.callbacks.serviceIvrOptions(service));
                 return { sec: s.ewtThresholdSec, from: s.ewtThresholdFrom ?? 'telephony.ivr.ewtThresholdSec' };
               },
-              clock: systemClock,
-            }),
-          );
-        },
-        close: async () => {
-          sampler?.stop();
-          await telephony?.close();
-          await amd?.close();
-          queue.close();
-        },
-      };
+              clock,
+            },
+          }
+        : undefined,
+    });
+
+    let closed = false;
+    return {
+      http,
+      store,
+      services: core.services,
+      callbacks: core.callbacks,
+      scheduler: dispatch.scheduler,
+      metrics: core.metrics,
+      dialer: dispatch.dialer,
+      approvals: core.approvals,
+      throttle: core.throttle,
+      customers: core.customers,
+      ...(telephony ? { telephony: telephony.telephony } : {}),
+      async listen() {
+        for (const c of built) await c.start?.();
+        const address = await http.listen({ host: config.server.host, port: config.server.port });
+        logger.info({ address }, 'REST API listening');
+        return address;
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await http.close();
+        await closeAll(built);
+      },
+    };
+  } catch (err) {
+    await closeAll(built);
+    if (layers.queue && !built.some((c) => c.name === 'queue')) layers.queue.close();
+    throw err;
+  }
+}
+
+/** close in reverse build order; one part failing to close does not keep the others open */
+async function closeAll(built: Component[]): Promise<void> {
+  for (const c of [...built].reverse()) {
+    try {
+      await c.close();
+    } catch {
+      /* closing anyway */
+    }
+  }
+}
+
+function storeComponent(store: Store): Component {
+  return {
+    name: 'store',
+    close: () => store.close(),
+    health: () => {
+      try {
+        return { store: store.ping() ? { state: 'up', detail: store.kind } : { state: 'down' } };
+      } catch (err) {
+        return { store: { state: 'down', detail: messageOf(err) } };
+      }
     },
+  };
+}
+
+interface Core {
+  services: ServiceRegistry;
+  callbacks: CallbackService;
+  metrics: Metrics;
+  approvals: ApprovalBoard;
+  throttle: SignInThrottle;
+  customers: CustomerData;
+  component: Component;
+}
+
+/** the callback core over the store: services (seeded from the config), requests, approvals, metrics, throttle */
+function buildCore(config: AppConfig, logger: Logger, clock: Clock, store: Store, queue: QueueService | undefined): Core {
+  const targetNames = config.targets.flatMap((t) => (t && typeof t === 'object' && typeof (t as { name?: unknown }).name === 'string' ? [(t as { name: string }).name] : []));
+  const services = new ServiceRegistry(store, targetNames);
+  config.services.forEach((s, i) => {
+    try {
+      if (services.seed(s.name, s.template, s.options, clock.now())) logger.info({ service: s.name }, 'service created from the config file');
+    } catch (err) {
+      if (err instanceof ServiceDefinitionError) throw new ConfigError(`invalid configuration: services[${i}].${err.message}`);
+      throw err;
+    }
   });
+  const callbacks = new CallbackService(store, services, clock, logger, {
+    ...(queue ? { slotCapacity: (target: string, slotStartMs: number, minutes: number) => (queue.hasTarget(target) ? queue.bucketCapacity(target, slotStartMs, minutes) : undefined) } : {}),
+  });
+  const metrics = new Metrics();
+  const approvals = new ApprovalBoard(clock);
+  approvals.onEvent((e) => {
+    if (e.outcome) metrics.approvalAnswered(e.approval.kind, e.outcome);
+  });
+  const throttle = new SignInThrottle(throttlePolicyFrom(config.security.throttle), clock, observedThrottleEvents(metrics, logger));
+  const customers = new CustomerData(store, clock, config.retention, logger);
+  let stopRetention = (): void => undefined;
+  let stopPush = (): void => undefined;
+  return {
+    services,
+    callbacks,
+    metrics,
+    approvals,
+    throttle,
+    customers,
+    component: {
+      name: 'core',
+      start: () => {
+        stopRetention = customers.start();
+        stopPush = startPushNotifier({
+          approvals,
+          urlFor: (_serviceName, callbackId) => {
+            const c = store.getCallback(callbackId);
+            return (c && callbacks.settingsFor(c)?.pushNotificationUrl) || '';
+          },
+          publicBaseUrl: config.server.publicUrl ?? `http://localhost:${config.server.port}`,
+          logger,
+        });
+      },
+      close: () => {
+        stopPush();
+        stopRetention();
+      },
+    },
+  };
+}
+
+/** the queue's part beyond its rules: the scheduler's gate, the agents' directory, metrics and history */
+function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, store: Store, metrics: Metrics) {
+  const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
+  metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
+  const sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
+  const component: Component = {
+    name: 'queue',
+    start: () => sampler.start(),
+    close: () => {
+      sampler.stop();
+      queue.close();
+    },
+  };
+  return { gate: new QueueDispatchGate(queue), agents: agentDirectory(queue, passwordOf), component };
+}
+
+interface TelephonyLayer {
+  telephony: Telephony;
+  component: Component;
+}
+
+/** the AMD audio-fork server, then drachtio-server and FreeSWITCH with the IVR and the callback dialer */
+async function telephonyLayer(
+  config: TelephonyConfig,
+  deps: { logger: Logger; store: Store; core: Core; queue: QueueService; onInteraction: ((i: InteractionRecord) => void) | undefined },
+): Promise<TelephonyLayer> {
+  const { logger, store, core, queue } = deps;
+  // the prompt files, looked at again at most every 30 s (an install of the prompts shows without a restart)
+  let prompts: { at: number; check: PromptCheck } | undefined;
+  const promptHealth = (): PromptCheck => {
+    if (!prompts || Date.now() - prompts.at > 30_000) prompts = { at: Date.now(), check: checkPromptFiles(config, existsSync) };
+    return prompts.check;
+  };
+  const amd = new AudioForkServer({ port: config.audioFork.port, host: config.audioFork.host, logger });
+  await amd.listen();
+  const recorder = new StoreInteractionRecorder(store, logger);
+  const onInteraction = deps.onInteraction;
+  const telephony = startTelephony({
+    config,
+    logger,
+    callbacks: core.callbacks,
+    interactions: onInteraction ? { record: async (i) => (onInteraction(i), recorder.record(i)) } : recorder,
+    queue,
+    amd,
+    passwordOf: (id) => queue.agentConfigs().find((a) => a.id === id)?.password,
+    throttle: core.throttle,
+    targetEwtMethod: (target) => (queue.hasTarget(target) ? queue.targetConfig(target).ewtMethod : undefined),
+  });
+  return {
+    telephony,
+    component: {
+      name: 'telephony',
+      close: async () => {
+        await telephony.close();
+        await amd.close();
+      },
+      health: () => ({ ...telephony.health(), prompts: promptHealth() }),
+    },
+  };
+}
+
+/**
+ * The dialer the configuration asks for (simulated, or telephony's; none that is never ready without it), the
+ * approval steps in front of it when the queue runs (agent preview, customer confirmation reserve the
+ * agent before the customer is called), and the scheduler that dials through them.
+ */
+function dispatchLayer(
+  config: AppConfig,
+  logger: Logger,
+  clock: Clock,
+  deps: { store: Store; core: Core; queue: QueueService | undefined; gate: QueueDispatchGate | undefined; dialer: Dialer | undefined; reserveTimeoutSec: number | undefined },
+): { dialer: Dialer; scheduler: Scheduler; component: Component } {
+  const { core, queue } = deps;
+  let dialer: Dialer;
+  if (config.dialer.kind === 'simulated') {
+    // an attempt handed a reservation ends it as a real call would (and, with agentTalkMs, waits for an agent)
+    dialer = new SimulatedDialer({ ...config.dialer.simulated, ...(queue ? { reservations: queue } : {}) });
+  } else if (deps.dialer) {
+    dialer = deps.dialer;
+  } else {
+    logger.warn('no telephony dialer is available: callbacks wait QUEUED until one is');
+    dialer = { isReady: () => false, dial: async () => ({ outcome: 'FAILED', detail: 'no dialer' }) };
+  }
+  const steps = queue
+    ? new ApprovingDialer({ inner: dialer, queue, approvals: core.approvals, reserveTimeoutMs: (deps.reserveTimeoutSec ?? 120) * 1000, clock, logger })
+    : dialer;
+  const scheduler = new Scheduler({
+    store: deps.store,
+    callbacks: core.callbacks,
+    dialer: steps,
+    clock,
+    logger,
+    gate: deps.gate,
+    metrics: core.metrics,
+    maxConcurrentAttempts: config.scheduler.maxConcurrentAttempts,
+    holdRetryMs: config.scheduler.holdRetryMs,
+  });
+  core.metrics.trackActiveAttempts(() => scheduler.activeAttempts);
+  return { dialer, scheduler, component: { name: 'dispatch', start: () => scheduler.start(), close: () => scheduler.close() } };
 }

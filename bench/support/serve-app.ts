@@ -1,4 +1,4 @@
-import { createApp } from '../../src/app';
+import { buildApp } from '../../src/compose';
 import { parseAppConfig } from '../../src/config/app-config';
 import { createLogger } from '../../src/observability/logger';
 
@@ -16,6 +16,7 @@ const config = parseAppConfig(
   },
   'bench',
 );
-createApp({ config, logger: createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn') })
+// the callback core alone (no queue, no telephony)
+buildApp(config, createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn'))
   .then((app) => app.listen())
   .then(() => process.send?.('ready'));

@@ -17,16 +17,9 @@ import type { ConfiguredService, ServiceRegistry } from './service-registry';
 import type { CallbackRecord, CallbackState, CompletionReason } from '../ports/callback-records';
 import { BusinessHours } from './business-hours';
 import { GroupCommit } from './group-commit';
+import { DispatchNotices } from './dispatch-notices';
 
-/** What the scheduler must hear from the service layer. */
-export interface SchedulerHooks {
-  /** a callback became due at `at` (wake the scheduler if it sleeps longer) */
-  due(at: number): void;
-  /** cancel the attempt running for this callback, if any; resolves when it has stopped (or was not running) */
-  cancelRunning(callbackId: string): Promise<boolean>;
-  /** the callback completed or left the queue: drop it from the target's queue */
-  left(callback: CallbackRecord): void;
-}
+export type { SchedulerHooks } from './dispatch-notices';
 
 /**
  * Scheduled callbacks a target's planned agents can take in a time slot (the queue's staffing: planned agents ×
@@ -78,23 +71,19 @@ const DAY_MS = 86_400_000;
  */
 export class CallbackService implements CallbackRequester {
   private readonly perClient = new WindowRateLimiter(60_000);
-  private hooks: SchedulerHooks | undefined;
-  private slotCapacity: SlotCapacity | undefined;
+  /** a callback fell due, left the line, must stop: what the scheduler listens to (`notices.listen`) */
+  readonly notices = new DispatchNotices();
+  /** time slots also hold no more scheduled callbacks per target than its staffing can take (the queue's) */
+  private readonly slotCapacity: SlotCapacity | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly services: ServiceRegistry,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
-
-  attachScheduler(hooks: SchedulerHooks): void {
-    this.hooks = hooks;
-  }
-
-  /** time slots also hold no more scheduled callbacks per target than its staffing can take */
-  attachSlotCapacity(capacity: SlotCapacity): void {
-    this.slotCapacity = capacity;
+    opts: { slotCapacity?: SlotCapacity } = {},
+  ) {
+    this.slotCapacity = opts.slotCapacity;
   }
 
   service(name: string): ConfiguredService {
@@ -210,7 +199,7 @@ export class CallbackService implements CallbackRequester {
       { callbackId: callback.id, service: service.name, state, desiredTime, originatingInteractionId: callback.originatingInteractionId },
       'callback accepted',
     );
-    this.hooks?.due(serviceStart);
+    this.notices.due(serviceStart);
     return { id: callback.id, reporting: keys, existing: false };
   }
 
@@ -241,7 +230,7 @@ export class CallbackService implements CallbackRequester {
     }
     if (c.state === 'ROUTING' || c.state === 'PROCESSING') {
       // the running attempt ends as CANCELLED through the scheduler, which records the attempt too
-      await this.hooks?.cancelRunning(id);
+      await this.notices.cancelRunning(id);
       const after = this.store.getCallback(id);
       if (after && after.state === 'COMPLETED') return after;
     }
@@ -283,8 +272,8 @@ export class CallbackService implements CallbackRequester {
     if (!ok) throw new CallbackRequestError('CONFLICT', '_id', `callback "${id}" moved on while being rescheduled; try again`);
     // the originating interactions' keys follow the callback (GMS: _CB_T_SERVICE_START is the scheduled time)
     const relinked = this.store.updateCallbackInteractions(id, { _CB_T_SERVICE_START: reportingKeys(updated)._CB_T_SERVICE_START });
-    if (c.state === 'QUEUED') this.hooks?.left(c);
-    this.hooks?.due(desiredTime);
+    if (c.state === 'QUEUED') this.notices.left(c);
+    this.notices.due(desiredTime);
     this.logger.info({ callbackId: id, service: serviceName, desiredTime, interactionsUpdated: relinked }, 'callback rescheduled');
     return updated;
   }
@@ -368,7 +357,7 @@ export class CallbackService implements CallbackRequester {
     const updated: CallbackRecord = { ...c, state: 'COMPLETED', reason, nextAttemptAt: null, updatedAt: now };
     const ok = this.store.applyChange({ callback: updated, expectStates: from, events: [{ type: eventType, at: now, reason, data: { from: c.state, ...data } }] });
     if (!ok) throw new CallbackRequestError('CONFLICT', '_id', `callback "${id}" moved on meanwhile; query it again`);
-    this.hooks?.left(c);
+    this.notices.left(c);
     this.logger.info({ callbackId: id, service: c.serviceName, reason }, 'callback completed');
     return updated;
   }

@@ -91,6 +91,7 @@ export class Scheduler implements SchedulerHooks {
   private standby = false;
   private leaseTimer: TimerHandle | undefined;
   private stopWatchingAccepted: (() => void) | undefined;
+  private readonly stopListening: () => void;
   private readonly owner = `${os.hostname()}:${process.pid}:${newId()}`;
   private readonly maxConcurrent: number;
   private readonly batchSize: number;
@@ -104,7 +105,7 @@ export class Scheduler implements SchedulerHooks {
     this.batchSize = o.batchSize ?? 500;
     this.holdRetryMs = o.holdRetryMs ?? 1000;
     this.idlePollMs = o.idlePollMs ?? 1000;
-    o.callbacks.attachScheduler(this);
+    this.stopListening = o.callbacks.notices.listen(this);
   }
 
   /**
@@ -498,6 +499,7 @@ export class Scheduler implements SchedulerHooks {
   /** stop dispatching; abort running attempts and wait (bounded) for them to be recorded */
   async close(timeoutMs = 5000): Promise<void> {
     this.stopWatchingAccepted?.();
+    this.stopListening();
     this.closed = true;
     this.timer?.cancel();
     this.leaseTimer?.cancel();

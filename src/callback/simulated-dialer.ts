@@ -33,25 +33,28 @@ export interface SimulatedDialerOptions {
   /** time and timers (default real time; tests and the benchmark may run it on VirtualTime) */
   clock?: Clock;
   timers?: TimerScheduler;
-}
-
-export class SimulatedDialer implements Dialer {
-  private readonly rules: { re: RegExp; outcomes: AttemptOutcome[] }[];
-  readonly dialed: DialRequest[] = [];
-  ready = true;
   /**
    * the queue, for `agentTalkMs`: an answered customer waits in line for an agent. (An attempt handed a
    * reservation after a preview or confirmation ends it through its handle, like a real call would: the
    * agent is "connected" and freed at the end, or released when the customer was not reached.)
    */
-  reservations?: Pick<QueuePort, 'enqueue' | 'remove' | 'reserveAgentFor'>;
+  reservations?: SimulatedReservations;
+}
 
+export type SimulatedReservations = Pick<QueuePort, 'enqueue' | 'remove' | 'reserveAgentFor'>;
+
+export class SimulatedDialer implements Dialer {
+  private readonly rules: { re: RegExp; outcomes: AttemptOutcome[] }[];
+  readonly dialed: DialRequest[] = [];
+  ready = true;
+  private readonly reservations: SimulatedReservations | undefined;
   private readonly clock: Clock;
   private readonly timers: TimerScheduler;
 
   constructor(private readonly o: SimulatedDialerOptions) {
     this.clock = o.clock ?? systemClock;
     this.timers = o.timers ?? systemTimers;
+    this.reservations = o.reservations;
     this.rules = (o.rules ?? []).map((r) => ({ re: new RegExp(r.pattern), outcomes: r.outcomes }));
   }
 

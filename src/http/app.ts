@@ -31,6 +31,9 @@ import { streamRoutes } from './routes/stream-routes';
 import { pageRoutes } from './routes/page-routes';
 import { vendorRoutes } from './routes/vendor-routes';
 import { agentRoutes, type AgentDirectory, type SoftphoneSettings } from './routes/agent-routes';
+import { queueRoutes } from './routes/queue-routes';
+import { waitStatisticRoutes, type WaitStatisticDeps } from './routes/statistic-routes';
+import type { QueueService } from '../queue/queue-service';
 import { AgentSessions, type AgentCredentials } from './agent-sessions';
 import type { SignInThrottle } from '../security/sign-in-throttle';
 import type { Clock } from '../time';
@@ -61,9 +64,15 @@ export interface HttpAppDeps {
   agents?: { directory: AgentDirectory; credentials: AgentCredentials; softphone: SoftphoneSettings };
   /** pending agent previews and customer confirmations (their answer routes, the live stream) */
   approvals?: ApprovalBoard;
-  /** more routes (queue, agents...) registered by the composition root */
-  extraRoutes?: (app: FastifyInstance, shared: { audit: AuditLog }) => void | Promise<void>;
+  /** the queue's routes (agents, targets, EWT) and the wait-time statistic, when the queue runs */
+  queue?: { queue: QueueService; statistic: WaitStatisticDeps };
 }
+
+/**
+ * The HTTP API as Fastify plugins, each a factory given its dependencies, registered in order: external
+ * plugins (body parsers, security headers, OpenAPI), auth and rate limit, then the routes. Not listening
+ * yet; `close()` closes what the plugins opened (TLS watcher, streams).
+ */
 
 export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -129,12 +138,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   await app.register(interactionRoutes({ store: deps.store, clock: deps.clock }));
   await app.register(streamRoutes({ store: deps.store, approvals: deps.approvals, services: deps.services }));
   if (deps.approvals) await app.register(approvalRoutes({ approvals: deps.approvals, callbacks: deps.callbacks }));
-  await app.register(pageRoutes);
-  await app.register(vendorRoutes);
+  await app.register(pageRoutes());
+  await app.register(vendorRoutes());
   if (deps.agents && sessions) {
     await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone, services: deps.services, throttle: deps.throttle, audit }));
     if (deps.approvals) await app.register(agentStreamRoutes({ agents: deps.agents.directory, approvals: deps.approvals }));
   }
-  if (deps.extraRoutes) await deps.extraRoutes(app, { audit });
+  if (deps.queue) {
+    await app.register(queueRoutes({ queue: deps.queue.queue, audit }));
+    await app.register(waitStatisticRoutes(deps.queue.statistic));
+  }
   return app;
 }

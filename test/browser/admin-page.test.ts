@@ -29,7 +29,7 @@ describe('admin page (headless Chromium)', function () {
         ],
         dialer: { kind: 'telephony', simulated: { delayMs: 0, rules: [] } },
       },
-      () => ({ dialer }),
+      { dialer },
     );
   });
   after(async () => {

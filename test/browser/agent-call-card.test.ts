@@ -25,7 +25,7 @@ describe('agent page: on a call (headless Chromium, fake sip.js)', function () {
         softphone: { wsUrl: 'ws://127.0.0.1:65533', domain: 'cc.example' },
         services: [{ name: 'billing-now', template: 'user-terminated-immediate', options: { _target: 'support', _max_number_of_attempts: 3 } }],
       },
-      () => ({ agents }),
+      { agents },
     );
   });
   after(async () => {

@@ -21,7 +21,7 @@ describe('agent page (headless Chromium)', function () {
       console.log(`      skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
       this.skip();
     }
-    t = await startApp({ softphone: { wsUrl: 'ws://127.0.0.1:65533', domain: 'cc.example' } }, () => ({ agents }));
+    t = await startApp({ softphone: { wsUrl: 'ws://127.0.0.1:65533', domain: 'cc.example' } }, { agents });
   });
   after(async () => {
     await browser?.close();

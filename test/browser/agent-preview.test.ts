@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import pino from 'pino';
 import type { Browser } from 'playwright-core';
-import { ApprovingDialer } from '../../src/callback/approving-dialer';
-import { QueueDispatchGate } from '../../src/callback/queue-gate';
-import { SimulatedDialer } from '../../src/callback/simulated-dialer';
 import { chromiumOrSkip } from '../helpers/chromium';
 import { startApp, type RunningApp } from '../helpers/http-app';
 import { queueWithAgents } from '../helpers/queue-agents';
-import { systemClock } from '../../src/time';
 
 /**
  * Preview on the agent page (real headless Chromium): the callback is offered to the reserved agent, who
@@ -27,14 +22,8 @@ describe('agent page: callback preview, pushed (headless Chromium)', function ()
         dialer: { kind: 'simulated', simulated: { delayMs: 50, rules: [] } },
         scheduler: { maxConcurrentAttempts: 10, holdRetryMs: 50 },
       },
-      ({ approvals }) => ({
-        agents,
-        gate: new QueueDispatchGate(queue),
-        wrapDialer: (inner) => {
-          if (inner instanceof SimulatedDialer) inner.reservations = queue;
-          return new ApprovingDialer({ inner, queue, approvals, reserveTimeoutMs: 30_000, clock: systemClock, logger: pino({ level: 'silent' }) });
-        },
-      }),
+      // the queue as composeApp runs it: the scheduler's gate, the approval steps before the dial, the agent page
+      { queue, agents },
     );
   });
   after(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumOrSkip } from '../helpers/chromium';
-import { registerQueueRoutes } from '../../src/http/routes/queue-routes';
+import { queueRoutes } from '../../src/http/routes/queue-routes';
 import { IVR_KEY, startApp, type RunningApp } from '../helpers/http-app';
 import { queueWithAgents } from '../helpers/queue-agents';
 
@@ -19,7 +19,7 @@ describe('supervisor page (headless Chromium)', function () {
         services: [{ name: 'sales', template: 'user-terminated-delayed', options: {} }],
         dialer: { kind: 'simulated', simulated: { delayMs: 100, rules: [] } },
       },
-      () => ({ extraRoutes: (app) => registerQueueRoutes(app, queue) }),
+      { routes: [queueRoutes({ queue })] },
     );
   });
   after(async () => {

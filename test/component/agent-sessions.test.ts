@@ -11,7 +11,7 @@ describe('agent page tokens: expire, sign out everywhere (injected clock)', () =
     vt = new VirtualTime(Date.parse('2026-12-04T08:00:00.000Z'));
     const { queue, agents } = queueWithAgents([{ id: 'alice', password: 'alice-right-pw' }]);
     closeQueue = () => queue.close();
-    t = await startApp({ security: { throttle: { forgetAfterSec: 3600 }, agentSessionHours: 8 } } as never, () => ({ agents }), { clock: vt });
+    t = await startApp({ security: { throttle: { forgetAfterSec: 3600 }, agentSessionHours: 8 } } as never, { agents }, { clock: vt });
   });
   afterEach(async () => {
     await t.close();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { createApp, type App } from '../../src/app';
+import type { App } from '../../src/app';
+import { buildApp } from '../../src/compose';
 import { parseAppConfig } from '../../src/config/app-config';
 import { VirtualTime } from '../../src/time';
 import { silentLogger } from '../helpers/core';
@@ -76,7 +77,7 @@ describe('API keys as data: create, use, rotate, revoke (admin API)', () => {
       { server: { host: '127.0.0.1', port: 0 }, store: { path: path.join(t.dir, 'callbacks.db') }, auth: { clients: [] }, dialer: { kind: 'simulated' } },
       'test',
     );
-    const other: App = await createApp({ config, logger: silentLogger });
+    const other: App = await buildApp(config, silentLogger);
     const otherUrl = await other.listen();
     try {
       const onOther = () => fetch(`${otherUrl}/api/v1/reports/callbacks`, { headers: { 'x-api-key': k.key } });

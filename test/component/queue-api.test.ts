@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { installErrorHandler } from '../../src/http/errors';
-import { registerQueueRoutes } from '../../src/http/routes/queue-routes';
+import { queueRoutes } from '../../src/http/routes/queue-routes';
 import { parseQueueOptions } from '../../src/queue/parse-options';
 import { QueueService } from '../../src/queue/queue-service';
 import { VirtualTime } from '../../src/time';
@@ -30,7 +30,7 @@ describe('queue REST API (Fastify inject)', () => {
     );
     app = Fastify({ ajv: { customOptions: { coerceTypes: true, removeAdditional: false } } });
     installErrorHandler(app);
-    registerQueueRoutes(app, queue);
+    await app.register(queueRoutes({ queue }));
     await app.ready();
   });
   afterEach(async () => {

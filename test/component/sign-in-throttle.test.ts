@@ -27,7 +27,7 @@ describe('sign-in throttling over HTTP and SIP REGISTER (injected clock)', () =>
     const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(String(chunk)), done()) });
     const { queue, agents } = queueWithAgents([{ id: 'alice', password: 'alice-right-pw' }, { id: 'bob', password: 'bob-right-pw' }]);
     closeQueue = () => queue.close();
-    t = await startApp({ security: { throttle } } as never, () => ({ agents }), { clock: vt, logger: pino({ level: 'info' }, sink) });
+    t = await startApp({ security: { throttle } } as never, { agents }, { clock: vt, logger: pino({ level: 'info' }, sink) });
   });
   afterEach(async () => {
     await t.close();

@@ -3,15 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { AudioForkServer } from '../../src/amd/live/audio-fork-server';
-import { createApp, type App } from '../../src/app';
-import { StoreInteractionRecorder } from '../../src/callback/interaction-recorder';
-import { QueueDispatchGate } from '../../src/callback/queue-gate';
+import type { App } from '../../src/app';
+import { buildApp } from '../../src/compose';
 import { parseAppConfig } from '../../src/config/app-config';
 import type { InteractionRecord } from '../../src/ports/callbacks';
 import { QueueService } from '../../src/queue/queue-service';
 import { parseQueueOptions } from '../../src/queue/parse-options';
-import { startTelephony, type Telephony } from '../../src/telephony';
+import type { Telephony } from '../../src/telephony';
 import { parseTelephonyConfig } from '../../src/telephony/config';
 import type { E2eEnv } from './env';
 
@@ -88,8 +86,6 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
       /* already ready */
     }
   }
-  const amd = new AudioForkServer({ port: 0, host: '127.0.0.1', logger });
-  await amd.listen();
   const local = env.freeswitch.host === '127.0.0.1' || env.freeswitch.host === 'localhost';
   const tconfig = parseTelephonyConfig(
     {
@@ -107,28 +103,14 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
       },
       ivr: { ewtThresholdSec: -1, maxRetries: 1, inputTimeoutMs: 4000 },
       connect: { mode: 'bridge', agentRingTimeoutSec: 5, maxAgentAttempts: 2, reserveTimeoutSec: 10 },
+      audioFork: { port: 0, host: '127.0.0.1' },
     },
     'telephony',
   );
   const interactions: InteractionRecord[] = [];
-  let telephony!: Telephony;
-  const app = await createApp({
-    config,
-    logger,
-    extend: ({ store, callbacks }) => {
-      const recorder = new StoreInteractionRecorder(store, logger);
-      telephony = startTelephony({
-        config: tconfig,
-        logger,
-        callbacks,
-        interactions: { record: async (i) => (interactions.push(i), recorder.record(i)) },
-        queue,
-        amd,
-        passwordOf: (id) => agents.find((a) => a.id === id)?.password,
-      });
-      return { dialer: telephony.dialer, gate: new QueueDispatchGate(queue), close: async () => undefined };
-    },
-  });
+  // the wiring npm start uses (compose.ts), with this queue and telephony; every interaction recorded is also kept here
+  const app = await buildApp(config, logger, { queue, telephony: tconfig, onInteraction: (i) => void interactions.push(i) });
+  const telephony: Telephony = app.telephony!;
   const url = await app.listen();
   // both servers up before the first call
   for (let i = 0; i < 100; i++) {
@@ -168,10 +150,8 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
       return { status: res.status, json };
     },
     async close() {
-      await telephony.close();
+      // the app closes what it built: telephony, the audio fork, the queue
       await app.close();
-      queue.close();
-      await amd.close();
     },
   };
 }

@@ -1,7 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp, type App, type CreateAppOptions } from '../../src/app';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { App } from '../../src/app';
+import { buildApp, type Layers } from '../../src/compose';
+import type { Clock } from '../../src/time';
 import { parseAppConfig, type AppConfig } from '../../src/config/app-config';
 import { silentLogger } from './core';
 
@@ -16,11 +20,15 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The real app on a real port with a real SQLite file in a temp dir. */
+/**
+ * The real app on a real port with a real SQLite file in a temp dir: the callback core, plus the parts
+ * given (`compose.ts` Layers: a queue, the agent page's directory, a stand-in dialer) and, for a test,
+ * more routes.
+ */
 export async function startApp(
   overrides: Partial<AppConfig> = {},
-  extend?: CreateAppOptions['extend'],
-  opts: Pick<CreateAppOptions, 'clock'> & { logger?: CreateAppOptions['logger'] } = {},
+  parts: Pick<Layers, 'queue' | 'agents' | 'dialer'> & { routes?: FastifyPluginAsync[] } = {},
+  opts: { clock?: Clock; logger?: Logger } = {},
 ): Promise<RunningApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-'));
   const config = parseAppConfig(
@@ -33,7 +41,8 @@ export async function startApp(
     },
     'test',
   );
-  const app = await createApp({ config, logger: opts.logger ?? silentLogger, extend, clock: opts.clock });
+  const app = await buildApp(config, opts.logger ?? silentLogger, { ...(opts.clock ? { clock: opts.clock } : {}), ...(parts.queue ? { queue: parts.queue } : {}), ...(parts.agents ? { agents: parts.agents } : {}), ...(parts.dialer ? { dialer: parts.dialer } : {}) });
+  for (const routes of parts.routes ?? []) await app.http.register(routes);
   const url = await app.listen();
   return {
     app,

@@ -27,7 +27,8 @@ const ASSETS: Record<string, string> = {
   'supervisor.css': CSS,
 };
 
-export const pageRoutes: FastifyPluginAsync = async (app) => {
+/** no dependencies: the files ship with the service */
+export const pageRoutes = (): FastifyPluginAsync => async (app) => {
   // /admin: the services admin page (admin API key); scripts and styles in files only, none inline
   const adminHtml = fs.readFileSync(path.join(PUBLIC_DIR, 'admin.html'), 'utf8');
   app.get('/admin', { schema: { hide: true } }, async (_req, reply) => {

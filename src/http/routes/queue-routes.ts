@@ -1,5 +1,5 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { EwtMethod } from '../../ports/queue';
 import { EWT_METHODS, type QueueService } from '../../queue/queue-service';
 import { actorOf, type AuditAction, type AuditLog } from '../../audit/audit-log';
@@ -140,121 +140,123 @@ export function targetDetail(queue: QueueService, name: string, limit = 100) {
  *   GET  /api/v1/targets/:target/ewt?method=&position=
  *   GET  /api/v1/stream/queues                  all targets as above, pushed (SSE) when they change
  */
-export function registerQueueRoutes(app: FastifyInstance, queue: QueueService, audit?: AuditLog): void {
-  const r = app.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['queue'];
+export const queueRoutes =
+  ({ queue, audit }: { queue: QueueService; audit?: AuditLog }): FastifyPluginAsync =>
+  async (app) => {
+    const r = app.withTypeProvider<TypeBoxTypeProvider>();
+    const tags = ['queue'];
 
-  r.get('/api/v1/agents', { schema: { tags, summary: 'Agents with state and current reservation or call', response: { 200: Type.Object({ agents: Type.Array(AgentView) }) } } }, async () => ({
-    agents: queue.listAgents(),
-  }));
+    r.get('/api/v1/agents', { schema: { tags, summary: 'Agents with state and current reservation or call', response: { 200: Type.Object({ agents: Type.Array(AgentView) }) } } }, async () => ({
+      agents: queue.listAgents(),
+    }));
 
-  r.get('/api/v1/agents/:agentId', { schema: { tags, summary: 'One agent', params: AgentParams, response: { 200: AgentView } } }, async (req) =>
-    queue.getAgent(req.params.agentId),
-  );
-
-  const LoginBody = Type.Union([
-    Type.Object(
-      {
-        uri: Type.Optional(
-          Type.String({ pattern: '^sips?:[^\\s]+$', maxLength: 512, description: 'the phone the agent logs in at (sip: or sips: URI), called for its contacts until logout' }),
-        ),
-      },
-      { additionalProperties: false },
-    ),
-    Type.Null(),
-  ]);
-  r.post(
-    '/api/v1/agents/:agentId/login',
-    { schema: { tags, summary: 'Log in, optionally at a phone (READY when reachable)', params: AgentParams, body: Type.Optional(LoginBody), response: { 200: AgentView } } },
-    async (req) => audited(req, 'agent.logged-in', () => queue.login(req.params.agentId, req.body?.uri)),
-  );
-
-  /** a supervisor's change to an agent, with the agent's state before and after */
-  const stateOf = (a: ReturnType<QueueService['getAgent']>) => ({ state: a.state, loggedIn: a.loggedIn, ...(a.notReadyReason ? { notReadyReason: a.notReadyReason } : {}) });
-  const audited = (req: FastifyRequest, action: AuditAction, run: () => unknown) => {
-    const id = (req.params as { agentId: string }).agentId;
-    const before = queue.getAgent(id);
-    const after = run() as ReturnType<QueueService['getAgent']>;
-    audit?.record(actorOf(req), action, `agent:${id}`, { before: stateOf(before), after: stateOf(after) });
-    return after;
-  };
-
-  const actions: [string, string, AuditAction, (id: string) => unknown][] = [
-    ['logout', 'Log out now, or after the current call', 'agent.logged-out', (id) => queue.logout(id)],
-    ['ready', 'Go READY (ends after-call work early)', 'agent.ready', (id) => queue.setReady(id)],
-    ['not-ready', 'Go NOT_READY now, or after the current call', 'agent.not-ready', (id) => queue.setNotReady(id)],
-  ];
-  for (const [action, summary, auditAction, run] of actions) {
-    r.post(`/api/v1/agents/:agentId/${action}`, { schema: { tags, summary, params: AgentParams, response: { 200: AgentView } } }, async (req) =>
-      audited(req, auditAction, () => run(req.params.agentId)),
+    r.get('/api/v1/agents/:agentId', { schema: { tags, summary: 'One agent', params: AgentParams, response: { 200: AgentView } } }, async (req) =>
+      queue.getAgent(req.params.agentId),
     );
-  }
 
-  const summary = (name: string) => {
-    const c = queue.targetConfig(name);
-    return { name, ewtMethod: c.ewtMethod, serviceLevelSec: c.serviceLevelSec, stats: queue.targetStats(name) };
-  };
+    const LoginBody = Type.Union([
+      Type.Object(
+        {
+          uri: Type.Optional(
+            Type.String({ pattern: '^sips?:[^\\s]+$', maxLength: 512, description: 'the phone the agent logs in at (sip: or sips: URI), called for its contacts until logout' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]);
+    r.post(
+      '/api/v1/agents/:agentId/login',
+      { schema: { tags, summary: 'Log in, optionally at a phone (READY when reachable)', params: AgentParams, body: Type.Optional(LoginBody), response: { 200: AgentView } } },
+      async (req) => audited(req, 'agent.logged-in', () => queue.login(req.params.agentId, req.body?.uri)),
+    );
 
-  r.get('/api/v1/targets', { schema: { tags, summary: 'Targets with waiting contacts, agents, EWT and service level', response: { 200: Type.Object({ targets: Type.Array(TargetSummary) }) } } }, async () => ({
-    targets: queue.targetNames().map(summary),
-  }));
+    /** a supervisor's change to an agent, with the agent's state before and after */
+    const stateOf = (a: ReturnType<QueueService['getAgent']>) => ({ state: a.state, loggedIn: a.loggedIn, ...(a.notReadyReason ? { notReadyReason: a.notReadyReason } : {}) });
+    const audited = (req: FastifyRequest, action: AuditAction, run: () => unknown) => {
+      const id = (req.params as { agentId: string }).agentId;
+      const before = queue.getAgent(id);
+      const after = run() as ReturnType<QueueService['getAgent']>;
+      audit?.record(actorOf(req), action, `agent:${id}`, { before: stateOf(before), after: stateOf(after) });
+      return after;
+    };
 
-  const DetailQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 100, description: 'contacts of the line to list' })) });
-  r.get('/api/v1/targets/:target', { schema: { tags, summary: 'One target: its line with positions and EWT, its agents', params: TargetParams, querystring: DetailQuery, response: { 200: TargetDetail } } }, async (req) =>
-    targetDetail(queue, req.params.target, req.query.limit),
-  );
+    const actions: [string, string, AuditAction, (id: string) => unknown][] = [
+      ['logout', 'Log out now, or after the current call', 'agent.logged-out', (id) => queue.logout(id)],
+      ['ready', 'Go READY (ends after-call work early)', 'agent.ready', (id) => queue.setReady(id)],
+      ['not-ready', 'Go NOT_READY now, or after the current call', 'agent.not-ready', (id) => queue.setNotReady(id)],
+    ];
+    for (const [action, summary, auditAction, run] of actions) {
+      r.post(`/api/v1/agents/:agentId/${action}`, { schema: { tags, summary, params: AgentParams, response: { 200: AgentView } } }, async (req) =>
+        audited(req, auditAction, () => run(req.params.agentId)),
+      );
+    }
 
-  // every connected page gets the same picture: computed at most once a second, whoever asks first
-  let shared: { at: number; data: string } | undefined;
-  const queuesNow = (): string => {
-    const now = Date.now();
-    if (!shared || now - shared.at >= 900) shared = { at: now, data: JSON.stringify({ at: new Date(now).toISOString(), targets: queue.targetNames().map((n) => targetDetail(queue, n)) }) };
-    return shared.data;
-  };
-
-  r.get(
-    '/api/v1/stream/queues',
-    {
-      schema: {
-        tags,
-        summary: 'Live queues (text/event-stream): every target as GET /api/v1/targets/:target gives it, pushed as `event: queues` when something changed (at most once a second)',
-        description: 'Browsers\' EventSource cannot send headers: this route also takes the key as `api_key` in the query.',
-        querystring: Type.Object({ api_key: Type.Optional(Type.String()) }),
-      },
-    },
-    (req, reply) => {
-      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      let last = '';
-      let quietTicks = 0;
-      const push = () => {
-        const data = queuesNow();
-        // ages and EWTs move every second; the page needs no more than one update a second
-        const changed = data.replace(/"at":"[^"]*",/, '') !== last;
-        if (changed || ++quietTicks >= 15) {
-          last = data.replace(/"at":"[^"]*",/, '');
-          quietTicks = 0;
-          reply.raw.write(`event: queues\ndata: ${data}\n\n`);
-        }
-      };
-      push();
-      const timer = setInterval(push, 1000);
-      req.raw.on('close', () => clearInterval(timer));
-      reply.hijack();
-    },
-  );
-
-  r.get(
-    '/api/v1/targets/:target/ewt',
-    { schema: { tags, summary: 'Estimated wait time of a target (what the IVR reads)', params: TargetParams, querystring: EwtQuery, response: { 200: EwtAnswer } } },
-    async (req) => {
-      const name = req.params.target;
+    const summary = (name: string) => {
       const c = queue.targetConfig(name);
-      const method: EwtMethod = req.query.method ?? c.ewtMethod;
-      const position = req.query.position ?? queue.queueLength(name);
-      const byMethod = { simple: 0, erlang: 0, 'erlang-a': 0 };
-      for (const m of EWT_METHODS) byMethod[m] = Math.round(queue.estimatedWaitAtPosition(name, position, m) * 10) / 10;
-      const stats = queue.targetStats(name);
-      return { target: name, method, ewtSec: byMethod[method], position, byMethod, waiting: stats.waiting, readyAgents: stats.agents.READY, staffedAgents: stats.staffed };
-    },
-  );
-}
+      return { name, ewtMethod: c.ewtMethod, serviceLevelSec: c.serviceLevelSec, stats: queue.targetStats(name) };
+    };
+
+    r.get('/api/v1/targets', { schema: { tags, summary: 'Targets with waiting contacts, agents, EWT and service level', response: { 200: Type.Object({ targets: Type.Array(TargetSummary) }) } } }, async () => ({
+      targets: queue.targetNames().map(summary),
+    }));
+
+    const DetailQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 100, description: 'contacts of the line to list' })) });
+    r.get('/api/v1/targets/:target', { schema: { tags, summary: 'One target: its line with positions and EWT, its agents', params: TargetParams, querystring: DetailQuery, response: { 200: TargetDetail } } }, async (req) =>
+      targetDetail(queue, req.params.target, req.query.limit),
+    );
+
+    // every connected page gets the same picture: computed at most once a second, whoever asks first
+    let shared: { at: number; data: string } | undefined;
+    const queuesNow = (): string => {
+      const now = Date.now();
+      if (!shared || now - shared.at >= 900) shared = { at: now, data: JSON.stringify({ at: new Date(now).toISOString(), targets: queue.targetNames().map((n) => targetDetail(queue, n)) }) };
+      return shared.data;
+    };
+
+    r.get(
+      '/api/v1/stream/queues',
+      {
+        schema: {
+          tags,
+          summary: 'Live queues (text/event-stream): every target as GET /api/v1/targets/:target gives it, pushed as `event: queues` when something changed (at most once a second)',
+          description: 'Browsers\' EventSource cannot send headers: this route also takes the key as `api_key` in the query.',
+          querystring: Type.Object({ api_key: Type.Optional(Type.String()) }),
+        },
+      },
+      (req, reply) => {
+        reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+        let last = '';
+        let quietTicks = 0;
+        const push = () => {
+          const data = queuesNow();
+          // ages and EWTs move every second; the page needs no more than one update a second
+          const changed = data.replace(/"at":"[^"]*",/, '') !== last;
+          if (changed || ++quietTicks >= 15) {
+            last = data.replace(/"at":"[^"]*",/, '');
+            quietTicks = 0;
+            reply.raw.write(`event: queues\ndata: ${data}\n\n`);
+          }
+        };
+        push();
+        const timer = setInterval(push, 1000);
+        req.raw.on('close', () => clearInterval(timer));
+        reply.hijack();
+      },
+    );
+
+    r.get(
+      '/api/v1/targets/:target/ewt',
+      { schema: { tags, summary: 'Estimated wait time of a target (what the IVR reads)', params: TargetParams, querystring: EwtQuery, response: { 200: EwtAnswer } } },
+      async (req) => {
+        const name = req.params.target;
+        const c = queue.targetConfig(name);
+        const method: EwtMethod = req.query.method ?? c.ewtMethod;
+        const position = req.query.position ?? queue.queueLength(name);
+        const byMethod = { simple: 0, erlang: 0, 'erlang-a': 0 };
+        for (const m of EWT_METHODS) byMethod[m] = Math.round(queue.estimatedWaitAtPosition(name, position, m) * 10) / 10;
+        const stats = queue.targetStats(name);
+        return { target: name, method, ewtSec: byMethod[method], position, byMethod, waiting: stats.waiting, readyAgents: stats.agents.READY, staffedAgents: stats.staffed };
+      },
+    );
+  };

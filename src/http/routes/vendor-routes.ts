@@ -14,7 +14,8 @@ const UPLOT_FILES: Record<string, string> = { 'uPlot.iife.min.js': 'text/javascr
  * Only .js files inside sip.js's lib/ directory are served. uPlot (the supervisor's chart): its script and CSS.
  * libphonenumber-js (the agent page shows numbers as people write them): its browser bundle.
  */
-export const vendorRoutes: FastifyPluginAsync = async (app) => {
+/** no dependencies: the files ship with the service */
+export const vendorRoutes = (): FastifyPluginAsync => async (app) => {
   app.get('/vendor/sip.js/*', { schema: { hide: true } }, async (req, reply) => {
     const rel = (req.params as { '*': string })['*'];
     const file = path.resolve(SIPJS_DIR, rel);

@@ -26,8 +26,7 @@ describe('SimulatedDialer with agentTalkMs (demo): an answered customer reserves
   afterEach(() => queue.close());
 
   it('the agent is reserved, busy while the call lasts, then free; the attempt names it', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 10, agentTalkMs: 80 });
-    dialer.reservations = queue;
+    const dialer = new SimulatedDialer({ delayMs: 10, agentTalkMs: 80, reservations: queue });
     queue.login('alice');
     const attempt = dialer.dial(request('cb1'), new AbortController().signal);
     await new Promise((r) => setTimeout(r, 50));
@@ -44,8 +43,7 @@ describe('SimulatedDialer with agentTalkMs (demo): an answered customer reserves
   });
 
   it('no agent within agentWaitMs: AGENT_UNAVAILABLE, and the callback leaves the line', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 10, agentTalkMs: 80, agentWaitMs: 1000 });
-    dialer.reservations = queue;
+    const dialer = new SimulatedDialer({ delayMs: 10, agentTalkMs: 80, agentWaitMs: 1000, reservations: queue });
     const started = Date.now();
     const result = await dialer.dial(request('cb2'), new AbortController().signal);
     assert.equal(result.outcome, 'AGENT_UNAVAILABLE');
@@ -55,8 +53,7 @@ describe('SimulatedDialer with agentTalkMs (demo): an answered customer reserves
   });
 
   it('without agentTalkMs the outcome alone, as before: no agent involved', async () => {
-    const dialer = new SimulatedDialer({ delayMs: 10 });
-    dialer.reservations = queue;
+    const dialer = new SimulatedDialer({ delayMs: 10, reservations: queue });
     queue.login('alice');
     const result = await dialer.dial(request('cb3'), new AbortController().signal);
     assert.equal(result.outcome, 'CONNECTED_TO_AGENT');
