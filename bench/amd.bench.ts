@@ -4,6 +4,7 @@
  *   npm run bench:amd                          LOSO over every voice source of corpus/manifest.csv
  *   npm run bench:amd -- --defaults            also print the shipped defaults on the whole corpus
  *   npm run bench:amd -- --greeting-ms 2000    any AmdParams override, kebab case (applied to every grid point)
+ *   npm run bench:amd -- --no-model            leave out the experimental greeting model's LOSO
  *
  * LOSO: for each voice source S (allison, armelle, espeak, ...), the parameter point of a small grid that
  * does best on every other source is chosen (accuracy, with the human decision at a median of at most
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { analyzeAudio } from '../src/amd/analyze';
 import { AppAmdBaseline } from '../src/amd/app-amd-baseline';
 import { AmdEngine } from '../src/amd/engine';
+import { trainGreetingModel, type GreetingFeatures, type GreetingModel } from '../src/amd/greeting-model';
 import { AMD_PARAM_KEYS, parseAmdParams, type AmdParams } from '../src/amd/params';
 import type { AmdDetector, AmdEvidence } from '../src/amd/types';
 import { readAudioFile, type Audio } from '../src/amd/wav';
@@ -51,7 +53,7 @@ const CORPUS = process.env.AMD_CORPUS ?? join(ROOT, 'corpus');
  */
 const HUMAN_AFTER_END_LIMIT_MS = 1000;
 
-/** The grid LOSO chooses from: the parameters a user tunes first (see docs/amd.md "Tuning"). */
+/** The grid LOSO chooses from with the duration rule alone (no greeting model): the parameters a user tunes first (see docs/amd.md "Tuning"). */
 const GRID: Partial<AmdParams>[] = (() => {
   const points: Partial<AmdParams>[] = [];
   for (const greetingMs of [2500, 3500, 4500])
@@ -60,14 +62,27 @@ const GRID: Partial<AmdParams>[] = (() => {
   return points;
 })();
 
-function args(): { overrides: Record<string, string>; defaults: boolean } {
+/** The grid with the experimental greeting model (trained per left-out source): its threshold and the long wait. */
+const MODEL_GRID: { params: Partial<AmdParams>; threshold: number }[] = (() => {
+  const points: { params: Partial<AmdParams>; threshold: number }[] = [];
+  for (const longGreetingSilenceMs of [1600, 2400])
+    for (const threshold of [0.35, 0.5, 0.65]) points.push({ params: { greetingMs: 4500, longGreetingSilenceMs }, threshold });
+  return points;
+})();
+
+function args(): { overrides: Record<string, string>; defaults: boolean; noModel: boolean } {
   const argv = process.argv.slice(2);
   const overrides: Record<string, string> = {};
   let defaults = false;
+  let noModel = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--defaults') {
       defaults = true;
+      continue;
+    }
+    if (a === '--no-model') {
+      noModel = true;
       continue;
     }
     if (!a.startsWith('--')) continue;
@@ -76,7 +91,7 @@ function args(): { overrides: Record<string, string>; defaults: boolean } {
     overrides[key] = argv[++i] ?? '';
   }
   parseAmdParams(overrides, 'options'); // validates
-  return { overrides, defaults };
+  return { overrides, defaults, noModel };
 }
 
 function loadCorpus(): Item[] {
@@ -111,11 +126,29 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 }
 
-function runAll(items: Item[], make: (it: Item) => AmdDetector): { outcomes: Outcome[]; fedMs: number; cpuMs: number } {
+/** stops feeding a detector once it has decided (grid search: beeps are not needed there) */
+function untilDecided(d: AmdDetector): AmdDetector {
+  return {
+    push: (x) => d.push(x),
+    end: () => d.end(),
+    get result() {
+      return d.result;
+    },
+    get beepMs() {
+      return d.beepMs;
+    },
+    get finished() {
+      return d.finished || d.result !== null;
+    },
+  };
+}
+
+function runAll(items: Item[], make: (it: Item) => AmdDetector, decisionOnly = false): { outcomes: Outcome[]; fedMs: number; cpuMs: number } {
   let fedMs = 0;
   let cpuMs = 0;
   const outcomes = items.map((it) => {
-    const a = analyzeAudio(it.audio, make(it));
+    const det = make(it);
+    const a = analyzeAudio(it.audio, decisionOnly ? untilDecided(det) : det);
     fedMs += a.fedMs;
     cpuMs += a.cpuMs;
     const ev = a.result.evidence as AmdEvidence | undefined;
@@ -146,6 +179,81 @@ function score(items: Item[], outs: Outcome[]): { acc: number; humanP50: number 
     if (it.label === 'HUMAN' && o.decision === 'HUMAN' && it.speechEndMs !== null) human.push(o.decisionMs - it.speechEndMs);
   });
   return { acc: ok / items.length, humanP50: pct(human, 50) };
+}
+
+/** the LOSO choice key: the human-latency constraint first, then accuracy */
+function choiceKey(items: Item[], outs: Outcome[]): number {
+  const s = score(items, outs);
+  return (s.humanP50 <= HUMAN_AFTER_END_LIMIT_MS ? 1 : 0) * 10 + s.acc;
+}
+
+const isTrainable = (it: Item): boolean => isHm(it) && it.source !== 'none';
+
+/** the greeting's features where the engine first asks the model (after the short wait), per file; null when it never asks */
+function greetingFeatures(items: Item[], params: AmdParams): (GreetingFeatures | null)[] {
+  return items.map((it) => {
+    let f: GreetingFeatures | null = null;
+    const engine = new AmdEngine({ sampleRate: it.audio.sampleRate, params, greetingModel: null, onGreetingAsked: (x) => (f = x) });
+    analyzeAudio(it.audio, untilDecided(engine));
+    return f;
+  });
+}
+
+function trainOn(items: Item[], feats: (GreetingFeatures | null)[], use: (i: number) => boolean, trainedOn: Record<string, unknown>): GreetingModel {
+  const rows: GreetingFeatures[] = [];
+  const labels: boolean[] = [];
+  items.forEach((it, i) => {
+    const f = feats[i];
+    if (f && use(i) && isTrainable(it)) {
+      rows.push(f);
+      labels.push(it.label === 'MACHINE');
+    }
+  });
+  return trainGreetingModel(rows, labels, { trainedOn: { ...trainedOn, files: rows.length, machines: labels.filter(Boolean).length } });
+}
+
+/**
+ * LOSO with the greeting model: per left-out source S, a model trained on the other sources' features, then
+ * the MODEL_GRID point best on the other sources with that model, then S measured with both.
+ */
+function modelLoso(
+  items: Item[],
+  feats: (GreetingFeatures | null)[],
+  paramsOf: (g: Partial<AmdParams>) => AmdParams,
+): { outcomes: Outcome[]; chosen: Record<string, number>; models: Record<string, GreetingModel> } {
+  const sources = [...new Set(items.map((it) => it.source))].filter((s) => s !== 'none');
+  const outcomes: Outcome[] = new Array<Outcome>(items.length);
+  const chosen: Record<string, number> = {};
+  const models: Record<string, GreetingModel> = {};
+  const engine = (g: (typeof MODEL_GRID)[number], model: GreetingModel) => (it: Item): AmdDetector =>
+    new AmdEngine({ sampleRate: it.audio.sampleRate, params: paramsOf(g.params), greetingModel: { model, threshold: g.threshold } });
+  for (const src of sources) {
+    const model = trainOn(items, feats, (i) => items[i]!.source !== src, { leftOut: src });
+    models[src] = model;
+    const train = items.filter((it) => it.source !== src);
+    let best = 0;
+    let bestKey = -Infinity;
+    MODEL_GRID.forEach((g, k) => {
+      const key = choiceKey(train, runAll(train, engine(g, model), true).outcomes);
+      if (key > bestKey) {
+        bestKey = key;
+        best = k;
+      }
+    });
+    chosen[src] = best;
+    const held = items.map((it, i) => ({ it, i })).filter(({ it }) => it.source === src);
+    const outs = runAll(held.map(({ it }) => it), engine(MODEL_GRID[best]!, model)).outcomes;
+    held.forEach(({ i }, k) => (outcomes[i] = outs[k]!));
+    process.stdout.write(`  left out ${src}: ${JSON.stringify(MODEL_GRID[best])}\n`);
+  }
+  const counts = new Map<number, number>();
+  for (const g of Object.values(chosen)) counts.set(g, (counts.get(g) ?? 0) + 1);
+  const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
+  const all = trainOn(items, feats, () => true, { leftOut: 'none' });
+  const rest = items.map((it, i) => ({ it, i })).filter(({ it }) => it.source === 'none');
+  const outs = runAll(rest.map(({ it }) => it), engine(MODEL_GRID[common]!, all)).outcomes;
+  rest.forEach(({ i }, k) => (outcomes[i] = outs[k]!));
+  return { outcomes, chosen, models };
 }
 
 /** LOSO: per source, the grid point best on the other sources; returns the held-out outcome of every file */
@@ -236,22 +344,26 @@ function report(title: string, items: Item[], outs: Outcome[], xRealTime: number
 }
 
 function main(): void {
-  const { overrides, defaults } = args();
+  const { overrides, defaults, noModel } = args();
   const items = loadCorpus();
   const sources = [...new Set(items.map((it) => it.source))];
   console.log(`# AMD benchmark: ${items.length} files, sources ${sources.join(', ')}; LOSO over ${sources.filter((s) => s !== 'none').length} sources`);
   const paramsOf = (g: Partial<AmdParams>): AmdParams => parseAmdParams({ ...g, ...overrides }, 'grid');
+  const defaultParams = parseAmdParams(overrides, 'options');
   const ours = (p: AmdParams) => (it: Item): AmdDetector => new AmdEngine({ sampleRate: it.audio.sampleRate, params: p });
   const gridOuts = GRID.map((g) => runAll(items, ours(paramsOf(g))).outcomes);
   const { outcomes, chosen } = loso(items, gridOuts);
   const base = (it: Item): AmdDetector => new AppAmdBaseline({ sampleRate: it.audio.sampleRate });
-  const defaultParams = parseAmdParams(overrides, 'options');
   const oursSpeed = speed(items, ours(defaultParams));
   const baseSpeed = speed(items, base);
-  const reports = [
-    report('amd engine, leave-one-source-out', items, outcomes, oursSpeed),
-  ];
+  const reports = [report('amd engine, leave-one-source-out', items, outcomes, oursSpeed)];
   console.log(`  grid points chosen per left-out source: ${Object.entries(chosen).map(([s, g]) => `${s}=${JSON.stringify(GRID[g])}`).join(' ')}`);
+  let model: ReturnType<typeof modelLoso> | null = null;
+  if (!noModel) {
+    console.log('\nexperimental greeting model (docs/amd.md "Greeting model"), trained per left-out source:');
+    model = modelLoso(items, greetingFeatures(items, defaultParams), paramsOf);
+    reports.push(report('amd engine + experimental greeting model, leave-one-source-out (model and grid point chosen without the left-out source)', items, model.outcomes, NaN));
+  }
   reports.push(report('app_amd baseline (Asterisk defaults, nothing tuned)', items, runAll(items, base).outcomes, baseSpeed));
   if (defaults) reports.push(report('amd engine, shipped defaults on the whole corpus (not held out)', items, runAll(items, ours(defaultParams)).outcomes, oursSpeed));
   const errors = items
@@ -259,7 +371,10 @@ function main(): void {
     .filter(({ it, o }) => o.decision !== it.label)
     .map(({ it, o }) => `${it.id} (${it.condition}) ${it.label} -> ${o.decision} @${o.decisionMs}ms ${o.reason}`);
   mkdirSync(join(ROOT, '.bench-out'), { recursive: true });
-  writeFileSync(join(ROOT, '.bench-out', 'amd-loso.json'), JSON.stringify({ grid: GRID, chosen, reports, errors }, null, 2));
+  writeFileSync(
+    join(ROOT, '.bench-out', 'amd-loso.json'),
+    JSON.stringify({ grid: GRID, chosen, reports, errors, ...(model ? { modelGrid: MODEL_GRID, modelChosen: model.chosen, models: model.models } : {}) }, null, 2),
+  );
   console.log(`\nLOSO errors (${errors.length}) in .bench-out/amd-loso.json`);
 }
 

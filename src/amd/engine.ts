@@ -18,6 +18,7 @@ import { DEFAULT_AMD_PARAMS, type AmdParams } from './params';
 import { isFaxFrequency, ToneDetector, type ToneState } from './tone-detector';
 import type { AmdDetector, AmdEvent, AmdEventName, AmdEvidence, FrameTrace, Segment, ToneFound } from './types';
 import { EnergyVad } from './vad';
+import { recordedLikelihood, type GreetingFeatures, type GreetingModel } from './greeting-model';
 
 export interface AmdEngineOptions {
   sampleRate: SupportedRate;
@@ -25,7 +26,18 @@ export interface AmdEngineOptions {
   onEvent?: (event: AmdEvent) => void;
   /** called for every 10 ms frame with what the engine saw (plots); costs nothing when absent */
   onFrame?: (frame: FrameTrace) => void;
+  /**
+   * Experimental (benchmark only, see docs/amd.md "Greeting model"): after a greeting longer than
+   * `shortGreetingMs`, wait `longGreetingSilenceMs` only when the model's P(recorded greeting) reaches
+   * `threshold`, else `afterGreetingSilenceMs`. Absent (the default): the duration rule alone.
+   */
+  greetingModel?: { model: GreetingModel; threshold: number } | null;
+  /** called once, with the greeting's features, when the short wait after it has passed (training) */
+  onGreetingAsked?: (features: GreetingFeatures, likelihood: number | null) => void;
 }
+
+/** a syllable is an energy peak this many dB above the dips on both sides of it */
+const SYLLABLE_DIP_DB = 4;
 
 /** a background this many dB over the noise floor is a sound bed (music...): its steady tones are not beeps */
 const BED_NOT_BEEP_DB = 6;
@@ -58,11 +70,19 @@ export class AmdEngine implements AmdDetector {
   private beep: ToneFound | null = null;
   private done = false;
   private ended = false;
+  private readonly model: { model: GreetingModel; threshold: number } | null;
+  private readonly onGreetingAsked?: (features: GreetingFeatures, likelihood: number | null) => void;
+  /** syllable peaks and speech-frame levels of the greeting (until the decision) */
+  private syl = { count: 0, rising: false, max: 0, min: 0, prevSpeech: false, n: 0, sum: 0, sumSq: 0, prev1: 0, prev2: 0 };
+  /** the greeting model's answer for the current words (recomputed when a word is added) */
+  private asked: { words: number; features: GreetingFeatures; likelihood: number | null } | null = null;
 
   constructor(opts: AmdEngineOptions) {
     this.params = { ...DEFAULT_AMD_PARAMS, ...opts.params };
     this.onEvent = opts.onEvent;
     this.onFrameTrace = opts.onFrame;
+    this.model = opts.greetingModel ?? null;
+    this.onGreetingAsked = opts.onGreetingAsked;
     this.vad = new EnergyVad(this.params.silenceThreshold, this.params.speechSnrDb, this.params.backgroundMarginDb);
     this.tones = new ToneDetector(this.params.toneMinPurity, Math.max(16, this.params.silenceThreshold / 2));
     this.framer = new Framer(opts.sampleRate, (f) => this.onFrame(f));
@@ -129,7 +149,10 @@ export class AmdEngine implements AmdDetector {
       });
     }
     this.track(speech, startMs);
-    if (!this.decided) this.checkDecision(tone);
+    if (!this.decided) {
+      this.syllables(speech, v.energyDb);
+      this.checkDecision(tone);
+    }
     else this.checkMachineEnd(tone);
   }
 
@@ -143,6 +166,69 @@ export class AmdEngine implements AmdDetector {
       this.run.gapMs += FRAME_MS;
       if (this.run.gapMs >= this.params.betweenWordsSilenceMs) this.closeRun();
     }
+  }
+
+  /** syllable nuclei: energy peaks inside speech that rise and fall SYLLABLE_DIP_DB; levels of speech frames */
+  private syllables(speech: boolean, frameDb: number): void {
+    const s = this.syl;
+    // a 30 ms moving average: syllables, not the flicker of 10 ms frames
+    const db = (frameDb + s.prev1 + s.prev2) / 3;
+    s.prev2 = s.prev1;
+    s.prev1 = frameDb;
+    if (!speech) {
+      if (s.prevSpeech && s.rising) s.count++; // the word ended on its way down
+      s.prevSpeech = false;
+      s.rising = false;
+      return;
+    }
+    s.n++;
+    s.sum += db;
+    s.sumSq += db * db;
+    if (!s.prevSpeech) {
+      s.prevSpeech = true;
+      s.rising = true;
+      s.max = db;
+      return;
+    }
+    if (s.rising) {
+      if (db > s.max) s.max = db;
+      else if (s.max - db >= SYLLABLE_DIP_DB) {
+        s.count++;
+        s.rising = false;
+        s.min = db;
+      }
+    } else if (db < s.min) s.min = db;
+    else if (db - s.min >= SYLLABLE_DIP_DB) {
+      s.rising = true;
+      s.max = db;
+    }
+  }
+
+  /** the greeting's shape, for the greeting model (see greeting-model.ts) */
+  greetingFeatures(): GreetingFeatures {
+    const words = this.words;
+    const first = words[0];
+    const last = words[words.length - 1];
+    const greeting = first && last ? last.endMs - first.startMs : 0;
+    let voiced = 0;
+    let longestPause = 0;
+    words.forEach((w, i) => {
+      voiced += w.endMs - w.startMs;
+      if (i > 0) longestPause = Math.max(longestPause, w.startMs - words[i - 1]!.endMs);
+    });
+    const s = this.syl;
+    const syllables = s.count + (s.prevSpeech && s.rising ? 1 : 0);
+    const mean = s.n ? s.sum / s.n : 0;
+    return {
+      greetingSec: greeting / 1000,
+      words: words.length,
+      syllables,
+      syllableRate: voiced > 0 ? syllables / (voiced / 1000) : 0,
+      voicedFraction: greeting > 0 ? voiced / greeting : 0,
+      longestPauseSec: longestPause / 1000,
+      levelSpreadDb: s.n ? Math.sqrt(Math.max(0, s.sumSq / s.n - mean * mean)) : 0,
+      lastWordSec: last ? (last.endMs - last.startMs) / 1000 : 0,
+    };
   }
 
   private closeRun(): void {
@@ -212,7 +298,24 @@ export class AmdEngine implements AmdDetector {
    */
   private humanSilenceMs(): number {
     const p = this.params;
-    return this.greetingMs() > p.shortGreetingMs ? Math.max(p.afterGreetingSilenceMs, p.longGreetingSilenceMs) : p.afterGreetingSilenceMs;
+    const long = Math.max(p.afterGreetingSilenceMs, p.longGreetingSilenceMs);
+    if (this.nowMs - this.lastWordEnd() < p.afterGreetingSilenceMs) return p.afterGreetingSilenceMs;
+    const asked = this.askModel();
+    // a "hello?" (up to shortGreetingMs) always gets the short wait: the model only weighs sentences
+    if (this.greetingMs() <= p.shortGreetingMs) return p.afterGreetingSilenceMs;
+    if (asked.likelihood === null || !this.model) return long;
+    return asked.likelihood >= this.model.threshold ? long : p.afterGreetingSilenceMs;
+  }
+
+  /** the greeting model's answer for the words so far (asked once per greeting, after the short wait) */
+  private askModel(): { features: GreetingFeatures; likelihood: number | null } {
+    if (this.asked && this.asked.words === this.words.length) return this.asked;
+    const features = this.greetingFeatures();
+    const likelihood = this.model ? recordedLikelihood(this.model.model, features) : null;
+    const first = this.asked === null;
+    this.asked = { words: this.words.length, features, likelihood };
+    if (first) this.onGreetingAsked?.(features, likelihood);
+    return this.asked;
   }
 
   /**
@@ -276,6 +379,7 @@ export class AmdEngine implements AmdDetector {
       tone,
       noiseFloorDb: this.vad.noiseFloorDb(),
       backgroundDb: this.vad.backgroundDb(),
+      ...(this.asked ? { greeting: this.asked.features, recordedLikelihood: this.asked.likelihood === null ? null : Math.round(this.asked.likelihood * 1000) / 1000 } : {}),
     };
     this.decided = { decision, decisionMs: this.nowMs, evidence };
     this.emit({ name: EVENT_FOR[decision], atMs: this.nowMs, result: this.decided });

@@ -1,4 +1,5 @@
 import type { AmdResult } from '../ports/dialer';
+import type { GreetingFeatures } from './greeting-model';
 
 /** A stretch of audio, in ms from answer (start of the stream). */
 export interface Segment {
@@ -31,6 +32,10 @@ export type AmdEvidence = {
   noiseFloorDb: number;
   /** background level (music, babble, street noise) the words had to stand out from, dB; 0 when none */
   backgroundDb: number;
+  /** the greeting's shape when the engine asked the greeting model (after the short wait), if it did */
+  greeting?: GreetingFeatures;
+  /** the greeting model's P(recorded greeting) then (null: no model, the duration rule) */
+  recordedLikelihood?: number | null;
 };
 
 /** Event names after jambonz amd-utils, so flows and logs read the same. */
