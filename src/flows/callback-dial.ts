@@ -202,9 +202,12 @@ export class CallbackDialer implements Dialer {
       await leg.hangup().catch(() => undefined);
       return { ...base, outcome: done.outcome, detail: done.detail, endedAt: d.clock.now() };
     } catch (err) {
+      // read before our own hang-up below aborts the leg's signal too: only a leg that had already ended
+      // (the customer hung up, or the attempt was aborted) is a hang-up; any other error is a failure
+      const customerGone = leg.signal.aborted;
       this.giveUp(reservation, contactId);
       await leg.hangup().catch(() => undefined);
-      if (leg.signal.aborted) {
+      if (customerGone) {
         clog.info('customer hung up before reaching an agent');
         return { callId: leg.callId, answeredAt, outcome: signal.aborted ? 'FAILED' : 'CUSTOMER_HANGUP', endedAt: d.clock.now() };
       }

@@ -167,6 +167,19 @@ describe('flows/callback-dial', () => {
     assert.deepEqual(queue.events, ['enqueue callback', 'reserve a1', 'release r1']);
   });
 
+  it('an error after the answer while the customer is still there: FAILED with the error (not CUSTOMER_HANGUP), customer hung up, reservation released', async () => {
+    const leg = new FakeLeg('cust-1');
+    leg.startAmd = async () => {
+      throw new Error('-ERR no such channel');
+    };
+    const { dialer, queue } = setup({ result: () => ({ kind: 'answered', leg }) });
+    const r = await dialer.dial(req({ waitForAgent: true }), new AbortController().signal);
+    assert.equal(r.outcome, 'FAILED');
+    assert.match(String(r.detail), /no such channel/);
+    assert.equal(leg.hungUpByUs, true);
+    assert.deepEqual(queue.events, ['enqueue callback', 'reserve a1', 'release r1']);
+  });
+
   it('no agent reservable before the dial (wait_for_agent): AGENT_UNAVAILABLE, customer not dialed', async () => {
     const { dialer, customers } = setup({ result: () => ({ kind: 'failed', earlyMedia: false, detail: 'x' }), agents: [] });
     const r = await dialer.dial(req({ waitForAgent: true }), new AbortController().signal);
