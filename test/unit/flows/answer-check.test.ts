@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { CallbackDialer, answerCheckAmdParams, type AnswerCheck, type CallbackDialDeps } from '../../../src/flows/callback-dial';
 import type { AmdResult, DialRequest } from '../../../src/ports/dialer';
+import { parseAmdParams } from '../../../src/amd/params';
+import { AmdEngine } from '../../../src/amd/engine';
+import { concat, noise, silence } from '../amd/fixtures';
 import { FakeAgentCalls, FakeCustomers, FakeLeg, FakeQueue, connectSettings, log, prompts } from './fakes';
 
 const CHECK: AnswerCheck = { prompt: '/p/answer-check.wav', digit: '1', timeoutMs: 5000, runOnMs: 2500 };
@@ -140,5 +143,26 @@ describe('flows/callback-dial: answer check', () => {
     assert.equal(p.speechSnrDb, 9);
     assert.equal(p.greetingMs, 2500);
     assert.equal(p.maxWords, 100);
+    // the live path (AudioForkServer.expect) validates them: they must be valid AMD settings
+    assert.doesNotThrow(() => parseAmdParams(answerCheckAmdParams({ ...CHECK, runOnMs: 30_000 }, undefined), 'check'));
+    assert.equal(parseAmdParams(answerCheckAmdParams(CHECK, undefined), 'check').greetingMs, 2500);
+  });
+
+  it('with the real engine: a greeting running on over the announcement is MACHINE, a "hello?" and a reply are not', () => {
+    const watch = (audio: Int16Array) => {
+      const e = new AmdEngine({ sampleRate: 8000, params: parseAmdParams(answerCheckAmdParams(CHECK, undefined), 'check') });
+      e.push(audio);
+      e.end();
+      return e.result!;
+    };
+    // a recording: words with short pauses for 4 s
+    const words: Int16Array[] = [silence(200)];
+    for (let i = 0; i < 10; i++) words.push(noise(300, 6000, i + 1), silence(120));
+    const greeting = watch(concat(...words, silence(2000)));
+    assert.equal(greeting.decision, 'MACHINE');
+    assert.ok(greeting.decisionMs < 200 + CHECK.runOnMs + 300, `decided at ${greeting.decisionMs} ms`);
+    // a person: "hello?", a second of silence, then "yes, who is this?" after the announcement
+    const person = watch(concat(silence(300), noise(400, 6000, 3), silence(1500), noise(700, 6000, 4), silence(3000)));
+    assert.notEqual(person.decision, 'MACHINE');
   });
 });
