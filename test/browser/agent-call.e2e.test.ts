@@ -10,7 +10,7 @@ import type { App } from '../../src/app';
 import { parseAppConfig } from '../../src/config/app-config';
 import { composeApp } from '../../src/compose';
 import { e2eEnv, type E2eEnv } from '../e2e/env';
-import { hasSipp, runSipp, type SippRun } from '../e2e/sipp';
+import { hasSipp, killLeftoverSipp, runSipp, type SippRun } from '../e2e/sipp';
 import { CHROMIUM } from '../helpers/chromium';
 import { sleep, until } from '../helpers/until';
 import { dtmfOn, eslApi } from '../helpers/esl';
@@ -161,6 +161,11 @@ describe('agent answers a callback in the browser (WebRTC through drachtio-serve
     }, 20_000);
   });
 
+  // a failed test's SIPp peers would keep their ports (and answer the next test's calls)
+  afterEach(async () => {
+    const n = await killLeftoverSipp();
+    if (n) console.log(`      (ended ${n} SIPp peer(s) the test left running)`);
+  });
   after(async () => {
     customer?.kill();
     await browser?.close();

@@ -8,7 +8,7 @@ import type { App } from '../../src/app';
 import { composeApp } from '../../src/compose';
 import { parseAppConfig } from '../../src/config/app-config';
 import { e2eEnv, type E2eEnv } from './env';
-import { hasSipp, runSipp, type SippRun } from './sipp';
+import { hasSipp, killLeftoverSipp, runSipp, type SippRun } from './sipp';
 
 /**
  * Agent preview and customer confirmation through the real servers, with the service composed as
@@ -74,6 +74,11 @@ describe('e2e: agent preview and customer confirmation through drachtio-server a
       if (h.status === 'ok') break;
       await sleep(200);
     }
+  });
+  // a failed test's SIPp peers would keep their ports (and answer the next test's calls)
+  afterEach(async () => {
+    const n = await killLeftoverSipp();
+    if (n) console.log(`      (ended ${n} SIPp peer(s) the test left running)`);
   });
   after(async () => {
     await app?.close();

@@ -13,6 +13,19 @@ export interface SippRun {
   kill(): void;
 }
 
+/** SIPp processes still running: a test that fails leaves its peers listening on their ports */
+const running = new Set<ChildProcess>();
+
+/** end every SIPp a test left running (afterEach), so the next test's peers can bind their ports */
+export async function killLeftoverSipp(): Promise<number> {
+  const left = [...running];
+  await Promise.all(left.map((p) => new Promise<void>((resolve) => {
+    p.once('close', () => resolve());
+    p.kill('SIGKILL');
+  })));
+  return left.length;
+}
+
 /**
  * Run one SIPp scenario from sip/ (cwd sip/, so `media/...` resolves). UAS scenarios listen on `port`;
  * UAC scenarios call `target`. Unexpected messages go to <scenario>_<pid>_errors.log in `logDir`.
@@ -36,11 +49,13 @@ export function runSipp(scenario: string, o: { port: number; mediaPort: number; 
     ...(o.target ? [o.target] : []),
   ];
   const proc = spawn('sipp', args, { cwd: SIP_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
   let output = '';
   proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const done = new Promise<{ code: number | null; output: string; errors: string }>((resolve) =>
     proc.on('close', (code) => {
+      running.delete(proc);
       const errFile = path.join(o.logDir, `${path.basename(scenario, '.xml')}-${o.port}.err.log`);
       resolve({ code, output, errors: fs.existsSync(errFile) ? fs.readFileSync(errFile, 'utf8') : '' });
     }),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { e2eEnv, type E2eEnv } from './env';
 import { MediaWitness } from './media-witness';
-import { hasSipp, runSipp, sippMessages } from './sipp';
+import { hasSipp, killLeftoverSipp, runSipp, sippMessages } from './sipp';
 import { AGENT_PORT, DID, MESSAGE_SERVICE, REFER_SERVICE, SERVICE, SLOT_DID, SLOT_SERVICE, TRUNK_PORT, UO_DID, UO_SERVICE, startStack, type Stack } from './stack';
 import { sleep, until } from '../helpers/until';
 
@@ -51,6 +51,11 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
   // alice is every test's agent: a test that fails after she rang out (NOT_READY, no-answer) must not fail the rest
   beforeEach(() => {
     if (stack) stack.queue.setReady('alice');
+  });
+  // a failed test's SIPp peers would keep their ports (and answer the next test's calls)
+  afterEach(async () => {
+    const n = await killLeftoverSipp();
+    if (n) console.log(`      (ended ${n} SIPp peer(s) the test left running)`);
   });
   after(async () => {
     media?.close();
