@@ -24,7 +24,9 @@ export class FsCallLeg implements CustomerLeg {
   readonly callId: string;
   private readonly end = new AbortController();
   readonly signal: AbortSignal = this.end.signal;
-  private forking = false;
+  /** the mod_audio_fork bug of the AMD stream now running (each start names its own: a call may fork twice) */
+  private forkBug: string | null = null;
+  private forks = 0;
 
   constructor(
     readonly dialog: Srf.Dialog,
@@ -126,21 +128,28 @@ export class FsCallLeg implements CustomerLeg {
     if (!this.amd) throw new Error('no AMD server configured');
     this.signal.throwIfAborted();
     const session = this.amd.expect(sessionKey, params);
+    // a named bug: drachtio-fsmrf sends an empty name by default, under which FreeSWITCH 1.10's mod_audio_fork
+    // files the fork so that `stop` answers -ERR and the bug stays on the channel (and a second fork on the
+    // same call, the answer check's, then fails with -ERR Operation Failed)
+    const bugname = `cbsvc_amd_${++this.forks}`;
     try {
-      await this.endpoint.forkAudioStart({ wsUrl: this.amd.url(), mixType: 'mono', sampling: '8k', metadata: { sessionKey } });
+      await this.endpoint.forkAudioStart({ wsUrl: this.amd.url(), mixType: 'mono', sampling: '8k', metadata: { sessionKey }, bugname });
     } catch (err) {
       session.cancel();
       throw err;
     }
-    this.forking = true;
-    this.log.info({ sessionKey }, 'audio forked to AMD');
+    this.forkBug = bugname;
+    this.log.info({ sessionKey, bugname }, 'audio forked to AMD');
     return session;
   }
 
   async stopAmd(): Promise<void> {
-    if (!this.forking) return;
-    this.forking = false;
-    // -ERR after the far end closed the socket means it is stopped already
-    await this.endpoint.forkAudioStop().catch(() => undefined);
+    const bugname = this.forkBug;
+    if (!bugname) return;
+    this.forkBug = null;
+    // -ERR after the far end (our AMD server) closed the socket, or after the call ended, means it is stopped already
+    await this.endpoint.forkAudioStop(bugname).catch((err: unknown) => {
+      if (!this.signal.aborted) this.log.debug({ bugname, err }, 'audio fork stop answered an error (stopped already)');
+    });
   }
 }

@@ -25,6 +25,8 @@ export const UO_DID = '18005550103';
 /** scheduling allowed (delayed template, hourly slots); its DID's IVR offers the next open slot */
 export const SLOT_SERVICE = 'e2e-slot';
 export const SLOT_DID = '18005550102';
+/** the answer check on: a callback is connected only when the customer presses 1 after the announcement */
+export const CHECK_SERVICE = 'e2e-check';
 export const TRUNK_PORT = 5090;
 export const AGENT_PORT = 5091;
 export const IVR_KEY = 'e2e-ivr-key-0001';
@@ -46,7 +48,7 @@ export interface Stack {
 /** prompts installed by the repo's script into a temp dir FreeSWITCH (on this host) can read */
 function installPrompts(): string {
   const dir = process.env.E2E_PROMPTS_DIR ?? path.join(os.tmpdir(), 'cbsvc-e2e-prompts');
-  if (!fs.existsSync(path.join(dir, 'slot-offer.wav'))) execFileSync('bash', [path.resolve(__dirname, '../../scripts/install-prompts.sh'), dir], { stdio: 'ignore' });
+  if (!fs.existsSync(path.join(dir, 'answer-check.wav'))) execFileSync('bash', [path.resolve(__dirname, '../../scripts/install-prompts.sh'), dir], { stdio: 'ignore' });
   return dir;
 }
 
@@ -73,6 +75,7 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
         { name: MESSAGE_SERVICE, template: 'user-terminated-immediate', options: common },
         { name: UO_SERVICE, template: 'user-originated-immediate', options: common },
         { name: SLOT_SERVICE, template: 'user-terminated-delayed', options: { ...common, _request_time_bucket: 60 } },
+        { name: CHECK_SERVICE, template: 'user-terminated-immediate', options: common },
       ],
     },
     'e2e',
@@ -100,6 +103,7 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
         [REFER_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' },
         [MESSAGE_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'leave_message' },
         [SLOT_SERVICE]: { prompts: { greeting: 'hello.wav' }, offerSlot: true },
+        [CHECK_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup', answerCheck: { enabled: true, timeoutMs: 6000 } },
       },
       ivr: { ewtThresholdSec: -1, maxRetries: 1, inputTimeoutMs: 4000 },
       connect: { mode: 'bridge', agentRingTimeoutSec: 5, maxAgentAttempts: 2, reserveTimeoutSec: 10 },

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { e2eEnv, type E2eEnv } from './env';
 import { MediaWitness } from './media-witness';
 import { hasSipp, killLeftoverSipp, runSipp, sippMessages } from './sipp';
-import { AGENT_PORT, DID, MESSAGE_SERVICE, REFER_SERVICE, SERVICE, SLOT_DID, SLOT_SERVICE, TRUNK_PORT, UO_DID, UO_SERVICE, startStack, type Stack } from './stack';
+import { AGENT_PORT, CHECK_SERVICE, DID, MESSAGE_SERVICE, REFER_SERVICE, SERVICE, SLOT_DID, SLOT_SERVICE, TRUNK_PORT, UO_DID, UO_SERVICE, startStack, type Stack } from './stack';
 import { sleep, until } from '../helpers/until';
 
 /**
@@ -233,6 +233,21 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     const bridge = media.bridges.find((b) => b.legs[legs[0]!.uuid] && b.legs[legs[1]!.uuid]);
     assert.ok(bridge, 'the fallback bridged the customer and the agent');
     for (const l of legs) assert.ok(bridge.legs[l.uuid]!.inPackets >= 20 && bridge.legs[l.uuid]!.outPackets >= 20, JSON.stringify(bridge));
+  });
+
+  it('answer check on, no key: a second audio fork on the same call (the check\'s AMD) starts, NO_CONFIRMATION, the agent is never called', async () => {
+    const customer = runSipp('customer-human.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(300);
+    const id = await requestCallback(CHECK_SERVICE, '+12025550167');
+    const attempts = await until('the attempt', async () => {
+      const h = await stack.call('GET', `${pathOf(CHECK_SERVICE)}/${id}/history`);
+      const a = (h.json.attempts ?? []) as Record<string, unknown>[];
+      return a.some((x) => x.outcome === 'NO_CONFIRMATION') ? a : undefined;
+    }, 40_000);
+    assert.equal(attempts.length, 1, JSON.stringify(attempts));
+    const log = appLog().filter((l) => l.callbackId === id);
+    assert.ok(!log.some((l) => l.msg === 'calling agent'), 'no agent was called');
+    await customer.done;
   });
 
   it('agent no answer: the first agent rings out (ring timeout, CANCEL) and is released, the next agent is reserved and answers, COMPLETED with the second', async () => {
