@@ -103,7 +103,7 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
         [REFER_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' },
         [MESSAGE_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'leave_message' },
         [SLOT_SERVICE]: { prompts: { greeting: 'hello.wav' }, offerSlot: true },
-        [CHECK_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup', answerCheck: { enabled: true, timeoutMs: 6000 } },
+        [CHECK_SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup', noSpeech: 'connect', answerCheck: { enabled: true, timeoutMs: 6000 } },
       },
       ivr: { ewtThresholdSec: -1, maxRetries: 1, inputTimeoutMs: 4000 },
       connect: { mode: 'bridge', agentRingTimeoutSec: 5, maxAgentAttempts: 2, reserveTimeoutSec: 10 },

@@ -235,6 +235,21 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     for (const l of legs) assert.ok(bridge.legs[l.uuid]!.inPackets >= 20 && bridge.legs[l.uuid]!.outPackets >= 20, JSON.stringify(bridge));
   });
 
+  it('answer check on: a silent answer (NO_SPEECH, which this service connects) hears the announcement and presses 1 (RFC 2833): connected to the agent only after the key, COMPLETED', async () => {
+    const customer = runSipp('customer-silent-key.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    const agent = runSipp('agent-answer.xml', { port: AGENT_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(300);
+    const id = await requestCallback(CHECK_SERVICE, '+12025550166');
+    const { attempts } = await completed(CHECK_SERVICE, id);
+    assert.match(attempts, /CONNECTED_TO_AGENT/, attempts);
+    const msgs = appLog().filter((l) => l.callbackId === id).map((l) => String(l.msg));
+    assert.ok(msgs.includes('answer check: confirmed'), msgs.join(' | '));
+    assert.ok(msgs.indexOf('answer check: confirmed') < msgs.indexOf('calling agent'), `the agent is called only after the key: ${msgs.join(' | ')}`);
+    const [cu, ag] = await Promise.all([customer.done, agent.done]);
+    assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
+    assert.equal(ag.code, 0, `agent sipp: ${ag.output.slice(-600)}\n${ag.errors}`);
+  });
+
   it('answer check on, no key: a second audio fork on the same call (the check\'s AMD) starts, NO_CONFIRMATION, the agent is never called', async () => {
     const customer = runSipp('customer-human.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
     await sleep(300);
