@@ -24,8 +24,8 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-sched-'));
   const store = new SqliteStore({ path: path.join(dir, 'sched.db') });
   const logger = pino({ level: 'silent' });
-  const services = new ServiceRegistry(store);
-  services.put('bench', 'user-terminated-delayed', { _max_time_to_reach_customer: 86_400 * 40 }, Date.now());
+  const services = await ServiceRegistry.open(store);
+  await services.put('bench', 'user-terminated-delayed', { _max_time_to_reach_customer: 86_400 * 40 }, Date.now());
   const callbacks = new CallbackService(store, services, { now: () => Date.now() }, logger);
 
   const base = Date.now();
@@ -54,9 +54,9 @@ async function main() {
   const start = base + 60_000; // measured window starts after the bulk insert
   const windowStart = start + 5 * 60_000;
   for (let i = 0; i < SCHEDULED; i += 10_000) {
-    store.transaction(() => {
+    await store.transaction(async () => {
       for (let j = i; j < Math.min(i + 10_000, SCHEDULED); j++) {
-        store.insertCallback(row(j, windowStart + WINDOW_S * 1000 + Math.floor((j / SCHEDULED) * 30 * 86_400_000)), []);
+        await store.insertCallback(row(j, windowStart + WINDOW_S * 1000 + Math.floor((j / SCHEDULED) * 30 * 86_400_000)), []);
       }
     });
   }
@@ -66,8 +66,8 @@ async function main() {
   // the measured callbacks: due spread evenly over the window, starting a moment from now
   const measuredStart = Date.now() + 2000;
   const measured = WINDOW_S * DUE_PER_SECOND;
-  store.transaction(() => {
-    for (let k = 0; k < measured; k++) store.insertCallback(row(SCHEDULED + k, measuredStart + Math.floor((k * 1000) / DUE_PER_SECOND)), []);
+  await store.transaction(async () => {
+    for (let k = 0; k < measured; k++) await store.insertCallback(row(SCHEDULED + k, measuredStart + Math.floor((k * 1000) / DUE_PER_SECOND)), []);
   });
 
   const lags: number[] = [];
@@ -84,11 +84,11 @@ async function main() {
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
   t = Date.now();
-  scheduler.start();
+  await scheduler.start();
   while (Date.now() < measuredStart + WINDOW_S * 1000 + 2000) await new Promise((r) => setTimeout(r, 200));
   clearInterval(sampler);
   await scheduler.close();
-  store.close();
+  await store.close();
   lags.sort((a, b) => a - b);
   const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))]?.toFixed(1);
   console.log(`scheduler with ${SCHEDULED.toLocaleString('en')} scheduled callbacks: dispatched ${lags.length}/${measured} due in a ${WINDOW_S} s window (${DUE_PER_SECOND}/s)`);

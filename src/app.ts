@@ -20,7 +20,7 @@ export interface Component {
   readonly name: string;
   start?(): void | Promise<void>;
   close(): void | Promise<void>;
-  health?(): Record<string, DependencyStatus>;
+  health?(): Record<string, DependencyStatus> | Promise<Record<string, DependencyStatus>>;
 }
 
 /** The running service, as `compose.ts` builds it. */

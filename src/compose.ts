@@ -166,7 +166,7 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
     const store = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
     built.push(storeComponent(store));
 
-    const core = buildCore(config, logger, clock, store, layers.queue);
+    const core = await buildCore(config, logger, clock, store, layers.queue);
     built.push(core.component);
 
     const queue = layers.queue ? queueLayer(layers.queue, config, logger, store, core.metrics) : undefined;
@@ -188,7 +188,8 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
     const dispatch = dispatchLayer(config, logger, clock, { store, core, queue: layers.queue, gate: queue?.gate, dialer: telephony?.telephony.dialer ?? layers.dialer, reserveTimeoutSec: telephonyConfig?.connect.reserveTimeoutSec });
     built.push(dispatch.component);
 
-    const health = (): Record<string, DependencyStatus> => Object.assign({}, ...built.map((c) => c.health?.() ?? {})) as Record<string, DependencyStatus>;
+    const health = async (): Promise<Record<string, DependencyStatus>> =>
+      Object.assign({}, ...(await Promise.all(built.map((c) => c.health?.() ?? {})))) as Record<string, DependencyStatus>;
     const ivrConfig = telephonyConfig ?? defaultTelephonyConfig();
     const http = await buildHttpApp({
       logger,
@@ -273,9 +274,9 @@ function storeComponent(store: Store): Component {
   return {
     name: 'store',
     close: () => store.close(),
-    health: () => {
+    health: async () => {
       try {
-        return { store: store.ping() ? { state: 'up', detail: store.kind } : { state: 'down' } };
+        return { store: (await store.ping()) ? { state: 'up', detail: store.kind } : { state: 'down' } };
       } catch (err) {
         return { store: { state: 'down', detail: messageOf(err) } };
       }
@@ -294,17 +295,17 @@ interface Core {
 }
 
 /** the callback core over the store: services (seeded from the config), requests, approvals, metrics, throttle */
-function buildCore(config: AppConfig, logger: Logger, clock: Clock, store: Store, queue: QueueService | undefined): Core {
+async function buildCore(config: AppConfig, logger: Logger, clock: Clock, store: Store, queue: QueueService | undefined): Promise<Core> {
   const targetNames = config.targets.flatMap((t) => (t && typeof t === 'object' && typeof (t as { name?: unknown }).name === 'string' ? [(t as { name: string }).name] : []));
-  const services = new ServiceRegistry(store, targetNames);
-  config.services.forEach((s, i) => {
+  const services = await ServiceRegistry.open(store, targetNames);
+  for (const [i, s] of config.services.entries()) {
     try {
-      if (services.seed(s.name, s.template, s.options, clock.now())) logger.info({ service: s.name }, 'service created from the config file');
+      if (await services.seed(s.name, s.template, s.options, clock.now())) logger.info({ service: s.name }, 'service created from the config file');
     } catch (err) {
       if (err instanceof ServiceDefinitionError) throw new ConfigError(`invalid configuration: services[${i}].${err.message}`);
       throw err;
     }
-  });
+  }
   const callbacks = new CallbackService(store, services, clock, logger, {
     ...(queue ? { slotCapacity: (target: string, slotStartMs: number, minutes: number) => (queue.hasTarget(target) ? queue.bucketCapacity(target, slotStartMs, minutes) : undefined) } : {}),
   });
@@ -330,8 +331,8 @@ function buildCore(config: AppConfig, logger: Logger, clock: Clock, store: Store
         stopRetention = customers.start();
         stopPush = startPushNotifier({
           approvals,
-          urlFor: (_serviceName, callbackId) => {
-            const c = store.getCallback(callbackId);
+          urlFor: async (_serviceName, callbackId) => {
+            const c = await store.getCallback(callbackId);
             return (c && callbacks.settingsFor(c)?.pushNotificationUrl) || '';
           },
           publicBaseUrl: config.server.publicUrl ?? `http://localhost:${config.server.port}`,

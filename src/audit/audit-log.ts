@@ -51,7 +51,7 @@ export class AuditLog {
     private readonly clock: Clock,
   ) {}
 
-  record(by: Actor, action: AuditAction, subject: string, change: AuditChange = {}): void {
+  record(by: Actor, action: AuditAction, subject: string, change: AuditChange = {}): Promise<void> {
     const entry: Omit<StoredAuditEntry, 'seq'> = {
       at: this.clock.now(),
       actor: by.actor,
@@ -60,20 +60,20 @@ export class AuditLog {
       subject,
       detail: JSON.stringify({ before: change.before ?? null, after: change.after ?? null }),
     };
-    this.store.appendAudit(entry);
+    return this.store.appendAudit(entry);
   }
 
   /** run the action and record it in the same transaction; `describe` sees the action's result */
-  within<T>(by: Actor, action: AuditAction, subject: string | ((result: T) => string), fn: () => T, describe: (result: T) => AuditChange): T {
-    return this.store.transaction(() => {
-      const result = fn();
-      this.record(by, action, typeof subject === 'function' ? subject(result) : subject, describe(result));
+  within<T>(by: Actor, action: AuditAction, subject: string | ((result: T) => string), fn: () => Promise<T>, describe: (result: T) => AuditChange): Promise<T> {
+    return this.store.transaction(async () => {
+      const result = await fn();
+      await this.record(by, action, typeof subject === 'function' ? subject(result) : subject, describe(result));
       return result;
     });
   }
 
-  search(q: AuditSearch): AuditEntryView[] {
-    return this.store.auditEntries(q).map((e) => {
+  async search(q: AuditSearch): Promise<AuditEntryView[]> {
+    return (await this.store.auditEntries(q)).map((e) => {
       const d = JSON.parse(e.detail) as { before: unknown; after: unknown };
       return { seq: e.seq, at: new Date(e.at).toISOString(), actor: e.actor, source: e.source, action: e.action as AuditAction, subject: e.subject, before: d.before, after: d.after };
     });

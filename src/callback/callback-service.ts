@@ -144,15 +144,15 @@ export class CallbackService implements CallbackRequester {
     return { service, settings, customerNumber: verdict.e164, desiredTime, request, userData, overrides, clientId, now };
   }
 
-  private commitStart(v: ValidatedStart): StartCallbackResult {
+  private async commitStart(v: ValidatedStart): Promise<StartCallbackResult> {
     const { service, settings, customerNumber, desiredTime, request, now } = v;
     if (settings.reuseActiveCallback) {
-      const active = this.store.findActiveCallback(service.name, customerNumber);
+      const active = await this.store.findActiveCallback(service.name, customerNumber);
       if (active) {
         const keys = reportingKeys(active);
         // the new originating call is reported like the first: it led to this callback
         const attach = this.originatingAttachment(request._originating_interaction_id, active, v, now);
-        if (attach) this.store.attachToInteraction(attach);
+        if (attach) await this.store.attachToInteraction(attach);
         this.logger.info(
           { callbackId: active.id, service: service.name, originatingInteractionId: request._originating_interaction_id },
           'callback request matched an active callback',
@@ -160,11 +160,11 @@ export class CallbackService implements CallbackRequester {
         return { id: active.id, reporting: keys, existing: true };
       }
     }
-    const perNumber = this.store.countCallbacksSince(customerNumber, now - DAY_MS);
+    const perNumber = await this.store.countCallbacksSince(customerNumber, now - DAY_MS);
     if (perNumber >= settings.rateLimitPerNumberPerDay) {
       throw new CallbackRequestError('RATE_LIMITED', '_customer_number', `rate limit: ${customerNumber} already has ${perNumber} callback requests in the last 24 hours`);
     }
-    if (desiredTime !== null) this.checkSlotCapacity(v.request._desired_time !== undefined ? '_desired_time' : '_new_desired_time', desiredTime, service, settings);
+    if (desiredTime !== null) await this.checkSlotCapacity(v.request._desired_time !== undefined ? '_desired_time' : '_new_desired_time', desiredTime, service, settings);
 
     const serviceStart = desiredTime ?? now;
     const state: CallbackState = desiredTime !== null && desiredTime > now ? 'SCHEDULED' : 'QUEUED';
@@ -190,7 +190,7 @@ export class CallbackService implements CallbackRequester {
       updatedAt: now,
     };
     const keys = reportingKeys(callback);
-    this.store.insertCallback(
+    await this.store.insertCallback(
       callback,
       [{ type: 'CREATED', at: now, data: { clientId: v.clientId, desiredTime, state } }],
       this.originatingAttachment(callback.originatingInteractionId ?? undefined, callback, v, now),
@@ -214,9 +214,9 @@ export class CallbackService implements CallbackRequester {
     };
   }
 
-  get(serviceName: string, id: string): CallbackRecord {
+  async get(serviceName: string, id: string): Promise<CallbackRecord> {
     this.service(serviceName);
-    const c = this.store.getCallback(id);
+    const c = await this.store.getCallback(id);
     if (!c || c.serviceName !== serviceName) {
       throw new CallbackRequestError('NOT_FOUND', '_id', `no callback "${id}" in service "${serviceName}"`);
     }
@@ -224,22 +224,31 @@ export class CallbackService implements CallbackRequester {
   }
 
   async cancel(serviceName: string, id: string): Promise<CallbackRecord> {
-    const c = this.get(serviceName, id);
+    const c = await this.get(serviceName, id);
     if (c.state === 'COMPLETED') {
       throw new CallbackRequestError('CONFLICT', '_id', `callback "${id}" is already COMPLETED (${c.reason ?? 'no reason'}) and cannot be cancelled`);
     }
     if (c.state === 'ROUTING' || c.state === 'PROCESSING') {
       // the running attempt ends as CANCELLED through the scheduler, which records the attempt too
       await this.notices.cancelRunning(id);
-      const after = this.store.getCallback(id);
+      const after = await this.store.getCallback(id);
       if (after && after.state === 'COMPLETED') return after;
     }
     return this.complete(id, 'CANCELLED', ['SCHEDULED', 'QUEUED', 'ROUTING', 'PROCESSING'], 'CANCELLED');
   }
 
-  reschedule(serviceName: string, id: string, params: Record<string, unknown>): CallbackRecord {
+  /** the capacity check and the change commit together: two reschedules cannot both take a slot's last place */
+  async reschedule(serviceName: string, id: string, params: Record<string, unknown>): Promise<CallbackRecord> {
     const service = this.service(serviceName);
-    const c = this.get(serviceName, id);
+    const { updated, from } = await this.store.transaction(() => this.rescheduleInStore(service, id, params));
+    if (from === 'QUEUED') this.notices.left(updated);
+    this.notices.due(updated.nextAttemptAt ?? updated.serviceStart);
+    return updated;
+  }
+
+  private async rescheduleInStore(service: ConfiguredService, id: string, params: Record<string, unknown>): Promise<{ updated: CallbackRecord; from: CallbackState }> {
+    const serviceName = service.name;
+    const c = await this.get(serviceName, id);
     const raw = params._new_desired_time;
     for (const key of Object.keys(params)) {
       if (key !== '_new_desired_time') throw new CallbackRequestError('INVALID', key, `${key}: not accepted by reschedule (only _new_desired_time)`);
@@ -254,7 +263,7 @@ export class CallbackService implements CallbackRequester {
     }
     const now = this.clock.now();
     const desiredTime = this.parseDesiredTime('_new_desired_time', raw, service, service.businessHours, now);
-    this.checkSlotCapacity('_new_desired_time', desiredTime, service, settings, c.id);
+    await this.checkSlotCapacity('_new_desired_time', desiredTime, service, settings, c.id);
     const updated: CallbackRecord = {
       ...c,
       state: 'SCHEDULED',
@@ -264,21 +273,19 @@ export class CallbackService implements CallbackRequester {
       nextAttemptAt: desiredTime,
       updatedAt: now,
     };
-    const ok = this.store.applyChange({
+    const ok = await this.store.applyChange({
       callback: updated,
       expectStates: ['SCHEDULED', 'QUEUED'],
       events: [{ type: 'RESCHEDULED', at: now, data: { from: c.desiredTime, to: desiredTime } }],
     });
     if (!ok) throw new CallbackRequestError('CONFLICT', '_id', `callback "${id}" moved on while being rescheduled; try again`);
     // the originating interactions' keys follow the callback (GMS: _CB_T_SERVICE_START is the scheduled time)
-    const relinked = this.store.updateCallbackInteractions(id, { _CB_T_SERVICE_START: reportingKeys(updated)._CB_T_SERVICE_START });
-    if (c.state === 'QUEUED') this.notices.left(c);
-    this.notices.due(desiredTime);
+    const relinked = await this.store.updateCallbackInteractions(id, { _CB_T_SERVICE_START: reportingKeys(updated)._CB_T_SERVICE_START });
     this.logger.info({ callbackId: id, service: serviceName, desiredTime, interactionsUpdated: relinked }, 'callback rescheduled');
-    return updated;
+    return { updated, from: c.state };
   }
 
-  search(serviceName: string, filter: { customerNumber?: string; states?: CallbackState[]; from?: number; to?: number; limit: number; offset?: number }): CallbackRecord[] {
+  async search(serviceName: string, filter: { customerNumber?: string; states?: CallbackState[]; from?: number; to?: number; limit: number; offset?: number }): Promise<CallbackRecord[]> {
     const service = this.service(serviceName);
     let customerNumber = filter.customerNumber;
     if (customerNumber !== undefined) {
@@ -289,7 +296,7 @@ export class CallbackService implements CallbackRequester {
     return this.store.searchCallbacks({ ...filter, serviceName, customerNumber });
   }
 
-  availability(serviceName: string, q: { start?: number; end?: number; maxSlots: number }): Availability {
+  async availability(serviceName: string, q: { start?: number; end?: number; maxSlots: number }): Promise<Availability> {
     const service = this.service(serviceName);
     const { settings, businessHours } = service;
     const bucketMs = settings.requestTimeBucketMin * 60_000;
@@ -299,8 +306,8 @@ export class CallbackService implements CallbackRequester {
     if (end <= start) throw new CallbackRequestError('INVALID', '_end', '_end: must be after _start (and after now)');
     if (end - start > 31 * DAY_MS) throw new CallbackRequestError('INVALID', '_end', '_end: at most 31 days after _start');
     const first = Math.ceil(start / bucketMs) * bucketMs;
-    const counts = this.store.bucketCounts(service.name, bucketMs, first, end);
-    const byTarget = this.slotCapacity ? this.store.bucketCountsByTarget(settings.target, bucketMs, first, end) : undefined;
+    const counts = await this.store.bucketCounts(service.name, bucketMs, first, end);
+    const byTarget = this.slotCapacity ? await this.store.bucketCountsByTarget(settings.target, bucketMs, first, end) : undefined;
     const slots: Record<string, number> = {};
     let n = 0;
     for (let t = first; t < end && n < q.maxSlots; t += bucketMs) {
@@ -340,22 +347,22 @@ export class CallbackService implements CallbackRequester {
     if (!service || service.settings.callDirection !== 'USERORIGINATED') return null;
     const v = checkCustomerNumber(callerId, { ...service.settings, allowedCountries: [], allowedNumberPatterns: [], deniedNumberPrefixes: [], deniedNumberTypes: [] });
     if (!v.ok) return null;
-    const c = this.store.findActiveCallback(service.name, v.e164);
+    const c = await this.store.findActiveCallback(service.name, v.e164);
     if (!c || c.state !== 'QUEUED') return null;
     return { callbackId: c.id, serviceName: c.serviceName, target: c.target, enqueuedAt: c.acceptedAt, userData: c.userData };
   }
 
   async completeUserOriginatedCallback(callbackId: string, outcome: 'CONNECTED_TO_AGENT' | 'CUSTOMER_HANGUP' | 'FAILED', interactionId: string): Promise<void> {
     const reason: CompletionReason = outcome === 'CONNECTED_TO_AGENT' ? 'CONNECTED_TO_AGENT' : outcome === 'CUSTOMER_HANGUP' ? 'CUSTOMER_HANGUP' : 'USER_ORIGINATED_FAILED';
-    this.complete(callbackId, reason, ['QUEUED', 'ROUTING', 'PROCESSING'], 'STATE_CHANGED', { interactionId });
+    await this.complete(callbackId, reason, ['QUEUED', 'ROUTING', 'PROCESSING'], 'STATE_CHANGED', { interactionId });
   }
 
-  private complete(id: string, reason: CompletionReason, from: CallbackState[], eventType: 'CANCELLED' | 'STATE_CHANGED', data: Record<string, unknown> = {}): CallbackRecord {
-    const c = this.store.getCallback(id);
+  private async complete(id: string, reason: CompletionReason, from: CallbackState[], eventType: 'CANCELLED' | 'STATE_CHANGED', data: Record<string, unknown> = {}): Promise<CallbackRecord> {
+    const c = await this.store.getCallback(id);
     if (!c) throw new CallbackRequestError('NOT_FOUND', '_id', `no callback "${id}"`);
     const now = this.clock.now();
     const updated: CallbackRecord = { ...c, state: 'COMPLETED', reason, nextAttemptAt: null, updatedAt: now };
-    const ok = this.store.applyChange({ callback: updated, expectStates: from, events: [{ type: eventType, at: now, reason, data: { from: c.state, ...data } }] });
+    const ok = await this.store.applyChange({ callback: updated, expectStates: from, events: [{ type: eventType, at: now, reason, data: { from: c.state, ...data } }] });
     if (!ok) throw new CallbackRequestError('CONFLICT', '_id', `callback "${id}" moved on meanwhile; query it again`);
     this.notices.left(c);
     this.logger.info({ callbackId: id, service: c.serviceName, reason }, 'callback completed');
@@ -447,18 +454,18 @@ export class CallbackService implements CallbackRequester {
   }
 
   /** 503 when the time slot of `t` is full (not counting `excludeId`, a callback moving within its own slot) */
-  private checkSlotCapacity(param: string, t: number, service: ConfiguredService, settings: ServiceSettings, excludeId?: string): void {
+  private async checkSlotCapacity(param: string, t: number, service: ConfiguredService, settings: ServiceSettings, excludeId?: string): Promise<void> {
     const bucketMs = settings.requestTimeBucketMin * 60_000;
     const bucket = Math.floor(t / bucketMs) * bucketMs;
-    const taken = this.store.bucketCounts(service.name, bucketMs, bucket, bucket + bucketMs).get(bucket) ?? 0;
-    const mine = excludeId ? this.store.getCallback(excludeId) : undefined;
+    const taken = (await this.store.bucketCounts(service.name, bucketMs, bucket, bucket + bucketMs)).get(bucket) ?? 0;
+    const mine = excludeId ? await this.store.getCallback(excludeId) : undefined;
     const alreadyInBucket = mine?.desiredTime != null && Math.floor(mine.desiredTime / bucketMs) * bucketMs === bucket ? 1 : 0;
     if (taken - alreadyInBucket >= settings.maxRequestByTimeBucket) {
       throw new CallbackRequestError('SLOT_FULL', param, `${param}: the ${settings.requestTimeBucketMin}-minute slot at ${new Date(bucket).toISOString()} is full (${settings.maxRequestByTimeBucket} callbacks); see /availability`);
     }
     const staffed = this.slotCapacity?.(settings.target, bucket, settings.requestTimeBucketMin);
     if (staffed === undefined) return;
-    const takenByTarget = this.store.bucketCountsByTarget(settings.target, bucketMs, bucket, bucket + bucketMs).get(bucket) ?? 0;
+    const takenByTarget = (await this.store.bucketCountsByTarget(settings.target, bucketMs, bucket, bucket + bucketMs)).get(bucket) ?? 0;
     const mineInTarget = alreadyInBucket && mine?.target === settings.target ? 1 : 0;
     if (takenByTarget - mineInTarget >= staffed) {
       throw new CallbackRequestError(

@@ -1,17 +1,20 @@
 /**
  * Group commit: work submitted in the same turn of the event loop is committed together in one store
  * transaction, and each submitter's promise settles only after that commit. Each item runs in its own
- * savepoint, so one item's error rejects that item alone.
+ * savepoint, so one item's error rejects that item alone. Batches commit one after the other, never side by
+ * side, so the items of this process see each other's writes in order (a check then an insert stays atomic).
  */
 export class GroupCommit<I, R> {
   private pending: { item: I; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private scheduled = false;
+  /** the batch committing now (the next one starts after it) */
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(
     /** runs `fn` in one transaction */
-    private readonly transaction: <T>(fn: () => T) => T,
+    private readonly transaction: <T>(fn: () => Promise<T>) => Promise<T>,
     /** runs one item (inside a savepoint of that transaction) */
-    private readonly apply: (item: I) => R,
+    private readonly apply: (item: I) => Promise<R>,
     private readonly maxBatch = 512,
   ) {}
 
@@ -31,17 +34,23 @@ export class GroupCommit<I, R> {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    this.committing = this.committing.then(() => this.commit(batch));
+  }
+
+  private async commit(batch: { item: I; resolve: (r: R) => void; reject: (e: unknown) => void }[]): Promise<void> {
     let outcomes: ({ ok: true; value: R } | { ok: false; error: unknown })[];
     try {
-      outcomes = this.transaction(() =>
-        batch.map(({ item }) => {
+      outcomes = await this.transaction(async () => {
+        const out: ({ ok: true; value: R } | { ok: false; error: unknown })[] = [];
+        for (const { item } of batch) {
           try {
-            return { ok: true as const, value: this.transaction(() => this.apply(item)) };
+            out.push({ ok: true, value: await this.transaction(() => this.apply(item)) });
           } catch (error) {
-            return { ok: false as const, error };
+            out.push({ ok: false, error });
           }
-        }),
-      );
+        }
+        return out;
+      });
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;

@@ -13,7 +13,7 @@ export class StoreInteractionRecorder implements InteractionRecorder {
   ) {}
 
   async record(interaction: InteractionRecord): Promise<void> {
-    this.store.recordInteraction(interaction);
+    await this.store.recordInteraction(interaction);
     // the call flow logs the event with the call's context (one line per event); this is the store's echo
     this.logger.debug(
       { interactionId: interaction.interactionId, callId: interaction.callId, outcome: interaction.outcome, callbackId: interaction.attached._CB_SERVICE_ID },

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { ApprovalBoard, ApprovalEvent } from './approvals';
+import type { ApprovalBoard, ApprovalEvent, PendingConfirm } from './approvals';
 
 export interface PushNotifierDeps {
   approvals: ApprovalBoard;
   /** the service's `_push_notification_url` ('' = none) */
-  urlFor: (serviceName: string, callbackId: string) => string;
+  urlFor: (serviceName: string, callbackId: string) => Promise<string>;
   /** base URL clients reach this service at, for the confirm link in the notification */
   publicBaseUrl: string;
   logger: Logger;
@@ -25,9 +25,16 @@ export function startPushNotifier(d: PushNotifierDeps): () => void {
   return d.approvals.onEvent((e: ApprovalEvent) => {
     if (e.type !== 'CONFIRM_REQUESTED' || e.approval.kind !== 'user_confirm') return;
     const p = e.approval;
-    const url = d.urlFor(p.serviceName, p.callbackId);
-    if (!url) return;
     const log = d.logger.child({ callbackId: p.callbackId, attemptId: p.attemptId, service: p.serviceName });
+    void d.urlFor(p.serviceName, p.callbackId).then(
+      (url) => {
+        if (url) push(url, p, log);
+      },
+      (err: unknown) => log.warn({ err }, 'confirmation push: could not read the service'),
+    );
+  });
+
+  function push(url: string, p: PendingConfirm, log: Logger): void {
     const body = {
       _id: p.callbackId,
       _action: 'ConfirmationDialog',
@@ -47,5 +54,5 @@ export function startPushNotifier(d: PushNotifierDeps): () => void {
         else log.warn({ status: res.status }, 'confirmation push refused by the receiver');
       })
       .catch((err: unknown) => log.warn({ err }, 'confirmation push failed'));
-  });
+  }
 }

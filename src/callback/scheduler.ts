@@ -71,6 +71,8 @@ interface Claim {
 interface Running {
   controller: AbortController;
   done: Promise<void>;
+  /** the progress being recorded (the CONNECTED stage) */
+  progress: Promise<void>;
   cancelled: boolean;
 }
 
@@ -86,6 +88,10 @@ export class Scheduler implements SchedulerHooks {
   private timer: TimerHandle | undefined;
   private timerAt = Infinity;
   private passing = false;
+  /** the pass running now, if any (close waits for it: its claims are then dialed and aborted like any attempt) */
+  private currentPass: Promise<void> = Promise.resolve();
+  /** a pass asked for while one was under way: it runs right after */
+  private followUp: Promise<void> | undefined;
   private closed = false;
   private active = false;
   private standby = false;
@@ -112,20 +118,21 @@ export class Scheduler implements SchedulerHooks {
    * Take the database's scheduler lease, recover what a previous process left in flight, then dispatch.
    * While another live process holds the lease, this one stands by and tries again (active/standby).
    */
-  start(): void {
+  async start(): Promise<void> {
     if (this.closed) return;
     const now = this.o.clock.now();
-    if (!this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS, ownerIsDead)) {
+    if (!(await this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS, ownerIsDead))) {
       if (!this.standby) this.o.logger.warn({ owner: this.owner }, 'another scheduler holds the lease on this database; standing by');
       this.standby = true;
-      this.leaseTimer = this.timers.schedule(LEASE_RENEW_MS, () => this.start());
+      this.leaseTimer = this.timers.schedule(LEASE_RENEW_MS, () => void this.startInBackground());
       return;
     }
+    if (this.closed) return;
     this.standby = false;
     this.renewLeaseEvery(LEASE_RENEW_MS);
-    this.recover();
+    await this.recover();
     if (this.o.gate) {
-      for (const c of this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate.queued(c);
+      for (const c of await this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate.queued(c);
       // a callback accepted QUEUED (immediate) takes its place in the target's line once its commit is done
       this.stopWatchingAccepted = this.o.store.onCommitted((events) => this.enqueueAccepted(events));
     }
@@ -133,11 +140,25 @@ export class Scheduler implements SchedulerHooks {
     this.arm(0);
   }
 
+  /** a standby's next try at the lease (from a timer: its failure is logged, and it tries again) */
+  private async startInBackground(): Promise<void> {
+    try {
+      await this.start();
+    } catch (err) {
+      this.o.logger.error({ err }, 'could not take the scheduler lease; trying again');
+      if (!this.closed) this.leaseTimer = this.timers.schedule(LEASE_RENEW_MS, () => void this.startInBackground());
+    }
+  }
+
   private enqueueAccepted(events: CommittedEvent[]): void {
     for (const e of events) {
       if (e.type !== 'CREATED' || e.state !== 'QUEUED') continue;
-      const c = this.o.store.getCallback(e.callbackId);
-      if (c?.state === 'QUEUED') this.o.gate?.queued(c);
+      this.o.store.getCallback(e.callbackId).then(
+        (c) => {
+          if (c?.state === 'QUEUED') this.o.gate?.queued(c);
+        },
+        (err: unknown) => this.o.logger.error({ err, callbackId: e.callbackId }, 'could not read an accepted callback for its queue'),
+      );
     }
   }
 
@@ -148,15 +169,17 @@ export class Scheduler implements SchedulerHooks {
 
   private renewLeaseEvery(ms: number): void {
     this.leaseTimer = this.timers.schedule(ms, () => {
-      if (this.renewLease() && !this.closed) this.renewLeaseEvery(ms);
+      void this.renewLease().then((held) => {
+        if (held && !this.closed) this.renewLeaseEvery(ms);
+      });
     });
   }
 
   /** false once the lease is lost (dispatch stopped) */
-  private renewLease(): boolean {
+  private async renewLease(): Promise<boolean> {
     const now = this.o.clock.now();
     try {
-      if (this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS)) return true;
+      if (await this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS)) return true;
     } catch (err) {
       this.o.logger.error({ err }, 'could not renew the scheduler lease');
       return true;
@@ -167,6 +190,11 @@ export class Scheduler implements SchedulerHooks {
     this.closed = true;
     this.timer?.cancel();
     return false;
+  }
+
+  /** resolves once no pass is under way (what its claims started runs on) */
+  async idle(): Promise<void> {
+    while (this.passing || this.followUp) await (this.followUp ?? this.currentPass);
   }
 
   get activeAttempts(): number {
@@ -204,7 +232,7 @@ export class Scheduler implements SchedulerHooks {
     this.timer = this.timers.schedule(delayMs, () => {
       this.timer = undefined;
       this.timerAt = Infinity;
-      this.pass();
+      void this.pass();
     });
   }
 
@@ -212,12 +240,25 @@ export class Scheduler implements SchedulerHooks {
     return new Promise((res) => this.timers.schedule(ms, res));
   }
 
-  /** one pass over what is due now */
-  pass(): void {
-    if (this.closed || this.passing || !this.active) return;
+  /** one pass over what is due now; resolves when it is done (its failures are logged, and the loop goes on) */
+  pass(): Promise<void> {
+    if (this.passing) {
+      // the pass under way read the time before this call: one more follows it
+      this.followUp ??= this.currentPass.then(() => {
+        this.followUp = undefined;
+        return this.pass();
+      });
+      return this.followUp;
+    }
+    if (this.closed || !this.active) return Promise.resolve();
     const room = this.maxConcurrent - this.running.size;
-    if (room <= 0) return; // an attempt that ends re-arms the loop
+    if (room <= 0) return Promise.resolve(); // an attempt that ends re-arms the loop
     this.passing = true;
+    this.currentPass = this.passWith(room);
+    return this.currentPass;
+  }
+
+  private async passWith(room: number): Promise<void> {
     let more = false;
     const ready = this.o.dialer.isReady?.() ?? true;
     let claimed: Claim[] = [];
@@ -227,12 +268,12 @@ export class Scheduler implements SchedulerHooks {
       // keep waiting untouched, so a long outage costs no writes however many callbacks wait
       const limit = Math.min(this.batchSize, room);
       // every decision of the pass is committed in one transaction; dials start only after the commit
-      claimed = this.o.store.transaction(() => {
-        const due = this.o.store.dueCallbacks(now, limit, ready ? undefined : 'USERORIGINATED');
+      claimed = await this.o.store.transaction(async () => {
+        const due = await this.o.store.dueCallbacks(now, limit, ready ? undefined : 'USERORIGINATED');
         more = due.length === limit;
         const out: Claim[] = [];
         for (const c of due) {
-          const claim = this.consider(c, now);
+          const claim = await this.consider(c, now);
           if (claim) out.push(claim);
         }
         return out;
@@ -252,45 +293,51 @@ export class Scheduler implements SchedulerHooks {
       this.arm(0);
       return;
     }
-    const next = this.o.store.nextDueTime();
+    let next: number | null;
+    try {
+      next = await this.o.store.nextDueTime();
+    } catch (err) {
+      this.o.logger.error({ err }, 'could not read the next due time; looking again soon');
+      next = null;
+    }
     const delay = next === null ? this.idlePollMs : Math.min(Math.max(0, next - this.o.clock.now()), this.idlePollMs);
     this.arm(delay);
   }
 
   /** decide what a due callback does now; returns a claim when it is to be dialed */
-  private consider(c: CallbackRecord, now: number): Claim | undefined {
+  private async consider(c: CallbackRecord, now: number): Promise<Claim | undefined> {
     if (this.running.has(c.id)) return undefined;
     const settings = this.o.callbacks.settingsFor(c);
     if (!settings) {
-      this.finishWithoutAttempt(c, 'CANCELLED', now, { detail: `service "${c.serviceName}" no longer exists` });
+      await this.finishWithoutAttempt(c, 'CANCELLED', now, { detail: `service "${c.serviceName}" no longer exists` });
       return undefined;
     }
     if (c.expirationTime <= now) {
-      this.finishWithoutAttempt(c, 'EXPIRED', now, {});
+      await this.finishWithoutAttempt(c, 'EXPIRED', now, {});
       return undefined;
     }
     if (c.direction === 'USERORIGINATED') {
       // the customer calls in: the callback waits QUEUED (for the inbound match) until it expires
-      this.moveTo(c, { ...c, state: 'QUEUED', nextAttemptAt: c.expirationTime, updatedAt: now }, now);
+      await this.moveTo(c, { ...c, state: 'QUEUED', nextAttemptAt: c.expirationTime, updatedAt: now }, now);
       return undefined;
     }
     if (this.o.gate) {
       if (c.state === 'SCHEDULED') {
         // due now: it joins its target's queue, where the gate decides when it may be dialed
-        const queued = this.moveTo(c, { ...c, state: 'QUEUED', updatedAt: now }, now);
+        const queued = await this.moveTo(c, { ...c, state: 'QUEUED', updatedAt: now }, now);
         if (!queued) return undefined;
         c = queued;
       }
       if (!this.o.gate.canDispatch(c, settings)) {
-        this.o.store.applyChange({ callback: { ...c, nextAttemptAt: now + this.holdRetryMs, updatedAt: now }, expectStates: ['QUEUED'], events: [] });
+        await this.o.store.applyChange({ callback: { ...c, nextAttemptAt: now + this.holdRetryMs, updatedAt: now }, expectStates: ['QUEUED'], events: [] });
         return undefined;
       }
     }
     return this.claim(c, settings, now);
   }
 
-  private moveTo(c: CallbackRecord, next: CallbackRecord, now: number): CallbackRecord | undefined {
-    const ok = this.o.store.applyChange({
+  private async moveTo(c: CallbackRecord, next: CallbackRecord, now: number): Promise<CallbackRecord | undefined> {
+    const ok = await this.o.store.applyChange({
       callback: next,
       expectStates: [c.state],
       events: next.state !== c.state ? [{ type: 'STATE_CHANGED', at: now, data: { from: c.state } }] : [],
@@ -301,13 +348,13 @@ export class Scheduler implements SchedulerHooks {
   }
 
   /** SCHEDULED/QUEUED -> ROUTING with a new open attempt, guarded so that only one claimant wins */
-  private claim(c: CallbackRecord, settings: ServiceSettings, now: number): Claim | undefined {
-    const attempt = this.newAttempt(c.id, now, now);
+  private async claim(c: CallbackRecord, settings: ServiceSettings, now: number): Promise<Claim | undefined> {
+    const attempt = await this.newAttempt(c.id, now, now);
     const events: NewEvent[] = [];
     if (c.state === 'SCHEDULED') events.push({ type: 'STATE_CHANGED', at: now, data: { from: 'SCHEDULED', to: 'QUEUED' } });
     events.push({ type: 'STATE_CHANGED', at: now, data: { from: 'QUEUED', to: 'ROUTING' } });
     events.push({ type: 'ATTEMPT_STARTED', at: now, data: { attempt: attempt.number, attemptId: attempt.id } });
-    const ok = this.o.store.applyChange({
+    const ok = await this.o.store.applyChange({
       callback: { ...c, state: 'ROUTING', nextAttemptAt: null, updatedAt: now },
       attempt,
       expectStates: ['SCHEDULED', 'QUEUED'],
@@ -324,11 +371,16 @@ export class Scheduler implements SchedulerHooks {
     log.info({ attempt: attempt.number, customerNumber: c.customerNumber }, 'attempt started');
 
     const controller = new AbortController();
-    const entry: Running = { controller, cancelled: false, done: Promise.resolve() };
+    const entry: Running = { controller, cancelled: false, done: Promise.resolve(), progress: Promise.resolve() };
     const onProgress = (stage: DialStage): void => {
       if (stage === 'CONNECTED') {
-        const current = this.o.store.getCallback(c.id);
-        if (current?.state === 'ROUTING') this.moveTo(current, { ...current, state: 'PROCESSING', updatedAt: this.o.clock.now() }, this.o.clock.now());
+        // recorded before the attempt's end (finishAttempt waits for it)
+        entry.progress = entry.progress
+          .then(async () => {
+            const current = await this.o.store.getCallback(c.id);
+            if (current?.state === 'ROUTING') await this.moveTo(current, { ...current, state: 'PROCESSING', updatedAt: this.o.clock.now() }, this.o.clock.now());
+          })
+          .catch((err: unknown) => log.error({ err }, 'could not record the connected stage'));
       }
       log.info({ stage }, 'attempt progress');
     };
@@ -363,7 +415,10 @@ export class Scheduler implements SchedulerHooks {
         log.error({ err }, 'dialer failed');
         return { outcome: 'FAILED', detail: messageOf(err) };
       })
-      .then((result) => this.finishAttempt(c.id, attempt, result, entry.cancelled))
+      .then(async (result) => {
+        await entry.progress;
+        await this.finishAttempt(c.id, attempt, result, entry.cancelled);
+      })
       .catch((err: unknown) => log.error({ err }, 'could not record the end of the attempt; it is recovered at next start'))
       .finally(() => {
         this.running.delete(c.id);
@@ -371,7 +426,7 @@ export class Scheduler implements SchedulerHooks {
       });
   }
 
-  private finishAttempt(callbackId: string, attempt: AttemptRecord, result: AttemptResult, cancelled: boolean): void {
+  private async finishAttempt(callbackId: string, attempt: AttemptRecord, result: AttemptResult, cancelled: boolean): Promise<void> {
     const now = this.o.clock.now();
     const ended: AttemptRecord = {
       ...attempt,
@@ -387,16 +442,19 @@ export class Scheduler implements SchedulerHooks {
       detail: result.detail ?? null,
     };
     this.o.metrics?.attemptEnded(result.outcome);
-    const c = this.o.store.getCallback(callbackId);
-    if (!c || c.state === 'COMPLETED') {
-      this.o.store.saveAttempt(ended);
-      return;
-    }
-    this.applyOutcome(c, ended, result, cancelled, now);
+    // read and write in one transaction: a cancel landing in between cannot be overwritten
+    await this.o.store.transaction(async () => {
+      const c = await this.o.store.getCallback(callbackId);
+      if (!c || c.state === 'COMPLETED') {
+        await this.o.store.saveAttempt(ended);
+        return;
+      }
+      await this.applyOutcome(c, ended, result, cancelled, now);
+    });
   }
 
   /** apply the retry policy to a finished attempt and commit callback + attempt + events together */
-  private applyOutcome(c: CallbackRecord, ended: AttemptRecord, result: AttemptResult, cancelled: boolean, now: number): void {
+  private async applyOutcome(c: CallbackRecord, ended: AttemptRecord, result: AttemptResult, cancelled: boolean, now: number): Promise<void> {
     const settings = this.o.callbacks.settingsFor(c);
     const countsAsAttempt = result.outcome !== 'AGENT_UNAVAILABLE';
     const counted = c.attempts + (countsAsAttempt ? 1 : 0);
@@ -410,7 +468,7 @@ export class Scheduler implements SchedulerHooks {
         ? { ...c, attempts: counted, state: 'COMPLETED', reason: step.reason, nextAttemptAt: null, updatedAt: now }
         : { ...c, attempts: counted, state: 'SCHEDULED', nextAttemptAt: step.at, updatedAt: now };
     const amd = result.amd ? { amd: result.amd.decision, amdMs: result.amd.decisionMs, beepMs: result.amd.beepMs } : {};
-    this.o.store.applyChange({
+    await this.o.store.applyChange({
       callback: next,
       attempt: ended,
       expectStates: ['ROUTING', 'PROCESSING'],
@@ -450,8 +508,8 @@ export class Scheduler implements SchedulerHooks {
     else this.arm(Math.max(0, step.at - now));
   }
 
-  private finishWithoutAttempt(c: CallbackRecord, reason: 'EXPIRED' | 'CANCELLED', now: number, data: Record<string, unknown>): void {
-    const ok = this.o.store.applyChange({
+  private async finishWithoutAttempt(c: CallbackRecord, reason: 'EXPIRED' | 'CANCELLED', now: number, data: Record<string, unknown>): Promise<void> {
+    const ok = await this.o.store.applyChange({
       callback: { ...c, state: 'COMPLETED', reason, nextAttemptAt: null, updatedAt: now },
       expectStates: [c.state],
       events: [{ type: 'STATE_CHANGED', at: now, reason, data: { from: c.state, ...data } }],
@@ -464,11 +522,11 @@ export class Scheduler implements SchedulerHooks {
   }
 
   /** a new open attempt, numbered after the callback's earlier ones */
-  private newAttempt(callbackId: string, startedAt: number, now: number): AttemptRecord {
+  private async newAttempt(callbackId: string, startedAt: number, now: number): Promise<AttemptRecord> {
     return {
       id: newId(now),
       callbackId,
-      number: this.o.store.countAttempts(callbackId) + 1,
+      number: (await this.o.store.countAttempts(callbackId)) + 1,
       startedAt,
       endedAt: null,
       outcome: null,
@@ -484,15 +542,15 @@ export class Scheduler implements SchedulerHooks {
   }
 
   /** attempts a dead process left running: closed as FAILED, then the retry policy decides */
-  private recover(): void {
+  private async recover(): Promise<void> {
     const now = this.o.clock.now();
-    for (const c of this.o.store.callbacksInFlight()) {
-      const open = this.o.store.openAttemptOf(c.id);
-      const attempt = open ?? this.newAttempt(c.id, c.updatedAt, now);
+    for (const c of await this.o.store.callbacksInFlight()) {
+      const open = await this.o.store.openAttemptOf(c.id);
+      const attempt = open ?? (await this.newAttempt(c.id, c.updatedAt, now));
       const detail = 'interrupted: the service stopped during this attempt';
       const ended: AttemptRecord = { ...attempt, endedAt: now, outcome: 'FAILED', detail };
       this.o.logger.warn({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName }, 'recovering an attempt interrupted by a restart');
-      this.applyOutcome(c, ended, { outcome: 'FAILED', detail }, false, now);
+      await this.applyOutcome(c, ended, { outcome: 'FAILED', detail }, false, now);
     }
   }
 
@@ -504,12 +562,13 @@ export class Scheduler implements SchedulerHooks {
     this.timer?.cancel();
     this.leaseTimer?.cancel();
     this.timer = undefined;
+    await this.currentPass;
     const all = [...this.running.values()];
     for (const r of all) r.controller.abort(new Error('service shutting down'));
     await Promise.race([Promise.all(all.map((r) => r.done)), this.after(timeoutMs)]);
     if (this.active) {
       try {
-        this.o.store.releaseSchedulerLease(this.owner);
+        await this.o.store.releaseSchedulerLease(this.owner);
       } catch {
         /* the store may already be closed */
       }

@@ -46,11 +46,16 @@ export class ServiceRegistry {
    * @param targets the queue's configured targets: a service's `_target` must be one of them (none
    *   configured: any target, unpaced). A `$token$` target is checked per request, once resolved.
    */
-  constructor(
+  private constructor(
     private readonly store: Store,
     private readonly targets: readonly string[] = [],
-  ) {
-    for (const s of store.listServices()) this.cache.set(s.name, resolve(s));
+  ) {}
+
+  /** the registry over the services stored now */
+  static async open(store: Store, targets: readonly string[] = []): Promise<ServiceRegistry> {
+    const registry = new ServiceRegistry(store, targets);
+    for (const s of await store.listServices()) registry.cache.set(s.name, resolve(s));
+    return registry;
   }
 
   /** may callbacks be routed to this target? (always, when no targets are configured) */
@@ -83,12 +88,15 @@ export class ServiceRegistry {
 
   /** validate and store (create or replace); throws ServiceDefinitionError naming the bad key */
   /** `alsoInTransaction` (an audit entry) is written with the change; the registry changes only once both committed */
-  put(name: string, template: string, options: Record<string, unknown>, now: number, alsoInTransaction?: (resolved: ConfiguredService) => void): ConfiguredService {
-    const stored = this.validate(name, template, options, now);
-    const resolved = resolve(stored);
-    this.store.transaction(() => {
-      this.store.putService(stored);
-      alsoInTransaction?.(resolved);
+  async put(name: string, template: string, options: Record<string, unknown>, now: number, alsoInTransaction?: (resolved: ConfiguredService) => Promise<void>): Promise<ConfiguredService> {
+    const valid = this.validate(name, template, options);
+    const resolved = await this.store.transaction(async () => {
+      const existing = await this.store.getService(name);
+      const stored: StoredService = { name, ...valid, createdAt: existing?.createdAt ?? now, updatedAt: now };
+      const resolved = resolve(stored);
+      await this.store.putService(stored);
+      await alsoInTransaction?.(resolved);
+      return resolved;
     });
     this.cache.set(name, resolved);
     this.changed({ type: 'PUT', name, at: now });
@@ -96,16 +104,16 @@ export class ServiceRegistry {
   }
 
   /** create only when absent (config-file services seed the store; admin changes then win) */
-  seed(name: string, template: string, options: Record<string, unknown>, now: number): boolean {
+  async seed(name: string, template: string, options: Record<string, unknown>, now: number): Promise<boolean> {
     if (this.cache.has(name)) return false;
-    this.put(name, template, options, now);
+    await this.put(name, template, options, now);
     return true;
   }
 
-  delete(name: string, now = Date.now(), alsoInTransaction?: () => void): boolean {
-    const existed = this.store.transaction(() => {
-      const existed = this.store.deleteService(name);
-      alsoInTransaction?.();
+  async delete(name: string, now = Date.now(), alsoInTransaction?: () => Promise<void>): Promise<boolean> {
+    const existed = await this.store.transaction(async () => {
+      const existed = await this.store.deleteService(name);
+      await alsoInTransaction?.();
       return existed;
     });
     this.cache.delete(name);
@@ -113,7 +121,7 @@ export class ServiceRegistry {
     return existed;
   }
 
-  private validate(name: string, templateName: string, options: Record<string, unknown>, now: number): StoredService {
+  private validate(name: string, templateName: string, options: Record<string, unknown>): Pick<StoredService, 'template' | 'options'> {
     if (!NAME_RE.test(name)) {
       throw new ServiceDefinitionError('name', `name: "${name}" must be 1-64 letters, digits, dot, dash or underscore`);
     }
@@ -127,7 +135,7 @@ export class ServiceRegistry {
     let validated: Record<string, unknown>;
     try {
       validated = validateOptions(options, 'options');
-      resolve({ name, template, options: validated, createdAt: now, updatedAt: now });
+      resolve({ name, template, options: validated, createdAt: 0, updatedAt: 0 });
     } catch (err) {
       if (err instanceof OptionError) throw new ServiceDefinitionError(err.parameter, err.message);
       if (err instanceof Error) throw new ServiceDefinitionError('options', err.message);
@@ -135,8 +143,7 @@ export class ServiceRegistry {
     }
     const target = toSettings({ ...TEMPLATES[template], ...validated }).target;
     if (!target.includes('$') && !this.isKnownTarget(target)) throw new ServiceDefinitionError('options._target', `options.${this.unknownTargetMessage(target)}`);
-    const existing = this.store.getService(name);
-    return { name, template, options: validated, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    return { template, options: validated };
   }
 }
 

@@ -202,7 +202,7 @@ async function chooseSlot(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logg
   let slot: string | undefined;
   let timezone = 'UTC';
   try {
-    const a = deps.callbacks.availability(info.serviceName, { maxSlots: 1 });
+    const a = await deps.callbacks.availability(info.serviceName, { maxSlots: 1 });
     slot = Object.keys(a.slots)[0];
     timezone = a.timezone;
   } catch (err) {

@@ -93,7 +93,7 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     const attempt: SignInAttempt = { kind: 'api-key', account: keyId === undefined ? undefined : `key:${keyId}`, source: req.ip };
     const refusal = throttle?.refusal(attempt);
     if (refusal) throw new TooManyAttemptsError(refusal);
-    const client = identify(presented, clients, apiKeys, networks);
+    const client = await identify(presented, clients, apiKeys, networks);
     if (!client) {
       throttle?.failed(attempt);
       throw new HttpError('UNAUTHENTICATED', 'wrong or revoked API key (X-API-Key header or basic auth)');
@@ -149,9 +149,9 @@ function presentedKey(req: FastifyRequest, path: string): PresentedKey | undefin
   return undefined;
 }
 
-function identify(p: PresentedKey, clients: ConfigClient[], apiKeys: ApiKeys | undefined, networks: Map<string, BlockList>): (ApiClient & { networks?: BlockList }) | undefined {
+async function identify(p: PresentedKey, clients: ConfigClient[], apiKeys: ApiKeys | undefined, networks: Map<string, BlockList>): Promise<(ApiClient & { networks?: BlockList }) | undefined> {
   if (apiKeys && ApiKeys.isDataKey(p.key)) {
-    const row = apiKeys.verify(p.key);
+    const row = await apiKeys.verify(p.key);
     if (!row || (p.id !== undefined && p.id !== row.id)) return undefined;
     let allowed: BlockList | undefined;
     if (row.allowedNetworks.length) {

@@ -39,7 +39,7 @@ export interface CallbackRequester {
    * Open time slots of a service (the REST /availability answer): slot start (ISO 8601 UTC) -> remaining
    * capacity, inside business hours, soonest first. The IVR offers the first one.
    */
-  availability?(serviceName: string, q: { start?: number; end?: number; maxSlots: number }): SlotAvailability;
+  availability?(serviceName: string, q: { start?: number; end?: number; maxSlots: number }): Promise<SlotAvailability>;
   /**
    * The IVR's options of a service as they are now (an admin API change counts from the next call): only
    * what the service sets itself, so the IVR can fall back to its own config for the rest. Undefined for

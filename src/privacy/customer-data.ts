@@ -25,18 +25,18 @@ export class CustomerData {
   ) {}
 
   /** apply the retention once; what it changed */
-  applyRetention(): { callbacks: number; interactions: number } {
+  async applyRetention(): Promise<{ callbacks: number; interactions: number }> {
     if (this.settings.days === undefined) return { callbacks: 0, interactions: 0 };
     const before = this.clock.now() - this.settings.days * 86_400_000;
-    const done = this.settings.mode === 'purge' ? this.store.purgeBefore(before) : this.store.anonymiseBefore(before);
+    const done = this.settings.mode === 'purge' ? await this.store.purgeBefore(before) : await this.store.anonymiseBefore(before);
     if (done.callbacks || done.interactions) this.logger.info({ ...done, mode: this.settings.mode, before: new Date(before).toISOString() }, 'retention applied');
     return done;
   }
 
   /** a customer's deletion request: refused while the number has callbacks to come (cancel them first) */
-  erase(e164: string): { callbacks: number; interactions: number } {
+  async erase(e164: string): Promise<{ callbacks: number; interactions: number }> {
     if (!/^\+[1-9]\d{5,14}$/.test(e164)) throw new DomainError('INVALID', `customerNumber: "${e164}" is not an E.164 number (+ and 6 to 15 digits)`, 'customerNumber');
-    const r = this.store.eraseCustomerNumber(e164);
+    const r = await this.store.eraseCustomerNumber(e164);
     if (r.active) throw new DomainError('CONFLICT', `the number has ${r.active} active callback${r.active === 1 ? '' : 's'}: cancel ${r.active === 1 ? 'it' : 'them'} first`, 'customerNumber');
     return { callbacks: r.callbacks, interactions: r.interactions };
   }
@@ -44,13 +44,7 @@ export class CustomerData {
   /** apply the retention now and every `checkEveryMin`; returns the stop */
   start(): () => void {
     if (this.settings.days === undefined) return () => undefined;
-    const run = () => {
-      try {
-        this.applyRetention();
-      } catch (err) {
-        this.logger.error({ err }, 'retention failed');
-      }
-    };
+    const run = () => void this.applyRetention().catch((err: unknown) => this.logger.error({ err }, 'retention failed'));
     run();
     const timer = setInterval(run, this.settings.checkEveryMin * 60_000);
     timer.unref();

@@ -32,8 +32,8 @@ export class QueueSampler {
 
   start(): void {
     if (this.timer) return;
-    this.sample();
-    this.timer = setInterval(() => this.sample(), this.o.everySec * 1000);
+    void this.sample();
+    this.timer = setInterval(() => void this.sample(), this.o.everySec * 1000);
     this.timer.unref();
   }
 
@@ -43,14 +43,14 @@ export class QueueSampler {
   }
 
   /** take one sample now (also used by tests) */
-  sample(): QueueSample[] {
+  async sample(): Promise<QueueSample[]> {
     const at = this.clock.now();
     try {
       const rows: QueueSample[] = this.o.snapshot().map((t) => ({ at, ...t, ewtSec: Math.round(t.ewtSec * 10) / 10 }));
-      this.o.store.addQueueSamples(rows);
+      await this.o.store.addQueueSamples(rows);
       if (at - this.lastPrune >= 3_600_000) {
         this.lastPrune = at;
-        const dropped = this.o.store.pruneQueueSamples(at - this.o.retainHours * 3_600_000);
+        const dropped = await this.o.store.pruneQueueSamples(at - this.o.retainHours * 3_600_000);
         if (dropped > 0) this.o.logger.info({ dropped, retainHours: this.o.retainHours }, 'old queue samples dropped');
       }
       return rows;

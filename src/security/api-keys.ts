@@ -88,7 +88,7 @@ export class ApiKeys {
     return FORMAT.exec(presented)?.[1];
   }
 
-  create(spec: NewApiKey, by: string): { key: string; view: ApiKeyView } {
+  async create(spec: NewApiKey, by: string): Promise<{ key: string; view: ApiKeyView }> {
     const name = spec.name.trim();
     if (!name) throw new ApiKeyError('name: must not be empty', 'name');
     if (spec.scopes.length === 0) throw new ApiKeyError('scopes: give at least one', 'scopes');
@@ -108,50 +108,53 @@ export class ApiKeys {
       revokedBy: null,
       replacedBy: null,
     };
-    this.store.insertApiKey(row);
+    await this.store.insertApiKey(row);
     return { key: `cbk_${id}_${secret}`, view: this.view(row) };
   }
 
   /** the key's row when the presented key is one of ours, right and not revoked */
-  verify(presented: string): StoredApiKey | undefined {
+  async verify(presented: string): Promise<StoredApiKey | undefined> {
     const m = FORMAT.exec(presented);
     if (!m) return undefined;
-    const row = this.store.getApiKey(m[1]!);
+    const row = await this.store.getApiKey(m[1]!);
     if (!row || !this.activeAt(row, this.clock.now())) return undefined;
     const want = Buffer.from(row.secretHash, 'hex');
     const got = Buffer.from(sha256(m[2]!), 'hex');
     return want.length === got.length && timingSafeEqual(want, got) ? row : undefined;
   }
 
-  list(): ApiKeyView[] {
-    return this.store.listApiKeys().map((k) => this.view(k));
+  async list(): Promise<ApiKeyView[]> {
+    return (await this.store.listApiKeys()).map((k) => this.view(k));
   }
 
-  get(id: string): ApiKeyView {
-    const row = this.store.getApiKey(id);
+  async get(id: string): Promise<ApiKeyView> {
+    const row = await this.store.getApiKey(id);
     if (!row) throw new ApiKeyError(`no API key "${id}"`, 'id', 'NOT_FOUND');
     return this.view(row);
   }
 
   /** stop the key now; returns the view before and after (for the audit log) */
-  revoke(id: string, by: string): { before: ApiKeyView; after: ApiKeyView } {
-    const before = this.get(id);
-    if (!before.active) throw new ApiKeyError(`API key "${id}" is already revoked`, 'id', 'CONFLICT');
-    this.store.revokeApiKey(id, this.clock.now(), by, null);
-    return { before, after: this.get(id) };
+  revoke(id: string, by: string): Promise<{ before: ApiKeyView; after: ApiKeyView }> {
+    // checked and revoked in one transaction: of two revocations, one is refused
+    return this.store.transaction(async () => {
+      const before = await this.get(id);
+      if (!before.active) throw new ApiKeyError(`API key "${id}" is already revoked`, 'id', 'CONFLICT');
+      await this.store.revokeApiKey(id, this.clock.now(), by, null);
+      return { before, after: await this.get(id) };
+    });
   }
 
   /**
    * a new key with the same name, scopes, networks and limit; the old one stops after `graceSec` (0: now),
    * so its clients can switch over without an outage
    */
-  rotate(id: string, by: string, graceSec = 0): { key: string; view: ApiKeyView; old: ApiKeyView } {
-    const old = this.get(id);
-    if (!old.active) throw new ApiKeyError(`API key "${id}" is revoked: create a new one`, 'id', 'CONFLICT');
-    return this.store.transaction(() => {
-      const created = this.create({ name: old.name, scopes: old.scopes, allowedNetworks: old.allowedNetworks, rateLimitPerMinute: old.rateLimitPerMinute ?? undefined }, by);
-      this.store.revokeApiKey(id, this.clock.now() + graceSec * 1000, by, created.view.id);
-      return { ...created, old: this.get(id) };
+  rotate(id: string, by: string, graceSec = 0): Promise<{ key: string; view: ApiKeyView; old: ApiKeyView }> {
+    return this.store.transaction(async () => {
+      const old = await this.get(id);
+      if (!old.active) throw new ApiKeyError(`API key "${id}" is revoked: create a new one`, 'id', 'CONFLICT');
+      const created = await this.create({ name: old.name, scopes: old.scopes, allowedNetworks: old.allowedNetworks, rateLimitPerMinute: old.rateLimitPerMinute ?? undefined }, by);
+      await this.store.revokeApiKey(id, this.clock.now() + graceSec * 1000, by, created.view.id);
+      return { ...created, old: await this.get(id) };
     });
   }
 

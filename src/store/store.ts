@@ -80,103 +80,108 @@ export interface CallbackChange {
 
 /**
  * Everything the core persists. Implementations: SQLite (embedded default). Every method that
- * returns normally has made its change durable (committed).
+ * resolves has made its change durable (committed), unless it runs inside `transaction`, whose commit
+ * makes the whole of it durable at once.
+ *
+ * Each method is atomic on its own. Work that reads and then writes on what it read (a check, then an
+ * insert) must run inside one `transaction`: the store calls made from within `fn` (its async context) join
+ * it, while others wait for it (SQLite) or run beside it on another connection.
  */
 export interface Store {
   readonly kind: string;
-  ping(): boolean;
+  ping(): Promise<boolean>;
   /** listen to callback events, delivered after their transaction committed (never for rolled-back work) */
   onCommitted(listener: (events: CommittedEvent[]) => void): () => void;
   /** run `fn` atomically; nested calls are savepoints (an inner error rolls back the inner part only) */
-  transaction<T>(fn: () => T): T;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
 
   // services
-  listServices(): StoredService[];
-  getService(name: string): StoredService | undefined;
-  putService(service: StoredService): void;
-  deleteService(name: string): boolean;
+  listServices(): Promise<StoredService[]>;
+  getService(name: string): Promise<StoredService | undefined>;
+  putService(service: StoredService): Promise<void>;
+  deleteService(name: string): Promise<boolean>;
 
   // callbacks
   /**
    * insert a new callback with its CREATED event and, in the same transaction, attach the reporting keys
    * to the originating interaction when there is one
    */
-  insertCallback(callback: CallbackRecord, events: NewEvent[], attach?: InteractionAttachment): void;
+  insertCallback(callback: CallbackRecord, events: NewEvent[], attach?: InteractionAttachment): Promise<void>;
   /** apply a change; false if the guard failed (the row moved on meanwhile) */
-  applyChange(change: CallbackChange): boolean;
-  getCallback(id: string): CallbackRecord | undefined;
+  applyChange(change: CallbackChange): Promise<boolean>;
+  getCallback(id: string): Promise<CallbackRecord | undefined>;
   /** an active (not COMPLETED) callback for the number on the service, if any */
-  findActiveCallback(serviceName: string, customerNumber: string): CallbackRecord | undefined;
-  searchCallbacks(search: CallbackSearch): CallbackRecord[];
+  findActiveCallback(serviceName: string, customerNumber: string): Promise<CallbackRecord | undefined>;
+  searchCallbacks(search: CallbackSearch): Promise<CallbackRecord[]>;
   /** callbacks due at `now`: SCHEDULED/QUEUED with nextAttemptAt <= now, oldest first; optionally of one direction */
-  dueCallbacks(now: number, limit: number, direction?: CallDirection): CallbackRecord[];
+  dueCallbacks(now: number, limit: number, direction?: CallDirection): Promise<CallbackRecord[]>;
   /** earliest nextAttemptAt among waiting callbacks, or null */
-  nextDueTime(): number | null;
+  nextDueTime(): Promise<number | null>;
   /** callbacks in ROUTING/PROCESSING (an attempt was running when the process stopped) */
-  callbacksInFlight(): CallbackRecord[];
+  callbacksInFlight(): Promise<CallbackRecord[]>;
   /** count of scheduled callbacks per bucket start (epoch ms) for the service in [from, to) */
-  bucketCounts(serviceName: string, bucketMs: number, from: number, to: number): Map<number, number>;
+  bucketCounts(serviceName: string, bucketMs: number, from: number, to: number): Promise<Map<number, number>>;
   /** the same, over every service of a target (for the capacity its staffing gives) */
-  bucketCountsByTarget(target: string, bucketMs: number, from: number, to: number): Map<number, number>;
-  countCallbacksSince(customerNumber: string, since: number): number;
+  bucketCountsByTarget(target: string, bucketMs: number, from: number, to: number): Promise<Map<number, number>>;
+  countCallbacksSince(customerNumber: string, since: number): Promise<number>;
   /**
    * per service, for callbacks whose service start is in [from, to): how many are in each state / completed
    * with each reason, and the answering-machine decisions of attempts that ended in [from, to)
    */
-  serviceFigures(from: number, to: number): ServiceFigureRow[];
+  serviceFigures(from: number, to: number): Promise<ServiceFigureRow[]>;
 
   // attempts and events
-  attemptsOf(callbackId: string): AttemptRecord[];
-  countAttempts(callbackId: string): number;
+  attemptsOf(callbackId: string): Promise<AttemptRecord[]>;
+  countAttempts(callbackId: string): Promise<number>;
   /** write an attempt row alone (its callback moved on without it, e.g. cancelled meanwhile) */
-  saveAttempt(attempt: AttemptRecord): void;
-  openAttemptOf(callbackId: string): AttemptRecord | undefined;
-  events(search: EventSearch): CallbackEvent[];
+  saveAttempt(attempt: AttemptRecord): Promise<void>;
+  openAttemptOf(callbackId: string): Promise<AttemptRecord | undefined>;
+  events(search: EventSearch): Promise<CallbackEvent[]>;
 
   // originating interactions (IVR), with attached data
-  recordInteraction(interaction: InteractionRecord): void;
+  recordInteraction(interaction: InteractionRecord): Promise<void>;
   /** an interaction an outside IVR announces before it ends (its start time); attached data merges */
-  openInteraction(interaction: { interactionId: string; startedAt: number; ani?: string; dnis?: string; serviceName?: string; attached?: Record<string, string | number> }): void;
-  attachToInteraction(attachment: InteractionAttachment): void;
+  openInteraction(interaction: { interactionId: string; startedAt: number; ani?: string; dnis?: string; serviceName?: string; attached?: Record<string, string | number> }): Promise<void>;
+  attachToInteraction(attachment: InteractionAttachment): Promise<void>;
   /** merge `attached` into every interaction linked to the callback (e.g. a new _CB_T_SERVICE_START); how many */
-  updateCallbackInteractions(callbackId: string, attached: Record<string, string | number>): number;
-  getInteraction(id: string): StoredInteraction | undefined;
-  searchInteractions(search: { from?: number; to?: number; limit: number }): StoredInteraction[];
+  updateCallbackInteractions(callbackId: string, attached: Record<string, string | number>): Promise<number>;
+  getInteraction(id: string): Promise<StoredInteraction | undefined>;
+  searchInteractions(search: { from?: number; to?: number; limit: number }): Promise<StoredInteraction[]>;
+
+  /** queue history for the supervisor's chart: one row per target per sample */
+  addQueueSamples(samples: QueueSample[]): Promise<void>;
+  queueSamples(search: { target?: string; from: number; to: number; limit: number }): Promise<QueueSample[]>;
+  /** drop samples older than `before`; returns how many went */
+  pruneQueueSamples(before: number): Promise<number>;
+
+  // API keys (src/security/api-keys.ts)
+  insertApiKey(key: StoredApiKey): Promise<void>;
+  getApiKey(id: string): Promise<StoredApiKey | undefined>;
+  listApiKeys(): Promise<StoredApiKey[]>;
+  /** set when the key stops working (now, or later after a rotation's grace); false if unknown */
+  revokeApiKey(id: string, at: number, by: string, replacedBy: string | null): Promise<boolean>;
+
+  // customer data (src/privacy/customer-data.ts): rows stay for reporting, the customer's number and data go
+  /** completed callbacks last changed before `before`, and interactions started before it: number and user data removed */
+  anonymiseBefore(before: number): Promise<{ callbacks: number; interactions: number }>;
+  /** the same rows deleted (callbacks with their attempts and events) */
+  purgeBefore(before: number): Promise<{ callbacks: number; interactions: number }>;
+  /** every completed callback and interaction of the number anonymised; nothing changes while it has active callbacks */
+  eraseCustomerNumber(e164: string): Promise<{ callbacks: number; interactions: number; active: number }>;
+
+  // audit log (src/audit/audit-log.ts)
+  appendAudit(entry: Omit<StoredAuditEntry, 'seq'>): Promise<void>;
+  /** newest first */
+  auditEntries(search: AuditSearch): Promise<StoredAuditEntry[]>;
 
   /**
    * take or renew the scheduler lease for `owner` until `expiresAt`; false while another owner holds an
    * unexpired lease (only one scheduler may dispatch from a database)
    */
-  /** queue history for the supervisor's chart: one row per target per sample */
-  addQueueSamples(samples: QueueSample[]): void;
-  queueSamples(search: { target?: string; from: number; to: number; limit: number }): QueueSample[];
-  /** drop samples older than `before`; returns how many went */
-  pruneQueueSamples(before: number): number;
+  acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): Promise<boolean>;
+  releaseSchedulerLease(owner: string): Promise<void>;
 
-  // API keys (src/security/api-keys.ts)
-  insertApiKey(key: StoredApiKey): void;
-  getApiKey(id: string): StoredApiKey | undefined;
-  listApiKeys(): StoredApiKey[];
-  /** set when the key stops working (now, or later after a rotation's grace); false if unknown */
-  revokeApiKey(id: string, at: number, by: string, replacedBy: string | null): boolean;
-
-  // customer data (src/privacy/customer-data.ts): rows stay for reporting, the customer's number and data go
-  /** completed callbacks last changed before `before`, and interactions started before it: number and user data removed */
-  anonymiseBefore(before: number): { callbacks: number; interactions: number };
-  /** the same rows deleted (callbacks with their attempts and events) */
-  purgeBefore(before: number): { callbacks: number; interactions: number };
-  /** every completed callback and interaction of the number anonymised; nothing changes while it has active callbacks */
-  eraseCustomerNumber(e164: string): { callbacks: number; interactions: number; active: number };
-
-  // audit log (src/audit/audit-log.ts)
-  appendAudit(entry: Omit<StoredAuditEntry, 'seq'>): void;
-  /** newest first */
-  auditEntries(search: AuditSearch): StoredAuditEntry[];
-
-  acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean;
-  releaseSchedulerLease(owner: string): void;
-
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** one count of `serviceFigures`: callbacks by state (and completion reason), or attempts by AMD decision */

@@ -90,7 +90,7 @@ describe('supervisor page (headless Chromium)', function () {
   it('draws the queue history (waiting and EWT over the last hours) from the stored samples', async () => {
     const now = Date.now();
     // two hours of history, one sample a minute: the queue builds up then drains
-    t.app.store.addQueueSamples(
+    await t.app.store.addQueueSamples(
       Array.from({ length: 120 }, (_, i) => ({
         at: now - (120 - i) * 60_000,
         target: 'support',

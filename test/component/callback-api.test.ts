@@ -25,7 +25,7 @@ describe('callback REST API (real HTTP, real SQLite file)', () => {
     const r = await t.call('POST', SVC, { _customer_number: '+1 415 555 2671', _desired_time: future(5), account: 'A-9' });
     assert.equal(r.status, 200);
     assert.match(r.json._id, /^[0-9a-f]{32}$/);
-    assert.equal(t.app.store.getCallback(r.json._id)?.state, 'SCHEDULED');
+    assert.equal((await t.app.store.getCallback(r.json._id))?.state, 'SCHEDULED');
     const q = await t.call('GET', `${SVC}/${r.json._id}`);
     assert.equal(q.status, 200);
     assert.equal(q.json._callback_state, 'SCHEDULED');
@@ -109,7 +109,7 @@ describe('callback REST API (real HTTP, real SQLite file)', () => {
     // scheduled: it stays pending (an immediate one could complete before the DELETE below on a busy machine)
     const r = await t.call('POST', '/genesys/1/service/callback/sales-preview', { _customer_number: '+14155550303', _desired_time: future(7) });
     assert.equal(r.status, 200);
-    assert.ok(t.app.store.getService('sales-preview'));
+    assert.ok((await t.app.store.getService('sales-preview')));
     const list = await t.call('GET', '/admin/v1/services', undefined, admin);
     assert.ok(list.json.some((s: { name: string }) => s.name === 'sales-preview'));
     const del = await t.call('DELETE', '/admin/v1/services/sales-preview', undefined, admin);

@@ -33,8 +33,8 @@ describe('customer data: retention and erase-by-number (injected clock)', () => 
     }
     return r.json._id as string;
   };
-  const interaction = (id: string, ani: string, at: number) =>
-    t.app.store.recordInteraction({ interactionId: id, ani, dnis: '+18005550100', serviceName: 'later', startedAt: at, endedAt: at + 60_000, outcome: 'HUNG_UP_IN_IVR', attached: {} });
+  const interaction = async (id: string, ani: string, at: number) =>
+    await t.app.store.recordInteraction({ interactionId: id, ani, dnis: '+18005550100', serviceName: 'later', startedAt: at, endedAt: at + 60_000, outcome: 'HUNG_UP_IN_IVR', attached: {} });
   const report = async () => (await t.call('GET', '/api/v1/reports/callbacks', undefined, { key: ADMIN_KEY })).json as { id: string; state: string; reason: string; customer_number: string }[];
   const counts = (rows: { state: string; reason: string }[]) => rows.map((r) => `${r.state}/${r.reason}`).sort();
 
@@ -47,17 +47,17 @@ describe('customer data: retention and erase-by-number (injected clock)', () => 
     const active = await callback('+14155550002', true);
     const before = await report();
     vt.advance(11 * DAY);
-    assert.deepEqual(t.app.customers.applyRetention(), { callbacks: 1, interactions: 1 });
+    assert.deepEqual((await t.app.customers.applyRetention()), { callbacks: 1, interactions: 1 });
     const after = await report();
     assert.deepEqual(counts(after), counts(before), 'the same callbacks by state and reason');
     const byId = new Map(after.map((r) => [r.id, r.customer_number]));
     assert.equal(byId.get(old), 'ERASED');
     assert.equal(byId.get(recent), '+14155550001');
     assert.equal(byId.get(active), '+14155550002');
-    const cb = t.app.store.getCallback(old)!;
+    const cb = (await t.app.store.getCallback(old))!;
     assert.deepEqual(cb.userData, {});
-    assert.equal(t.app.store.getInteraction('old-call')?.ani, undefined);
-    assert.deepEqual(t.app.customers.applyRetention(), { callbacks: 0, interactions: 0 }, 'nothing twice');
+    assert.equal((await t.app.store.getInteraction('old-call'))?.ani, undefined);
+    assert.deepEqual((await t.app.customers.applyRetention()), { callbacks: 0, interactions: 0 }, 'nothing twice');
   });
 
   it('purge mode deletes them with their attempts and events', async () => {
@@ -65,10 +65,10 @@ describe('customer data: retention and erase-by-number (injected clock)', () => 
     const old = await callback('+14155552671');
     vt.advance(31 * DAY);
     const kept = await callback('+14155550001');
-    assert.equal(t.app.customers.applyRetention().callbacks, 1);
-    assert.equal(t.app.store.getCallback(old), undefined);
-    assert.equal(t.app.store.events({ callbackId: old, limit: 10 }).length, 0);
-    assert.ok(t.app.store.getCallback(kept));
+    assert.equal((await t.app.customers.applyRetention()).callbacks, 1);
+    assert.equal((await t.app.store.getCallback(old)), undefined);
+    assert.equal((await t.app.store.events({ callbackId: old, limit: 10 })).length, 0);
+    assert.ok((await t.app.store.getCallback(kept)));
   });
 
   it("erases one customer's number everywhere on request, refused while a callback is to come, audited without the number", async () => {

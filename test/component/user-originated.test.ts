@@ -67,7 +67,7 @@ describe('User Originated Immediate and Delayed: a fake inbound call through the
     const done = await state('uo-now', r.json._id);
     assert.equal(done._callback_state, 'COMPLETED');
     assert.equal(done._callback_reason, 'CONNECTED_TO_AGENT');
-    assert.equal(t.app.store.getInteraction('uo-ix-3')?.outcome, 'CONNECTED_TO_AGENT');
+    assert.equal((await t.app.store.getInteraction('uo-ix-3'))?.outcome, 'CONNECTED_TO_AGENT');
   });
 
   it('Delayed: not matched before its time; once due (QUEUED by the scheduler) the call on its number is matched and connected', async () => {

@@ -81,7 +81,7 @@ export const agentRoutes =
         const id = req.params.agentId;
         if (!deps.agents.hasAgent(id)) throw new HttpError('NOT_FOUND', `no agent "${id}"`);
         const signedOut = deps.sessions.signOutEverywhere(id);
-        deps.audit?.record(actorOf(req), 'agent.signed-out', `agent:${id}`, { after: { sessionsEnded: signedOut } });
+        await deps.audit?.record(actorOf(req), 'agent.signed-out', `agent:${id}`, { after: { sessionsEnded: signedOut } });
         return { signedOut };
       },
     );
@@ -119,9 +119,9 @@ export const agentRoutes =
       },
       async (req) => {
         agentOf(req);
-        const c = deps.store.getCallback(req.params.id);
+        const c = await deps.store.getCallback(req.params.id);
         if (!c) throw new HttpError('NOT_FOUND', `no callback "${req.params.id}"`);
-        const attempts = deps.store.attemptsOf(c.id);
+        const attempts = await deps.store.attemptsOf(c.id);
         const last = attempts.at(-1);
         const settings = deps.services?.get(c.serviceName)?.settings;
         return { ...callbackView(c), _attempt: attempts.length, _max_attempts: settings?.maxNumberOfAttempts ?? null, _amd: last?.amdDecision ?? null };

@@ -28,7 +28,7 @@ export const apiKeyRoutes =
     const tags = ['admin'];
 
     app.get('/admin/v1/keys', { schema: { tags, summary: 'API keys (never their secrets)', response: { 200: Type.Object({ keys: Type.Array(KeyView) }) } } }, async () => ({
-      keys: deps.apiKeys.list(),
+      keys: await deps.apiKeys.list(),
     }));
 
     app.get('/admin/v1/keys/:id', { schema: { tags, summary: 'One API key', params: IdParam, response: { 200: KeyView } } }, async (req) => deps.apiKeys.get(req.params.id));
@@ -54,7 +54,7 @@ export const apiKeyRoutes =
       async (req, reply) => {
         const by = actorOf(req);
         // the entry holds the key's view (name, scopes, networks, limit), never its secret
-        const created = deps.audit.within(by, 'key.created', (c) => `key:${c.view.id}`, () => deps.apiKeys.create(req.body, by.actor), (c) => ({ after: c.view }));
+        const created = await deps.audit.within(by, 'key.created', (c) => `key:${c.view.id}`, () => deps.apiKeys.create(req.body, by.actor), (c) => ({ after: c.view }));
         void reply.status(201).header('cache-control', 'no-store');
         return { key: created.key, ...created.view };
       },
@@ -73,7 +73,7 @@ export const apiKeyRoutes =
       },
       async (req, reply) => {
         const by = actorOf(req);
-        const r = deps.audit.within(by, 'key.rotated', `key:${req.params.id}`, () => deps.apiKeys.rotate(req.params.id, by.actor, req.body?.graceSec ?? 0), (r) => ({
+        const r = await deps.audit.within(by, 'key.rotated', `key:${req.params.id}`, () => deps.apiKeys.rotate(req.params.id, by.actor, req.body?.graceSec ?? 0), (r) => ({
           before: { revokedAt: null },
           after: { revokedAt: r.old.revokedAt, replacedBy: r.view.id },
         }));
@@ -84,7 +84,7 @@ export const apiKeyRoutes =
 
     app.delete('/admin/v1/keys/:id', { schema: { tags, summary: 'Revoke a key: refused at once, on every instance', params: IdParam, response: { 200: KeyView } } }, async (req) => {
       const by = actorOf(req);
-      const r = deps.audit.within(by, 'key.revoked', `key:${req.params.id}`, () => deps.apiKeys.revoke(req.params.id, by.actor), (r) => ({ before: { revokedAt: r.before.revokedAt }, after: { revokedAt: r.after.revokedAt } }));
+      const r = await deps.audit.within(by, 'key.revoked', `key:${req.params.id}`, () => deps.apiKeys.revoke(req.params.id, by.actor), (r) => ({ before: { revokedAt: r.before.revokedAt }, after: { revokedAt: r.after.revokedAt } }));
       return r.after;
     });
   };

@@ -40,7 +40,7 @@ export const approvalRoutes =
       '/genesys/1/service/callback/:service/:id/user-confirm',
       { schema: { tags: ['callback'], summary: 'The confirmation the customer is asked for now (404 when none)', params: IdParams } },
       async (req) => {
-        deps.callbacks.get(req.params.service, req.params.id); // 404 for an unknown callback or service
+        await deps.callbacks.get(req.params.service, req.params.id); // 404 for an unknown callback or service
         const p = deps.approvals.confirmFor(req.params.id);
         if (!p) throw new HttpError('NOT_FOUND', `callback "${req.params.id}" is not waiting for the customer's confirmation`);
         return confirmView(p);
@@ -59,7 +59,7 @@ export const approvalRoutes =
         },
       },
       async (req) => {
-        deps.callbacks.get(req.params.service, req.params.id);
+        await deps.callbacks.get(req.params.service, req.params.id);
         const outcome = deps.approvals.answerConfirm(req.params.id, req.body._confirm);
         return { _id: req.params.id, outcome };
       },

@@ -48,7 +48,7 @@ export const auditRoutes =
       async (req) => {
         const q = req.query;
         return {
-          entries: deps.audit.search({ from: time('from', q.from), to: time('to', q.to), actor: q.actor, action: q.action, subject: q.subject, beforeSeq: q.before, limit: q.limit ?? 100 }),
+          entries: await deps.audit.search({ from: time('from', q.from), to: time('to', q.to), actor: q.actor, action: q.action, subject: q.subject, beforeSeq: q.before, limit: q.limit ?? 100 }),
         };
       },
     );

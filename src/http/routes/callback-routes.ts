@@ -84,7 +84,7 @@ export const callbackRoutes =
         const start = parseTime('_start', q._start);
         const days = q['_number-of-days'];
         const end = parseTime('_end', q._end) ?? (days !== undefined ? (start ?? Date.now()) + days * 86_400_000 : undefined);
-        return callbacks.availability(req.params.service, { start, end, maxSlots: q['_max-time-slots'] ?? 100 }).slots;
+        return (await callbacks.availability(req.params.service, { start, end, maxSlots: q['_max-time-slots'] ?? 100 })).slots;
       },
     );
 
@@ -114,8 +114,8 @@ export const callbackRoutes =
         const states = q._callback_state?.split(',').map((s) => s.trim().toUpperCase());
         const bad = states?.find((s) => !STATES.includes(s as CallbackState));
         if (bad) throw new HttpError('INVALID', `_callback_state: "${bad}" is not one of ${STATES.join(', ')}`, '_callback_state');
-        return callbacks
-          .search(req.params.service, {
+        return (
+          await callbacks.search(req.params.service, {
             customerNumber: q._customer_number,
             states: states as CallbackState[] | undefined,
             from: parseTime('_start_time', q._start_time),
@@ -123,14 +123,14 @@ export const callbackRoutes =
             limit: q._max_results ?? 100,
             offset: q._offset,
           })
-          .map(callbackView);
+        ).map(callbackView);
       },
     );
 
     app.get(
       `${base}/:id`,
       { schema: { tags: ['callback'], summary: 'Query one callback', params: IdParams, response: { 200: Record_, ...errors } } },
-      async (req) => callbackView(callbacks.get(req.params.service, req.params.id)),
+      async (req) => callbackView(await callbacks.get(req.params.service, req.params.id)),
     );
 
     app.get(
@@ -144,8 +144,8 @@ export const callbackRoutes =
         },
       },
       async (req) => {
-        const c = callbacks.get(req.params.service, req.params.id);
-        return { events: deps.store.events({ callbackId: c.id, limit: 10_000 }), attempts: deps.store.attemptsOf(c.id) };
+        const c = await callbacks.get(req.params.service, req.params.id);
+        return { events: await deps.store.events({ callbackId: c.id, limit: 10_000 }), attempts: await deps.store.attemptsOf(c.id) };
       },
     );
 
@@ -153,10 +153,10 @@ export const callbackRoutes =
       `${base}/:id`,
       { schema: { tags: ['callback'], summary: 'Cancel a callback', params: IdParams, response: { 200: Record_, ...errors } } },
       async (req) => {
-        const before = callbacks.get(req.params.service, req.params.id);
+        const before = await callbacks.get(req.params.service, req.params.id);
         const after = await callbacks.cancel(req.params.service, req.params.id);
         // cancel may wait for a running attempt to end: the entry follows the change
-        deps.audit?.record(actorOf(req), 'callback.cancelled', `callback:${after.id}`, { before: auditedState(before), after: auditedState(after) });
+        await deps.audit?.record(actorOf(req), 'callback.cancelled', `callback:${after.id}`, { before: auditedState(before), after: auditedState(after) });
         return callbackView(after);
       },
     );
@@ -173,9 +173,9 @@ export const callbackRoutes =
         },
       },
       async (req) => {
-        const before = callbacks.get(req.params.service, req.params.id);
+        const before = await callbacks.get(req.params.service, req.params.id);
         const reschedule = () => callbacks.reschedule(req.params.service, req.params.id, req.body);
-        const after = deps.audit ? deps.audit.within(actorOf(req), 'callback.rescheduled', `callback:${before.id}`, reschedule, (a) => ({ before: auditedState(before), after: auditedState(a) })) : reschedule();
+        const after = deps.audit ? await deps.audit.within(actorOf(req), 'callback.rescheduled', `callback:${before.id}`, reschedule, (a) => ({ before: auditedState(before), after: auditedState(a) })) : await reschedule();
         return callbackView(after);
       },
     );

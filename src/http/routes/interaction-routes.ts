@@ -54,14 +54,14 @@ export const interactionRoutes =
   (deps: { store: Store; clock: Clock }): FastifyPluginAsyncTypebox =>
   async (app) => {
     const { store } = deps;
-    const find = (id: string): StoredInteraction => {
-      const i = store.getInteraction(id);
+    const find = async (id: string): Promise<StoredInteraction> => {
+      const i = await store.getInteraction(id);
       if (!i) throw new HttpError('NOT_FOUND', `unknown interaction "${id}"`, 'id');
       return i;
     };
 
     app.get('/api/v1/interactions/:id', { schema: { tags: ['interactions'], summary: 'An originating interaction: times, outcome, attached data (the _CB_* keys)', params: IdParam } }, async (req) =>
-      interactionView(find(req.params.id)),
+      interactionView(await find(req.params.id)),
     );
 
     app.post(
@@ -87,17 +87,22 @@ export const interactionRoutes =
       },
       async (req, reply) => {
         const b = req.body;
-        if (store.getInteraction(b.id)) throw new HttpError('CONFLICT', `interaction "${b.id}" is already recorded`, 'id');
-        store.openInteraction({
-          interactionId: b.id,
-          startedAt: time('startedAt', b.startedAt) ?? deps.clock.now(),
-          ...(b.ani !== undefined ? { ani: b.ani } : {}),
-          ...(b.dnis !== undefined ? { dnis: b.dnis } : {}),
-          ...(b.service !== undefined ? { serviceName: b.service } : {}),
-          ...(b.attached ? { attached: b.attached } : {}),
+        const startedAt = time('startedAt', b.startedAt) ?? deps.clock.now();
+        // checked and written in one transaction: two announcements of one id cannot both succeed
+        const opened = await store.transaction(async () => {
+          if (await store.getInteraction(b.id)) throw new HttpError('CONFLICT', `interaction "${b.id}" is already recorded`, 'id');
+          await store.openInteraction({
+            interactionId: b.id,
+            startedAt,
+            ...(b.ani !== undefined ? { ani: b.ani } : {}),
+            ...(b.dnis !== undefined ? { dnis: b.dnis } : {}),
+            ...(b.service !== undefined ? { serviceName: b.service } : {}),
+            ...(b.attached ? { attached: b.attached } : {}),
+          });
+          return find(b.id);
         });
         void reply.status(201);
-        return interactionView(find(b.id));
+        return interactionView(opened);
       },
     );
 
@@ -124,27 +129,31 @@ export const interactionRoutes =
         const outcome = outcomeOf(req.body.reason);
         if (!outcome) throw new HttpError('INVALID', `reason: "${req.body.reason}" is not one of Callback, ConnectedToAgent, Abandoned, HungUpInIvr, Failed`, 'reason');
         const endedAt = time('endedAt', req.body.endedAt) ?? deps.clock.now();
-        const before = store.getInteraction(id);
-        const callbackId = before?.callbackId ?? (typeof before?.attached._CB_SERVICE_ID === 'string' ? before.attached._CB_SERVICE_ID : undefined);
-        if (callbackId !== undefined && outcome !== 'CALLBACK') {
-          throw new HttpError('CONFLICT', `interaction "${id}" led to callback "${callbackId}": it ends as Callback, not ${outcome}`, 'reason');
-        }
-        if (before?.outcome) {
-          if (before.outcome === outcome) return interactionView(before);
-          throw new HttpError('CONFLICT', `interaction "${id}" already ended as ${before.outcome}`, 'reason');
-        }
-        const startedAt = (before?.startedAt || undefined) ?? time('startedAt', req.body.startedAt) ?? endedAt;
-        if (endedAt < startedAt) throw new HttpError('INVALID', `endedAt: before the interaction's start (${new Date(startedAt).toISOString()})`, 'endedAt');
-        store.recordInteraction({
-          interactionId: id,
-          ...(before?.serviceName !== undefined ? { serviceName: before.serviceName } : {}),
-          startedAt,
-          endedAt,
-          outcome,
-          attached: {},
+        const requestedStart = time('startedAt', req.body.startedAt);
+        // read, checked and written in one transaction (a callback linked meanwhile is seen)
+        return store.transaction(async () => {
+          const before = await store.getInteraction(id);
+          const callbackId = before?.callbackId ?? (typeof before?.attached._CB_SERVICE_ID === 'string' ? before.attached._CB_SERVICE_ID : undefined);
+          if (callbackId !== undefined && outcome !== 'CALLBACK') {
+            throw new HttpError('CONFLICT', `interaction "${id}" led to callback "${callbackId}": it ends as Callback, not ${outcome}`, 'reason');
+          }
+          if (before?.outcome) {
+            if (before.outcome === outcome) return interactionView(before);
+            throw new HttpError('CONFLICT', `interaction "${id}" already ended as ${before.outcome}`, 'reason');
+          }
+          const startedAt = (before?.startedAt || undefined) ?? requestedStart ?? endedAt;
+          if (endedAt < startedAt) throw new HttpError('INVALID', `endedAt: before the interaction's start (${new Date(startedAt).toISOString()})`, 'endedAt');
+          await store.recordInteraction({
+            interactionId: id,
+            ...(before?.serviceName !== undefined ? { serviceName: before.serviceName } : {}),
+            startedAt,
+            endedAt,
+            outcome,
+            attached: {},
+          });
+          req.log.info({ interactionId: id, outcome, callbackId }, 'interaction ended over REST');
+          return interactionView(await find(id));
         });
-        req.log.info({ interactionId: id, outcome, callbackId }, 'interaction ended over REST');
-        return interactionView(find(id));
       },
     );
   };

@@ -18,9 +18,9 @@ export const privacyRoutes =
         },
       },
       async (req) => {
-        const done = deps.customers.erase(req.body.customerNumber);
+        const done = await deps.customers.erase(req.body.customerNumber);
         // the audit log keeps that an erasure happened, not the number it erased
-        deps.audit.record(actorOf(req), 'customer.erased', `customer:${String(maskNumber(req.body.customerNumber))}`, { after: done });
+        await deps.audit.record(actorOf(req), 'customer.erased', `customer:${String(maskNumber(req.body.customerNumber))}`, { after: done });
         return done;
       },
     );

@@ -173,11 +173,11 @@ export const queueRoutes =
 
     /** a supervisor's change to an agent, with the agent's state before and after */
     const stateOf = (a: ReturnType<QueueService['getAgent']>) => ({ state: a.state, loggedIn: a.loggedIn, ...(a.notReadyReason ? { notReadyReason: a.notReadyReason } : {}) });
-    const audited = (req: FastifyRequest, action: AuditAction, run: () => unknown) => {
+    const audited = async (req: FastifyRequest, action: AuditAction, run: () => unknown) => {
       const id = (req.params as { agentId: string }).agentId;
       const before = queue.getAgent(id);
       const after = run() as ReturnType<QueueService['getAgent']>;
-      audit?.record(actorOf(req), action, `agent:${id}`, { before: stateOf(before), after: stateOf(after) });
+      await audit?.record(actorOf(req), action, `agent:${id}`, { before: stateOf(before), after: stateOf(after) });
       return after;
     };
 

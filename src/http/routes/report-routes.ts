@@ -55,49 +55,49 @@ export const reportRoutes =
     const { store } = deps;
     app.get('/api/v1/reports/callbacks', { schema: { tags: ['reports'], summary: 'Callbacks, one row each (JSON or CSV)', querystring: Filter } }, async (req, reply) => {
       const q = req.query;
-      const rows = store
-        .searchCallbacks({
+      const rows = (
+        await store.searchCallbacks({
           serviceName: q.service,
           states: listOf('state', q.state, STATES),
           from: time('from', q.from),
           to: time('to', q.to),
           limit: q.limit ?? 10_000,
         })
-        .map((c) => ({
-          id: c.id,
-          service: c.serviceName,
-          customer_number: c.customerNumber,
-          state: c.state,
-          reason: c.reason ?? '',
-          target: c.target,
-          scheduled: c.desiredTime !== null,
-          accepted_at: iso(c.acceptedAt),
-          service_start: iso(c.serviceStart),
-          expiration_time: iso(c.expirationTime),
-          attempts: c.attempts,
-          originating_interaction_id: c.originatingInteractionId ?? '',
-          ...reportingKeys(c),
-        }));
+      ).map((c) => ({
+        id: c.id,
+        service: c.serviceName,
+        customer_number: c.customerNumber,
+        state: c.state,
+        reason: c.reason ?? '',
+        target: c.target,
+        scheduled: c.desiredTime !== null,
+        accepted_at: iso(c.acceptedAt),
+        service_start: iso(c.serviceStart),
+        expiration_time: iso(c.expirationTime),
+        attempts: c.attempts,
+        originating_interaction_id: c.originatingInteractionId ?? '',
+        ...reportingKeys(c),
+      }));
       return send(reply, q.format, 'callbacks', rows);
     });
 
     app.get('/api/v1/reports/events', { schema: { tags: ['reports'], summary: 'State changes and attempts as events (JSON or CSV)', querystring: Filter } }, async (req, reply) => {
       const q = req.query;
-      const rows = store
-        .events({
+      const rows = (
+        await store.events({
           serviceName: q.service,
           types: listOf('type', q.type, EVENT_TYPES),
           from: time('from', q.from),
           to: time('to', q.to),
           limit: q.limit ?? 10_000,
         })
-        .map((e) => ({ seq: e.seq, callback_id: e.callbackId, at: iso(e.at), type: e.type, state: e.state, reason: e.reason ?? '', ...e.data }));
+      ).map((e) => ({ seq: e.seq, callback_id: e.callbackId, at: iso(e.at), type: e.type, state: e.state, reason: e.reason ?? '', ...e.data }));
       return send(reply, q.format, 'events', rows);
     });
 
     app.get('/api/v1/reports/interactions', { schema: { tags: ['reports'], summary: 'Originating (inbound) interactions with their outcome and attached data', querystring: Filter } }, async (req, reply) => {
       const q = req.query;
-      const rows = store.searchInteractions({ from: time('from', q.from), to: time('to', q.to), limit: q.limit ?? 10_000 }).map((i) => ({
+      const rows = (await store.searchInteractions({ from: time('from', q.from), to: time('to', q.to), limit: q.limit ?? 10_000 })).map((i) => ({
         interaction_id: i.interactionId,
         call_id: i.callId ?? '',
         ani: i.ani ?? '',
@@ -130,7 +130,7 @@ export const reportRoutes =
         const to = time('to', q.to) ?? Date.now();
         const from = time('from', q.from) ?? to - 6 * 3_600_000;
         if (from >= to) throw new HttpError('INVALID', 'from: must be before to', 'from');
-        const rows = store.queueSamples({ target: q.target, from, to, limit: q.limit ?? 100_000 }).map((s) => ({
+        const rows = (await store.queueSamples({ target: q.target, from, to, limit: q.limit ?? 100_000 })).map((s) => ({
           at: iso(s.at),
           target: s.target,
           waiting: s.waiting,

@@ -77,7 +77,7 @@ export const serviceAdminRoutes =
         const figures: Record<string, ServiceFigures> = {};
         const of = (name: string) => (figures[name] ??= { byState: {}, byReason: {}, amd: {}, completed: 0, connected: 0, connectRate: null });
         for (const svc of services.list()) of(svc.name);
-        for (const r of deps.store.serviceFigures(from, to)) {
+        for (const r of await deps.store.serviceFigures(from, to)) {
           const f = of(r.service);
           if (r.kind === 'amd') f.amd[r.decision] = (f.amd[r.decision] ?? 0) + r.n;
           else {
@@ -117,7 +117,7 @@ export const serviceAdminRoutes =
       async (req, reply) => {
         if (services.get(req.body.name)) throw new HttpError('CONFLICT', `service "${req.body.name}" already exists; PUT /admin/v1/services/${req.body.name} to change it`, 'name');
         const { name, template, options = {} } = req.body;
-        const s = services.put(name, template, options, deps.clock.now(), (s) => deps.audit.record(actorOf(req), 'service.created', `service:${name}`, { after: { template: s.template, options: s.options } }));
+        const s = await services.put(name, template, options, deps.clock.now(), (s) => deps.audit.record(actorOf(req), 'service.created', `service:${name}`, { after: { template: s.template, options: s.options } }));
         void reply.status(201);
         return view(s);
       },
@@ -130,18 +130,21 @@ export const serviceAdminRoutes =
         const before = services.get(req.params.name);
         const change = (s: ConfiguredService) => ({ before: before && { template: before.template, options: before.options }, after: { template: s.template, options: s.options } });
         const audit = (s: ConfiguredService) => deps.audit.record(actorOf(req), before ? 'service.changed' : 'service.created', `service:${req.params.name}`, change(s));
-        return view(services.put(req.params.name, req.body.template, req.body.options ?? {}, deps.clock.now(), audit));
+        return view(await services.put(req.params.name, req.body.template, req.body.options ?? {}, deps.clock.now(), audit));
       },
     );
 
     app.delete('/admin/v1/services/:name', { schema: { tags: ['admin'], params: NameParam } }, async (req, reply) => {
       const before = services.get(req.params.name);
       if (!before) throw new HttpError('NOT_FOUND', `unknown service "${req.params.name}"`);
-      const pending = deps.store.searchCallbacks({ serviceName: req.params.name, states: ACTIVE, limit: 10_000 }).length;
-      if (pending) {
-        throw new HttpError('CONFLICT', `service "${req.params.name}" has ${pending >= 10_000 ? 'over 10,000' : pending} pending callback${pending === 1 ? '' : 's'}; cancel ${pending === 1 ? 'it' : 'them'} first`);
-      }
-      services.delete(req.params.name, deps.clock.now(), () => deps.audit.record(actorOf(req), 'service.deleted', `service:${req.params.name}`, { before: { template: before.template, options: before.options } }));
+      // the check commits with the deletion: a callback accepted meanwhile rolls it back
+      await services.delete(req.params.name, deps.clock.now(), async () => {
+        const pending = (await deps.store.searchCallbacks({ serviceName: req.params.name, states: ACTIVE, limit: 10_000 })).length;
+        if (pending) {
+          throw new HttpError('CONFLICT', `service "${req.params.name}" has ${pending >= 10_000 ? 'over 10,000' : pending} pending callback${pending === 1 ? '' : 's'}; cancel ${pending === 1 ? 'it' : 'them'} first`);
+        }
+        await deps.audit.record(actorOf(req), 'service.deleted', `service:${req.params.name}`, { before: { template: before.template, options: before.options } });
+      });
       void reply.status(204);
     });
   };

@@ -20,7 +20,7 @@ export interface WaitStatisticDeps {
   services: Pick<ServiceRegistry, 'get'>;
   queue: WaitStatisticQueue;
   /** the service's open time slots with room (the REST /availability answer) */
-  availability(serviceName: string, q: { maxSlots: number }): SlotAvailability;
+  availability(serviceName: string, q: { maxSlots: number }): Promise<SlotAvailability>;
   /** the IVR threshold of a service and where it comes from (the same as the built-in IVR's) */
   threshold(serviceName: string): { sec: number; from: string };
   clock: Clock;
@@ -93,7 +93,7 @@ export const waitStatisticRoutes =
         };
         if (!service) return stat;
         const threshold = deps.threshold(service.name);
-        const slots = service.settings.allowScheduling ? deps.availability(service.name, { maxSlots: q['_max-time-slots'] ?? 3 }).slots : {};
+        const slots = service.settings.allowScheduling ? (await deps.availability(service.name, { maxSlots: q['_max-time-slots'] ?? 3 })).slots : {};
         const d = decideOffer({ ewtSec, thresholdSec: threshold.sec, openNow: service.businessHours.isOpen(deps.clock.now()), allowScheduling: service.settings.allowScheduling, slots });
         req.log.info({ service: service.name, target, ewtSec, method, thresholdSec: threshold.sec, offer: d.offer, reason: d.reason }, 'wait statistic requested');
         return {

@@ -41,10 +41,10 @@ describe('app config', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the shipped default config is valid and its services are valid', () => {
+  it('the shipped default config is valid and its services are valid', async () => {
     const { config } = loadConfig({ CONFIG_FILE: 'config/default.yaml' });
     assert.ok(config.services.length >= 2);
-    const { services } = makeCore();
-    for (const s of config.services) assert.ok(services.put(s.name, s.template, s.options, 0).settings);
+    const { services } = await makeCore();
+    for (const s of config.services) assert.ok((await services.put(s.name, s.template, s.options, 0)).settings);
   });
 });

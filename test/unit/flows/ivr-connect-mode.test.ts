@@ -18,7 +18,7 @@ const waitsInQueue = (lines: Record<string, unknown>[]) => {
  * in, then the precedence (ivrConnectModeFor). The EWT (30 s) is below the threshold: the caller is queued
  * and connected to the agent the queue reserves.
  */
-async function queuedCall(core: ReturnType<typeof makeCore>, telephony: unknown, referScript: (number | 'ok')[] = ['ok']) {
+async function queuedCall(core: Awaited<ReturnType<typeof makeCore>>, telephony: unknown, referScript: (number | 'ok')[] = ['ok']) {
   const agents = new FakeAgentCalls(['answer'], referScript, 5);
   const { log, lines } = capturingLog();
   const connect = ivrConnectModeFor(parseTelephonyConfig(telephony, 'telephony'), core.callbacks.serviceIvrOptions(SERVICE));
@@ -28,8 +28,8 @@ async function queuedCall(core: ReturnType<typeof makeCore>, telephony: unknown,
 
 describe("IVR over the real service registry: the service's _connect_mode connects its queued callers", () => {
   it('_connect_mode: refer on the service → the connect step REFERs (telephony.connect.mode is bridge)', async () => {
-    const core = makeCore();
-    core.services.put(SERVICE, 'user-terminated-immediate', { _target: 'support', _connect_mode: 'refer' }, 0);
+    const core = await makeCore();
+    await core.services.put(SERVICE, 'user-terminated-immediate', { _target: 'support', _connect_mode: 'refer' }, 0);
     const { rec, kinds, logged } = await queuedCall(core, { connect: { mode: 'bridge' } });
     assert.equal(rec.outcome, 'CONNECTED_TO_AGENT');
     assert.deepEqual(kinds, ['refer']);
@@ -38,16 +38,16 @@ describe("IVR over the real service registry: the service's _connect_mode connec
   });
 
   it('a REFER that fails still falls back to bridge (FsAgentCalls.refer fails at once for a browser agent: never REFERred)', async () => {
-    const core = makeCore();
-    core.services.put(SERVICE, 'user-terminated-immediate', { _connect_mode: 'refer' }, 0);
+    const core = await makeCore();
+    await core.services.put(SERVICE, 'user-terminated-immediate', { _connect_mode: 'refer' }, 0);
     const { rec, kinds } = await queuedCall(core, {}, [603]);
     assert.equal(rec.outcome, 'CONNECTED_TO_AGENT');
     assert.deepEqual(kinds, ['refer', 'bridge']);
   });
 
   it('a service that sets no _connect_mode: telephony.connect.mode (the template fills none)', async () => {
-    const core = makeCore();
-    core.services.put(SERVICE, 'user-terminated-immediate', { _target: 'support' }, 0);
+    const core = await makeCore();
+    await core.services.put(SERVICE, 'user-terminated-immediate', { _target: 'support' }, 0);
     assert.equal(core.services.get(SERVICE)?.effectiveOptions._connect_mode, undefined);
     const refer = await queuedCall(core, { connect: { mode: 'refer' } });
     assert.deepEqual(refer.kinds, ['refer']);
@@ -57,11 +57,11 @@ describe("IVR over the real service registry: the service's _connect_mode connec
   });
 
   it("_connect_mode: bridge on the service wins over telephony.connect.mode: refer; an admin change counts from the next call", async () => {
-    const core = makeCore();
-    core.services.put(SERVICE, 'user-terminated-immediate', { _connect_mode: 'bridge' }, 0);
+    const core = await makeCore();
+    await core.services.put(SERVICE, 'user-terminated-immediate', { _connect_mode: 'bridge' }, 0);
     assert.deepEqual((await queuedCall(core, { connect: { mode: 'refer' } })).kinds, ['bridge']);
     // what PUT /admin/v1/services does
-    core.services.put(SERVICE, 'user-terminated-immediate', { _connect_mode: 'refer' }, 1);
+    await core.services.put(SERVICE, 'user-terminated-immediate', { _connect_mode: 'refer' }, 1);
     assert.deepEqual((await queuedCall(core, { connect: { mode: 'bridge' } })).kinds, ['refer']);
   });
 });

@@ -56,12 +56,12 @@ describe("flows/ivr-offer: the service's EWT method and threshold", () => {
 describe('IVR over the real service registry: _ewt_threshold and _ewt_method apply to the next call', () => {
   const SERVICE = 'support-cb';
   /** what src/telephony does for each inbound call: the service's options read now, then the precedence */
-  const depsNow = (core: ReturnType<typeof makeCore>, telephony: unknown, queue: FakeQueue) =>
+  const depsNow = (core: Awaited<ReturnType<typeof makeCore>>, telephony: unknown, queue: FakeQueue) =>
     ivrDeps({ queue, callbacks: core.callbacks, ivr: ivrSettingsFor(parseTelephonyConfig(telephony, 'telephony'), SERVICE, core.callbacks.serviceIvrOptions(SERVICE)) });
 
   it('changing _ewt_threshold changes the decision (telephony.ivr.ewtThresholdSec applies while the service sets none)', async () => {
-    const core = makeCore();
-    core.services.put(SERVICE, 'user-terminated-immediate', { _target: 'support' }, 0);
+    const core = await makeCore();
+    await core.services.put(SERVICE, 'user-terminated-immediate', { _target: 'support' }, 0);
     const queue = new FakeQueue(100);
 
     // the service sets no _ewt_threshold: telephony.ivr.ewtThresholdSec (default 120) → 100 s is below, no offer
@@ -72,12 +72,12 @@ describe('IVR over the real service registry: _ewt_threshold and _ewt_method app
     assert.equal(estimatedWait(lines).thresholdFrom, 'telephony.ivr.ewtThresholdSec');
 
     // the admin sets _ewt_threshold: 60 (what PUT /admin/v1/services does): the next call is offered, and accepts
-    core.services.put(SERVICE, 'user-terminated-immediate', { _target: 'support', _ewt_threshold: 60 }, 1);
+    await core.services.put(SERVICE, 'user-terminated-immediate', { _target: 'support', _ewt_threshold: 60 }, 1);
     const second = new FakeLeg('c2', ['1', '1']);
     const c2 = capturingLog();
     const rec = await runIvrOffer(second, { ...info, interactionId: 'ix-2' }, depsNow(core, {}, queue), c2.log);
     assert.equal(rec.outcome, 'CALLBACK');
-    assert.equal(core.store.getCallback(String(rec.attached._CB_ID))?.customerNumber, '+12025550143');
+    assert.equal((await core.store.getCallback(String(rec.attached._CB_ID)))?.customerNumber, '+12025550143');
     assert.equal(estimatedWait(c2.lines).thresholdSec, 60);
     assert.equal(estimatedWait(c2.lines).thresholdFrom, '_ewt_threshold');
 
@@ -90,13 +90,13 @@ describe('IVR over the real service registry: _ewt_threshold and _ewt_method app
   });
 
   it("_ewt_method set on the service is the method the queue is asked for; '' or unset is the target's own", async () => {
-    const core = makeCore();
+    const core = await makeCore();
     const queue = new FakeQueue(100);
-    core.services.put(SERVICE, 'user-terminated-immediate', { _ewt_method: 'erlang' }, 0);
+    await core.services.put(SERVICE, 'user-terminated-immediate', { _ewt_method: 'erlang' }, 0);
     await runIvrOffer(new FakeLeg('c1', []), info, depsNow(core, {}, queue), capturingLog().log);
-    core.services.put(SERVICE, 'user-terminated-immediate', { _ewt_method: '' }, 1);
+    await core.services.put(SERVICE, 'user-terminated-immediate', { _ewt_method: '' }, 1);
     await runIvrOffer(new FakeLeg('c2', []), info, depsNow(core, {}, queue), capturingLog().log);
-    core.services.put(SERVICE, 'user-terminated-immediate', {}, 2);
+    await core.services.put(SERVICE, 'user-terminated-immediate', {}, 2);
     await runIvrOffer(new FakeLeg('c3', []), info, depsNow(core, {}, queue), capturingLog().log);
     assert.deepEqual(queue.ewtAsked.map((a) => a.method), ['erlang', undefined, undefined]);
   });
