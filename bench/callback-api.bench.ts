@@ -1,19 +1,26 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { forkTs, freePort, post } from './support/load';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { forkTs, freePort, post, type LoadResult } from './support/load';
 
 /**
  * Accepted start-callback requests per second over real HTTP (durable before the 200), next to a bare
  * Fastify route that only inserts the same row into SQLite, measured in the same run on the same machine.
+ * With BENCH_DATABASE_URL (or TEST_DATABASE_URL) set, the same on PostgreSQL: the app on `store.kind:
+ * postgres` next to a bare route inserting the row into PostgreSQL, alternated for BENCH_ROUNDS rounds
+ * (default 3), the median of each.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 
-async function measure(name: string, script: string, pathName: string, headers: Record<string, string>) {
+async function measure(name: string, script: string, pathName: string, headers: Record<string, string>, args?: (dir: string, port: number) => string[], env: NodeJS.ProcessEnv = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-bench-'));
   const port = await freePort();
-  const child = await forkTs(path.join(__dirname, 'support', script), [path.join(dir, 'bench.db'), String(port)]);
+  const child = await forkTs(path.join(__dirname, 'support', script), args ? args(dir, port) : [path.join(dir, 'bench.db'), String(port)], env);
   try {
     await post(`http://127.0.0.1:${port}${pathName}`, headers, 2, CONNECTIONS); // warm-up
     const r = await post(`http://127.0.0.1:${port}${pathName}`, headers, SECONDS, CONNECTIONS);
@@ -24,15 +31,58 @@ async function measure(name: string, script: string, pathName: string, headers: 
   }
 }
 
+const line = (r: LoadResult & { name: string }) =>
+  `${r.name.padEnd(46)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** the PostgreSQL pair, each round in fresh schemas (dropped after) */
+async function postgresRows(url: string): Promise<boolean> {
+  const schemas: string[] = [];
+  const schema = () => {
+    const s = `bench_${randomBytes(5).toString('hex')}`;
+    schemas.push(s);
+    return s;
+  };
+  const minimal: (LoadResult & { name: string })[] = [];
+  const app: (LoadResult & { name: string })[] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      minimal.push(await measure('minimal PostgreSQL-insert route', 'minimal-pg-insert-server.ts', '/insert', {}, (_dir, port) => [url, schema(), String(port)]));
+      app.push(
+        await measure('POST .../callback/bench (store: postgres)', 'serve-app.ts', '/genesys/1/service/callback/bench', { 'x-api-key': 'bench-key-0001' }, undefined, {
+          BENCH_PG_URL: url,
+          BENCH_PG_SCHEMA: schema(),
+        }),
+      );
+      console.log(`  round ${round + 1}: minimal ${minimal.at(-1)!.rps.toFixed(0)} req/s, app ${app.at(-1)!.rps.toFixed(0)} req/s`);
+    }
+  } finally {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    await client.end();
+  }
+  const m = median(minimal.map((r) => r.rps));
+  const a = median(app.map((r) => r.rps));
+  console.log(`minimal PostgreSQL-insert route (median of ${ROUNDS})`.padEnd(46) + ` ${m.toFixed(0).padStart(7)} req/s`);
+  console.log(`POST .../callback/bench, store postgres (median of ${ROUNDS})`.padEnd(46) + ` ${a.toFixed(0).padStart(7)} req/s`);
+  console.log(`ratio app / minimal PostgreSQL insert: ${(a / m).toFixed(2)} (goal >= 0.9, one instance)`);
+  return app.every((r) => r.non2xx === 0 && r.errors === 0);
+}
+
 async function main() {
   console.log(`callback API benchmark: ${SECONDS} s, ${CONNECTIONS} connections, load generator on the same ${os.cpus().length} cores`);
   const minimal = await measure('minimal SQLite-insert route', 'minimal-insert-server.ts', '/insert', {});
   const app = await measure('POST /genesys/1/service/callback/bench', 'serve-app.ts', '/genesys/1/service/callback/bench', { 'x-api-key': 'bench-key-0001' });
-  for (const r of [minimal, app]) {
-    console.log(`${r.name.padEnd(42)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50} ms   p99 ${r.p99} ms   non-2xx ${r.non2xx}   errors ${r.errors}`);
-  }
+  for (const r of [minimal, app]) console.log(line(r));
   console.log(`ratio app / minimal insert: ${(app.rps / minimal.rps).toFixed(2)} (goal >= 0.5; goal >= 5000 accepts/s)`);
   if (app.non2xx > 0 || app.errors > 0) process.exitCode = 1;
+  if (!PG_URL) {
+    console.log('PostgreSQL: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL to measure it)');
+    return;
+  }
+  console.log(`PostgreSQL (${ROUNDS} rounds, alternated):`);
+  if (!(await postgresRows(PG_URL))) process.exitCode = 1;
 }
 
 void main();

@@ -27,7 +27,7 @@ import { parseQueueOptions, QueueOptionsError } from './queue/parse-options';
 import { QueueSampler, type TargetSnapshot } from './reporting/queue-sampler';
 import { SignInThrottle, throttlePolicyFrom } from './security/sign-in-throttle';
 import { observedThrottleEvents } from './security/throttle-events';
-import { SqliteStore } from './store/sqlite-store';
+import { openStore } from './store/open-store';
 import type { Store } from './store/store';
 import { startTelephony, type Telephony } from './telephony';
 import { deploymentEnvErrors } from './telephony/advertised-addresses';
@@ -163,7 +163,7 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
   const clock = layers.clock ?? systemClock;
   const built: Component[] = [];
   try {
-    const store = new SqliteStore({ path: config.store.path, synchronous: config.store.synchronous });
+    const store = await openStore(config.store);
     built.push(storeComponent(store));
 
     const core = await buildCore(config, logger, clock, store, layers.queue);

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   }
   const { config, source } = loaded;
   const logger = createLogger(config.log.level, undefined, { maskNumbers: config.log.maskNumbers });
-  logger.info({ config: source, store: config.store.path, dialer: config.dialer.kind }, 'starting');
+  logger.info({ config: source, store: config.store.kind === 'sqlite' ? { kind: 'sqlite', path: config.store.path } : { kind: 'postgres' }, dialer: config.dialer.kind }, 'starting');
   if (config.auth.clients.some((c) => c.key.startsWith('dev-'))) {
     logger.warn('development API keys (dev-...) are configured: replace them before exposing the service');
   }

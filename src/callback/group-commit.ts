@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * Group commit: work submitted in the same turn of the event loop is committed together in one store
  * transaction, and each submitter's promise settles only after that commit. Each item runs in its own
@@ -9,6 +11,8 @@ export class GroupCommit<I, R> {
   private scheduled = false;
   /** the batch committing now (the next one starts after it) */
   private committing: Promise<void> = Promise.resolve();
+  /** batches commit in the context this was made in, never inside a submitter's own transaction */
+  private readonly detached = AsyncLocalStorage.snapshot();
 
   constructor(
     /** runs `fn` in one transaction */
@@ -21,10 +25,10 @@ export class GroupCommit<I, R> {
   submit(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      if (this.pending.length >= this.maxBatch) this.flush();
+      if (this.pending.length >= this.maxBatch) this.detached(() => this.flush());
       else if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => this.detached(() => this.flush()));
       }
     });
   }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import os from 'node:os';
 import { newId } from './ids';
 import type { Logger } from 'pino';
@@ -104,6 +105,11 @@ export class Scheduler implements SchedulerHooks {
   private readonly holdRetryMs: number;
   private readonly idlePollMs: number;
   private readonly timers: TimerScheduler;
+  /**
+   * runs the scheduler's own work in the context it was made in: a pass armed by a caller inside a store
+   * transaction (an accepted callback fell due) must not run inside that caller's transaction
+   */
+  private readonly detached = AsyncLocalStorage.snapshot();
 
   constructor(private readonly o: SchedulerOptions) {
     this.timers = o.timers ?? systemTimers;
@@ -229,11 +235,13 @@ export class Scheduler implements SchedulerHooks {
     if (this.timer && at >= this.timerAt) return;
     this.timer?.cancel();
     this.timerAt = at;
-    this.timer = this.timers.schedule(delayMs, () => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      void this.pass();
-    });
+    this.timer = this.timers.schedule(delayMs, () =>
+      this.detached(() => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        void this.pass();
+      }),
+    );
   }
 
   private after(ms: number): Promise<void> {

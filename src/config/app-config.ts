@@ -53,9 +53,16 @@ export const AppConfigSchema = Type.Object(
     ),
     store: Type.Object(
       {
-        kind: Type.Literal('sqlite', { default: 'sqlite' }),
+        kind: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], { default: 'sqlite' }),
+        /** sqlite: the database file */
         path: Type.String({ minLength: 1, default: './data/callbacks.db' }),
         synchronous: Type.Union([Type.Literal('NORMAL'), Type.Literal('FULL')], { default: 'NORMAL' }),
+        /** postgres: the connection string (postgres://user:password@host:5432/db); DATABASE_URL overrides it */
+        url: Type.Optional(Type.String({ minLength: 1 })),
+        /** postgres: a schema of its own (created if absent) instead of the connection's default (public) */
+        schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
+        /** postgres: connections in the pool */
+        poolSize: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -242,6 +249,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: AppC
   }
   if (env.TRUST_PROXY) config.server.trustProxy = env.TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.DB_PATH) config.store.path = env.DB_PATH;
+  if (env.STORE_KIND === 'sqlite' || env.STORE_KIND === 'postgres') config.store.kind = env.STORE_KIND;
+  else if (env.STORE_KIND) throw new ConfigError(`STORE_KIND: "${env.STORE_KIND}" is not sqlite or postgres`);
+  if (env.DATABASE_URL) config.store.url = env.DATABASE_URL;
+  if (config.store.kind === 'postgres' && !config.store.url) throw new ConfigError('store.url: store.kind postgres needs a connection string (set DATABASE_URL)');
   if (env.LOG_LEVEL) config.log.level = env.LOG_LEVEL as AppConfig['log']['level'];
   if (env.DIALER === 'simulated' || env.DIALER === 'telephony') config.dialer.kind = env.DIALER;
   if (env.API_KEY) config.auth.clients.push({ id: env.API_CLIENT_ID ?? 'default', key: env.API_KEY, admin: false });

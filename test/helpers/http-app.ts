@@ -8,6 +8,7 @@ import { buildApp, type Layers } from '../../src/compose';
 import type { Clock } from '../../src/time';
 import { parseAppConfig, type AppConfig } from '../../src/config/app-config';
 import { silentLogger } from './core';
+import { currentStoreKind, newTestSchema } from './stores';
 
 export const IVR_KEY = 'test-ivr-key-123';
 export const ADMIN_KEY = 'test-admin-key-123';
@@ -16,14 +17,16 @@ export interface RunningApp {
   app: App;
   url: string;
   dir: string;
+  /** the app's configuration (its store: a second instance on the same database) */
+  config: AppConfig;
   call(method: string, p: string, body?: unknown, opts?: { key?: string | null; form?: boolean }): Promise<{ status: number; json: any; text: string; headers: Headers }>;
   close(): Promise<void>;
 }
 
 /**
- * The real app on a real port with a real SQLite file in a temp dir: the callback core, plus the parts
- * given (`compose.ts` Layers: a queue, the agent page's directory, a stand-in dialer) and, for a test,
- * more routes.
+ * The real app on a real port with a real SQLite file in a temp dir (or on PostgreSQL, a schema of its own,
+ * when the suite runs on it: `useStoreKind`): the callback core, plus the parts given (`compose.ts` Layers:
+ * a queue, the agent page's directory, a stand-in dialer) and, for a test, more routes.
  */
 export async function startApp(
   overrides: Partial<AppConfig> = {},
@@ -34,7 +37,10 @@ export async function startApp(
   const config = parseAppConfig(
     {
       server: { host: '127.0.0.1', port: 0 },
-      store: { path: path.join(dir, 'callbacks.db') },
+      store:
+        currentStoreKind() === 'postgres'
+          ? { kind: 'postgres', url: process.env.TEST_DATABASE_URL, schema: newTestSchema(), poolSize: 4 }
+          : { path: path.join(dir, 'callbacks.db') },
       auth: { clients: [{ id: 'ivr', key: IVR_KEY }, { id: 'admin', key: ADMIN_KEY, admin: true }] },
       dialer: { kind: 'simulated', simulated: { delayMs: 50 } },
       ...overrides,
@@ -48,6 +54,7 @@ export async function startApp(
     app,
     url,
     dir,
+    config,
     async call(method, p, body, opts = {}) {
       const headers: Record<string, string> = {};
       const key = opts.key === undefined ? IVR_KEY : opts.key;

@@ -5,6 +5,7 @@ import type { AttemptResult, Dialer, DialRequest } from '../../../src/ports/dial
 import { makeCore, silentLogger } from '../../helpers/core';
 import { VirtualTime, type TimerScheduler } from '../../../src/time';
 import { until } from '../../helpers/until';
+import { storeKinds, useStoreKind } from '../../helpers/stores';
 
 const NOW = Date.parse('2026-12-01T15:00:00.000Z');
 /** the test's virtual time: the core's clock, the scheduler's timers and the simulated dialer's */
@@ -23,7 +24,8 @@ async function setup(dialer: Dialer, timers: TimerScheduler = time) {
 }
 
 async function settle(s: Scheduler) {
-  for (let i = 0; i < 2000 && s.activeAttempts > 0; i++) {
+  // the attempts' ends are written to the store (PostgreSQL: over the network): turns until they are done
+  for (const end = Date.now() + 10_000; s.activeAttempts > 0 && Date.now() < end; ) {
     time.advance(0);
     await turn();
   }
@@ -43,205 +45,210 @@ class HeldDialer implements Dialer {
   }
 }
 
-describe('scheduler', () => {
-  beforeEach(() => {
-    time = new VirtualTime(NOW);
-  });
-  let toClose: Scheduler[] = [];
-  afterEach(async () => {
-    for (const s of toClose) await s.close(100);
-    toClose = [];
-  });
-  const track = <T extends { scheduler: Scheduler }>(x: T) => (toClose.push(x.scheduler), x);
+for (const kind of storeKinds()) {
+  describe(`scheduler (${kind})`, () => {
+    before(() => useStoreKind(kind));
+    after(() => useStoreKind('sqlite'));
 
-  it('dials an immediate callback and completes it when an agent takes it', async () => {
-    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
-    const { callbacks, store, scheduler } = track(await setup(dialer));
-    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671', note: 'x' }, 'ivr');
-    await scheduler.pass();
-    await settle(scheduler);
-    const c = (await store.getCallback(id))!;
-    assert.equal(c.state, 'COMPLETED');
-    assert.equal(c.reason, 'CONNECTED_TO_AGENT');
-    assert.equal(dialer.dialed.length, 1);
-    assert.equal(dialer.dialed[0].customerNumber, '+14155552671');
-    assert.deepEqual(dialer.dialed[0].userData, { note: 'x' });
-    const [attempt] = await store.attemptsOf(id);
-    assert.equal(attempt.outcome, 'CONNECTED_TO_AGENT');
-    assert.ok(attempt.endedAt);
-    const types = (await store.events({ callbackId: id, limit: 50 })).map((e) => e.type);
-    assert.deepEqual(types.filter((t) => t.startsWith('ATTEMPT')), ['ATTEMPT_STARTED', 'ATTEMPT_ENDED']);
-  });
+    beforeEach(() => {
+      time = new VirtualTime(NOW);
+    });
+    let toClose: Scheduler[] = [];
+    afterEach(async () => {
+      for (const s of toClose) await s.close(100);
+      toClose = [];
+    });
+    const track = <T extends { scheduler: Scheduler }>(x: T) => (toClose.push(x.scheduler), x);
 
-  it('retries busy per policy, then connects', async () => {
-    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0, rules: [{ pattern: '2671$', outcomes: ['BUSY', 'BUSY', 'CONNECTED_TO_AGENT'] }] });
-    const { callbacks, store, scheduler, clock } = track(await setup(dialer));
-    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
-    await scheduler.pass();
-    await settle(scheduler);
-    let c = (await store.getCallback(id))!;
-    assert.equal(c.state, 'SCHEDULED');
-    assert.equal(c.nextAttemptAt, NOW + 120_000);
-    clock.advance(60_000);
-    await scheduler.pass();
-    await settle(scheduler);
-    assert.equal(dialer.dialed.length, 1, 'not before the retry delay');
-    clock.advance(60_000);
-    await scheduler.pass();
-    await settle(scheduler);
-    clock.advance(120_000);
-    await scheduler.pass();
-    await settle(scheduler);
-    c = (await store.getCallback(id))!;
-    assert.equal(c.state, 'COMPLETED');
-    assert.equal(c.reason, 'CONNECTED_TO_AGENT');
-    assert.deepEqual((await store.attemptsOf(id)).map((a) => a.outcome), ['BUSY', 'BUSY', 'CONNECTED_TO_AGENT']);
-    assert.equal(c.attempts, 3);
-  });
-
-  it('stops at _max_number_of_attempts', async () => {
-    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0, defaultOutcome: 'NO_ANSWER' });
-    const { callbacks, store, scheduler, clock } = track(await setup(dialer));
-    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
-    for (let i = 0; i < 5; i++) {
+    it('dials an immediate callback and completes it when an agent takes it', async () => {
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+      const { callbacks, store, scheduler } = track(await setup(dialer));
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671', note: 'x' }, 'ivr');
       await scheduler.pass();
       await settle(scheduler);
-      clock.advance(300_000);
-    }
-    const c = (await store.getCallback(id))!;
-    assert.equal(c.reason, 'MAX_ATTEMPTS_REACHED');
-    assert.equal(dialer.dialed.length, 3);
-  });
+      const c = (await store.getCallback(id))!;
+      assert.equal(c.state, 'COMPLETED');
+      assert.equal(c.reason, 'CONNECTED_TO_AGENT');
+      assert.equal(dialer.dialed.length, 1);
+      assert.equal(dialer.dialed[0].customerNumber, '+14155552671');
+      assert.deepEqual(dialer.dialed[0].userData, { note: 'x' });
+      const [attempt] = await store.attemptsOf(id);
+      assert.equal(attempt.outcome, 'CONNECTED_TO_AGENT');
+      assert.ok(attempt.endedAt);
+      const types = (await store.events({ callbackId: id, limit: 50 })).map((e) => e.type);
+      assert.deepEqual(types.filter((t) => t.startsWith('ATTEMPT')), ['ATTEMPT_STARTED', 'ATTEMPT_ENDED']);
+    });
 
-  it('does not dial a scheduled callback before its desired time', async () => {
-    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
-    const { callbacks, store, scheduler, clock } = track(await setup(dialer));
-    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671', _desired_time: '2026-12-01T16:00:00Z' }, 'ivr');
-    await scheduler.pass();
-    await settle(scheduler);
-    assert.equal(dialer.dialed.length, 0);
-    assert.equal((await store.getCallback(id))!.state, 'SCHEDULED');
-    clock.advance(3600_000);
-    await scheduler.pass();
-    await settle(scheduler);
-    assert.equal(dialer.dialed.length, 1);
-    assert.equal((await store.getCallback(id))!.state, 'COMPLETED');
-  });
+    it('retries busy per policy, then connects', async () => {
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0, rules: [{ pattern: '2671$', outcomes: ['BUSY', 'BUSY', 'CONNECTED_TO_AGENT'] }] });
+      const { callbacks, store, scheduler, clock } = track(await setup(dialer));
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await scheduler.pass();
+      await settle(scheduler);
+      let c = (await store.getCallback(id))!;
+      assert.equal(c.state, 'SCHEDULED');
+      assert.equal(c.nextAttemptAt, NOW + 120_000);
+      clock.advance(60_000);
+      await scheduler.pass();
+      await settle(scheduler);
+      assert.equal(dialer.dialed.length, 1, 'not before the retry delay');
+      clock.advance(60_000);
+      await scheduler.pass();
+      await settle(scheduler);
+      clock.advance(120_000);
+      await scheduler.pass();
+      await settle(scheduler);
+      c = (await store.getCallback(id))!;
+      assert.equal(c.state, 'COMPLETED');
+      assert.equal(c.reason, 'CONNECTED_TO_AGENT');
+      assert.deepEqual((await store.attemptsOf(id)).map((a) => a.outcome), ['BUSY', 'BUSY', 'CONNECTED_TO_AGENT']);
+      assert.equal(c.attempts, 3);
+    });
 
-  it('holds callbacks QUEUED while the dialer is not ready, without using attempts', async () => {
-    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
-    dialer.ready = false;
-    const { callbacks, store, scheduler, clock } = track(await setup(dialer));
-    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
-    await scheduler.pass();
-    await settle(scheduler);
-    assert.equal(dialer.dialed.length, 0);
-    assert.equal((await store.getCallback(id))!.state, 'QUEUED');
-    assert.equal((await store.getCallback(id))!.attempts, 0);
-    dialer.ready = true;
-    clock.advance(1000);
-    await scheduler.pass();
-    await settle(scheduler);
-    assert.equal((await store.getCallback(id))!.reason, 'CONNECTED_TO_AGENT');
-  });
+    it('stops at _max_number_of_attempts', async () => {
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0, defaultOutcome: 'NO_ANSWER' });
+      const { callbacks, store, scheduler, clock } = track(await setup(dialer));
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      for (let i = 0; i < 5; i++) {
+        await scheduler.pass();
+        await settle(scheduler);
+        clock.advance(300_000);
+      }
+      const c = (await store.getCallback(id))!;
+      assert.equal(c.reason, 'MAX_ATTEMPTS_REACHED');
+      assert.equal(dialer.dialed.length, 3);
+    });
 
-  it('expires a callback nobody could dial before _max_time_to_reach_customer', async () => {
-    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
-    dialer.ready = false;
-    const { callbacks, store, scheduler, clock } = track(await setup(dialer));
-    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
-    await scheduler.pass();
-    clock.advance(3600_000);
-    dialer.ready = true; // the dialer comes back after the callback's time ran out: it is not dialed
-    await scheduler.pass();
-    await settle(scheduler);
-    assert.equal((await store.getCallback(id))!.reason, 'EXPIRED');
-    assert.equal(dialer.dialed.length, 0);
-  });
+    it('does not dial a scheduled callback before its desired time', async () => {
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+      const { callbacks, store, scheduler, clock } = track(await setup(dialer));
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671', _desired_time: '2026-12-01T16:00:00Z' }, 'ivr');
+      await scheduler.pass();
+      await settle(scheduler);
+      assert.equal(dialer.dialed.length, 0);
+      assert.equal((await store.getCallback(id))!.state, 'SCHEDULED');
+      clock.advance(3600_000);
+      await scheduler.pass();
+      await settle(scheduler);
+      assert.equal(dialer.dialed.length, 1);
+      assert.equal((await store.getCallback(id))!.state, 'COMPLETED');
+    });
 
-  it('recovers an attempt left running by a killed process as FAILED and retries it', async () => {
-    const held = new HeldDialer();
-    const first = await setup(held, new VirtualTime(NOW));
-    const { id } = await first.callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
-    await first.scheduler.pass();
-    assert.equal(held.calls.length, 1);
-    assert.equal((await first.store.getCallback(id))!.state, 'ROUTING');
-    // "kill -9": the first scheduler never finishes nor renews its lease; a new one starts on the same store
-    first.clock.advance(16_000);
-    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
-    const second = new Scheduler({ store: first.store, callbacks: first.callbacks, clock: first.clock, timers: time, dialer, logger: silentLogger, idlePollMs: 60_000 });
-    toClose.push(second);
-    await second.start();
-    assert.equal(second.isActive, true);
-    const after = (await first.store.getCallback(id))!;
-    assert.equal(after.state, 'SCHEDULED');
-    assert.equal(after.attempts, 1);
-    const [attempt] = await first.store.attemptsOf(id);
-    assert.equal(attempt.outcome, 'FAILED');
-    assert.match(attempt.detail ?? '', /interrupted/);
-    first.clock.advance(60_000);
-    await second.pass();
-    await settle(second);
-    assert.equal((await first.store.getCallback(id))!.reason, 'CONNECTED_TO_AGENT');
-    assert.equal((await first.store.events({ callbackId: id, limit: 50 })).filter((e) => e.type === 'ATTEMPT_STARTED').length, 2);
-  });
+    it('holds callbacks QUEUED while the dialer is not ready, without using attempts', async () => {
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+      dialer.ready = false;
+      const { callbacks, store, scheduler, clock } = track(await setup(dialer));
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await scheduler.pass();
+      await settle(scheduler);
+      assert.equal(dialer.dialed.length, 0);
+      assert.equal((await store.getCallback(id))!.state, 'QUEUED');
+      assert.equal((await store.getCallback(id))!.attempts, 0);
+      dialer.ready = true;
+      clock.advance(1000);
+      await scheduler.pass();
+      await settle(scheduler);
+      assert.equal((await store.getCallback(id))!.reason, 'CONNECTED_TO_AGENT');
+    });
 
-  it('a second scheduler on the same database stands by while the first holds the lease', async () => {
-    const a = new HeldDialer();
-    const b = new HeldDialer();
-    const one = track(await setup(a));
-    const two = new Scheduler({ store: one.store, callbacks: one.callbacks, clock: one.clock, timers: time, dialer: b, logger: silentLogger, idlePollMs: 60_000 });
-    toClose.push(two);
-    await two.start();
-    assert.equal(two.isActive, false);
-    for (let i = 0; i < 20; i++) await one.callbacks.start('cb', { _customer_number: `+1415555${String(1000 + i)}` }, 'ivr');
-    await one.scheduler.pass();
-    await two.pass();
-    assert.equal(a.calls.length, 20);
-    assert.equal(b.calls.length, 0, 'the standby scheduler dials nothing');
-    assert.equal(new Set(a.calls.map((c) => c.req.callbackId)).size, 20);
-  });
+    it('expires a callback nobody could dial before _max_time_to_reach_customer', async () => {
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+      dialer.ready = false;
+      const { callbacks, store, scheduler, clock } = track(await setup(dialer));
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await scheduler.pass();
+      clock.advance(3600_000);
+      dialer.ready = true; // the dialer comes back after the callback's time ran out: it is not dialed
+      await scheduler.pass();
+      await settle(scheduler);
+      assert.equal((await store.getCallback(id))!.reason, 'EXPIRED');
+      assert.equal(dialer.dialed.length, 0);
+    });
 
-  it('cancelling a callback in a call aborts the attempt and records it', async () => {
-    const held = new HeldDialer();
-    const { callbacks, store, scheduler } = track(await setup(held));
-    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
-    await scheduler.pass();
-    const c = await callbacks.cancel('cb', id);
-    assert.equal(c.state, 'COMPLETED');
-    assert.equal(c.reason, 'CANCELLED');
-    const [attempt] = await store.attemptsOf(id);
-    assert.ok(attempt.endedAt, 'the attempt is closed');
-  });
+    it('recovers an attempt left running by a killed process as FAILED and retries it', async () => {
+      const held = new HeldDialer();
+      const first = await setup(held, new VirtualTime(NOW));
+      const { id } = await first.callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await first.scheduler.pass();
+      assert.equal(held.calls.length, 1);
+      assert.equal((await first.store.getCallback(id))!.state, 'ROUTING');
+      // "kill -9": the first scheduler never finishes nor renews its lease; a new one starts on the same store
+      first.clock.advance(16_000);
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+      const second = new Scheduler({ store: first.store, callbacks: first.callbacks, clock: first.clock, timers: time, dialer, logger: silentLogger, idlePollMs: 60_000 });
+      toClose.push(second);
+      await second.start();
+      assert.equal(second.isActive, true);
+      const after = (await first.store.getCallback(id))!;
+      assert.equal(after.state, 'SCHEDULED');
+      assert.equal(after.attempts, 1);
+      const [attempt] = await first.store.attemptsOf(id);
+      assert.equal(attempt.outcome, 'FAILED');
+      assert.match(attempt.detail ?? '', /interrupted/);
+      first.clock.advance(60_000);
+      await second.pass();
+      await settle(second);
+      assert.equal((await first.store.getCallback(id))!.reason, 'CONNECTED_TO_AGENT');
+      assert.equal((await first.store.events({ callbackId: id, limit: 50 })).filter((e) => e.type === 'ATTEMPT_STARTED').length, 2);
+    });
 
-  it('moves to PROCESSING when the dialer reports the agent connected', async () => {
-    const held = new HeldDialer();
-    const { callbacks, store, scheduler } = track(await setup(held));
-    const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
-    await scheduler.pass();
-    held.calls[0].req.onProgress?.('CONNECTED');
-    await until('the connected stage recorded', async () => ((await store.getCallback(id))?.state === 'ROUTING' ? undefined : true), 5000, 1);
-    assert.equal((await store.getCallback(id))!.state, 'PROCESSING');
-    held.calls[0].finish({ outcome: 'CONNECTED_TO_AGENT', agentId: 'agent-7' });
-    await settle(scheduler);
-    assert.equal((await store.attemptsOf(id))[0].agentId, 'agent-7');
-  });
+    it('a second scheduler on the same database stands by while the first holds the lease', async () => {
+      const a = new HeldDialer();
+      const b = new HeldDialer();
+      const one = track(await setup(a));
+      const two = new Scheduler({ store: one.store, callbacks: one.callbacks, clock: one.clock, timers: time, dialer: b, logger: silentLogger, idlePollMs: 60_000 });
+      toClose.push(two);
+      await two.start();
+      assert.equal(two.isActive, false);
+      for (let i = 0; i < 20; i++) await one.callbacks.start('cb', { _customer_number: `+1415555${String(1000 + i)}` }, 'ivr');
+      await one.scheduler.pass();
+      await two.pass();
+      assert.equal(a.calls.length, 20);
+      assert.equal(b.calls.length, 0, 'the standby scheduler dials nothing');
+      assert.equal(new Set(a.calls.map((c) => c.req.callbackId)).size, 20);
+    });
 
-  it('does not dial USERORIGINATED callbacks: it waits for the customer to call in', async () => {
-    const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
-    const { callbacks, store, scheduler } = track(await setup(dialer));
-    const { id } = await callbacks.start('uo', { _customer_number: '+14155552671' }, 'app');
-    await scheduler.pass();
-    await settle(scheduler);
-    assert.equal(dialer.dialed.length, 0);
-    assert.equal((await store.getCallback(id))!.state, 'QUEUED');
-    const dialed = { number: '18005550103', service: 'uo' };
-    const match = await callbacks.findUserOriginatedCallback('4155552671', dialed);
-    assert.equal(match?.callbackId, id);
-    // the same caller dialing a number routed to another service is not this callback's customer
-    assert.equal(await callbacks.findUserOriginatedCallback('4155552671', { number: '18005550100', service: 'other' }), null);
-    await callbacks.completeUserOriginatedCallback(id, 'CONNECTED_TO_AGENT', 'call-1');
-    assert.equal((await store.getCallback(id))!.reason, 'CONNECTED_TO_AGENT');
-    assert.equal(await callbacks.findUserOriginatedCallback('4155552671', dialed), null);
+    it('cancelling a callback in a call aborts the attempt and records it', async () => {
+      const held = new HeldDialer();
+      const { callbacks, store, scheduler } = track(await setup(held));
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await scheduler.pass();
+      const c = await callbacks.cancel('cb', id);
+      assert.equal(c.state, 'COMPLETED');
+      assert.equal(c.reason, 'CANCELLED');
+      const [attempt] = await store.attemptsOf(id);
+      assert.ok(attempt.endedAt, 'the attempt is closed');
+    });
+
+    it('moves to PROCESSING when the dialer reports the agent connected', async () => {
+      const held = new HeldDialer();
+      const { callbacks, store, scheduler } = track(await setup(held));
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await scheduler.pass();
+      held.calls[0].req.onProgress?.('CONNECTED');
+      await until('the connected stage recorded', async () => ((await store.getCallback(id))?.state === 'ROUTING' ? undefined : true), 5000, 1);
+      assert.equal((await store.getCallback(id))!.state, 'PROCESSING');
+      held.calls[0].finish({ outcome: 'CONNECTED_TO_AGENT', agentId: 'agent-7' });
+      await settle(scheduler);
+      assert.equal((await store.attemptsOf(id))[0].agentId, 'agent-7');
+    });
+
+    it('does not dial USERORIGINATED callbacks: it waits for the customer to call in', async () => {
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+      const { callbacks, store, scheduler } = track(await setup(dialer));
+      const { id } = await callbacks.start('uo', { _customer_number: '+14155552671' }, 'app');
+      await scheduler.pass();
+      await settle(scheduler);
+      assert.equal(dialer.dialed.length, 0);
+      assert.equal((await store.getCallback(id))!.state, 'QUEUED');
+      const dialed = { number: '18005550103', service: 'uo' };
+      const match = await callbacks.findUserOriginatedCallback('4155552671', dialed);
+      assert.equal(match?.callbackId, id);
+      // the same caller dialing a number routed to another service is not this callback's customer
+      assert.equal(await callbacks.findUserOriginatedCallback('4155552671', { number: '18005550100', service: 'other' }), null);
+      await callbacks.completeUserOriginatedCallback(id, 'CONNECTED_TO_AGENT', 'call-1');
+      assert.equal((await store.getCallback(id))!.reason, 'CONNECTED_TO_AGENT');
+      assert.equal(await callbacks.findUserOriginatedCallback('4155552671', dialed), null);
+    });
   });
-});
+}

@@ -41,6 +41,15 @@ describe('app config', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('store: SQLite by default; PostgreSQL with STORE_KIND and DATABASE_URL, which it cannot do without', () => {
+    assert.equal(loadConfig({ CONFIG_FILE: 'config/default.yaml' }).config.store.kind, 'sqlite');
+    const pg = loadConfig({ CONFIG_FILE: 'config/default.yaml', STORE_KIND: 'postgres', DATABASE_URL: 'postgres://u:p@db:5432/cb' }).config.store;
+    assert.deepEqual([pg.kind, pg.url, pg.poolSize], ['postgres', 'postgres://u:p@db:5432/cb', 10]);
+    assert.throws(() => loadConfig({ CONFIG_FILE: 'config/default.yaml', STORE_KIND: 'postgres' }), /store\.url: .*DATABASE_URL/);
+    assert.throws(() => loadConfig({ CONFIG_FILE: 'config/default.yaml', STORE_KIND: 'mysql' }), /STORE_KIND: "mysql"/);
+    assert.throws(() => parseAppConfig({ store: { kind: 'postgres', schema: 'Bad-Name' } }, 'test'), /store\.schema/);
+  });
+
   it('the shipped default config is valid and its services are valid', async () => {
     const { config } = loadConfig({ CONFIG_FILE: 'config/default.yaml' });
     assert.ok(config.services.length >= 2);

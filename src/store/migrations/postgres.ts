@@ -1,0 +1,137 @@
+/**
+ * Schema migrations for the PostgreSQL store, applied in order under an advisory lock (several instances may
+ * start at once: one migrates, the others wait and find it done); `schema_migrations` records how many ran.
+ * The same tables, columns and indexes as the SQLite store's (migrations/index.ts), in one step: epoch ms in
+ * BIGINT, JSON as text (the store reads and writes it as SQLite's does). Never edit a released migration:
+ * append a new one.
+ */
+export const postgresMigrations: readonly string[] = [
+  `
+  CREATE TABLE services (
+    name TEXT PRIMARY KEY,
+    template TEXT NOT NULL,
+    options TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE callbacks (
+    id TEXT PRIMARY KEY,
+    service_name TEXT NOT NULL,
+    customer_number TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    request_reason TEXT,
+    direction TEXT NOT NULL,
+    target TEXT NOT NULL,
+    desired_time BIGINT,
+    accepted_at BIGINT NOT NULL,
+    service_start BIGINT NOT NULL,
+    expiration_time BIGINT NOT NULL,
+    next_attempt_at BIGINT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    originating_interaction_id TEXT,
+    client_id TEXT NOT NULL,
+    user_data TEXT NOT NULL,
+    overrides TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX callbacks_due ON callbacks (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+  CREATE INDEX callbacks_in_flight ON callbacks (state) WHERE state IN ('ROUTING', 'PROCESSING');
+  CREATE INDEX callbacks_bucket ON callbacks (service_name, desired_time) WHERE desired_time IS NOT NULL;
+  CREATE INDEX callbacks_target_bucket ON callbacks (target, desired_time) WHERE desired_time IS NOT NULL;
+  CREATE INDEX callbacks_number_time ON callbacks (customer_number, accepted_at);
+  CREATE INDEX callbacks_start ON callbacks (service_start);
+
+  CREATE TABLE attempts (
+    id TEXT PRIMARY KEY,
+    callback_id TEXT NOT NULL REFERENCES callbacks (id),
+    number INTEGER NOT NULL,
+    started_at BIGINT NOT NULL,
+    ended_at BIGINT,
+    outcome TEXT,
+    sip_status INTEGER,
+    amd_decision TEXT,
+    amd_decision_ms INTEGER,
+    agent_id TEXT,
+    answered_at BIGINT,
+    connected_at BIGINT,
+    call_id TEXT,
+    detail TEXT
+  );
+  CREATE INDEX attempts_callback ON attempts (callback_id, number);
+
+  CREATE TABLE events (
+    seq BIGSERIAL PRIMARY KEY,
+    callback_id TEXT NOT NULL,
+    service_name TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    type TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX events_callback ON events (callback_id, seq);
+  CREATE INDEX events_at ON events (at);
+
+  CREATE TABLE interactions (
+    id TEXT PRIMARY KEY,
+    call_id TEXT,
+    ani TEXT,
+    dnis TEXT,
+    service_name TEXT,
+    target TEXT,
+    started_at BIGINT,
+    ended_at BIGINT,
+    outcome TEXT,
+    attached TEXT NOT NULL,
+    callback_id TEXT
+  );
+  CREATE INDEX interactions_started ON interactions (started_at);
+  CREATE INDEX interactions_callback ON interactions (callback_id) WHERE callback_id IS NOT NULL;
+
+  CREATE TABLE scheduler_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE queue_samples (
+    at BIGINT NOT NULL,
+    target TEXT NOT NULL,
+    waiting INTEGER NOT NULL,
+    ewt_sec REAL NOT NULL,
+    agents_ready INTEGER NOT NULL,
+    agents_busy INTEGER NOT NULL,
+    staffed INTEGER NOT NULL,
+    PRIMARY KEY (target, at)
+  );
+  CREATE INDEX queue_samples_at ON queue_samples (at);
+
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    allowed_networks TEXT NOT NULL,
+    rate_limit_per_minute INTEGER,
+    created_at BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    revoked_at BIGINT,
+    revoked_by TEXT,
+    replaced_by TEXT
+  );
+
+  CREATE TABLE audit_log (
+    seq BIGSERIAL PRIMARY KEY,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    source TEXT NOT NULL,
+    action TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_at ON audit_log (at);
+  CREATE INDEX audit_log_subject ON audit_log (subject, seq);
+  `,
+];

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import type { CallbackRecord } from '../../../src/ports/callback-records';
+import type { CommittedEvent, Store } from '../../../src/store/store';
+import pg from 'pg';
+import { postgresMigrations } from '../../../src/store/migrations/postgres';
+import { openPostgresStoresTogether, openTestStore, reopenTestStore, storeKinds } from '../../helpers/stores';
+
+const T = Date.parse('2026-12-01T15:00:00.000Z');
+
+const callback = (id: string, over: Partial<CallbackRecord> = {}): CallbackRecord => ({
+  id,
+  serviceName: 'svc',
+  customerNumber: '+14155552671',
+  state: 'QUEUED',
+  reason: null,
+  requestReason: null,
+  direction: 'USERTERMINATED',
+  target: 'support',
+  desiredTime: null,
+  acceptedAt: T,
+  serviceStart: T,
+  expirationTime: T + 3_600_000,
+  nextAttemptAt: T,
+  attempts: 0,
+  originatingInteractionId: null,
+  clientId: 'test',
+  userData: { note: 'x' },
+  overrides: {},
+  updatedAt: T,
+  ...over,
+});
+
+for (const kind of storeKinds()) {
+  describe(`store contract (${kind})`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await openTestStore(kind);
+    });
+
+    it('keeps a callback as given, and a guarded change applies only from the expected states', async () => {
+      await store.insertCallback(callback('a'), [{ type: 'CREATED', at: T }]);
+      assert.deepEqual(await store.getCallback('a'), callback('a'));
+      const routing = callback('a', { state: 'ROUTING', nextAttemptAt: null, updatedAt: T + 1 });
+      assert.equal(await store.applyChange({ callback: routing, expectStates: ['QUEUED'], events: [{ type: 'STATE_CHANGED', at: T + 1 }] }), true);
+      assert.equal(await store.applyChange({ callback: callback('a', { state: 'COMPLETED' }), expectStates: ['QUEUED'], events: [] }), false, 'the row moved on');
+      assert.equal((await store.getCallback('a'))?.state, 'ROUTING');
+      assert.deepEqual((await store.events({ callbackId: 'a', limit: 10 })).map((e) => e.type), ['CREATED', 'STATE_CHANGED']);
+      assert.equal(await store.applyChange({ callback: callback('nope'), expectStates: ['QUEUED'], events: [] }), false, 'an unknown callback');
+    });
+
+    it('of two claims racing for one callback, exactly one wins', async () => {
+      await store.insertCallback(callback('race'), []);
+      const claim = (n: number) =>
+        store.applyChange({
+          callback: callback('race', { state: 'ROUTING', nextAttemptAt: null }),
+          attempt: { id: `att-${n}`, callbackId: 'race', number: 1, startedAt: T, endedAt: null, outcome: null, sipStatus: null, amdDecision: null, amdDecisionMs: null, agentId: null, answeredAt: null, connectedAt: null, callId: null, detail: null },
+          expectStates: ['QUEUED'],
+          events: [{ type: 'ATTEMPT_STARTED', at: T }],
+        });
+      const won = await Promise.all([claim(1), claim(2), claim(3)]);
+      assert.equal(won.filter(Boolean).length, 1);
+      assert.equal(await store.countAttempts('race'), 1);
+    });
+
+    it('lists due callbacks oldest first, and the next due time', async () => {
+      await store.insertCallback(callback('late', { nextAttemptAt: T + 2000 }), []);
+      await store.insertCallback(callback('early', { nextAttemptAt: T + 1000, acceptedAt: T + 1 }), []);
+      await store.insertCallback(callback('done', { state: 'COMPLETED', nextAttemptAt: null }), []);
+      assert.deepEqual((await store.dueCallbacks(T + 5000, 10)).map((c) => c.id), ['early', 'late']);
+      assert.deepEqual((await store.dueCallbacks(T + 1500, 10)).map((c) => c.id), ['early']);
+      assert.equal(await store.nextDueTime(), T + 1000);
+      assert.equal((await store.findActiveCallback('svc', '+14155552671'))?.id, 'late', 'the first accepted of the active ones');
+    });
+
+    it('a transaction commits all or nothing; an inner failure rolls back the inner part only; events are published after the commit', async () => {
+      const published: CommittedEvent[][] = [];
+      store.onCommitted((e) => published.push(e));
+      await assert.rejects(
+        store.transaction(async () => {
+          await store.insertCallback(callback('gone'), [{ type: 'CREATED', at: T }]);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal(await store.getCallback('gone'), undefined);
+      assert.equal(published.length, 0, 'nothing of rolled-back work');
+      await store.transaction(async () => {
+        await store.insertCallback(callback('kept'), [{ type: 'CREATED', at: T }]);
+        await assert.rejects(
+          store.transaction(async () => {
+            await store.insertCallback(callback('inner'), [{ type: 'CREATED', at: T }]);
+            throw new Error('inner');
+          }),
+        );
+        assert.equal(published.length, 0, 'not before the commit');
+      });
+      assert.ok(await store.getCallback('kept'));
+      assert.equal(await store.getCallback('inner'), undefined);
+      assert.deepEqual(published.map((b) => b.map((e) => e.callbackId)), [['kept']]);
+    });
+
+    it('gives the scheduler lease to one owner at a time until it expires or is released', async () => {
+      assert.equal(await store.acquireSchedulerLease('a', T, T + 15_000), true);
+      assert.equal(await store.acquireSchedulerLease('b', T + 1000, T + 16_000), false);
+      assert.equal(await store.acquireSchedulerLease('b', T + 1000, T + 16_000, (holder) => holder === 'a'), true, 'a dead holder');
+      assert.equal(await store.acquireSchedulerLease('a', T + 2000, T + 17_000), false);
+      assert.equal(await store.acquireSchedulerLease('a', T + 17_000, T + 32_000), true, 'expired');
+      await store.releaseSchedulerLease('a');
+      assert.equal(await store.acquireSchedulerLease('c', T + 18_000, T + 33_000), true);
+      const racing = await Promise.all(['x', 'y', 'z'].map((o) => store.acquireSchedulerLease(o, T + 40_000, T + 55_000)));
+      assert.equal(racing.filter(Boolean).length, 1, 'of owners racing for an expired lease, one wins');
+    });
+
+    it('numbers audit entries in order and finds them by subject kind, newest first', async () => {
+      for (const [i, subject] of ['service:a', 'key:k1', 'service:b'].entries()) {
+        await store.appendAudit({ at: T + i, actor: 'admin', source: '127.0.0.1', action: 'x', subject, detail: '{}' });
+      }
+      const all = await store.auditEntries({ limit: 10 });
+      assert.deepEqual(all.map((e) => e.subject), ['service:b', 'key:k1', 'service:a']);
+      assert.ok(all[0]!.seq > all[1]!.seq && all[1]!.seq > all[2]!.seq);
+      assert.deepEqual((await store.auditEntries({ subject: 'service:', limit: 10 })).map((e) => e.subject), ['service:b', 'service:a']);
+      assert.deepEqual((await store.auditEntries({ beforeSeq: all[0]!.seq, limit: 1 })).map((e) => e.subject), ['key:k1']);
+    });
+
+    it('keeps API keys, and a revocation (with its replacement) is seen at once', async () => {
+      await store.insertApiKey({ id: 'k1', name: 'ivr', secretHash: 'ab', scopes: ['callbacks:write'], allowedNetworks: ['10.0.0.0/8'], rateLimitPerMinute: 60, createdAt: T, createdBy: 'admin', revokedAt: null, revokedBy: null, replacedBy: null });
+      assert.equal(await store.revokeApiKey('k1', T + 5, 'admin', 'k2'), true);
+      assert.equal(await store.revokeApiKey('nope', T + 5, 'admin', null), false);
+      const k = await store.getApiKey('k1');
+      assert.deepEqual([k?.revokedAt, k?.replacedBy, k?.scopes, k?.rateLimitPerMinute], [T + 5, 'k2', ['callbacks:write'], 60]);
+      assert.equal((await store.listApiKeys()).length, 1);
+    });
+
+    it('merges attached data into an interaction and ends an outside IVR call as CALLBACK', async () => {
+      await store.openInteraction({ interactionId: 'i1', startedAt: T - 60_000, ani: '4155552671', attached: { a: 1 } });
+      await store.insertCallback(callback('cb', { originatingInteractionId: 'i1' }), [], {
+        interactionId: 'i1',
+        callbackId: 'cb',
+        attached: { _CB_SERVICE_ID: 'cb' },
+        endAsCallback: { at: T, serviceName: 'svc', target: 'support' },
+      });
+      const i = await store.getInteraction('i1');
+      assert.deepEqual([i?.startedAt, i?.endedAt, i?.outcome, i?.callbackId, i?.attached], [T - 60_000, T, 'CALLBACK', 'cb', { a: 1, _CB_SERVICE_ID: 'cb' }]);
+      assert.equal(await store.updateCallbackInteractions('cb', { _CB_T_SERVICE_START: 42 }), 1);
+      assert.deepEqual((await store.getInteraction('i1'))?.attached, { a: 1, _CB_SERVICE_ID: 'cb', _CB_T_SERVICE_START: 42 });
+    });
+
+    it('counts scheduled callbacks per time slot, not the cancelled ones', async () => {
+      const slot = 15 * 60_000;
+      const at = Math.floor(T / slot) * slot + slot;
+      await store.insertCallback(callback('s1', { state: 'SCHEDULED', desiredTime: at + 1 }), []);
+      await store.insertCallback(callback('s2', { state: 'SCHEDULED', desiredTime: at + 2 }), []);
+      await store.insertCallback(callback('s3', { state: 'COMPLETED', reason: 'CANCELLED', desiredTime: at + 3 }), []);
+      assert.deepEqual([...(await store.bucketCounts('svc', slot, at, at + slot))], [[at, 2]]);
+      assert.deepEqual([...(await store.bucketCountsByTarget('support', slot, at, at + slot))], [[at, 2]]);
+      assert.equal(await store.countCallbacksSince('+14155552671', T), 3);
+    });
+
+    it('erases a number only when it has no active callback', async () => {
+      await store.insertCallback(callback('active'), []);
+      assert.deepEqual(await store.eraseCustomerNumber('+14155552671'), { callbacks: 0, interactions: 0, active: 1 });
+      await store.applyChange({ callback: callback('active', { state: 'COMPLETED', reason: 'CANCELLED', nextAttemptAt: null }), events: [] });
+      assert.equal((await store.eraseCustomerNumber('+14155552671')).callbacks, 1);
+      assert.equal((await store.getCallback('active'))?.customerNumber, 'ERASED');
+    });
+
+    if (kind === 'postgres') {
+      it('migrates once when several instances start at once on an empty database', async () => {
+        const { stores, schema } = await openPostgresStoresTogether(3);
+        const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+        await client.connect();
+        try {
+          const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+          assert.deepEqual(rows.map((r) => r.version), postgresMigrations.map((_, i) => i + 1), 'each migration ran once');
+        } finally {
+          await client.end();
+        }
+        await stores[0]!.insertCallback(callback('shared'), []);
+        for (const s of stores) assert.equal((await s.getCallback('shared'))?.id, 'shared', 'every instance sees the committed row');
+      });
+
+      it('a second instance sees a transaction’s work only once it commits', async () => {
+        const other = await reopenTestStore(store);
+        let seenInside: CallbackRecord | undefined;
+        await store.transaction(async () => {
+          await store.insertCallback(callback('tx'), []);
+          seenInside = await other.getCallback('tx');
+        });
+        assert.equal(seenInside, undefined);
+        assert.equal((await other.getCallback('tx'))?.id, 'tx');
+      });
+    }
+  });
+}
