@@ -36,6 +36,8 @@ import { checkDeploymentFromFiles } from './telephony/deployment-check';
 import { ivrSettingsFor } from './telephony/ivr-settings';
 import { checkPromptFiles, type PromptCheck } from './telephony/prompt-files';
 import { systemClock, type Clock } from './time';
+import { SupervisionService, type SupervisionPorts } from './supervision/supervision';
+import { SupervisorPhones } from './supervision/supervisor-phones';
 
 /*
  * Wiring in one place. `composeApp` reads the configuration; `buildApp` builds, in this order, each part
@@ -95,10 +97,21 @@ export const waitStatisticQueue = (queue: QueueService): WaitStatisticQueue => (
   readyAgents: (t) => queue.listAgents().filter((a) => a.state === 'READY' && a.targets.includes(t)).length,
 });
 
-/** the queue's agents as the agent page sees them */
-export const agentDirectory = (queue: QueueService, passwordOf: (id: string) => string | undefined): AgentDirectory & AgentCredentials => ({
+/**
+ * The queue's agents as the agent page sees them; `supervisor` (the mode) while a supervisor is on the
+ * agent's call, when the config tells agents (`supervision.tellAgent`).
+ */
+export const agentDirectory = (
+  queue: QueueService,
+  passwordOf: (id: string) => string | undefined,
+  supervised: (id: string) => { mode: string } | undefined = () => undefined,
+): AgentDirectory & AgentCredentials => ({
   hasAgent: (id) => queue.hasAgent(id),
-  getAgent: (id) => queue.getAgent(id),
+  getAgent: (id) => {
+    const view = queue.getAgent(id);
+    const notice = supervised(id);
+    return notice ? { ...view, supervisor: notice } : view;
+  },
   login: (id) => queue.login(id),
   logout: (id) => queue.logout(id),
   setReady: (id) => queue.setReady(id),
@@ -129,6 +142,8 @@ export interface Layers {
   warnings?: () => string[];
   /** each interaction the IVR records, also handed here (e2e tests) */
   onInteraction?: (i: InteractionRecord) => void;
+  /** supervisors on agents' calls; by default built over the queue and telephony (tests: over fakes) */
+  supervision?: SupervisionService;
 }
 
 /**
@@ -169,7 +184,15 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
     const core = await buildCore(config, logger, clock, store, layers.queue);
     built.push(core.component);
 
-    const queue = layers.queue ? queueLayer(layers.queue, config, logger, store, core.metrics) : undefined;
+    // supervisors' phones and sessions: built below, read by the agents' directory and telephony when they run
+    const supervisorPhones = new SupervisorPhones(
+      config.supervision.supervisors.map((s) => ({ id: s.id, name: s.name ?? s.id, password: s.password })),
+      clock,
+    );
+    const clash = layers.queue && config.supervision.supervisors.find((s) => layers.queue!.hasAgent(s.id));
+    if (clash) throw new ConfigError(`invalid configuration: supervision.supervisors: "${clash.id}" is also an agent's id (their softphones register by id)`);
+    let supervision: SupervisionService | undefined = layers.supervision;
+    const queue = layers.queue ? queueLayer(layers.queue, config, logger, store, core.metrics, (id) => supervision?.noticeFor(id)) : undefined;
     if (queue) built.push(queue.component);
     const agents = queue?.agents ?? layers.agents;
 
@@ -181,8 +204,14 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
     let telephony: TelephonyLayer | undefined;
     if (telephonyConfig?.enabled) {
       if (!layers.queue) throw new Error('telephony needs the queue');
-      telephony = await telephonyLayer(telephonyConfig, { logger, store, core, queue: layers.queue, onInteraction: layers.onInteraction });
+      telephony = await telephonyLayer(telephonyConfig, { logger, store, core, queue: layers.queue, onInteraction: layers.onInteraction, supervisors: supervisorPhones });
       built.push(telephony.component);
+    }
+    if (!supervision && layers.queue) {
+      const live = telephony?.telephony;
+      supervision = new SupervisionService(supervisionPorts(layers.queue, supervisorPhones, live), clock, logger.child({ component: 'supervision' }), config.supervision.tellAgent);
+      const s = supervision;
+      built.push({ name: 'supervision', close: () => s.close() });
     }
 
     const dispatch = dispatchLayer(config, logger, clock, { store, core, queue: layers.queue, gate: queue?.gate, dialer: telephony?.telephony.dialer ?? layers.dialer, reserveTimeoutSec: telephonyConfig?.connect.reserveTimeoutSec });
@@ -222,6 +251,12 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
               },
               clock,
             },
+          }
+        : undefined,
+      supervision: supervision
+        ? {
+            supervision,
+            softphone: () => ({ wsUrl: config.softphone.wsUrl, domain: config.softphone.domain, iceServers: config.softphone.iceServers ?? [], supervisors: supervisorPhones.list() }),
           }
         : undefined,
     });
@@ -348,7 +383,7 @@ async function buildCore(config: AppConfig, logger: Logger, clock: Clock, store:
 }
 
 /** the queue's part beyond its rules: the scheduler's gate, the agents' directory, metrics and history */
-function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, store: Store, metrics: Metrics) {
+function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, store: Store, metrics: Metrics, supervised: (id: string) => { mode: string } | undefined) {
   const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
   metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
   const sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
@@ -360,7 +395,7 @@ function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, stor
       queue.close();
     },
   };
-  return { gate: new QueueDispatchGate(queue), agents: agentDirectory(queue, passwordOf), component };
+  return { gate: new QueueDispatchGate(queue), agents: agentDirectory(queue, passwordOf, supervised), component };
 }
 
 interface TelephonyLayer {
@@ -371,7 +406,7 @@ interface TelephonyLayer {
 /** the AMD audio-fork server, then drachtio-server and FreeSWITCH with the IVR and the callback dialer */
 async function telephonyLayer(
   config: TelephonyConfig,
-  deps: { logger: Logger; store: Store; core: Core; queue: QueueService; onInteraction: ((i: InteractionRecord) => void) | undefined },
+  deps: { logger: Logger; store: Store; core: Core; queue: QueueService; onInteraction: ((i: InteractionRecord) => void) | undefined; supervisors: SupervisorPhones },
 ): Promise<TelephonyLayer> {
   const { logger, store, core, queue } = deps;
   // the prompt files, looked at again at most every 30 s (an install of the prompts shows without a restart)
@@ -393,6 +428,7 @@ async function telephonyLayer(
     amd,
     passwordOf: (id) => queue.agentConfigs().find((a) => a.id === id)?.password,
     throttle: core.throttle,
+    supervisors: deps.supervisors,
     targetEwtMethod: (target) => (queue.hasTarget(target) ? queue.targetConfig(target).ewtMethod : undefined),
   });
   return {
@@ -405,6 +441,24 @@ async function telephonyLayer(
       },
       health: () => ({ ...telephony.health(), prompts: promptHealth() }),
     },
+  };
+}
+
+/**
+ * What supervision needs of the queue (which agent a call went to), the supervisors' phones and telephony
+ * (the live calls, the supervisor's leg); without telephony there are no calls to join.
+ */
+function supervisionPorts(queue: QueueService, phones: SupervisorPhones, telephony: Telephony | undefined): SupervisionPorts {
+  const agentIdOf = (uri: string) => queue.listAgents().find((a) => a.uri === uri || a.registration?.contactUri === uri)?.id;
+  return {
+    isSupervisor: (id) => phones.has(id),
+    phoneOf: (id) => phones.contactOf(id),
+    liveCalls: () =>
+      (telephony?.liveCalls.list() ?? []).flatMap((c) => {
+        const agentId = agentIdOf(c.agentUri);
+        return agentId ? [{ agentId, callId: c.callId, customerCallId: c.customerCallId, since: c.since }] : [];
+      }),
+    listenIn: async (req) => (telephony ? telephony.supervision.listenIn({ ...req, callId: req.call.callId }) : { kind: 'failed', detail: 'telephony is off' }),
   };
 }
 

@@ -16,7 +16,10 @@ export type AuditAction =
   | 'key.created'
   | 'key.revoked'
   | 'key.rotated'
-  | 'customer.erased';
+  | 'customer.erased'
+  | 'supervision.started'
+  | 'supervision.mode-changed'
+  | 'supervision.ended';
 
 /** who did it and from where: the key's (or agent's) name and the client's address */
 export interface Actor {
@@ -35,7 +38,7 @@ export interface AuditEntryView {
   actor: string;
   source: string;
   action: AuditAction;
-  /** what was acted on: `service:billing`, `callback:<id>`, `agent:alice`, `key:<id>` */
+  /** what was acted on: `service:billing`, `callback:<id>`, `agent:alice`, `key:<id>`, `call:<agent leg Call-ID>` */
   subject: string;
   before: unknown;
   after: unknown;

@@ -181,6 +181,19 @@ export const AppConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** supervisors who listen in on agents' calls from the supervisor page's softphone (listen, whisper, barge) */
+    supervision: Type.Object(
+      {
+        /** the agent's page shows that a supervisor is on the call (off: supervisors listen unseen) */
+        tellAgent: Type.Boolean({ default: false }),
+        /** their softphones register with these ids and passwords (SIP digest); ids must not be agents' */
+        supervisors: Type.Array(
+          Type.Object({ id: Type.String({ minLength: 1 }), name: Type.Optional(Type.String()), password: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+          { default: [] },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** validated by the queue module */
     targets: Type.Array(Type.Unknown(), { default: [] }),
     agents: Type.Array(Type.Unknown(), { default: [] }),

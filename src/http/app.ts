@@ -37,6 +37,7 @@ import type { QueueService } from '../queue/queue-service';
 import { AgentSessions, type AgentCredentials } from './agent-sessions';
 import type { SignInThrottle } from '../security/sign-in-throttle';
 import type { Clock } from '../time';
+import { supervisionRoutes, type SupervisionRouteDeps } from './routes/supervision-routes';
 
 export interface HttpAppDeps {
   logger: Logger;
@@ -66,6 +67,8 @@ export interface HttpAppDeps {
   approvals?: ApprovalBoard;
   /** the queue's routes (agents, targets, EWT) and the wait-time statistic, when the queue runs */
   queue?: { queue: QueueService; statistic: WaitStatisticDeps };
+  /** supervisors on agents' calls (listen, whisper, barge), when the queue runs */
+  supervision?: Omit<SupervisionRouteDeps, 'audit'>;
 }
 
 /**
@@ -148,5 +151,6 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     await app.register(queueRoutes({ queue: deps.queue.queue, audit }));
     await app.register(waitStatisticRoutes(deps.queue.statistic));
   }
+  if (deps.supervision) await app.register(supervisionRoutes({ ...deps.supervision, audit }));
   return app;
 }

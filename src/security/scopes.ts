@@ -6,6 +6,8 @@ export const ApiScopeSchema = Type.Union([
   Type.Literal('callbacks:read'),
   Type.Literal('reports:read'),
   Type.Literal('queue:agent'),
+  /** listen to, whisper to and barge in on agents' calls (never given by default: see defaultScopes) */
+  Type.Literal('calls:supervise'),
   Type.Literal('admin'),
 ]);
 export const API_SCOPES = ApiScopeSchema.anyOf.map((s) => s.const);
@@ -48,6 +50,8 @@ const RULES: Rule[] = [
   [READ + ' ' + WRITE, /^\/api\/v1\/(agents|targets)(\/|$)/, 'queue:agent'],
   [READ, /^\/api\/v1\/stream\/queues$/, 'queue:agent'],
 
+  [READ + ' ' + WRITE, /^\/api\/v1\/supervision(\/|$)/, 'calls:supervise'],
+
   [READ + ' ' + WRITE, /^\/admin\/v1\//, 'admin'],
 ];
 
@@ -59,5 +63,8 @@ export function accessOf(method: string, routePattern: string): RouteAccess | un
   return undefined;
 }
 
-/** config clients of old (no `scopes`): an admin client may do everything, another everything but admin */
-export const defaultScopes = (admin: boolean): ApiScope[] => (admin ? [...API_SCOPES] : API_SCOPES.filter((s) => s !== 'admin'));
+/**
+ * config clients of old (no `scopes`): an admin client may do everything, another everything but admin and
+ * listening to calls (a key made before supervision existed does not gain it silently)
+ */
+export const defaultScopes = (admin: boolean): ApiScope[] => (admin ? [...API_SCOPES] : API_SCOPES.filter((s) => s !== 'admin' && s !== 'calls:supervise'));

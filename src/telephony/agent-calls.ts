@@ -4,6 +4,7 @@ import { CallEndedError, unlessEnded, type AgentCallResult, type AgentCalls, typ
 import { FsCallLeg } from './call-leg';
 import { placeOutboundLeg } from './outbound-leg';
 import { isWebrtcContact, placeWebrtcLeg } from './webrtc-leg';
+import type { LiveAgentCalls } from './supervision-calls';
 import { messageOf } from '../errors';
 
 /**
@@ -19,6 +20,8 @@ export class FsAgentCalls implements AgentCalls {
     private readonly from?: string,
     /** what a party hears while the other holds (FreeSWITCH's `hold_music`; its default needs mod_local_stream) */
     private readonly holdMusic?: string,
+    /** where bridged calls are listed while they last (a supervisor's eavesdrop finds the agent's channel there) */
+    private readonly live?: LiveAgentCalls,
   ) {}
 
   async bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult> {
@@ -39,6 +42,7 @@ export class FsAgentCalls implements AgentCalls {
       await Promise.all([customer.endpoint.set('hold_music', music), r.endpoint.set('hold_music', music)]).catch(() => undefined);
     }
     await customer.endpoint.bridge(r.endpoint);
+    this.live?.add({ agentUri, callId: leg.callId, agentUuid: r.endpoint.uuid, customerCallId: customer.callId, mediaServer: customer.mediaServer, since: Date.now() }, leg.signal);
     const agent: AgentLeg = { callId: leg.callId, signal: leg.signal, hangup: (reason) => leg.hangup(reason) };
     return { kind: 'answered', leg: agent };
   }

@@ -14,6 +14,8 @@ import { handleInbound } from './inbound';
 import { ivrConnectModeFor, ivrSettingsFor } from './ivr-settings';
 import { MediaServerPool } from './media-servers';
 import { handleRegister, type RegistrationSink } from './registrar';
+import { FsSupervisionCalls, LiveAgentCalls } from './supervision-calls';
+import type { SupervisorPhones } from '../supervision/supervisor-phones';
 import type { SignInThrottle } from '../security/sign-in-throttle';
 import { systemClock, systemTimers, type Clock, type TimerScheduler } from '../time';
 
@@ -38,6 +40,8 @@ export interface TelephonyDeps {
   timers?: TimerScheduler;
   /** wrong REGISTER passwords count here, with the agent page's sign-ins */
   throttle?: SignInThrottle;
+  /** supervisors' softphones register here, not with the queue (their ids are not agents') */
+  supervisors?: Pick<SupervisorPhones, 'has' | 'passwordOf' | 'setRegistration' | 'clearRegistration'>;
 }
 
 export interface DependencyHealth {
@@ -50,6 +54,9 @@ export interface Telephony {
   dialer: Dialer;
   /** `drachtio` and `freeswitch` (up when at least one media server is up; detail lists each) */
   health(): Record<string, DependencyHealth>;
+  /** agents' calls in progress, and supervisors joining them (listen, whisper, barge) */
+  liveCalls: LiveAgentCalls;
+  supervision: FsSupervisionCalls;
   close(): Promise<void>;
 }
 
@@ -72,7 +79,9 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   const media = new MediaServerPool(drachtio.srf, config.mediaServers, log, config.retryMaxDelayMs, undefined, { clock, timers });
   const srf = drachtio.srf;
 
-  const agents = new FsAgentCalls(srf, config.trunk.codecs, log, undefined, resolvePrompts(config.prompts.dir, config.prompts, {}).holdMusic);
+  const liveCalls = new LiveAgentCalls();
+  const agents = new FsAgentCalls(srf, config.trunk.codecs, log, undefined, resolvePrompts(config.prompts.dir, config.prompts, {}).holdMusic, liveCalls);
+  const supervision = new FsSupervisionCalls(srf, liveCalls, config.trunk.codecs, log);
   const customers = new TrunkCustomerCalls(srf, media, config.trunk, deps.amd, log);
   const promptsFor = (service: string) => resolvePrompts(config.prompts.dir, config.prompts, serviceTelephony(config, service).prompts);
   const connectDeps = { queue: deps.queue, agents, clock, settings: config.connect };
@@ -132,7 +141,14 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   handleInbound(srf, media, config, ivrDeps, log, active);
   const { setRegistration, clearRegistration } = deps.queue;
   if (config.registrar.enabled && setRegistration && clearRegistration) {
-    handleRegister(srf, config.registrar, deps.passwordOf, { setRegistration: setRegistration.bind(deps.queue), clearRegistration: clearRegistration.bind(deps.queue) }, log, clock, deps.throttle);
+    // a supervisor's softphone registers with the supervisors, an agent's with the queue
+    const sup = deps.supervisors;
+    const passwordOf = (id: string) => (sup?.has(id) ? sup.passwordOf(id) : deps.passwordOf?.(id));
+    const sink: RegistrationSink = {
+      setRegistration: (id, uri, expiresAt) => (sup?.has(id) ? sup.setRegistration(id, uri, expiresAt) : setRegistration.call(deps.queue, id, uri, expiresAt)),
+      clearRegistration: (id) => (sup?.has(id) ? sup.clearRegistration(id) : clearRegistration.call(deps.queue, id)),
+    };
+    handleRegister(srf, config.registrar, passwordOf, sink, log, clock, deps.throttle);
   } else if (config.registrar.enabled) {
     log.warn('the queue takes no registrations: REGISTER is not served');
   }
@@ -142,6 +158,8 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
 
   return {
     dialer,
+    liveCalls,
+    supervision,
     health() {
       const d = drachtio.status();
       const servers = media.status();

@@ -74,6 +74,7 @@ const FORBIDDEN: Record<string, string[]> = {
   queue: ['callback', 'telephony', 'http', 'flows', 'store', 'compose', 'app', 'main'],
   amd: ['callback', 'queue', 'telephony', 'http', 'flows', 'store', 'compose', 'app', 'main'],
   flows: ['telephony', 'http', 'store', 'compose', 'app', 'main'],
+  supervision: ['callback', 'queue', 'telephony', 'http', 'flows', 'store', 'compose', 'app', 'main'],
 };
 
 const SIGNALING = ['drachtio-srf', 'drachtio-fsmrf', 'modesl', 'sip.js'];
@@ -101,7 +102,7 @@ describe('architecture: imports follow the layers', () => {
 
   it('the domain core and the flows import neither drachtio nor FreeSWITCH', () => {
     const wrong = [...modules.values()]
-      .filter((m) => ['callback', 'queue', 'amd', 'flows', 'ports'].includes(layerOf(m.file)))
+      .filter((m) => ['callback', 'queue', 'amd', 'flows', 'ports', 'supervision'].includes(layerOf(m.file)))
       .flatMap((m) => m.packages.filter((p) => SIGNALING.includes(p)).map((p) => `${rel(m.file)} -> ${p}`));
     assert.deepEqual(wrong, []);
   });
