@@ -12,7 +12,7 @@ import { readAudioFile } from '../../src/amd/wav';
 import { parseAppConfig } from '../../src/config/app-config';
 import { composeApp } from '../../src/compose';
 import { e2eEnv, type E2eEnv } from '../e2e/env';
-import { hasSipp, runSipp, type SippRun } from '../e2e/sipp';
+import { hasSipp, killLeftoverSipp, runSipp, type SippRun } from '../e2e/sipp';
 import { CHROMIUM } from '../helpers/chromium';
 import { eslApi } from '../helpers/esl';
 import { sleep, until } from '../helpers/until';
@@ -179,6 +179,11 @@ describe('supervisor listens, whispers, barges in from the browser (eavesdrop th
     }, 20_000);
   });
 
+  // a failed test's SIPp peer would keep its port (and answer another test's calls)
+  afterEach(async () => {
+    const n = await killLeftoverSipp();
+    if (n) console.log(`      (ended ${n} SIPp peer(s) the test left running)`);
+  });
   after(async () => {
     customer?.kill();
     await agentBrowser?.close();
