@@ -81,7 +81,7 @@ export const supervisionRoutes =
       },
       async (req, reply) => {
         const s = await deps.supervision.start(req.body.supervisorId, req.body.agentId, req.body.mode);
-        deps.audit.record(actorOf(req), 'supervision.started', `call:${s.callId}`, { after: { session: s.id, supervisorId: s.supervisorId, agentId: s.agentId, mode: s.mode } });
+        await deps.audit.record(actorOf(req), 'supervision.started', `call:${s.callId}`, { after: { session: s.id, supervisorId: s.supervisorId, agentId: s.agentId, mode: s.mode } });
         return reply.status(201).send(view(s));
       },
     );
@@ -92,7 +92,7 @@ export const supervisionRoutes =
       async (req) => {
         const { before, after } = await deps.supervision.setMode(req.params.id, req.body.mode);
         if (before.mode !== after.mode) {
-          deps.audit.record(actorOf(req), 'supervision.mode-changed', `call:${after.callId}`, { before: { session: before.id, mode: before.mode }, after: { session: after.id, mode: after.mode } });
+          await deps.audit.record(actorOf(req), 'supervision.mode-changed', `call:${after.callId}`, { before: { session: before.id, mode: before.mode }, after: { session: after.id, mode: after.mode } });
         }
         return view(after);
       },
@@ -100,7 +100,7 @@ export const supervisionRoutes =
 
     app.delete('/api/v1/supervision/sessions/:id', { schema: { tags, summary: 'The supervisor leaves the call (the call goes on)', params: Id, response: { 200: Session, 404: ErrorReply } } }, async (req) => {
       const s = await deps.supervision.stop(req.params.id);
-      deps.audit.record(actorOf(req), 'supervision.ended', `call:${s.callId}`, { before: { session: s.id, supervisorId: s.supervisorId, agentId: s.agentId, mode: s.mode } });
+      await deps.audit.record(actorOf(req), 'supervision.ended', `call:${s.callId}`, { before: { session: s.id, supervisorId: s.supervisorId, agentId: s.agentId, mode: s.mode } });
       return view(s);
     });
   };
