@@ -11,6 +11,7 @@ const hasCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' })
 const VARIANTS: Record<string, string[]> = {
   'laptop (bridge network)': ['docker-compose.yml'],
   'VM (host networking)': ['docker-compose.yml', 'docker-compose.vm.yml'],
+  'PostgreSQL store': ['docker-compose.yml', 'docker-compose.postgres.yml'],
 };
 
 /** `docker-compose config` of these files, in this environment (nothing of the caller's) */
@@ -37,6 +38,17 @@ describe('docker-compose files', () => {
       assert.equal(r.status, 0, r.stderr);
     });
   }
+
+  it('PostgreSQL store: the app gets STORE_KIND=postgres and a DATABASE_URL to the postgres service, and starts once it is healthy (as well as drachtio-server and FreeSWITCH); its data lives in a named volume', () => {
+    const out = config(VARIANTS['PostgreSQL store']!, { POSTGRES_PASSWORD: 's3cret' }).stdout;
+    const app = service(out, 'app');
+    assert.match(app, /STORE_KIND: postgres/);
+    assert.match(app, /DATABASE_URL: postgres:\/\/callbacks:s3cret@postgres:5432\/callbacks/);
+    assert.match(app, /depends_on:[\s\S]*postgres:\s+condition: service_healthy/);
+    assert.match(app, /freeswitch:\s+condition: service_healthy/);
+    assert.match(service(out, 'postgres'), /pg_isready/);
+    assert.match(service(out, 'postgres'), /- pgdata:\/var\/lib\/postgresql\/data/);
+  });
 
   it('wires drachtio-server, FreeSWITCH with our config, the app and the prompts volume', () => {
     const out = config(VARIANTS['laptop (bridge network)']!).stdout;
