@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -9,9 +8,10 @@ import pino from 'pino';
 import type { App } from '../../src/app';
 import { parseAppConfig } from '../../src/config/app-config';
 import { composeApp } from '../../src/compose';
-import { e2eEnv, type E2eEnv } from '../e2e/env';
-import { hasSipp, killLeftoverSipp, runSipp, type SippRun } from '../e2e/sipp';
+import type { E2eEnv } from '../e2e/env';
+import { killLeftoverSipp, runSipp, type SippRun } from '../e2e/sipp';
 import { CHROMIUM } from '../helpers/chromium';
+import { webrtcEnvironment } from '../helpers/webrtc-env';
 import { sleep, until } from '../helpers/until';
 import { dtmfOn, eslApi } from '../helpers/esl';
 
@@ -37,26 +37,8 @@ const RING_SEC = 10;
 const DID = '18005550177';
 const CALLER_PORT = Number(process.env.AGENT_CALL_CALLER_PORT ?? 5191);
 
-
-const canConnect = (url: URL): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = net.createConnection({ host: url.hostname, port: Number(url.port || (url.protocol === 'wss:' ? 443 : 80)) });
-    const done = (ok: boolean) => (s.destroy(), resolve(ok));
-    s.setTimeout(1500, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-
 /** the servers, or why this test cannot run */
-async function environment(): Promise<{ env: E2eEnv; wsUrl: string } | string> {
-  const env = await e2eEnv();
-  if (typeof env === 'string') return env;
-  const ws = process.env.SOFTPHONE_WS_URL;
-  if (!ws) return 'SOFTPHONE_WS_URL not set';
-  if (!(await canConnect(new URL(ws)))) return `drachtio-server WebSocket listener unreachable at ${ws}`;
-  if (!hasSipp()) return 'sipp (sip-tester) is not installed';
-  return { env, wsUrl: ws };
-}
+const environment = webrtcEnvironment;
 
 interface ChannelRtp {
   uuid: string;

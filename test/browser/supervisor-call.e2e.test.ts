@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -11,9 +10,10 @@ import { goertzelPower } from '../../src/amd/goertzel';
 import { readAudioFile } from '../../src/amd/wav';
 import { parseAppConfig } from '../../src/config/app-config';
 import { composeApp } from '../../src/compose';
-import { e2eEnv, type E2eEnv } from '../e2e/env';
-import { hasSipp, killLeftoverSipp, runSipp, type SippRun } from '../e2e/sipp';
+import type { E2eEnv } from '../e2e/env';
+import { killLeftoverSipp, runSipp, type SippRun } from '../e2e/sipp';
 import { CHROMIUM } from '../helpers/chromium';
+import { webrtcEnvironment } from '../helpers/webrtc-env';
 import { eslApi } from '../helpers/esl';
 import { sleep, until } from '../helpers/until';
 
@@ -38,25 +38,13 @@ const AGENT = { id: 'carol', password: 'carol-webrtc-1' };
 const SUPERVISOR = { id: 'sam', password: 'sam-webrtc-1' };
 const TONE_HZ = 1777;
 
-const canConnect = (url: URL): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = net.createConnection({ host: url.hostname, port: Number(url.port || (url.protocol === 'wss:' ? 443 : 80)) });
-    const done = (ok: boolean) => (s.destroy(), resolve(ok));
-    s.setTimeout(1500, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
-  });
-
+/** the servers, or why this test cannot run (it also reads FreeSWITCH's recordings and runs Chromium) */
 async function environment(): Promise<{ env: E2eEnv; wsUrl: string } | string> {
-  const env = await e2eEnv();
-  if (typeof env === 'string') return env;
-  const ws = process.env.SOFTPHONE_WS_URL;
-  if (!ws) return 'SOFTPHONE_WS_URL not set';
-  if (!(await canConnect(new URL(ws)))) return `drachtio-server WebSocket listener unreachable at ${ws}`;
-  if (!hasSipp()) return 'sipp (sip-tester) is not installed';
-  if (env.freeswitch.host !== '127.0.0.1' && env.freeswitch.host !== 'localhost') return 'FreeSWITCH is not on this machine (the test reads its recordings)';
+  const e = await webrtcEnvironment();
+  if (typeof e === 'string') return e;
+  if (e.env.freeswitch.host !== '127.0.0.1' && e.env.freeswitch.host !== 'localhost') return 'FreeSWITCH is not on this machine (the test reads its recordings)';
   if (!fs.existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM}`;
-  return { env, wsUrl: ws };
+  return e;
 }
 
 interface Channel {
