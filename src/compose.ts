@@ -112,6 +112,7 @@ export const agentDirectory = (
     const notice = supervised(id);
     return notice ? { ...view, supervisor: notice } : view;
   },
+  wrappedUp: (id) => queue.wrappedUp(id),
   login: (id) => queue.login(id),
   logout: (id) => queue.logout(id),
   setReady: (id) => queue.setReady(id),

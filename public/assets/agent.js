@@ -1,5 +1,6 @@
 import { amdText, clock, formatNumber, label, rows, span, when } from '/assets/agent-format.js';
 import { audioCounters, quality } from '/assets/agent-quality.js';
+import { wrapUp } from '/assets/agent-wrapup.js';
 
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem('agentToken');
@@ -27,8 +28,11 @@ function showAgent(a) {
   $('state').title = STATE_TEXT[a.state] || a.state;
   $('state').className = 'pill ' + a.state;
   $('who').textContent = a.name || a.id;
+  wrap.show(a, !!session);
   tick();
 }
+
+const wrap = wrapUp({ $, api, fail, showAgent });
 
 async function refresh() {
   try { showAgent(await api('GET', '/api/v1/agent/me')); } catch (e) { if (/sign in/.test(e.message)) signedOut(); else fail(e); return; }
@@ -107,6 +111,7 @@ async function offered(invitation) {
   session = invitation;
   resetCall();
   $('call').hidden = false;
+  $('wrapup').hidden = true;
   // before any await: a CANCEL or an answer must not slip past while the callback's data loads
   invitation.stateChange.addListener((s) => {
     if (s === 'Established') {
@@ -223,6 +228,7 @@ function tick() {
   const st = $('state-timer');
   st.hidden = !agent;
   if (agent) st.textContent = clock((Date.now() - Date.parse(agent.since)) / 1000);
+  wrap.tick();
 }
 setInterval(tick, 1000);
 

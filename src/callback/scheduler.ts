@@ -408,6 +408,7 @@ export class Scheduler implements SchedulerHooks {
             ...(settings.connectMode ? { connectMode: settings.connectMode } : {}),
             callerId: settings.callerId || undefined,
             ringTimeoutSec: settings.ringTimeoutSec,
+            ...(settings.wrapUpTimeSec !== undefined ? { afterCallWorkSec: settings.wrapUpTimeSec } : {}),
             userData: c.userData,
             amd: settings.amd,
             approval: approvalSteps(settings),

@@ -108,6 +108,18 @@ export const OPTION_SPECS = [
   ),
   opt('_caller_id', 'callerId', Type.String(), 'Caller ID presented to the customer.'),
   opt('_ring_timeout', 'ringTimeoutSec', Type.Integer({ minimum: 5, maximum: 300 }), 'Seconds to ring the customer.'),
+  opt(
+    '_disposition_codes',
+    'dispositionCodes',
+    Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 50, uniqueItems: true }),
+    'Wrap-up: the disposition codes the agent picks from after a call of this service (agent page; stored with the attempt, in the history and reports).',
+  ),
+  opt(
+    '_wrap_up_time',
+    'wrapUpTimeSec',
+    Type.Integer({ minimum: 0, maximum: 3600 }),
+    'Wrap-up: seconds of after-call work after a callback\'s call with an agent, after which the agent goes READY by itself (0: at once). Unset: the target\'s afterCallWorkSec.',
+  ),
   opt('_amd', 'amd', Type.Record(Type.String(), Type.Unknown()), 'Answering-machine detection settings and actions (see docs/amd.md).'),
 ] as const;
 
@@ -151,6 +163,9 @@ export interface ServiceSettings {
   ewtMethod?: EwtMethod | '';
   callerId: string;
   ringTimeoutSec: number;
+  dispositionCodes: string[];
+  /** unset: the target's afterCallWorkSec */
+  wrapUpTimeSec?: number;
   amd: Record<string, unknown>;
 }
 

@@ -128,7 +128,7 @@ export class SimulatedDialer implements Dialer {
         const t = this.timers.schedule(this.o.agentTalkMs ?? 0, done);
         signal.addEventListener('abort', () => (t.cancel(), done()), { once: true });
       });
-      r.callEnded();
+      r.callEnded({ afterCallWorkSec: req.afterCallWorkSec });
       return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, answeredAt, connectedAt, endedAt: this.clock.now(), callId, sipStatus: 200 };
     } finally {
       r.release();
@@ -141,7 +141,7 @@ export class SimulatedDialer implements Dialer {
     if (!r) return;
     if (outcome !== 'CONNECTED_TO_AGENT') return r.release();
     r.confirm(); // already confirmed by the agent's preview acceptance: no change
-    r.callEnded();
+    r.callEnded({ afterCallWorkSec: req.afterCallWorkSec });
   }
 
   private journal(ev: 'start' | 'end', req: DialRequest, outcome?: AttemptOutcome): void {

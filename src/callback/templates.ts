@@ -1,7 +1,7 @@
 /**
  * Service templates, like the GMS Admin UI's "Common Default Configuration" choices. A template fills
- * every option but `_connect_mode` and the IVR's `_ewt_threshold` and `_ewt_method` (unset = the
- * telephony config's and the target's own); a configured service overrides what it sets.
+ * every option but `_connect_mode`, the IVR's `_ewt_threshold` and `_ewt_method` and `_wrap_up_time` (unset =
+ * the telephony config's and the target's own); a configured service overrides what it sets.
  */
 export const TEMPLATE_NAMES = [
   'user-terminated-immediate',
@@ -11,6 +11,9 @@ export const TEMPLATE_NAMES = [
   'user-originated-delayed',
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+/** what an agent may record after a call when the service lists no codes of its own (`_disposition_codes`) */
+export const DEFAULT_DISPOSITION_CODES = ['Resolved', 'Follow-up needed', 'Call back later', 'Not interested', 'Wrong number', 'Other'] as const;
 
 const common: Record<string, unknown> = {
   _call_direction: 'USERTERMINATED',
@@ -42,6 +45,7 @@ const common: Record<string, unknown> = {
   _rate_limit_per_client: 6000,
   _caller_id: '',
   _ring_timeout: 30,
+  _disposition_codes: [...DEFAULT_DISPOSITION_CODES],
   _amd: {},
   // _ewt_threshold and _ewt_method are left unset: the IVR then uses telephony.ivr.ewtThresholdSec (or
   // telephony.services.<name>.ewtThresholdSec) and the target's own ewtMethod (docs/telephony.md).

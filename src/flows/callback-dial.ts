@@ -194,7 +194,7 @@ export class CallbackDialer implements Dialer {
       }
       if (!reservation) await leg.play([svc.prompts.pleaseHold]);
       const agentHeaders = { 'X-Callback-Id': req.callbackId, 'X-Callback-Attempt': String(req.attemptNumber), 'X-Customer-Number': req.customerNumber, 'X-Amd-Result': amd.decision };
-      const done = await connectToAgent(leg, contactId, reservation, connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic }, clog, agentHeaders);
+      const done = await connectToAgent(leg, contactId, reservation, connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic, afterCallWorkSec: req.afterCallWorkSec }, clog, agentHeaders);
       if (done.outcome === 'CONNECTED_TO_AGENT') {
         req.onProgress?.('CONNECTED');
         return { ...base, outcome: 'CONNECTED_TO_AGENT', agentId: done.agentId, connectedAt: done.connectedAt, endedAt: done.endedAt };

@@ -12,6 +12,8 @@ export interface ConnectAgentDeps {
   /** what the customer hears while the next agent is reserved */
   holdPrompt: string;
   holdMusic: string;
+  /** the service's wrap-up time for the agent after this call; unset: the target's afterCallWorkSec */
+  afterCallWorkSec?: number;
 }
 
 /** where a call's connect mode came from, for the logs */
@@ -79,7 +81,7 @@ export async function connectToAgent(
           alog.info('customer transferred to agent by REFER');
           await customer.hangup().catch(() => undefined);
           // after a REFER the call no longer passes through us: the handle time ends with the transfer
-          r.callEnded();
+          r.callEnded({ afterCallWorkSec: deps.afterCallWorkSec });
           return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, connectedAt: at, endedAt: at, endedBy: 'transfer' };
         }
         alog.warn({ sipStatus: referred.sipStatus, detail: referred.detail }, 'REFER failed; falling back to bridge');
@@ -102,7 +104,7 @@ export async function connectToAgent(
       alog.info('customer connected to agent');
       const first = (await firstToEnd(customer.signal, called.leg.signal)) === 'a' ? 'customer' : 'agent';
       await Promise.all([customer.hangup().catch(() => undefined), called.leg.hangup().catch(() => undefined)]);
-      r.callEnded();
+      r.callEnded({ afterCallWorkSec: deps.afterCallWorkSec });
       const endedAt = deps.clock.now();
       alog.info({ endedBy: first, talkMs: endedAt - connectedAt }, 'agent call ended');
       return { outcome: 'CONNECTED_TO_AGENT', agentId: r.agent.agentId, connectedAt, endedAt, endedBy: first };

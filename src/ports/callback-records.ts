@@ -64,6 +64,19 @@ export interface AttemptRecord {
   connectedAt: number | null;
   callId: string | null;
   detail: string | null;
+  /** the agent's wrap-up of the call (agent page): absent until the agent picks a disposition */
+  disposition?: string | null;
+  dispositionNote?: string | null;
+  /** epoch ms */
+  dispositionAt?: number | null;
+}
+
+/** what the agent recorded after a call: a disposition code (from the service's `_disposition_codes`) and a note */
+export interface Disposition {
+  code: string;
+  note: string | null;
+  /** epoch ms */
+  at: number;
 }
 
 export type CallbackEventType =

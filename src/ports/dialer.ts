@@ -63,6 +63,8 @@ export interface DialRequest {
   connectMode?: ConnectMode;
   callerId?: string;
   ringTimeoutSec: number;
+  /** the service's `_wrap_up_time`: the agent's after-call work after this call; unset: the target's own */
+  afterCallWorkSec?: number;
   /** user data of the callback (keys without a leading underscore) */
   userData: Record<string, string>;
   /** service AMD settings and actions, passed through from the service's options (validated by src/amd) */

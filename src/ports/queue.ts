@@ -35,8 +35,11 @@ export interface ReservationHandle extends Reservation {
    * back in its place in line. After a confirm: as `callEnded`. Nothing once the reservation has ended.
    */
   release(opts?: { agentFault?: boolean }): void;
-  /** the call with the agent ended: BUSY -> AFTER_CALL_WORK/READY, handle time recorded. Before a confirm: as `release`. */
-  callEnded(): void;
+  /**
+   * the call with the agent ended: BUSY -> AFTER_CALL_WORK/READY, handle time recorded; `afterCallWorkSec` (the
+   * service's wrap-up time) instead of the target's own. Before a confirm: as `release`.
+   */
+  callEnded(opts?: { afterCallWorkSec?: number }): void;
 }
 
 export type ContactKind = 'caller' | 'callback';

@@ -23,6 +23,15 @@ const TRANSITIONS: Record<AgentState, readonly AgentState[]> = {
   AFTER_CALL_WORK: ['READY', 'NOT_READY'],
 };
 
+export interface LastCall {
+  contactId: string;
+  kind: 'caller' | 'callback';
+  target: string;
+  /** epoch ms */
+  endedAt: number;
+  wrappedUp: boolean;
+}
+
 export interface Registration {
   contactUri: string;
   expiresAt: number;
@@ -45,6 +54,8 @@ export class Agent {
   /** epoch ms the current after-call work ends */
   acwEndsAt: number | undefined;
   reservationId: string | undefined;
+  /** the agent's last call (for its wrap-up on the agent page); `wrappedUp` once a disposition was recorded */
+  lastCall: LastCall | undefined;
 
   constructor(
     readonly config: AgentConfig,

@@ -197,8 +197,11 @@ export class QueueService implements QueuePort {
     });
   }
 
-  /** the call with the agent ended: BUSY -> AFTER_CALL_WORK (or READY), talk time recorded. Idempotent. */
-  callEnded(reservationId: string): void {
+  /**
+   * the call with the agent ended: BUSY -> AFTER_CALL_WORK for `afterCallWorkSec` (the service's wrap-up time)
+   * or the target's own (READY at once when 0), talk time recorded. Idempotent.
+   */
+  callEnded(reservationId: string, opts: { afterCallWorkSec?: number } = {}): void {
     this.state.mutate(() => {
       const r = this.state.reservations.get(reservationId);
       if (!r) return;
@@ -208,7 +211,8 @@ export class QueueService implements QueuePort {
       const talkSec = (this.clock.now() - r.confirmedAt) / 1000;
       t.talk.record(talkSec);
       this.log?.info({ event: 'call_ended', reservationId, agentId: r.agent.id, target: r.target, talkSec }, 'queue: call with agent ended');
-      this.desk.afterCall(r.agent, t.config.afterCallWorkSec);
+      r.agent.lastCall = { contactId: r.contact.contactId, kind: r.contact.kind, target: r.target, endedAt: this.clock.now(), wrappedUp: false };
+      this.desk.afterCall(r.agent, opts.afterCallWorkSec ?? t.config.afterCallWorkSec);
     });
   }
 
@@ -307,6 +311,16 @@ export class QueueService implements QueuePort {
 
   listAgents(): AgentView[] {
     return [...this.state.agents.values()].map((a) => this.desk.view(a));
+  }
+
+  /** the agent recorded the wrap-up of its last call (agent page); false when it has none to wrap up */
+  wrappedUp(agentId: string): boolean {
+    return this.state.mutate(() => {
+      const last = this.state.agent(agentId).lastCall;
+      if (!last || last.wrappedUp) return false;
+      last.wrappedUp = true;
+      return true;
+    });
   }
 
   getAgent(agentId: string): AgentView {

@@ -6,7 +6,7 @@ export interface ReservationEnds {
   /** throws a CONFLICT QueueError when the reservation is no longer waiting (lapsed, released) */
   confirm(reservationId: string): void;
   release(reservationId: string, opts?: { agentFault?: boolean }): void;
-  callEnded(reservationId: string): void;
+  callEnded(reservationId: string, opts?: { afterCallWorkSec?: number }): void;
 }
 
 /**
@@ -35,10 +35,10 @@ export function reservationHandle(r: Reservation, queue: ReservationEnds): Reser
       phase = 'ended';
       queue.release(r.reservationId, opts);
     },
-    callEnded(): void {
+    callEnded(opts?: { afterCallWorkSec?: number }): void {
       if (phase === 'ended') return;
       phase = 'ended';
-      queue.callEnded(r.reservationId);
+      queue.callEnded(r.reservationId, opts);
     },
   };
 }

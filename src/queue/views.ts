@@ -19,6 +19,10 @@ export interface AgentView {
   uri?: string;
   registration?: { contactUri: string; expiresAt: string };
   reservation?: ReservationView;
+  /** ISO time the current after-call work ends by itself */
+  acwEndsAt?: string;
+  /** the agent's last call, for its wrap-up */
+  lastCall?: { contactId: string; contactKind: QueuedContact['kind']; target: string; endedAt: string; wrappedUp: boolean };
 }
 
 export interface ReservationView {
@@ -103,6 +107,10 @@ export function agentView(a: Agent, r: ReservationOfView | undefined, now: numbe
     ...(uri ? { uri } : {}),
     ...(a.registration && a.registration.expiresAt > now
       ? { registration: { contactUri: a.registration.contactUri, expiresAt: new Date(a.registration.expiresAt).toISOString() } }
+      : {}),
+    ...(a.state === 'AFTER_CALL_WORK' && a.acwEndsAt !== undefined ? { acwEndsAt: new Date(a.acwEndsAt).toISOString() } : {}),
+    ...(a.lastCall
+      ? { lastCall: { contactId: a.lastCall.contactId, contactKind: a.lastCall.kind, target: a.lastCall.target, endedAt: new Date(a.lastCall.endedAt).toISOString(), wrappedUp: a.lastCall.wrappedUp } }
       : {}),
     ...(r
       ? {

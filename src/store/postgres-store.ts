@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import type { AttemptRecord, CallDirection, CallbackEvent, CallbackRecord, CallbackState } from '../ports/callback-records';
+import type { AttemptRecord, CallDirection, CallbackEvent, CallbackRecord, CallbackState, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
 import { postgresMigrations } from './migrations/postgres';
 import { attemptParams, callbackParams, ERASED, toApiKey, toAttempt, toCallback, toInteraction, toService, type ApiKeyRow, type AttemptRow, type CallbackRow, type EventRow, type InteractionRow, type ServiceRow } from './rows';
 import type {
+  AttemptReportRow,
   AuditSearch,
   CallbackChange,
   CallbackSearch,
@@ -619,6 +620,42 @@ export class PostgresStore implements Store {
       `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`,
       params,
     );
+  }
+
+  // --- the agent's wrap-up and the customer's history ----------------------------------------------
+
+  async setAttemptDisposition(attemptId: string, d: Disposition): Promise<boolean> {
+    const r = await this.q('UPDATE attempts SET disposition = $1, disposition_note = $2, disposition_at = $3 WHERE id = $4', [d.code, d.note, d.at, attemptId]);
+    return r.rowCount === 1;
+  }
+
+  async setInteractionDisposition(interactionId: string, agentId: string, d: Disposition): Promise<void> {
+    // the IVR records its call when the call ends, which may be just after the agent's wrap-up: the row may come later
+    await this.q(
+      `INSERT INTO interactions (id, attached, agent_id, disposition, disposition_note, disposition_at) VALUES ($1, '{}', $2, $3, $4, $5)
+       ON CONFLICT (id) DO UPDATE SET agent_id = excluded.agent_id, disposition = excluded.disposition, disposition_note = excluded.disposition_note, disposition_at = excluded.disposition_at`,
+      [interactionId, agentId, d.code, d.note, d.at],
+    );
+  }
+
+  async searchAttempts(s: { serviceName?: string; from?: number; to?: number; limit: number }): Promise<AttemptReportRow[]> {
+    const rows = await this.rows<AttemptRow & { service_name: string; customer_number: string }>(
+      `SELECT a.*, c.service_name AS service_name, c.customer_number AS customer_number FROM attempts a JOIN callbacks c ON c.id = a.callback_id
+       WHERE ($1::text IS NULL OR c.service_name = $1) AND ($2::bigint IS NULL OR a.started_at >= $2) AND ($3::bigint IS NULL OR a.started_at <= $3)
+       ORDER BY a.started_at LIMIT $4`,
+      [s.serviceName ?? null, s.from ?? null, s.to ?? null, s.limit],
+    );
+    return rows.map((r) => ({ ...toAttempt(r), serviceName: r.service_name, customerNumber: r.customer_number }));
+  }
+
+  async interactionsOfCallers(anis: string[], limit: number): Promise<StoredInteraction[]> {
+    if (!anis.length) return [];
+    // SQLite's order: a row not yet started (NULL, a wrap-up written before the IVR's record) sorts last when newest first
+    const rows = await this.rows<InteractionRow>(`SELECT * FROM interactions WHERE ani IN (${placeholders(anis.length)}) ORDER BY started_at DESC NULLS LAST LIMIT $${anis.length + 1}`, [
+      ...anis,
+      limit,
+    ]);
+    return rows.map(toInteraction);
   }
 
   // --- the scheduler lease --------------------------------------------------------------------------

@@ -41,6 +41,9 @@ export interface AttemptRow {
   connected_at: number | null;
   call_id: string | null;
   detail: string | null;
+  disposition: string | null;
+  disposition_note: string | null;
+  disposition_at: number | null;
 }
 
 export interface EventRow {
@@ -65,6 +68,10 @@ export interface InteractionRow {
   outcome: string | null;
   attached: string;
   callback_id: string | null;
+  agent_id: string | null;
+  disposition: string | null;
+  disposition_note: string | null;
+  disposition_at: number | null;
 }
 
 export const toCallback = (r: CallbackRow): CallbackRecord => ({
@@ -126,6 +133,7 @@ export const toAttempt = (r: AttemptRow): AttemptRecord => ({
   connectedAt: r.connected_at,
   callId: r.call_id,
   detail: r.detail,
+  ...(r.disposition !== null ? { disposition: r.disposition, dispositionNote: r.disposition_note, dispositionAt: r.disposition_at } : {}),
 });
 
 export const attemptParams = (a: AttemptRecord) => ({
@@ -157,6 +165,9 @@ export const toInteraction = (r: InteractionRow): StoredInteraction => ({
   outcome: r.outcome as InteractionOutcome | null,
   attached: JSON.parse(r.attached) as Record<string, string | number>,
   ...(r.callback_id !== null ? { callbackId: r.callback_id } : {}),
+  ...(r.agent_id !== null ? { agentId: r.agent_id } : {}),
+  ...(r.disposition !== null ? { disposition: r.disposition, dispositionAt: r.disposition_at ?? 0 } : {}),
+  ...(r.disposition_note !== null ? { dispositionNote: r.disposition_note } : {}),
 });
 
 export const CALLBACK_COLUMNS =

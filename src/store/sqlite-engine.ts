@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState } from '../ports/callback-records';
+import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
 import { sqliteMigrations } from './migrations';
 import { attemptParams, callbackParams, CALLBACK_COLUMNS, CALLBACK_VALUES, ERASED, toApiKey, toAttempt, toCallback, toInteraction, toService, type ApiKeyRow, type AttemptRow, type CallbackRow, type EventRow, type InteractionRow, type ServiceRow } from './rows';
-import type { AuditSearch, CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, ServiceFigureRow, StoredApiKey, StoredAuditEntry, StoredInteraction, StoredService } from './store';
+import type { AttemptReportRow, AuditSearch, CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, ServiceFigureRow, StoredApiKey, StoredAuditEntry, StoredInteraction, StoredService } from './store';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -563,6 +563,39 @@ export class SqliteEngine {
     return this.apiKeyStmt;
   }
   private apiKeyStmt: Database.Statement | undefined;
+
+  setAttemptDisposition(attemptId: string, d: Disposition): boolean {
+    return this.db.prepare('UPDATE attempts SET disposition = ?, disposition_note = ?, disposition_at = ? WHERE id = ?').run(d.code, d.note, d.at, attemptId).changes === 1;
+  }
+
+  setInteractionDisposition(interactionId: string, agentId: string, d: Disposition): void {
+    // the IVR records its call when the call ends, which may be just after the agent's wrap-up: the row may come later
+    this.db
+      .prepare(
+        `INSERT INTO interactions (id, attached, agent_id, disposition, disposition_note, disposition_at) VALUES (?, '{}', ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET agent_id = excluded.agent_id, disposition = excluded.disposition, disposition_note = excluded.disposition_note, disposition_at = excluded.disposition_at`,
+      )
+      .run(interactionId, agentId, d.code, d.note, d.at);
+  }
+
+  searchAttempts(s: { serviceName?: string; from?: number; to?: number; limit: number }): AttemptReportRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT a.*, c.service_name AS service_name, c.customer_number AS customer_number FROM attempts a JOIN callbacks c ON c.id = a.callback_id
+         WHERE (@service IS NULL OR c.service_name = @service) AND (@from IS NULL OR a.started_at >= @from) AND (@to IS NULL OR a.started_at <= @to)
+         ORDER BY a.started_at LIMIT @limit`,
+      )
+      .all({ service: s.serviceName ?? null, from: s.from ?? null, to: s.to ?? null, limit: s.limit }) as (AttemptRow & { service_name: string; customer_number: string })[];
+    return rows.map((r) => ({ ...toAttempt(r), serviceName: r.service_name, customerNumber: r.customer_number }));
+  }
+
+  interactionsOfCallers(anis: string[], limit: number): StoredInteraction[] {
+    if (!anis.length) return [];
+    const rows = this.db
+      .prepare(`SELECT * FROM interactions WHERE ani IN (${anis.map(() => '?').join(', ')}) ORDER BY started_at DESC LIMIT ?`)
+      .all(...anis, limit) as InteractionRow[];
+    return rows.map(toInteraction);
+  }
 
   acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean {
     return this.db

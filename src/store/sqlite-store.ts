@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AttemptRecord, CallDirection, CallbackEvent, CallbackRecord } from '../ports/callback-records';
+import type { AttemptRecord, CallDirection, CallbackEvent, CallbackRecord, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
 import { SqliteEngine, type SqliteStoreOptions } from './sqlite-engine';
 import type {
+  AttemptReportRow,
   AuditSearch,
   CallbackChange,
   CallbackSearch,
@@ -269,6 +270,22 @@ export class SqliteStore implements Store {
 
   auditEntries(search: AuditSearch): Promise<StoredAuditEntry[]> {
     return this.run(() => this.engine.auditEntries(search));
+  }
+
+  setAttemptDisposition(attemptId: string, disposition: Disposition): Promise<boolean> {
+    return this.run(() => this.engine.setAttemptDisposition(attemptId, disposition));
+  }
+
+  setInteractionDisposition(interactionId: string, agentId: string, disposition: Disposition): Promise<void> {
+    return this.run(() => this.engine.setInteractionDisposition(interactionId, agentId, disposition));
+  }
+
+  searchAttempts(search: { serviceName?: string; from?: number; to?: number; limit: number }): Promise<AttemptReportRow[]> {
+    return this.run(() => this.engine.searchAttempts(search));
+  }
+
+  interactionsOfCallers(anis: string[], limit: number): Promise<StoredInteraction[]> {
+    return this.run(() => this.engine.interactionsOfCallers(anis, limit));
   }
 
   acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { AttemptRecord, CallDirection, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../ports/callback-records';
+import type { AttemptRecord, CallDirection, Disposition, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../ports/callback-records';
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
 import type { ApiScope } from '../security/scopes';
 
@@ -60,6 +60,17 @@ export interface StoredInteraction extends Omit<InteractionRecord, 'endedAt' | '
   outcome: InteractionOutcome | null;
   /** the callback whose keys it carries, if any */
   callbackId?: string;
+  /** the agent who wrapped the call up, with the disposition and note they recorded (agent page) */
+  agentId?: string;
+  disposition?: string;
+  dispositionNote?: string;
+  dispositionAt?: number;
+}
+
+/** an attempt with its callback's service and customer, one row of the attempts report */
+export interface AttemptReportRow extends AttemptRecord {
+  serviceName: string;
+  customerNumber: string;
 }
 
 export interface NewEvent {
@@ -173,6 +184,19 @@ export interface Store {
   appendAudit(entry: Omit<StoredAuditEntry, 'seq'>): Promise<void>;
   /** newest first */
   auditEntries(search: AuditSearch): Promise<StoredAuditEntry[]>;
+
+  // the agent's wrap-up and the customer's history (agent page)
+  /** the agent's disposition and note on an attempt; false when there is no such attempt */
+  setAttemptDisposition(attemptId: string, disposition: Disposition): Promise<boolean>;
+  /**
+   * the same on an originating interaction (an IVR caller the agent talked to), with the agent; the interaction's
+   * own row may be written later (the IVR records it when its call ends)
+   */
+  setInteractionDisposition(interactionId: string, agentId: string, disposition: Disposition): Promise<void>;
+  /** attempts started in [from, to] with their callback's service and number, oldest first */
+  searchAttempts(search: { serviceName?: string; from?: number; to?: number; limit: number }): Promise<AttemptReportRow[]>;
+  /** the interactions whose caller (ani) is one of `anis`, newest first */
+  interactionsOfCallers(anis: string[], limit: number): Promise<StoredInteraction[]>;
 
   /**
    * take or renew the scheduler lease for `owner` until `expiresAt`; false while another owner holds an

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { ServiceRegistry } from '../../callback/service-registry';
+import type { AgentView } from '../../queue/views';
 import type { Store } from '../../store/store';
 import type { AgentSessions } from '../agent-sessions';
 import { callbackView } from '../callback-view';
@@ -11,7 +12,9 @@ import { TooManyAttemptsError, type SignInAttempt, type SignInThrottle } from '.
 /** What the agent page needs from the queue's agents (QueueService provides it). */
 export interface AgentDirectory {
   hasAgent(agentId: string): boolean;
-  getAgent(agentId: string): object;
+  getAgent(agentId: string): AgentView;
+  /** the agent recorded the wrap-up of its last call; false when it had none to wrap up */
+  wrappedUp(agentId: string): boolean;
   login(agentId: string): object;
   logout(agentId: string): object;
   setReady(agentId: string): object;
@@ -25,7 +28,7 @@ export interface SoftphoneSettings {
   domain: string;
 }
 
-const agentOf = (req: FastifyRequest): string => {
+export const agentOf = (req: FastifyRequest): string => {
   const id = req.client?.agentId;
   if (!id) throw new HttpError('FORBIDDEN', 'sign in as an agent (POST /api/v1/agent/sessions) to use this route');
   return id;

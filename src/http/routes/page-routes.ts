@@ -22,6 +22,7 @@ const ASSETS: Record<string, string> = {
   'agent.js': JS,
   'agent-format.js': JS,
   'agent-quality.js': JS,
+  'agent-wrapup.js': JS,
   'agent.css': CSS,
   'supervisor.js': JS,
   'supervisor-calls.js': JS,

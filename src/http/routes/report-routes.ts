@@ -95,6 +95,33 @@ export const reportRoutes =
       return send(reply, q.format, 'events', rows);
     });
 
+    app.get(
+      '/api/v1/reports/attempts',
+      { schema: { tags: ['reports'], summary: "Dial attempts, one row each, with the agent's wrap-up (disposition code and note) (JSON or CSV)", querystring: Filter } },
+      async (req, reply) => {
+        const q = req.query;
+        const rows = (await store.searchAttempts({ serviceName: q.service, from: time('from', q.from), to: time('to', q.to), limit: q.limit ?? 10_000 })).map((a) => ({
+          attempt_id: a.id,
+          callback_id: a.callbackId,
+          service: a.serviceName,
+          customer_number: a.customerNumber,
+          number: a.number,
+          started_at: iso(a.startedAt),
+          ended_at: iso(a.endedAt),
+          outcome: a.outcome ?? '',
+          sip_status: a.sipStatus ?? '',
+          amd_decision: a.amdDecision ?? '',
+          agent_id: a.agentId ?? '',
+          answered_at: iso(a.answeredAt),
+          connected_at: iso(a.connectedAt),
+          disposition: a.disposition ?? '',
+          disposition_note: a.dispositionNote ?? '',
+          disposition_at: iso(a.dispositionAt),
+        }));
+        return send(reply, q.format, 'attempts', rows);
+      },
+    );
+
     app.get('/api/v1/reports/interactions', { schema: { tags: ['reports'], summary: 'Originating (inbound) interactions with their outcome and attached data', querystring: Filter } }, async (req, reply) => {
       const q = req.query;
       const rows = (await store.searchInteractions({ from: time('from', q.from), to: time('to', q.to), limit: q.limit ?? 10_000 })).map((i) => ({
@@ -107,6 +134,9 @@ export const reportRoutes =
         started_at: iso(i.startedAt),
         ended_at: iso(i.endedAt),
         outcome: i.outcome ?? 'OPEN',
+        agent_id: i.agentId ?? '',
+        disposition: i.disposition ?? '',
+        disposition_note: i.dispositionNote ?? '',
         ...i.attached,
       }));
       return send(reply, q.format, 'interactions', rows);

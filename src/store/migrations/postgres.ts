@@ -134,4 +134,17 @@ export const postgresMigrations: readonly string[] = [
   CREATE INDEX audit_log_at ON audit_log (at);
   CREATE INDEX audit_log_subject ON audit_log (subject, seq);
   `,
+  // 2 (SQLite's v8): the agent's wrap-up of a call (disposition code and note), on the attempt or on the IVR
+  // caller's interaction; interactions by the caller's number for the agent's customer history
+  `
+  ALTER TABLE attempts ADD COLUMN disposition TEXT;
+  ALTER TABLE attempts ADD COLUMN disposition_note TEXT;
+  ALTER TABLE attempts ADD COLUMN disposition_at BIGINT;
+  ALTER TABLE interactions ADD COLUMN agent_id TEXT;
+  ALTER TABLE interactions ADD COLUMN disposition TEXT;
+  ALTER TABLE interactions ADD COLUMN disposition_note TEXT;
+  ALTER TABLE interactions ADD COLUMN disposition_at BIGINT;
+  CREATE INDEX attempts_started ON attempts (started_at);
+  CREATE INDEX interactions_ani ON interactions (ani, started_at) WHERE ani IS NOT NULL;
+  `,
 ];

@@ -164,6 +164,40 @@ for (const kind of storeKinds()) {
       assert.equal((await store.getCallback('active'))?.customerNumber, 'ERASED');
     });
 
+    it("keeps an agent's disposition on an attempt (through the attempt's later save) and lists attempts with their callback's service and number", async () => {
+      await store.insertCallback(callback('cb'), []);
+      await store.insertCallback(callback('other', { serviceName: 'svc2', customerNumber: '+14155550000' }), []);
+      const attempt = { id: 'a1', callbackId: 'cb', number: 1, startedAt: T + 10, endedAt: null, outcome: null, sipStatus: null, amdDecision: null, amdDecisionMs: null, agentId: null, answeredAt: null, connectedAt: null, callId: null, detail: null };
+      await store.saveAttempt(attempt);
+      await store.saveAttempt({ ...attempt, id: 'a2', callbackId: 'other', startedAt: T + 20 });
+      assert.equal(await store.setAttemptDisposition('a1', { code: 'Resolved', note: 'ok', at: T + 30 }), true);
+      assert.equal(await store.setAttemptDisposition('none', { code: 'Resolved', note: null, at: T + 30 }), false);
+      await store.saveAttempt({ ...attempt, endedAt: T + 25, outcome: 'CONNECTED_TO_AGENT', agentId: 'fay' });
+      const [a] = await store.attemptsOf('cb');
+      assert.deepEqual([a?.outcome, a?.agentId, a?.disposition, a?.dispositionNote, a?.dispositionAt], ['CONNECTED_TO_AGENT', 'fay', 'Resolved', 'ok', T + 30]);
+      assert.equal((await store.attemptsOf('other'))[0]?.disposition, undefined);
+      const all = await store.searchAttempts({ limit: 10 });
+      assert.deepEqual(all.map((r) => [r.id, r.serviceName, r.customerNumber, r.disposition ?? null]), [['a1', 'svc', '+14155552671', 'Resolved'], ['a2', 'svc2', '+14155550000', null]]);
+      assert.deepEqual((await store.searchAttempts({ serviceName: 'svc2', limit: 10 })).map((r) => r.id), ['a2']);
+      assert.deepEqual((await store.searchAttempts({ from: T + 15, to: T + 20, limit: 10 })).map((r) => r.id), ['a2']);
+      assert.deepEqual((await store.searchAttempts({ to: T + 15, limit: 10 })).map((r) => r.id), ['a1']);
+      assert.equal((await store.searchAttempts({ limit: 1 })).length, 1);
+    });
+
+    it("keeps an IVR caller's disposition written before or after the IVR records its call, and finds a caller's interactions newest first", async () => {
+      await store.setInteractionDisposition('i1', 'gus', { code: 'Other', note: 'early', at: T + 5 });
+      await store.recordInteraction({ interactionId: 'i1', ani: '+14155552671', startedAt: T, endedAt: T + 4, outcome: 'CONNECTED_TO_AGENT', attached: { k: 'v' } });
+      await store.recordInteraction({ interactionId: 'i2', ani: '14155552671', startedAt: T + 100, endedAt: T + 104, outcome: 'CONNECTED_TO_AGENT', attached: {} });
+      await store.setInteractionDisposition('i2', 'fay', { code: 'Resolved', note: null, at: T + 105 });
+      await store.recordInteraction({ interactionId: 'i3', ani: '+14155550000', startedAt: T + 200, endedAt: T + 201, outcome: 'CONNECTED_TO_AGENT', attached: {} });
+      const i1 = await store.getInteraction('i1');
+      assert.deepEqual([i1?.startedAt, i1?.outcome, i1?.attached, i1?.agentId, i1?.disposition, i1?.dispositionNote, i1?.dispositionAt], [T, 'CONNECTED_TO_AGENT', { k: 'v' }, 'gus', 'Other', 'early', T + 5]);
+      const mine = await store.interactionsOfCallers(['+14155552671', '14155552671'], 10);
+      assert.deepEqual(mine.map((i) => [i.interactionId, i.agentId, i.disposition, i.dispositionNote ?? null]), [['i2', 'fay', 'Resolved', null], ['i1', 'gus', 'Other', 'early']]);
+      assert.deepEqual((await store.interactionsOfCallers(['+14155552671', '14155552671'], 1)).map((i) => i.interactionId), ['i2']);
+      assert.deepEqual(await store.interactionsOfCallers([], 10), []);
+    });
+
     if (kind === 'postgres') {
       it('migrates once when several instances start at once on an empty database', async () => {
         const { stores, schema } = await openPostgresStoresTogether(3);
