@@ -6,7 +6,7 @@ import { clock, formatNumber, when } from '/assets/agent-format.js';
  * READY (or NOT_READY). When the wrap-up time runs out the server makes the agent READY by itself; the form
  * stays until the outcome is recorded.
  */
-export function wrapUp({ $, api, fail, showAgent }) {
+export function wrapUp({ $, api, fail, showAgent, onCustomer }) {
   let contactId = null;
   let acwEndsAt = null;
   let state = null;
@@ -21,6 +21,7 @@ export function wrapUp({ $, api, fail, showAgent }) {
       const w = await api('GET', '/api/v1/agent/me/wrap-up');
       if (!w.call || w.call.contactId !== contactId) return;
       const who = w.call.customerNumber ? formatNumber(w.call.customerNumber).text : 'the customer';
+      if (w.call.customerNumber) onCustomer(w.call.customerNumber);
       $('wrapup-about').textContent = `Call with ${who}` + (w.call.serviceName ? ` (${w.call.serviceName})` : '') + `, ended ${when(w.call.endedAt)}`;
       w.codes.forEach((code, i) => {
         const label = document.createElement('label');

@@ -1,6 +1,7 @@
 import { amdText, clock, formatNumber, label, rows, span, when } from '/assets/agent-format.js';
 import { audioCounters, quality } from '/assets/agent-quality.js';
 import { wrapUp } from '/assets/agent-wrapup.js';
+import { customerHistory } from '/assets/agent-history.js';
 
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem('agentToken');
@@ -29,10 +30,13 @@ function showAgent(a) {
   $('state').className = 'pill ' + a.state;
   $('who').textContent = a.name || a.id;
   wrap.show(a, !!session);
+  // the customer's earlier contacts stay beside the call and its wrap-up
+  if (!session && $('wrapup').hidden) history.hide();
   tick();
 }
 
-const wrap = wrapUp({ $, api, fail, showAgent });
+const wrap = wrapUp({ $, api, fail, showAgent, onCustomer: (n) => history.show(n) });
+const history = customerHistory({ $, api, fail });
 
 async function refresh() {
   try { showAgent(await api('GET', '/api/v1/agent/me')); } catch (e) { if (/sign in/.test(e.message)) signedOut(); else fail(e); return; }
@@ -139,11 +143,13 @@ async function offered(invitation) {
   // the call's own headers first (the attempt and the AMD decision are known only to the call until it ends)
   const card = { attempt: h('X-Callback-Attempt'), amd: h('X-Amd-Result') };
   showCard(id, card, null);
+  history.hide();
+  if (h('X-Customer-Number')) history.show(h('X-Customer-Number'), id);
   if (!id) return;
   try {
     const cb = await api('GET', '/api/v1/agent/callbacks/' + encodeURIComponent(id));
     if (session !== invitation) return;
-    if (!h('X-Customer-Number')) showCustomer(cb._customer_number);
+    if (!h('X-Customer-Number')) { showCustomer(cb._customer_number); history.show(cb._customer_number, id); }
     showCard(id, card, cb);
   } catch (e) { fail(e); }
 }

@@ -35,6 +35,7 @@ import { queueRoutes } from './routes/queue-routes';
 import { waitStatisticRoutes, type WaitStatisticDeps } from './routes/statistic-routes';
 import type { QueueService } from '../queue/queue-service';
 import { agentWrapUpRoutes } from './routes/agent-wrap-up-routes';
+import { customerHistoryRoutes } from './routes/customer-history-routes';
 import { AgentSessions, type AgentCredentials } from './agent-sessions';
 import type { SignInThrottle } from '../security/sign-in-throttle';
 import type { Clock } from '../time';
@@ -147,6 +148,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   if (deps.agents && sessions) {
     await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone, services: deps.services, throttle: deps.throttle, audit }));
     await app.register(agentWrapUpRoutes({ agents: deps.agents.directory, store: deps.store, services: deps.services, clock: deps.clock }));
+    await app.register(customerHistoryRoutes({ store: deps.store }));
     if (deps.approvals) await app.register(agentStreamRoutes({ agents: deps.agents.directory, approvals: deps.approvals }));
   }
   if (deps.queue) {

@@ -23,6 +23,7 @@ const ASSETS: Record<string, string> = {
   'agent-format.js': JS,
   'agent-quality.js': JS,
   'agent-wrapup.js': JS,
+  'agent-history.js': JS,
   'agent.css': CSS,
   'supervisor.js': JS,
   'supervisor-calls.js': JS,
