@@ -21,7 +21,7 @@ export function wrapUp({ $, api, fail, showAgent, onCustomer }) {
       const w = await api('GET', '/api/v1/agent/me/wrap-up');
       if (!w.call || w.call.contactId !== contactId) return;
       const who = w.call.customerNumber ? formatNumber(w.call.customerNumber).text : 'the customer';
-      if (w.call.customerNumber) onCustomer(w.call.customerNumber);
+      if (w.call.customerNumber) onCustomer(w.call.customerNumber, w.call.kind === 'callback' ? w.call.contactId : null);
       $('wrapup-about').textContent = `Call with ${who}` + (w.call.serviceName ? ` (${w.call.serviceName})` : '') + `, ended ${when(w.call.endedAt)}`;
       w.codes.forEach((code, i) => {
         const label = document.createElement('label');

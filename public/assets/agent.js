@@ -2,6 +2,7 @@ import { amdText, clock, formatNumber, label, rows, span, when } from '/assets/a
 import { audioCounters, quality } from '/assets/agent-quality.js';
 import { wrapUp } from '/assets/agent-wrapup.js';
 import { customerHistory } from '/assets/agent-history.js';
+import { ringer } from '/assets/agent-ring.js';
 
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem('agentToken');
@@ -35,8 +36,27 @@ function showAgent(a) {
   tick();
 }
 
-const wrap = wrapUp({ $, api, fail, showAgent, onCustomer: (n) => history.show(n) });
+const wrap = wrapUp({ $, api, fail, showAgent, onCustomer: (n, callbackId) => history.show(n, callbackId) });
 const history = customerHistory({ $, api, fail });
+const ring = ringer();
+
+/** what is down and being reconnected: the phone's WebSocket (sip.js) and the page's event stream */
+const down = { phone: false, server: false };
+let recovered = null;
+function showConnection() {
+  const n = $('notice');
+  const what = [down.phone && 'the phone server', down.server && 'the service'].filter(Boolean);
+  clearTimeout(recovered);
+  if (what.length) {
+    n.textContent = `Connection to ${what.join(' and ')} lost: reconnecting by itself…`;
+    n.className = '';
+    n.hidden = false;
+  } else if (!n.hidden && n.className !== 'ok') {
+    n.textContent = 'Reconnected.';
+    n.className = 'ok';
+    recovered = setTimeout(() => { n.hidden = true; }, 5000);
+  }
+}
 
 async function refresh() {
   try { showAgent(await api('GET', '/api/v1/agent/me')); } catch (e) { if (/sign in/.test(e.message)) signedOut(); else fail(e); return; }
@@ -49,7 +69,13 @@ function watch() {
   live = new EventSource('/api/v1/agent/stream?access_token=' + encodeURIComponent(token));
   live.addEventListener('agent', (e) => showAgent(JSON.parse(e.data)));
   live.addEventListener('preview', (e) => showPreview(JSON.parse(e.data)));
-  live.onerror = () => refresh();
+  live.onopen = () => { if (down.server) { down.server = false; showConnection(); refresh(); } };
+  // a dropped connection: EventSource reconnects by itself, the page says so meanwhile; a refused one (the
+  // session ended, the service answered an error) is closed for good: check the session, and watch again if it holds
+  live.onerror = () => {
+    if (live.readyState === EventSource.CLOSED) refresh().then(() => { if (token) setTimeout(() => token && watch(), 3000); });
+    else { down.server = true; showConnection(); }
+  };
 }
 
 /** a callback offered for preview (_agent_preview): its data, Accept / Reject until it lapses */
@@ -70,6 +96,7 @@ $('preview-reject').onclick = () => answerPreview('reject');
 
 function signedOut() {
   token = null; sessionStorage.removeItem('agentToken'); if (live) live.close();
+  down.phone = down.server = false; $('notice').hidden = true; releaseDesk();
   $('panel').hidden = true; $('signin').hidden = false; $('shortcuts').hidden = true;
   $('state').textContent = 'signed out'; $('state').className = 'pill'; $('state-timer').hidden = true; agent = null;
   if (ua) ua.stop().catch(() => {});
@@ -85,18 +112,44 @@ async function startPhone(password) {
     sessionDescriptionHandlerFactoryOptions: { peerConnectionConfiguration: { iceServers: sip.iceServers || [] }, iceGatheringTimeout: 2000 },
     authorizationUsername: sip.username,
     authorizationPassword: password,
-    delegate: { onInvite: offered },
+    delegate: { onInvite: offered, onDisconnect: lostPhone, onConnect: phoneBack },
     logLevel: 'error',
   });
   try {
     await ua.start();
-    const registerer = new Registerer(ua);
+    registerer = new Registerer(ua);
     registerer.stateChange.addListener((s) => { $('sip').textContent = s === 'Registered' ? 'registered' : 'not registered (' + s + ')'; });
     await registerer.register();
   } catch (e) {
     $('sip').textContent = 'not registered: cannot reach ' + sip.wsUrl;
   }
 }
+
+/**
+ * The phone's WebSocket dropped (a network change, a server restart): say so and reconnect by itself, sooner
+ * when the browser says it is online again; once connected, register again.
+ */
+let registerer, retry = null, retryDelay = 1000;
+function lostPhone(error) {
+  if (!error || !token) return; // a stop() we asked for
+  down.phone = true; showConnection();
+  $('sip').textContent = 'reconnecting…';
+  scheduleReconnect();
+}
+function scheduleReconnect(now) {
+  clearTimeout(retry);
+  retry = setTimeout(async () => {
+    retry = null;
+    try { await ua.reconnect(); } catch { retryDelay = Math.min(retryDelay * 2, 30_000); scheduleReconnect(); }
+  }, now ? 0 : retryDelay);
+}
+function phoneBack() {
+  if (!down.phone) return;
+  clearTimeout(retry); retry = null; retryDelay = 1000;
+  down.phone = false; showConnection();
+  registerer.register().catch((e) => { $('sip').textContent = 'not registered: ' + (e.message || e); });
+}
+window.addEventListener('online', () => { if (down.phone) scheduleReconnect(true); });
 
 // ------------------------------------------------------------------ a call
 
@@ -112,12 +165,18 @@ function resetCall() {
 }
 
 async function offered(invitation) {
+  if (session) { invitation.reject({ statusCode: 486 }).catch(() => {}); return; }
   session = invitation;
   resetCall();
   $('call').hidden = false;
   $('wrapup').hidden = true;
+  const caller = formatNumber(invitation.request.getHeader('X-Customer-Number') || invitation.remoteIdentity.uri.user).text;
+  ring.start(invitation.request.getHeader('X-Callback-Id') ? 'Incoming callback' : 'Incoming call', caller);
+  $('call').dataset.ringing = 'true';
+  tick();
   // before any await: a CANCEL or an answer must not slip past while the callback's data loads
   invitation.stateChange.addListener((s) => {
+    if (s !== 'Initial') { ring.stop(); $('call').dataset.ringing = 'false'; $('ring-countdown').hidden = true; }
     if (s === 'Established') {
       const pc = invitation.sessionDescriptionHandler.peerConnection;
       const stream = new MediaStream();
@@ -184,8 +243,9 @@ function showCard(id, headers, cb) {
 }
 
 /**
- * Call quality from WebRTC stats, behind the small indicator: loss and jitter of what the agent hears, the
- * round trip, a MOS estimate; the packet counters stay as data (audio both ways) for the e2e test and support.
+ * Call quality from WebRTC stats, behind the small indicator: loss and jitter of what the agent hears over the
+ * packets since the last sample that had any, the round trip, a MOS estimate; the packet counters stay as data
+ * (audio both ways) for the e2e test and support.
  */
 async function showMedia(pc, before) {
   const c = audioCounters(await pc.getStats());
@@ -194,6 +254,8 @@ async function showMedia(pc, before) {
   m.dataset.packetsReceived = c.received;
   m.dataset.packetsSent = c.sent;
   m.textContent = `audio in ${c.received} packets, out ${c.sent} packets` + (c.codec ? ` (${c.codec})` : '');
+  // no packet since the last sample (on hold, a pause in the stats): the last grade stands
+  if (before && c.received + c.lost <= before.received + before.lost) return before;
   const btn = $('quality');
   btn.className = 'quality ' + q.grade;
   btn.dataset.grade = q.grade;
@@ -228,8 +290,14 @@ const answer = () => session && session.state === 'Initial' && session.accept({ 
 const hangup = () => { if (!session) return; (session.state === 'Established' ? session.bye() : session.reject()).catch(fail); };
 const setState = (state) => api('PUT', '/api/v1/agent/me/state', { state }).then(showAgent, fail);
 
-/** one ticker for every clock on the page: the call timer and the time in the current state */
+/** one ticker for every clock on the page: the call timer, the offer's countdown, the time in the current state */
 function tick() {
+  const cd = $('ring-countdown');
+  const expires = agent && agent.reservation && !agent.reservation.connectedAt ? Date.parse(agent.reservation.expiresAt) : NaN;
+  if (session && session.state === 'Initial' && !Number.isNaN(expires)) {
+    cd.textContent = `Answer within ${clock((expires - Date.now()) / 1000)}`;
+    cd.hidden = false;
+  } else cd.hidden = true;
   if (talkingSince) $('call-timer').textContent = clock((Date.now() - talkingSince) / 1000);
   const st = $('state-timer');
   st.hidden = !agent;
@@ -238,8 +306,30 @@ function tick() {
 }
 setInterval(tick, 1000);
 
+/**
+ * One desk per agent in this browser: the page holds a lock named after the agent while it is open (Web Locks),
+ * and a second tab for the same agent is refused before it signs in (which would reset the agent's state).
+ */
+let releaseLock = null;
+function takeDesk(agentId) {
+  if (!navigator.locks) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    navigator.locks.request('agent-desk:' + agentId, { ifAvailable: true }, (lock) => {
+      if (!lock) { resolve(false); return undefined; }
+      resolve(true);
+      return new Promise((release) => { releaseLock = release; });
+    });
+  });
+}
+function releaseDesk() { if (releaseLock) { releaseLock(); releaseLock = null; } }
+const ELSEWHERE = (id) => `Agent ${id} is already signed in in another tab of this browser. Use that tab, or close it and sign in here again.`;
+
 $('signin-form').onsubmit = async (ev) => {
   ev.preventDefault();
+  ring.unlock();
+  const agentId = $('agent-id').value.trim();
+  if (!releaseLock && !(await takeDesk(agentId))) { fail(new Error(ELSEWHERE(agentId))); $('signin').dataset.refused = 'another-tab'; return; }
+  delete $('signin').dataset.refused;
   try {
     token = null;
     const r = await api('POST', '/api/v1/agent/sessions', { agentId: $('agent-id').value.trim(), password: $('password').value });
@@ -249,8 +339,18 @@ $('signin-form').onsubmit = async (ev) => {
     showAgent(r.agent);
     watch();
     startPhone($('password').value);
-  } catch (e) { fail(e); }
+  } catch (e) { releaseDesk(); fail(e); }
 };
+
+/** keyboard shortcuts (not while typing in a field): A answer, E hang up, M mute, R ready, N not ready */
+document.addEventListener('keydown', (ev) => {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat || !token) return;
+  if (ev.target instanceof HTMLElement && ev.target.closest('input, textarea, select, [contenteditable]')) return;
+  const act = { a: answer, e: hangup, m: toggleMute, r: () => setState('READY'), n: () => setState('NOT_READY') }[ev.key.toLowerCase()];
+  if (!act) return;
+  ev.preventDefault();
+  act();
+});
 $('ready').onclick = () => setState('READY');
 $('not-ready').onclick = () => setState('NOT_READY');
 $('logout').onclick = () => api('PUT', '/api/v1/agent/me/state', { state: 'LOGGED_OUT' }).then(signedOut, fail);
@@ -268,4 +368,11 @@ for (const k of '123456789*0#') {
   b.onclick = () => session && session.sessionDescriptionHandler && session.sessionDescriptionHandler.sendDtmf(k);
   $('keys').appendChild(b);
 }
-if (token) { $('signin').hidden = true; $('panel').hidden = false; $('shortcuts').hidden = false; refresh(); watch(); }
+if (token) {
+  // a reload keeps the session (sessionStorage); a duplicated tab carries it too and is refused
+  const id = sip ? sip.username : '';
+  takeDesk(id).then((mine) => {
+    if (!mine) { token = null; sessionStorage.removeItem('agentToken'); fail(new Error(ELSEWHERE(id))); $('signin').dataset.refused = 'another-tab'; return; }
+    $('signin').hidden = true; $('panel').hidden = false; $('shortcuts').hidden = false; refresh(); watch();
+  });
+}

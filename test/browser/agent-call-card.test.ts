@@ -90,6 +90,13 @@ describe('agent page: on a call (headless Chromium, fake sip.js)', function () {
     await page.locator('#keys button', { hasText: /^5$/ }).click();
     await page.locator('#keys button', { hasText: /^#$/ }).click();
     assert.deepEqual(await onCall<string[]>(page, 'c.dtmf'), ['5', '#']);
+    if (process.env.SCREENSHOTS) {
+      await page.evaluate(`window.fakeSip.current.sessionDescriptionHandler.peerConnection.stats = new Map([
+        ['in', { id: 'in', type: 'inbound-rtp', kind: 'audio', packetsReceived: 2400, packetsLost: 3, jitter: 0.004 }],
+        ['out', { id: 'out', type: 'outbound-rtp', kind: 'audio', packetsSent: 2380 }]])`);
+      await page.locator('#quality[data-grade="good"]').waitFor();
+      await page.screenshot({ path: `${process.env.SCREENSHOTS}/agent-call.png`, fullPage: true });
+    }
 
     await page.click('#hangup');
     await page.locator('#call').waitFor({ state: 'hidden' });

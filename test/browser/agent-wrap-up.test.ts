@@ -72,6 +72,10 @@ describe('agent page: wrap-up with disposition codes (headless Chromium)', funct
 
     await page.locator('#wrapup-codes label', { hasText: 'No sale' }).click();
     await page.fill('#wrapup-note', 'Will compare offers and call us');
+    if (process.env.SCREENSHOTS) {
+      await page.locator('#history[data-number="+12025550141"]').waitFor();
+      await page.screenshot({ path: `${process.env.SCREENSHOTS}/agent-wrap-up.png`, fullPage: true });
+    }
     await page.click('#wrapup-ready');
     await page.locator('#state', { hasText: /^READY$/ }).waitFor();
     await page.locator('#wrapup').waitFor({ state: 'hidden' });

@@ -24,6 +24,7 @@ const ASSETS: Record<string, string> = {
   'agent-quality.js': JS,
   'agent-wrapup.js': JS,
   'agent-history.js': JS,
+  'agent-ring.js': JS,
   'agent.css': CSS,
   'supervisor.js': JS,
   'supervisor-calls.js': JS,
