@@ -95,6 +95,13 @@ describe('flows/callback-dial', () => {
     assert.ok(leg.isEnded());
   });
 
+  it("the service's wrap-up time goes with the call: the agent's after-call work after it is that long", async () => {
+    const { dialer, queue } = setup({ result: () => ({ kind: 'answered', leg: new FakeLeg('cust-1') }) });
+    const r = await dialer.dial(req({ afterCallWorkSec: 45 }), new AbortController().signal);
+    assert.equal(r.outcome, 'CONNECTED_TO_AGENT');
+    assert.deepEqual(queue.events, ['enqueue callback', 'reserve a1', 'confirm r1', 'callEnded r1 acw 45']);
+  });
+
   it('machine, service says hang up: MACHINE, no agent involved', async () => {
     const leg = new FakeLeg('cust-1');
     leg.amd = { decision: 'MACHINE', decisionMs: 2500 };

@@ -198,8 +198,8 @@ export class FakeQueue implements QueuePort {
   release(id: string, o?: { agentFault?: boolean }): void {
     this.events.push(`release ${id}${o?.agentFault ? ' agentFault' : ''}`);
   }
-  callEnded(id: string): void {
-    this.events.push(`callEnded ${id}`);
+  callEnded(id: string, o?: { afterCallWorkSec?: number }): void {
+    this.events.push(`callEnded ${id}${o?.afterCallWorkSec !== undefined ? ` acw ${o.afterCallWorkSec}` : ''}`);
   }
 }
 
