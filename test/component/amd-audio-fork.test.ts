@@ -149,6 +149,38 @@ describe('amd AudioForkServer (real WebSocket, real audio frames)', function () 
     assert.throws(() => server.expect('call-bad', { greetingMs: -1 }), /greetingMs/);
   });
 
+  it('a fork the media server keeps open after the decision is logged, counted and cut; a closing one is not', async () => {
+    const grace = new AudioForkServer({ port: 0, logger: pino({ level: 'info' }, sink), closeGraceMs: 300 });
+    await grace.listen();
+    try {
+      // well-behaved: answers the close frame at once
+      const ok = grace.expect('call-closes');
+      const ws1 = await connect(grace.url());
+      const closed1 = closed(ws1);
+      ws1.send(JSON.stringify({ sessionKey: 'call-closes' }));
+      await new Promise((r) => setTimeout(r, 100));
+      ok.cancel();
+      await closed1;
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(grace.lateStreams, 0);
+      // stuck: its socket is not read any more, so the close frame is never answered
+      const stuck = grace.expect('call-stuck');
+      const ws2 = await connect(grace.url());
+      const closed2 = closed(ws2);
+      ws2.send(JSON.stringify({ sessionKey: 'call-stuck' }));
+      await new Promise((r) => setTimeout(r, 100));
+      (ws2 as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+      stuck.cancel();
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal(grace.lateStreams, 1);
+      assert.ok(lines.some((l) => l.msg === 'audio fork still open after the decision' && l.sessionKey === 'call-stuck'));
+      (ws2 as unknown as { _socket: { resume(): void } })._socket.resume();
+      await closed2; // cut by the server
+    } finally {
+      await grace.close();
+    }
+  });
+
   it('close() settles sessions still waiting', async () => {
     const other = new AudioForkServer({ port: 0, logger: pino({ level: 'silent' }) });
     await other.listen();

@@ -3,7 +3,9 @@
  * is the metadata ({"sessionKey": "...", optional "sampleRate"/"sampling"}), then binary L16 mono frames.
  * The call flow calls `expect(sessionKey)` before starting the fork and awaits `result` (and `beep`).
  * Streams for unknown session keys are closed with a log line; the socket is closed once the session has
- * settled (the flow's forkAudioStop may then answer -ERR: that means stopped).
+ * settled (the flow's forkAudioStop may then answer -ERR: that means stopped). A stream that has not
+ * closed `closeGraceMs` after that (the media server kept the fork on the leg) is logged as "audio fork
+ * still open after the decision", counted (`lateStreams`) and cut.
  */
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -18,14 +20,17 @@ export type { AmdSession } from './live-session';
 const METADATA_TIMEOUT_MS = 5000;
 const CLOSE_POLICY = 1008;
 const CLOSE_NORMAL = 1000;
+/** after the decision the fork's socket must be closed within this time */
+const CLOSE_GRACE_MS = 2000;
 
 export class AudioForkServer {
   private wss: WebSocketServer | null = null;
   private readonly sessions = new Map<string, LiveAmdSession>();
   private readonly sockets = new Map<LiveAmdSession, WebSocket>();
   private readonly log: Logger;
+  private late = 0;
 
-  constructor(private readonly opts: { port: number; host?: string; logger: Logger }) {
+  constructor(private readonly opts: { port: number; host?: string; logger: Logger; closeGraceMs?: number }) {
     this.log = opts.logger.child({ component: 'audio-fork-server' });
   }
 
@@ -43,6 +48,11 @@ export class AudioForkServer {
       wss.on('connection', (ws, req) => this.onConnection(ws, req.socket.remoteAddress ?? ''));
       this.wss = wss;
     });
+  }
+
+  /** streams that were still open `closeGraceMs` after their decision (and were cut then) */
+  get lateStreams(): number {
+    return this.late;
   }
 
   /** ws://host:port, for forkAudioStart's wsUrl */
@@ -124,7 +134,16 @@ export class AudioForkServer {
     if (this.sessions.get(s.sessionKey) === s) this.sessions.delete(s.sessionKey);
     const ws = this.sockets.get(s);
     this.sockets.delete(s);
-    if (ws && ws.readyState === ws.OPEN) ws.close(CLOSE_NORMAL, 'amd done');
+    if (!ws || ws.readyState !== ws.OPEN) return;
+    ws.close(CLOSE_NORMAL, 'amd done');
+    const grace = setTimeout(() => {
+      if (ws.readyState === ws.CLOSED) return;
+      this.late++;
+      this.log.warn({ sessionKey: s.sessionKey, graceMs: this.opts.closeGraceMs ?? CLOSE_GRACE_MS }, 'audio fork still open after the decision');
+      ws.terminate();
+    }, this.opts.closeGraceMs ?? CLOSE_GRACE_MS);
+    grace.unref();
+    ws.once('close', () => clearTimeout(grace));
   }
 }
 
