@@ -14,23 +14,25 @@
 # packages put into the same sounds folders never enter the corpus.
 #
 # Kinds: HUMAN human_short, human_two_hellos, human_long (one long sentence, 2.5-4 s), human_music,
-#        human_babble (TV-like babble), human_street (street/car noise, a far voice);
+#        human_babble (TV-like babble), human_street (street/car noise, a far voice),
+#        human_late_start (a hello whose first 50-400 ms are cut off: the audio fork attached late);
 #        MACHINE machine_greeting, machine_carrier, machine_short, machine_paused (0.8-1.4 s pause inside),
-#        machine_hello_trick ("hello?", a 1-2.5 s pause, then the message), machine_long_gaps (1.5-3 s gaps);
+#        machine_hello_trick ("hello?", a 1-2.5 s pause, then the message), machine_long_gaps (1.5-3 s gaps),
+#        machine_late_start (a greeting whose first 50-400 ms are cut off: the stream starts in speech);
 #        NO_SPEECH silence; FAX fax_cng, fax_ced.
 # Conditions rotated over the items: level (-20..+3 dB), tempo and pitch changes, hiss, mains hum, clipping,
 # GSM or AMR-NB codec on codec, then a G.711 round trip (both laws) stored as mu-law/A-law WAV or 8/16 kHz PCM.
 # Music is synthesised (sox), babble is the same source's voices mixed, noise is synthesised.
 #
 #   scripts/make-amd-corpus.sh [--out DIR] [--sources a,b,...] [--per-kind N]
-#   (defaults: corpus, all sources available here, 8 items per kind and source)
+#   (defaults: corpus, all sources available here, 6 items per kind and source)
 # Manifest: DIR/manifest.csv  id,file,label,kind,source,voice,condition,speech_end_ms,beep_ms
 set -euo pipefail
 cd "$(dirname "$0")/.."
 renice -n 10 $$ >/dev/null 2>&1 || true   # heavy: leave the CPU to interactive work
 OUT=corpus
 SOURCES=""
-PER=8
+PER=6
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT="$2"; shift 2 ;;
@@ -66,7 +68,7 @@ fi
 
 rm -rf "$OUT" && mkdir -p "$OUT/audio"
 OUT="$(cd "$OUT" && pwd)"
-WORK="$(mktemp -d)"; trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$WORK"' EXIT
+WORK="$(mktemp -d)"; trap 'kill $(jobs -p) 2>/dev/null || true; wait; rm -rf "$WORK"' EXIT
 
 # ------------------------------------------------------------------ helpers (used by every source job)
 q() { sox -V1 "$@"; }
@@ -258,6 +260,8 @@ rec_pools() { # source package
   done < "$WORK/$src.pick"
 }
 
+# late_cut FILE SALT -> seconds to cut from the start: 0.05-0.4 s, at most 40 % of the file
+late_cut() { awk -v c="$(frand "$2" 0.05 0.4)" -v d="$(dur "$1")" 'BEGIN { m = d * 0.4; printf "%.3f", (c < m ? c : m) }'; }
 pick() { # pool salt -> a file of that pool, deterministic from the current seed
   local files=("$P/$1"/*.wav)
   echo "${files[$(rnd "pick-$2" ${#files[@]})]}"
@@ -331,6 +335,7 @@ human_item() { # kind n
   local sp voice
   case "$kind" in
     human_long) sp="$(pick long P312.1)" ;;
+    human_late_start) [ "$(rnd L313.2 3)" -eq 0 ] && sp="$(pick hello P313.3)" || sp="$(pick short P313.1)" ;;
     human_two_hellos)
       local a; a="$(pick hello P314.1)"; silence "$(frand L314.1 0.3 0.7)" "$W/p.wav"
       q "$a" "$W/p.wav" "$a" "$W/sp.wav"; sp="$W/sp.wav" ;;
@@ -343,6 +348,12 @@ human_item() { # kind n
     local target; target=$(frand L322.1 2.5 4.0)
     q "$sp" "$W/spl.wav" tempo -s "$(awk -v a="$sd" -v b="$target" 'BEGIN { print a / b }')"
     sp="$W/spl.wav"
+  fi
+  if [ "$kind" = human_late_start ]; then
+    # the fork attached late: the first 50-400 ms of the hello are gone (at most 40 % of it), 0-60 ms before it
+    local cut; cut="$(late_cut "$sp" L326.1)"
+    q "$sp" "$W/spc.wav" trim "$cut"; sp="$W/spc.wav"
+    lead=$(frand L326.2 0 0.06)
   fi
   local sd; sd="$(dur "$sp")"
   silence "$lead" "$W/lead.wav"; silence 5 "$W/tail.wav"
@@ -360,7 +371,7 @@ machine_item() { # kind n
   local kind="$1" id="$SRC-$1-$2"
   seed "$id"
   local lead; lead=$(frand L341.1 0.1 1.5)
-  local parts=("$W/lead.wav") s g k voice
+  local parts=("$W/lead.wav") s g k voice onebeep=0
   silence "$lead" "$W/lead.wav"
   sp_gap() { silence "$1" "$W/gap_$2.wav"; parts+=("$W/gap_$2.wav"); }
   case "$kind" in
@@ -379,11 +390,21 @@ machine_item() { # kind n
     machine_long_gaps)
       s="$(pick sent P359.1)"; parts+=("$s"); sp_gap "$(frand L359.1 1.5 3.0)" 0; parts+=("$(pick sent P359.2)")
       sp_gap "$(frand L360.1 1.5 3.0)" 1; parts+=("$(pick sent P360.1)") ;;
+    machine_late_start)
+      # the fork attached late: the greeting's first 50-400 ms are gone, 0-60 ms of line before it; then a
+      # plain greeting (two sentences), a paused one, or one sentence (and its beep)
+      silence "$(frand L362.1 0 0.06)" "$W/lead.wav"
+      s="$(pick sent P362.1)"; q "$s" "$W/late.wav" trim "$(late_cut "$s" L362.2)"; parts+=("$W/late.wav")
+      case $(rnd L363.1 3) in
+        0) sp_gap "$(frand L363.2 0.1 0.4)" 0; parts+=("$(pick sent P363.1)") ;;
+        1) sp_gap "$(frand L363.3 0.8 1.4)" 0; parts+=("$(pick sent P363.2)") ;;
+        *) onebeep=1 ;;   # one sentence: with its beep, as machine_short
+      esac ;;
   esac
   voice="$(voice_of "$s")"
   q "${parts[@]}" "$W/g.wav"
   local gd; gd="$(dur "$W/g.wav")" beep=""
-  if [ "$kind" = machine_short ] || [ $(rnd L365.1 4) -ne 0 ]; then
+  if [ "$kind" = machine_short ] || [ $onebeep = 1 ] || [ $(rnd L365.1 4) -ne 0 ]; then
     local gap; gap=$(frand L366.1 0.15 0.7)
     silence "$gap" "$W/bg.wav"; tone "${BEEPS[$(rnd L367.1 10)]}" "$(frand L367.2 0.3 1.0)" "$W/beep.wav"; silence 2 "$W/tail.wav"
     q "$W/g.wav" "$W/bg.wav" "$W/beep.wav" "$W/tail.wav" "$W/m.wav"
@@ -394,8 +415,8 @@ machine_item() { # kind n
   finish "$id" MACHINE "$kind" "$voice" "$W/m.wav" "" "$beep"
 }
 
-HUMAN_KINDS="human_short human_two_hellos human_long human_music human_babble human_street"
-MACHINE_KINDS="machine_greeting machine_carrier machine_short machine_paused machine_hello_trick machine_long_gaps"
+HUMAN_KINDS="human_short human_two_hellos human_long human_music human_babble human_street human_late_start"
+MACHINE_KINDS="machine_greeting machine_carrier machine_short machine_paused machine_hello_trick machine_long_gaps machine_late_start"
 
 source_job() { # source
   SRC="$1"; P="$WORK/pool_$SRC"; W="$WORK/w_$SRC"; MAN="$WORK/manifest_$SRC.csv"

@@ -17,7 +17,7 @@ import { FRAME_MS, Framer, type SupportedRate } from './framer';
 import { DEFAULT_AMD_PARAMS, type AmdParams } from './params';
 import { isFaxFrequency, ToneDetector, type ToneState } from './tone-detector';
 import type { AmdDetector, AmdEvent, AmdEventName, AmdEvidence, FrameTrace, Segment, ToneFound } from './types';
-import { EnergyVad } from './vad';
+import { EnergyVad, START_FRAMES } from './vad';
 import { recordedLikelihood, type GreetingFeatures, type GreetingModel } from './greeting-model';
 
 export interface AmdEngineOptions {
@@ -73,7 +73,11 @@ export class AmdEngine implements AmdDetector {
   private readonly model: { model: GreetingModel; threshold: number } | null;
   private readonly onGreetingAsked?: (features: GreetingFeatures, likelihood: number | null) => void;
   /** syllable peaks and speech-frame levels of the greeting (until the decision) */
-  private syl = { count: 0, rising: false, max: 0, min: 0, prevSpeech: false, n: 0, sum: 0, sumSq: 0, prev1: 0, prev2: 0 };
+  private syl = freshSyllables();
+  /** the first frames' tone flags, for finding the words again when the VAD judges the start again */
+  private readonly startTone = new Uint8Array(START_FRAMES);
+  /** when the VAD found that the stream started in speech and judged its start again (ms), else null */
+  private startRejudgedMs: number | null = null;
   /** the greeting model's answer for the current words (recomputed when a word is added) */
   private asked: { words: number; features: GreetingFeatures; likelihood: number | null } | null = null;
 
@@ -128,6 +132,8 @@ export class AmdEngine implements AmdDetector {
     this.energyRing[this.frameIndex % this.energyRing.length] = v.energyDb;
     this.frameIndex++;
     const tone = this.tones.analyze(frame, this.nowMs, v.sumSquares, v.avgAbs);
+    if (this.frameIndex <= START_FRAMES) this.startTone[this.frameIndex - 1] = tone.current ? 1 : 0;
+    if (v.rejudged) this.findWordsAgain(v.rejudged);
     const speech = v.speech && tone.current === null;
     if (this.onFrameTrace) {
       let min = 0;
@@ -154,6 +160,27 @@ export class AmdEngine implements AmdDetector {
       this.checkDecision(tone);
     }
     else this.checkMachineEnd(tone);
+  }
+
+  /**
+   * The VAD judged the stream's start again (it started in speech, see vad.ts): the words, syllables and
+   * levels so far are found again from its new verdicts, frame by frame as they came (all frames but the
+   * current one, which goes on as usual). The decision rules then see the words the start really had.
+   */
+  private findWordsAgain(verdicts: Uint8Array): void {
+    const now = this.nowMs;
+    this.words.length = 0;
+    this.run = null;
+    this.syl = freshSyllables();
+    this.asked = null;
+    for (let i = 0; i < verdicts.length - 1; i++) {
+      const speech = verdicts[i] === 1 && this.startTone[i] === 0;
+      this.nowMs = (i + 1) * FRAME_MS;
+      this.track(speech, i * FRAME_MS);
+      if (!this.decided) this.syllables(speech, this.energyRing[i]!);
+    }
+    this.nowMs = now;
+    this.startRejudgedMs = now;
   }
 
   /** Words: speech runs of at least minWordMs, pauses shorter than betweenWordsSilenceMs inside. */
@@ -379,6 +406,7 @@ export class AmdEngine implements AmdDetector {
       tone,
       noiseFloorDb: this.vad.noiseFloorDb(),
       backgroundDb: this.vad.backgroundDb(),
+      ...(this.startRejudgedMs !== null ? { startRejudgedMs: this.startRejudgedMs } : {}),
       ...(this.asked ? { greeting: this.asked.features, recordedLikelihood: this.asked.likelihood === null ? null : Math.round(this.asked.likelihood * 1000) / 1000 } : {}),
     };
     this.decided = { decision, decisionMs: this.nowMs, evidence };
@@ -397,4 +425,8 @@ export class AmdEngine implements AmdDetector {
     this.events.push(event);
     this.onEvent?.(event);
   }
+}
+
+function freshSyllables(): { count: number; rising: boolean; max: number; min: number; prevSpeech: boolean; n: number; sum: number; sumSq: number; prev1: number; prev2: number } {
+  return { count: 0, rising: false, max: 0, min: 0, prevSpeech: false, n: 0, sum: 0, sumSq: 0, prev1: 0, prev2: 0 };
 }

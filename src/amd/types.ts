@@ -32,6 +32,12 @@ export type AmdEvidence = {
   noiseFloorDb: number;
   /** background level (music, babble, street noise) the words had to stand out from, dB; 0 when none */
   backgroundDb: number;
+  /**
+   * The stream started in speech (the audio fork attached after the greeting had begun): at this time (ms)
+   * the VAD found a quiet block far below what it had taken the start for, and judged the first frames
+   * again against it (see vad.ts). Absent when the stream started on the line's floor or a background.
+   */
+  startRejudgedMs?: number;
   /** the greeting's shape when the engine asked the greeting model (after the short wait), if it did */
   greeting?: GreetingFeatures;
   /** the greeting model's P(recorded greeting) then (null: no model, the duration rule) */
