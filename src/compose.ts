@@ -38,6 +38,8 @@ import { checkPromptFiles, type PromptCheck } from './telephony/prompt-files';
 import { systemClock, type Clock } from './time';
 import { SupervisionService, type SupervisionPorts } from './supervision/supervision';
 import { SupervisorPhones } from './supervision/supervisor-phones';
+import { TransferDesk, type TransferStatus } from './flows/transfer';
+import type { TransferDirectory } from './http/routes/agent-transfer-routes';
 
 /*
  * Wiring in one place. `composeApp` reads the configuration; `buildApp` builds, in this order, each part
@@ -105,12 +107,15 @@ export const agentDirectory = (
   queue: QueueService,
   passwordOf: (id: string) => string | undefined,
   supervised: (id: string) => { mode: string } | undefined = () => undefined,
+  /** the transfer status of the agent's call (the page shows its consultation) */
+  transferOf: (id: string) => TransferStatus | undefined = () => undefined,
 ): AgentDirectory & AgentCredentials => ({
   hasAgent: (id) => queue.hasAgent(id),
   getAgent: (id) => {
     const view = queue.getAgent(id);
     const notice = supervised(id);
-    return notice ? { ...view, supervisor: notice } : view;
+    const transfer = transferOf(id);
+    return { ...view, ...(notice ? { supervisor: notice } : {}), ...(transfer ? { transfer } : {}) };
   },
   wrappedUp: (id) => queue.wrappedUp(id),
   login: (id) => queue.login(id),
@@ -118,6 +123,13 @@ export const agentDirectory = (
   setReady: (id) => queue.setReady(id),
   setNotReady: (id) => queue.setNotReady(id),
   passwordOf,
+});
+
+/** whom an agent can transfer to: the queue's agents and targets */
+const transferDirectory = (queue: QueueService): TransferDirectory => ({
+  hasAgent: (id) => queue.hasAgent(id),
+  listAgents: () => queue.listAgents().map((a) => ({ agentId: a.id, name: a.name, state: a.state })),
+  targetNames: () => queue.targetNames(),
 });
 
 const asConfigError = (err: unknown): never => {
@@ -145,6 +157,8 @@ export interface Layers {
   onInteraction?: (i: InteractionRecord) => void;
   /** supervisors on agents' calls; by default built over the queue and telephony (tests: over fakes) */
   supervision?: SupervisionService;
+  /** where agents' transfer requests meet their calls; by default a new one (tests: one they drive) */
+  transfers?: TransferDesk;
 }
 
 /**
@@ -193,7 +207,9 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
     const clash = layers.queue && config.supervision.supervisors.find((s) => layers.queue!.hasAgent(s.id));
     if (clash) throw new ConfigError(`invalid configuration: supervision.supervisors: "${clash.id}" is also an agent's id (their softphones register by id)`);
     let supervision: SupervisionService | undefined = layers.supervision;
-    const queue = layers.queue ? queueLayer(layers.queue, config, logger, store, core.metrics, (id) => supervision?.noticeFor(id)) : undefined;
+    // agents' calls being transferred: their flows (telephony) and the agent page's routes meet here
+    const transfers = layers.transfers ?? new TransferDesk();
+    const queue = layers.queue ? queueLayer(layers.queue, config, logger, store, core.metrics, (id) => supervision?.noticeFor(id), transfers) : undefined;
     if (queue) built.push(queue.component);
     const agents = queue?.agents ?? layers.agents;
 
@@ -205,7 +221,7 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
     let telephony: TelephonyLayer | undefined;
     if (telephonyConfig?.enabled) {
       if (!layers.queue) throw new Error('telephony needs the queue');
-      telephony = await telephonyLayer(telephonyConfig, { logger, store, core, queue: layers.queue, onInteraction: layers.onInteraction, supervisors: supervisorPhones });
+      telephony = await telephonyLayer(telephonyConfig, { logger, store, core, queue: layers.queue, onInteraction: layers.onInteraction, supervisors: supervisorPhones, transfers });
       built.push(telephony.component);
     }
     if (!supervision && layers.queue) {
@@ -238,6 +254,7 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
       customers: core.customers,
       approvals: core.approvals,
       agents: agents ? { directory: agents, credentials: agents, softphone: config.softphone } : undefined,
+      transfers: layers.queue ? { transfers, directory: transferDirectory(layers.queue) } : undefined,
       queue: layers.queue
         ? {
             queue: layers.queue,
@@ -384,7 +401,7 @@ async function buildCore(config: AppConfig, logger: Logger, clock: Clock, store:
 }
 
 /** the queue's part beyond its rules: the scheduler's gate, the agents' directory, metrics and history */
-function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, store: Store, metrics: Metrics, supervised: (id: string) => { mode: string } | undefined) {
+function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, store: Store, metrics: Metrics, supervised: (id: string) => { mode: string } | undefined, transfers: TransferDesk) {
   const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
   metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
   const sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
@@ -396,7 +413,7 @@ function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, stor
       queue.close();
     },
   };
-  return { gate: new QueueDispatchGate(queue), agents: agentDirectory(queue, passwordOf, supervised), component };
+  return { gate: new QueueDispatchGate(queue), agents: agentDirectory(queue, passwordOf, supervised, (id) => transfers.status(id)), component };
 }
 
 interface TelephonyLayer {
@@ -407,7 +424,7 @@ interface TelephonyLayer {
 /** the AMD audio-fork server, then drachtio-server and FreeSWITCH with the IVR and the callback dialer */
 async function telephonyLayer(
   config: TelephonyConfig,
-  deps: { logger: Logger; store: Store; core: Core; queue: QueueService; onInteraction: ((i: InteractionRecord) => void) | undefined; supervisors: SupervisorPhones },
+  deps: { logger: Logger; store: Store; core: Core; queue: QueueService; onInteraction: ((i: InteractionRecord) => void) | undefined; supervisors: SupervisorPhones; transfers: TransferDesk },
 ): Promise<TelephonyLayer> {
   const { logger, store, core, queue } = deps;
   // the prompt files, looked at again at most every 30 s (an install of the prompts shows without a restart)
@@ -430,6 +447,7 @@ async function telephonyLayer(
     passwordOf: (id) => queue.agentConfigs().find((a) => a.id === id)?.password,
     throttle: core.throttle,
     supervisors: deps.supervisors,
+    transfers: deps.transfers,
     targetEwtMethod: (target) => (queue.hasTarget(target) ? queue.targetConfig(target).ewtMethod : undefined),
   });
   return {

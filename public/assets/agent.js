@@ -3,6 +3,7 @@ import { audioCounters, quality } from '/assets/agent-quality.js';
 import { wrapUp } from '/assets/agent-wrapup.js';
 import { customerHistory } from '/assets/agent-history.js';
 import { ringer } from '/assets/agent-ring.js';
+import { transferPanel } from '/assets/agent-transfer.js';
 
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem('agentToken');
@@ -31,6 +32,7 @@ function showAgent(a) {
   $('state').className = 'pill ' + a.state;
   $('who').textContent = a.name || a.id;
   wrap.show(a, !!session);
+  transfer.show(a.transfer, !!session && session.state === 'Established');
   // the customer's earlier contacts stay beside the call and its wrap-up
   if (!session && $('wrapup').hidden) history.hide();
   tick();
@@ -39,6 +41,7 @@ function showAgent(a) {
 const wrap = wrapUp({ $, api, fail, showAgent, onCustomer: (n, callbackId) => history.show(n, callbackId) });
 const history = customerHistory({ $, api, fail });
 const ring = ringer();
+const transfer = transferPanel({ $, api, fail });
 
 /** what is down and being reconnected: the phone's WebSocket (sip.js) and the page's event stream */
 const down = { phone: false, server: false };
@@ -185,6 +188,7 @@ async function offered(invitation) {
       $('call-title').textContent = 'On call';
       talkingSince = Date.now();
       $('answer').hidden = true; $('hold').disabled = false; $('mute').disabled = false;
+      transfer.show(agent && agent.transfer, true);
       $('call-timer').hidden = false; $('quality').hidden = false;
       tick();
       let before = null;
@@ -192,12 +196,16 @@ async function offered(invitation) {
       sample();
       stats = setInterval(sample, 1000);
     }
-    if (s === 'Terminated') { clearInterval(stats); $('call').hidden = true; session = undefined; talkingSince = null; refresh(); }
+    if (s === 'Terminated') { clearInterval(stats); $('call').hidden = true; session = undefined; talkingSince = null; transfer.show(null, false); refresh(); }
   });
   const h = (name) => invitation.request.getHeader(name);
   const id = h('X-Callback-Id');
   $('call').dataset.callbackId = id || '';
   $('call-title').textContent = id ? 'Incoming callback' : 'Incoming call';
+  // a call handed over by another agent says so (blind transfer, or their consultation)
+  const from = h('X-Consult-From') ? `Consultation from ${h('X-Consult-From')}` : h('X-Transferred-By') ? `Transferred by ${h('X-Transferred-By')}` : '';
+  $('call-from').textContent = from;
+  $('call-from').hidden = !from;
   showCustomer(h('X-Customer-Number') || invitation.remoteIdentity.uri.user);
   // the call's own headers first (the attempt and the AMD decision are known only to the call until it ends)
   const card = { attempt: h('X-Callback-Attempt'), amd: h('X-Amd-Result') };

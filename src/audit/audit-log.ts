@@ -19,7 +19,11 @@ export type AuditAction =
   | 'customer.erased'
   | 'supervision.started'
   | 'supervision.mode-changed'
-  | 'supervision.ended';
+  | 'supervision.ended'
+  | 'call.transfer-blind'
+  | 'call.transfer-consult'
+  | 'call.transfer-completed'
+  | 'call.transfer-cancelled';
 
 /** who did it and from where: the key's (or agent's) name and the client's address */
 export interface Actor {

@@ -497,6 +497,7 @@ export class Scheduler implements SchedulerHooks {
             talkMs: ended.connectedAt && ended.endedAt ? ended.endedAt - ended.connectedAt : undefined,
             durationMs: (ended.endedAt ?? now) - ended.startedAt,
             detail: result.detail,
+            transfers: result.transfers,
           },
         },
         {

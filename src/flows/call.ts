@@ -74,6 +74,14 @@ export interface AgentCalls {
   /** REFER the customer's dialog to the agent and follow the NOTIFY sipfrag to a final status */
   /** `log`: the caller's logger (callback id, call id, agent), so the REFER's progress lines carry them */
   refer(customer: CallLeg, agentUri: string, timeoutMs: number, log?: Logger): Promise<ReferResult>;
+  /**
+   * Transfers. `dial`: call an agent on a new leg with its media beside `near`'s (the same media server),
+   * not bridged to anything yet; `signal` CANCELs the ringing. `join`: bridge two legs' media. `split`: take
+   * `leg` out of its bridge; both sides of that bridge stay up, in silence (FreeSWITCH: parked).
+   */
+  dial(near: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult>;
+  join(a: CallLeg | AgentLeg, b: CallLeg | AgentLeg): Promise<void>;
+  split(leg: CallLeg | AgentLeg): Promise<void>;
 }
 
 /** an outbound call to the customer, before and after answer */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AmdResult, AttemptOutcome, AttemptResult, ConnectMode, DialRequest, Dialer } from '../ports/dialer';
-import type { QueuePort, ReservationHandle } from '../ports/queue';
+import type { QueuePort, QueuedContact, ReservationHandle } from '../ports/queue';
 import { unlessEnded, type AmdRun, type CustomerCalls, type CustomerLeg } from './call';
 import { connectModeOf, connectToAgent, type ConnectAgentDeps } from './connect-agent';
 import type { ResolvedPrompts } from './prompts';
@@ -99,7 +99,8 @@ export class CallbackDialer implements Dialer {
     // the attempt owns its agent's reservation (handed over, or reserved below) and ends it in `finally`;
     // connectToAgent ends it first when the call gets that far (the handle is idempotent)
     let reservation: ReservationHandle | null = req.reservation ?? null;
-    if (!reservation) d.queue.enqueue({ contactId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? d.clock.now() });
+    const contact: QueuedContact = { contactId, kind: 'callback', target: req.target, enqueuedAt: req.queuedSince ?? d.clock.now() };
+    if (!reservation) d.queue.enqueue(contact);
     try {
       if (req.waitForAgent && !reservation) {
         reservation = await d.queue.reserveAgentFor(contactId, { timeoutMs: d.settings.reserveTimeoutSec * 1000, signal });
@@ -126,7 +127,7 @@ export class CallbackDialer implements Dialer {
         log.info({ sipStatus: called.sipStatus, earlyMedia: called.earlyMedia, outcome }, 'customer not reached');
         return { outcome, ...(called.sipStatus ? { sipStatus: called.sipStatus } : {}), detail: called.detail, endedAt: d.clock.now() };
       }
-      return await this.answered(req, called.leg, reservation, contactId, signal, log);
+      return await this.answered(req, called.leg, reservation, contact, signal, log);
     } finally {
       reservation?.release();
     }
@@ -143,11 +144,12 @@ export class CallbackDialer implements Dialer {
     req: DialRequest,
     leg: CustomerLeg,
     reservation: ReservationHandle | null,
-    contactId: string,
+    contact: QueuedContact,
     signal: AbortSignal,
     log: Logger,
   ): Promise<AttemptResult> {
     const d = this.deps;
+    const contactId = contact.contactId;
     const svc = d.service(req.serviceName);
     const clog = log.child({ callId: leg.callId });
     const answeredAt = d.clock.now();
@@ -194,10 +196,10 @@ export class CallbackDialer implements Dialer {
       }
       if (!reservation) await leg.play([svc.prompts.pleaseHold]);
       const agentHeaders = { 'X-Callback-Id': req.callbackId, 'X-Callback-Attempt': String(req.attemptNumber), 'X-Customer-Number': req.customerNumber, 'X-Amd-Result': amd.decision };
-      const done = await connectToAgent(leg, contactId, reservation, connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic, afterCallWorkSec: req.afterCallWorkSec }, clog, agentHeaders);
+      const done = await connectToAgent(leg, contact, reservation, connectMode, { ...d, holdPrompt: svc.prompts.pleaseHold, holdMusic: svc.prompts.holdMusic, afterCallWorkSec: req.afterCallWorkSec }, clog, agentHeaders);
       if (done.outcome === 'CONNECTED_TO_AGENT') {
         req.onProgress?.('CONNECTED');
-        return { ...base, outcome: 'CONNECTED_TO_AGENT', agentId: done.agentId, connectedAt: done.connectedAt, endedAt: done.endedAt };
+        return { ...base, outcome: 'CONNECTED_TO_AGENT', agentId: done.agentId, connectedAt: done.connectedAt, endedAt: done.endedAt, ...(done.transfers.length ? { transfers: done.transfers } : {}) };
       }
       await leg.hangup().catch(() => undefined);
       return { ...base, outcome: done.outcome, detail: done.detail, endedAt: d.clock.now() };

@@ -223,7 +223,8 @@ async function chooseSlot(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logg
 /** the caller waits in line with hold music; an agent reserved → connected */
 async function waitInQueue(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Logger): Promise<Step> {
   const contactId = info.interactionId;
-  deps.queue.enqueue({ contactId, kind: 'caller', target: info.target, enqueuedAt: info.startedAt });
+  const contact = { contactId, kind: 'caller', target: info.target, enqueuedAt: info.startedAt } as const;
+  deps.queue.enqueue(contact);
   log.info({ connectMode: deps.connectMode, ...(deps.connectModeFrom ? { connectModeFrom: deps.connectModeFrom } : {}) }, 'caller waits in queue');
   const limitMs = deps.ivr.maxQueueWaitSec > 0 ? deps.ivr.maxQueueWaitSec * 1000 : 24 * 3600 * 1000;
   const reservation = await reserveWithMusic(call, contactId, deps, log, limitMs);
@@ -234,7 +235,7 @@ async function waitInQueue(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Log
     return { outcome: 'FAILED' };
   }
   // the agent's phone shows who is calling
-  const done = await connectToAgent(call, contactId, reservation, deps.connectMode, deps, log, info.ani ? { 'X-Customer-Number': info.ani } : undefined);
+  const done = await connectToAgent(call, contact, reservation, deps.connectMode, deps, log, info.ani ? { 'X-Customer-Number': info.ani } : undefined);
   if (done.outcome === 'CONNECTED_TO_AGENT') return { outcome: 'CONNECTED_TO_AGENT', attached: { agentId: done.agentId } };
   if (done.outcome === 'CUSTOMER_HANGUP') return { outcome: 'ABANDONED_IN_QUEUE' };
   return { outcome: 'FAILED' };

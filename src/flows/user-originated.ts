@@ -46,10 +46,11 @@ export async function runUserOriginated(
   log: Logger,
 ): Promise<InteractionRecord> {
   const contactId = info.interactionId;
+  const contact = { contactId, kind: 'callback', target: match.target, enqueuedAt: match.enqueuedAt } as const;
   let outcome: 'CONNECTED_TO_AGENT' | 'CUSTOMER_HANGUP' | 'FAILED' = 'FAILED';
   let agentId: string | undefined;
   try {
-    deps.queue.enqueue({ contactId, kind: 'callback', target: match.target, enqueuedAt: match.enqueuedAt });
+    deps.queue.enqueue(contact);
     log.info({ target: match.target }, 'user-originated callback matched by caller ID');
     await call.play([deps.prompts.pleaseHold]);
     const reservation = await reserveWithMusic(call, contactId, deps, log);
@@ -57,7 +58,7 @@ export async function runUserOriginated(
     else if (reservation) {
       // the agent's phone rings with the callback this call is for
       const headers: Record<string, string> = { 'X-Callback-Id': match.callbackId, ...(info.ani ? { 'X-Customer-Number': info.ani } : {}) };
-      const done = await connectToAgent(call, contactId, reservation, deps.connectMode, deps, log, headers);
+      const done = await connectToAgent(call, contact, reservation, deps.connectMode, deps, log, headers);
       outcome = done.outcome === 'CONNECTED_TO_AGENT' ? 'CONNECTED_TO_AGENT' : done.outcome === 'CUSTOMER_HANGUP' ? 'CUSTOMER_HANGUP' : 'FAILED';
       if (done.outcome === 'CONNECTED_TO_AGENT') agentId = done.agentId;
     } else deps.queue.remove(contactId);

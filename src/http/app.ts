@@ -35,6 +35,8 @@ import { queueRoutes } from './routes/queue-routes';
 import { waitStatisticRoutes, type WaitStatisticDeps } from './routes/statistic-routes';
 import type { QueueService } from '../queue/queue-service';
 import { agentWrapUpRoutes } from './routes/agent-wrap-up-routes';
+import { agentTransferRoutes, type TransferDirectory } from './routes/agent-transfer-routes';
+import type { TransferDesk } from '../flows/transfer';
 import { customerHistoryRoutes } from './routes/customer-history-routes';
 import { AgentSessions, type AgentCredentials } from './agent-sessions';
 import type { SignInThrottle } from '../security/sign-in-throttle';
@@ -69,6 +71,8 @@ export interface HttpAppDeps {
   approvals?: ApprovalBoard;
   /** the queue's routes (agents, targets, EWT) and the wait-time statistic, when the queue runs */
   queue?: { queue: QueueService; statistic: WaitStatisticDeps };
+  /** agents transfer their calls (the agent page), when the queue runs */
+  transfers?: { transfers: TransferDesk; directory: TransferDirectory };
   /** supervisors on agents' calls (listen, whisper, barge), when the queue runs */
   supervision?: Omit<SupervisionRouteDeps, 'audit'>;
 }
@@ -149,6 +153,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
     await app.register(agentRoutes({ agents: deps.agents.directory, sessions, store: deps.store, softphone: deps.agents.softphone, services: deps.services, throttle: deps.throttle, audit }));
     await app.register(agentWrapUpRoutes({ agents: deps.agents.directory, store: deps.store, services: deps.services, clock: deps.clock }));
     await app.register(customerHistoryRoutes({ store: deps.store }));
+    if (deps.transfers) await app.register(agentTransferRoutes({ ...deps.transfers, audit }));
     if (deps.approvals) await app.register(agentStreamRoutes({ agents: deps.agents.directory, approvals: deps.approvals }));
   }
   if (deps.queue) {

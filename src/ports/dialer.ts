@@ -1,3 +1,4 @@
+import type { TransferRecord } from './transfers';
 import type { ReservationHandle } from './queue';
 
 /**
@@ -94,6 +95,8 @@ export interface AttemptResult {
   endedAt?: number;
   callId?: string;
   detail?: string;
+  /** the call's transfers between agents (who to whom, blind or consult), kept in the ATTEMPT_ENDED event */
+  transfers?: TransferRecord[];
 }
 
 export interface Dialer {

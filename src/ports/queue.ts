@@ -68,6 +68,12 @@ export interface QueuePort {
 
   // Optional members (src/queue implements them all; fakes may leave them out).
 
+  /**
+   * reserve this agent now for a contact in no line (a call transferred to the agent); throws a CONFLICT
+   * error when the agent is not READY
+   */
+  reserveAgent?(agentId: string, contact: QueuedContact): ReservationHandle;
+
   /** EWT for the contact at `position` in line (0 = first) */
   estimatedWaitAtPosition?(target: string, position: number, method?: EwtMethod): number;
   /** expected number of the target's agents free now or within `seconds` (sum of probabilities) */

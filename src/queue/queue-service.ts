@@ -157,6 +157,25 @@ export class QueueService implements QueuePort {
     });
   }
 
+  /**
+   * Reserve this agent, now, for a contact that is not waiting in a line (a call being transferred to the
+   * agent). The contact's target is the reservation's: its handle time is counted there, and a `release`
+   * with `agentFault` puts the contact in that target's line. Throws CONFLICT when the agent is not READY and
+   * reachable (busy, not ready, reserved for someone else).
+   */
+  reserveAgent(agentId: string, contact: QueuedContact): ReservationHandle {
+    return this.state.mutate(() => {
+      this.assertOpen();
+      const agent = this.state.agent(agentId);
+      const t = this.state.target(contact.target);
+      if (agent.state !== 'READY' || !agent.reachable(this.clock.now())) {
+        throw new QueueError('CONFLICT', `agent "${agentId}" is ${agent.state === 'READY' ? 'not reachable' : agent.state}, not free to take a call`, 'agentId');
+      }
+      this.remove(contact.contactId);
+      return this.reserveFor(agent, t, contact);
+    });
+  }
+
   // ---------------------------------------------------------------- reservations
 
   /** the agent answered: RESERVED -> BUSY. Throws when the reservation is not RESERVED (lapsed, released, unknown). */
@@ -456,14 +475,20 @@ export class QueueService implements QueuePort {
   }
 
   private reserve(agent: Agent, t: Target, entry: Entry): void {
-    const now = this.clock.now();
     t.line.connected(entry, (e) => e.waiter !== undefined);
     t.line.delete(entry.contact.contactId);
+    this.stats.reached(t, entry.contact);
+    this.finishWaiter(entry, this.reserveFor(agent, t, entry.contact));
+  }
+
+  /** the agent is RESERVED for the contact (which is in no line now) until confirmed or it lapses */
+  private reserveFor(agent: Agent, t: Target, contact: QueuedContact): ReservationHandle {
+    const now = this.clock.now();
     const r: ActiveReservation = {
       id: this.newId(),
       agent,
       target: t.config.name,
-      contact: entry.contact,
+      contact,
       reservedAt: now,
       expiresAt: now + t.config.reservationTimeoutSec * 1000,
     };
@@ -471,23 +496,19 @@ export class QueueService implements QueuePort {
     agent.reservationId = r.id;
     this.desk.setState(agent, 'RESERVED');
     r.timer = this.state.schedule(r.expiresAt - now, () => this.lapse(r));
-    this.stats.reached(t, entry.contact);
     this.log?.info(
-      { event: 'agent_reserved', reservationId: r.id, agentId: agent.id, contactId: entry.contact.contactId, kind: entry.contact.kind, target: r.target },
+      { event: 'agent_reserved', reservationId: r.id, agentId: agent.id, contactId: contact.contactId, kind: contact.kind, target: r.target },
       'queue: agent reserved',
     );
-    this.finishWaiter(
-      entry,
-      reservationHandle(
-        {
-          reservationId: r.id,
-          target: r.target,
-          agent: { agentId: agent.id, uri: agent.uri(now)! },
-          expiresAt: r.expiresAt,
-          contactId: entry.contact.contactId,
-        },
-        this,
-      ),
+    return reservationHandle(
+      {
+        reservationId: r.id,
+        target: r.target,
+        agent: { agentId: agent.id, uri: agent.uri(now)! },
+        expiresAt: r.expiresAt,
+        contactId: contact.contactId,
+      },
+      this,
     );
   }
 }

@@ -25,7 +25,14 @@ export class FsAgentCalls implements AgentCalls {
   ) {}
 
   async bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult> {
-    if (!(customer instanceof FsCallLeg)) throw new Error('bridge needs a FreeSWITCH call leg');
+    const r = await this.dial(customer, agentUri, ringTimeoutMs, signal, headers);
+    if (r.kind === 'failed') return r;
+    await this.join(customer, r.leg);
+    return r;
+  }
+
+  async dial(near: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult> {
+    const customer = fsLeg(near);
     const o = { uri: agentUri, headers: { ...headers, 'X-Customer-Call-Id': customer.callId }, ...(this.from ? { callingNumber: this.from } : {}), ringTimeoutMs, signal };
     // a browser softphone (contact over ws/wss) gets a late-offer INVITE and WebRTC media (webrtc-leg.ts)
     const r = isWebrtcContact(agentUri)
@@ -37,18 +44,25 @@ export class FsAgentCalls implements AgentCalls {
       await leg.hangup();
       return { kind: 'failed', detail: 'customer hung up as the agent answered' };
     }
-    if (this.holdMusic) {
-      const music = this.holdMusic;
-      await Promise.all([customer.endpoint.set('hold_music', music), r.endpoint.set('hold_music', music)]).catch(() => undefined);
-    }
-    await customer.endpoint.bridge(r.endpoint);
+    // park_after_bridge: a bridge ended by one side's hang-up leaves the other parked (FreeSWITCH would else
+    // hang it up or run on its dialplan); the flow decides what becomes of it (transfers, the end of the call)
+    const vars: Record<string, string> = { park_after_bridge: 'true', ...(this.holdMusic ? { hold_music: this.holdMusic } : {}) };
+    await Promise.all([customer.endpoint.set(vars), r.endpoint.set(vars)]).catch(() => undefined);
     this.live?.add({ agentUri, callId: leg.callId, agentUuid: r.endpoint.uuid, customerCallId: customer.callId, mediaServer: customer.mediaServer, since: Date.now() }, leg.signal);
-    const agent: AgentLeg = { callId: leg.callId, signal: leg.signal, hangup: (reason) => leg.hangup(reason) };
-    return { kind: 'answered', leg: agent };
+    return { kind: 'answered', leg };
   }
 
-  async refer(customer: CallLeg, agentUri: string, timeoutMs: number, callLog?: Logger): Promise<ReferResult> {
-    if (!(customer instanceof FsCallLeg)) throw new Error('refer needs a FreeSWITCH call leg');
+  async join(a: CallLeg | AgentLeg, b: CallLeg | AgentLeg): Promise<void> {
+    await fsLeg(a).endpoint.bridge(fsLeg(b).endpoint);
+  }
+
+  async split(leg: CallLeg | AgentLeg): Promise<void> {
+    // uuid_transfer -both park: the other side of the bridge is parked too, not hung up
+    await fsLeg(leg).endpoint.unbridge();
+  }
+
+  async refer(near: CallLeg, agentUri: string, timeoutMs: number, callLog?: Logger): Promise<ReferResult> {
+    const customer = fsLeg(near);
     // a browser is reachable only through drachtio-server's WebSocket, never by the customer's side: bridge at once
     if (isWebrtcContact(agentUri)) return { kind: 'failed', detail: 'a WebRTC softphone cannot take a REFERred call; bridging' };
     const dialog = customer.dialog;
@@ -79,4 +93,9 @@ export class FsAgentCalls implements AgentCalls {
       dialog.removeListener('notify', onNotify);
     }
   }
+}
+
+function fsLeg(leg: CallLeg | AgentLeg): FsCallLeg {
+  if (!(leg instanceof FsCallLeg)) throw new Error('agent calls need FreeSWITCH call legs');
+  return leg;
 }

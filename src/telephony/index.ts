@@ -1,3 +1,4 @@
+import type { TransferDesk } from '../flows/transfer';
 import type { Logger } from 'pino';
 import { CallbackDialer } from '../flows/callback-dial';
 import type { IvrDeps } from '../flows/ivr-offer';
@@ -42,6 +43,8 @@ export interface TelephonyDeps {
   throttle?: SignInThrottle;
   /** supervisors' softphones register here, not with the queue (their ids are not agents') */
   supervisors?: Pick<SupervisorPhones, 'has' | 'passwordOf' | 'setRegistration' | 'clearRegistration'>;
+  /** agents' transfer requests reach their calls here (the agent page's routes ask it) */
+  transfers?: TransferDesk;
 }
 
 export interface DependencyHealth {
@@ -84,7 +87,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   const supervision = new FsSupervisionCalls(srf, liveCalls, config.trunk.codecs, log);
   const customers = new TrunkCustomerCalls(srf, media, config.trunk, deps.amd, log);
   const promptsFor = (service: string) => resolvePrompts(config.prompts.dir, config.prompts, serviceTelephony(config, service).prompts);
-  const connectDeps = { queue: deps.queue, agents, clock, settings: config.connect };
+  const connectDeps = { queue: deps.queue, agents, clock, settings: config.connect, ...(deps.transfers ? { transfers: deps.transfers } : {}) };
 
   const dialer = new CallbackDialer({
     ...connectDeps,

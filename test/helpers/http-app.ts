@@ -30,7 +30,7 @@ export interface RunningApp {
  */
 export async function startApp(
   overrides: Partial<AppConfig> = {},
-  parts: Pick<Layers, 'queue' | 'agents' | 'dialer' | 'supervision'> & { routes?: FastifyPluginAsync[] } = {},
+  parts: Pick<Layers, 'queue' | 'agents' | 'dialer' | 'supervision' | 'transfers'> & { routes?: FastifyPluginAsync[] } = {},
   opts: { clock?: Clock; logger?: Logger } = {},
 ): Promise<RunningApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-'));
@@ -47,7 +47,7 @@ export async function startApp(
     },
     'test',
   );
-  const app = await buildApp(config, opts.logger ?? silentLogger, { ...(opts.clock ? { clock: opts.clock } : {}), ...(parts.queue ? { queue: parts.queue } : {}), ...(parts.agents ? { agents: parts.agents } : {}), ...(parts.dialer ? { dialer: parts.dialer } : {}), ...(parts.supervision ? { supervision: parts.supervision } : {}) });
+  const app = await buildApp(config, opts.logger ?? silentLogger, { ...(opts.clock ? { clock: opts.clock } : {}), ...(parts.queue ? { queue: parts.queue } : {}), ...(parts.agents ? { agents: parts.agents } : {}), ...(parts.dialer ? { dialer: parts.dialer } : {}), ...(parts.supervision ? { supervision: parts.supervision } : {}), ...(parts.transfers ? { transfers: parts.transfers } : {}) });
   for (const routes of parts.routes ?? []) await app.http.register(routes);
   const url = await app.listen();
   return {

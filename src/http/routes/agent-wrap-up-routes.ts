@@ -97,13 +97,15 @@ export const agentWrapUpRoutes =
         const codes = codesOf(s.serviceName);
         const code = req.body.disposition;
         if (!codes.includes(code)) throw new HttpError('INVALID', `disposition: "${code}" is not one of ${codes.join(', ')}`, 'disposition');
-        if (call.contactKind === 'callback' && !s.attempt) throw new HttpError('CONFLICT', `no attempt of callback ${call.contactId} with this agent to wrap up`);
+        if (call.contactKind === 'callback' && !s.attempt && s.serviceName === null) throw new HttpError('CONFLICT', `no callback ${call.contactId} to wrap up`);
         // the state first: a refusal (no phone to be READY at) leaves the wrap-up to be sent again
         if (req.body.then === 'NOT_READY') deps.agents.setNotReady(agentId);
         else deps.agents.setReady(agentId);
         const disposition = { code, note: req.body.note?.trim() || null, at: deps.clock.now() };
+        // the attempt keeps the disposition of the agent it ended with: an agent who transferred the callback to a
+        // colleague wraps up their own part (their state) without overwriting the colleague's
         if (s.attempt) await deps.store.setAttemptDisposition(s.attempt.id, disposition);
-        else await deps.store.setInteractionDisposition(call.contactId, agentId, disposition);
+        else if (call.contactKind === 'caller') await deps.store.setInteractionDisposition(call.contactId, agentId, disposition);
         deps.agents.wrappedUp(agentId);
         req.log.info({ agentId, contactId: call.contactId, kind: call.contactKind, ...(s.attempt ? { callbackId: call.contactId, attemptId: s.attempt.id } : {}), disposition: code }, 'agent wrapped up a call');
         return { agent: deps.agents.getAgent(agentId), disposition: { code, note: disposition.note, at: new Date(disposition.at).toISOString() }, serviceName: s.serviceName };

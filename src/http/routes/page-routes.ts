@@ -25,6 +25,7 @@ const ASSETS: Record<string, string> = {
   'agent-wrapup.js': JS,
   'agent-history.js': JS,
   'agent-ring.js': JS,
+  'agent-transfer.js': JS,
   'agent.css': CSS,
   'supervisor.js': JS,
   'supervisor-calls.js': JS,

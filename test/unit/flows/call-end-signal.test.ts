@@ -16,6 +16,11 @@ class RingingAgents implements AgentCalls {
   async refer(): Promise<ReferResult> {
     return { kind: 'failed', detail: 'not used' };
   }
+  dial(customer: CallLeg, uri: string, ringMs: number, signal: AbortSignal): Promise<AgentCallResult> {
+    return this.bridge(customer, uri, ringMs, signal);
+  }
+  async join(): Promise<void> {}
+  async split(): Promise<void> {}
 }
 
 describe('flows: one end-of-call signal', () => {
@@ -59,7 +64,7 @@ describe('flows: one end-of-call signal', () => {
     const call = new FakeLeg('c1');
     const deps = { queue, agents, clock: systemClock, settings: connectSettings, holdPrompt: prompts.pleaseHold, holdMusic: prompts.holdMusic };
     const reservation = await queue.reserveAgentFor('ix-1', { timeoutMs: 1000 });
-    const done = connectToAgent(call, 'ix-1', reservation, 'bridge', deps, log);
+    const done = connectToAgent(call, { contactId: 'ix-1', kind: 'caller', target: 't', enqueuedAt: 0 }, reservation, 'bridge', deps, log);
     await settle();
     assert.equal(agents.signals[0], call.signal, "the bridge waits on the caller's own signal");
     call.farEndHangup();

@@ -3,7 +3,7 @@ import type { AmdResult } from '../../../src/ports/dialer';
 import type { EwtMethod, QueuePort, QueuedContact, Reservation, ReservationHandle } from '../../../src/ports/queue';
 import { reservationHandle } from '../../../src/queue/reservation-handle';
 import type { CallbackRequester, InteractionRecord, InteractionRecorder, StartCallbackResult } from '../../../src/ports/callbacks';
-import { CallEndedError, type AgentCallResult, type AgentCalls, type AmdRun, type CallLeg, type CollectOptions, type CustomerCallResult, type CustomerCalls, type CustomerDialOptions, type CustomerLeg, type Playing, type ReferResult } from '../../../src/flows/call';
+import { CallEndedError, type AgentCallResult, type AgentCalls, type AgentLeg, type AmdRun, type CallLeg, type CollectOptions, type CustomerCallResult, type CustomerCalls, type CustomerDialOptions, type CustomerLeg, type Playing, type ReferResult } from '../../../src/flows/call';
 import { DEFAULT_PROMPTS } from '../../../src/telephony/config';
 import { resolvePrompts } from '../../../src/flows/prompts';
 import type { IvrDeps, IvrSettings } from '../../../src/flows/ivr-offer';
@@ -114,7 +114,9 @@ export class FakeLeg implements CustomerLeg {
 }
 
 export class FakeAgentCalls implements AgentCalls {
-  readonly calls: { uri: string; kind: 'bridge' | 'refer' }[] = [];
+  readonly calls: { uri: string; kind: 'bridge' | 'refer' | 'dial'; headers?: Record<string, string> }[] = [];
+  /** the media operations in order: 'join customer-1 agent-2', 'split agent-1' */
+  readonly media: string[] = [];
   /** per call, in order: 'answer' | a SIP status to fail with; refer: 'ok' | status */
   constructor(
     private readonly bridgeScript: (number | 'answer')[],
@@ -124,8 +126,26 @@ export class FakeAgentCalls implements AgentCalls {
   ) {}
   readonly agentLegs: FakeLeg[] = [];
 
-  async bridge(customer: CallLeg, uri: string): Promise<AgentCallResult> {
-    this.calls.push({ uri, kind: 'bridge' });
+  async bridge(customer: CallLeg, uri: string, _ringMs?: number, _signal?: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult> {
+    const r = await this.place(customer, uri, 'bridge', headers);
+    if (r.kind === 'answered') this.media.push(`join ${customer.callId} ${r.leg.callId}`);
+    return r;
+  }
+
+  dial(near: CallLeg, uri: string, _ringMs: number, _signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult> {
+    return this.place(near, uri, 'dial', headers);
+  }
+
+  async join(a: CallLeg | AgentLeg, b: CallLeg | AgentLeg): Promise<void> {
+    this.media.push(`join ${a.callId} ${b.callId}`);
+  }
+
+  async split(leg: CallLeg | AgentLeg): Promise<void> {
+    this.media.push(`split ${leg.callId}`);
+  }
+
+  private async place(customer: CallLeg, uri: string, kind: 'bridge' | 'dial', headers?: Record<string, string>): Promise<AgentCallResult> {
+    this.calls.push({ uri, kind, ...(headers ? { headers } : {}) });
     if (customer.signal.aborted) return { kind: 'failed', detail: 'customer gone' };
     const step = this.bridgeScript.shift() ?? 480;
     if (step !== 'answer') return { kind: 'failed', sipStatus: step, detail: `agent ${step}` };
