@@ -16,6 +16,7 @@ import { CHROMIUM } from '../helpers/chromium';
 import { webrtcEnvironment } from '../helpers/webrtc-env';
 import { eslApi } from '../helpers/esl';
 import { sleep, until } from '../helpers/until';
+import { rawMicrophone } from '../helpers/raw-microphone';
 
 /**
  * A supervisor listens in, whispers to the agent and barges in, through the real stack: the agent page
@@ -131,7 +132,7 @@ describe('supervisor listens, whispers, barges in from the browser (eavesdrop th
     logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-supervise-'));
     fs.chmodSync(logDir, 0o777);
     const tone = path.join(logDir, 'supervisor-tone.wav');
-    toneWav(tone, TONE_HZ, 10);
+    toneWav(tone, TONE_HZ, 120);
     agentBrowser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
     supervisorBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...BROWSER_ARGS, `--use-file-for-fake-audio-capture=${tone}`] });
     const logger = pino({ level: 'info' }, pino.destination({ dest: path.join(logDir, 'app.log'), sync: true }));
@@ -194,6 +195,7 @@ describe('supervisor listens, whispers, barges in from the browser (eavesdrop th
     await agent.locator('#state', { hasText: /^READY$/ }).waitFor();
 
     const sup = await supervisorBrowser!.newPage();
+    await rawMicrophone(sup);
     log('supervisor-page')(sup);
     await sup.goto(`${url}/supervisor`);
     await sup.fill('#key', KEY);
