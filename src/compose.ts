@@ -117,7 +117,7 @@ export const agentDirectory = (
     const transfer = transferOf(id);
     return { ...view, ...(notice ? { supervisor: notice } : {}), ...(transfer ? { transfer } : {}) };
   },
-  wrappedUp: (id) => queue.wrappedUp(id),
+  wrappedUp: (id, disposition) => queue.wrappedUp(id, disposition),
   login: (id) => queue.login(id),
   logout: (id) => queue.logout(id),
   setReady: (id) => queue.setReady(id),

@@ -24,8 +24,16 @@ async function api(method, path, body) {
   return data;
 }
 const fail = (e) => { $('error').textContent = e.message || String(e); };
+const SUPERVISED = { listen: 'A supervisor is listening', whisper: 'A supervisor is talking to you (the customer does not hear them)', barge: 'A supervisor has joined the call' };
 const STATE_TEXT = { READY: 'Ready', NOT_READY: 'Not ready', RESERVED: 'Call offered', BUSY: 'On a call', AFTER_CALL_WORK: 'Wrap-up' };
 function showAgent(a) {
+  // a supervisor set this agent Not ready or logged them out (REST /api/v1/agents/...): say so
+  if (agent && token) {
+    if (agent.loggedIn && !a.loggedIn) say('A supervisor logged you out. Press Ready to take calls again.');
+    else if (a.notReadyReason === 'supervisor' && agent.notReadyReason !== 'supervisor') say('A supervisor set you Not ready.');
+    else if (agent.afterCall !== a.afterCall && a.afterCall && !mine) say(a.afterCall === 'logout' ? 'A supervisor logs you out after this call.' : 'A supervisor set you Not ready after this call.');
+  }
+  mine = false;
   agent = a;
   $('state').textContent = a.state;
   $('state').title = STATE_TEXT[a.state] || a.state;
@@ -33,10 +41,23 @@ function showAgent(a) {
   $('who').textContent = a.name || a.id;
   wrap.show(a, !!session);
   transfer.show(a.transfer, !!session && session.state === 'Established');
+  // only when the service tells agents (supervision.tellAgent): whisper and barge are heard anyway
+  $('supervised').hidden = !a.supervisor;
+  $('supervised').textContent = a.supervisor ? SUPERVISED[a.supervisor.mode] || 'A supervisor is on the call' : '';
   // the customer's earlier contacts stay beside the call and its wrap-up
   if (!session && $('wrapup').hidden) history.hide();
   tick();
 }
+
+/** a message from the service (not an error), shown until the next one */
+function say(text) {
+  const n = $('notice');
+  n.textContent = text;
+  n.className = 'info';
+  n.hidden = false;
+}
+/** the agent's own request is under way (its echo on the stream is not a supervisor's doing) */
+let mine = false;
 
 const wrap = wrapUp({ $, api, fail, showAgent, onCustomer: (n, callbackId) => history.show(n, callbackId) });
 const history = customerHistory({ $, api, fail });
@@ -296,7 +317,7 @@ function toggleMute() {
 }
 const answer = () => session && session.state === 'Initial' && session.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } }).catch(fail);
 const hangup = () => { if (!session) return; (session.state === 'Established' ? session.bye() : session.reject()).catch(fail); };
-const setState = (state) => api('PUT', '/api/v1/agent/me/state', { state }).then(showAgent, fail);
+const setState = (state) => { mine = true; return api('PUT', '/api/v1/agent/me/state', { state }).then(showAgent, fail); };
 
 /** one ticker for every clock on the page: the call timer, the offer's countdown, the time in the current state */
 function tick() {
@@ -361,7 +382,7 @@ document.addEventListener('keydown', (ev) => {
 });
 $('ready').onclick = () => setState('READY');
 $('not-ready').onclick = () => setState('NOT_READY');
-$('logout').onclick = () => api('PUT', '/api/v1/agent/me/state', { state: 'LOGGED_OUT' }).then(signedOut, fail);
+$('logout').onclick = () => (mine = true) && api('PUT', '/api/v1/agent/me/state', { state: 'LOGGED_OUT' }).then(signedOut, fail);
 $('answer').onclick = answer;
 $('hangup').onclick = hangup;
 $('mute').onclick = toggleMute;

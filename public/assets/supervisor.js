@@ -98,12 +98,47 @@ function renderQueues(snapshot) {
     parts.push(box);
   }
   if (parts.length) $('queues').replaceChildren(...parts);
+  renderAgents(snapshot.targets.flatMap((t) => t.agents));
   const select = $('history-target');
   const names = snapshot.targets.map((t) => t.name);
   if (select.options.length !== names.length) {
     select.replaceChildren(...names.map((n) => { const o = document.createElement('option'); o.textContent = n; return o; }));
     refreshHistory().catch(() => {});
   }
+}
+
+const duration = (sec) => (sec === null || sec === undefined ? '—' : sec < 60 ? `${Math.round(sec)} s` : `${Math.floor(sec / 60)} min ${String(Math.round(sec % 60)).padStart(2, '0')} s`);
+
+/**
+ * One row per agent (an agent of several targets once): today's calls, average handle time (talk + after-call
+ * work per call), talk and after-call work in all, dispositions; Not ready and Log out (POST /api/v1/agents/...,
+ * audited), after which the next push shows the change.
+ */
+function renderAgents(agents) {
+  const seen = new Set();
+  const rows = [];
+  for (const a of agents) {
+    if (seen.has(a.id)) continue;
+    seen.add(a.id);
+    const d = a.today || { calls: 0, talkSec: 0, afterCallWorkSec: 0, avgHandleSec: null, dispositions: {} };
+    const state = a.state + (a.state === 'NOT_READY' && a.notReadyReason ? ` (${a.notReadyReason})` : '') + (a.afterCall ? ` → ${a.afterCall}` : '');
+    const tr = row([a.name || a.id, state, d.calls, duration(d.avgHandleSec), duration(d.talkSec), duration(d.afterCallWorkSec), Object.entries(d.dispositions).map(([k, n]) => `${k} ${n}`).join(', ') || '—']);
+    tr.dataset.agent = a.id;
+    const td = document.createElement('td');
+    const act = (label, action, disabled) => {
+      const b = document.createElement('button');
+      b.textContent = label;
+      b.disabled = disabled;
+      b.onclick = () => api('POST', `/api/v1/agents/${encodeURIComponent(a.id)}/${action}`).then(() => { $('error').textContent = ''; }, (e) => { $('error').textContent = e.message; });
+      td.appendChild(b);
+    };
+    act('Not ready', 'not-ready', a.state === 'NOT_READY' || a.afterCall === 'not-ready' || a.afterCall === 'logout');
+    act('Log out', 'logout', !a.loggedIn || a.afterCall === 'logout');
+    tr.appendChild(td);
+    rows.push(tr);
+  }
+  rows.sort((x, y) => x.dataset.agent.localeCompare(y.dataset.agent));
+  $('agents').tBodies[0].replaceChildren(...rows);
 }
 
 /** the target's samples (GET /api/v1/reports/queue-history) as a chart: waiting contacts and EWT over time */

@@ -70,14 +70,14 @@ export class AgentDesk {
     return this.view(a);
   }
 
-  /** NOT_READY now, or after the current call */
-  setNotReady(agentId: string): AgentView {
+  /** NOT_READY now, or after the current call; `by`: the agent themselves ('requested') or a supervisor */
+  setNotReady(agentId: string, by: 'requested' | 'supervisor' = 'requested'): AgentView {
     const a = this.state.agent(agentId);
     if (a.state === 'READY' || a.state === 'AFTER_CALL_WORK') {
       this.cancelAcw(a);
-      this.setState(a, 'NOT_READY', 'requested');
+      this.setState(a, 'NOT_READY', by);
     } else if (a.state === 'NOT_READY') {
-      a.notReadyReason = a.loggedIn ? 'requested' : a.notReadyReason;
+      a.notReadyReason = a.loggedIn ? by : a.notReadyReason;
     } else {
       a.afterCall = a.afterCall ?? 'not-ready';
     }

@@ -1,3 +1,4 @@
+import { AgentDay } from './agent-day';
 import type { AgentConfig } from './types';
 
 export type AgentState = 'READY' | 'NOT_READY' | 'RESERVED' | 'BUSY' | 'AFTER_CALL_WORK';
@@ -8,6 +9,8 @@ export type NotReadyReason =
   | 'startup'
   /** the agent asked (REST) */
   | 'requested'
+  /** someone else did: a supervisor (REST /api/v1/agents/:id/not-ready, with an API key) */
+  | 'supervisor'
   | 'logged-out'
   /** no static URI and no live registration */
   | 'unreachable'
@@ -56,6 +59,8 @@ export class Agent {
   reservationId: string | undefined;
   /** the agent's last call (for its wrap-up on the agent page); `wrappedUp` once a disposition was recorded */
   lastCall: LastCall | undefined;
+  /** today's calls, handle time, after-call work and dispositions (the supervisor page) */
+  readonly today: AgentDay;
 
   constructor(
     readonly config: AgentConfig,
@@ -63,6 +68,7 @@ export class Agent {
   ) {
     this.since = now;
     this.idleSince = now;
+    this.today = new AgentDay(now);
   }
 
   get id(): string {
@@ -94,6 +100,7 @@ export class Agent {
   moveTo(next: AgentState, now: number, reason?: NotReadyReason): AgentState {
     const from = this.state;
     if (!this.canMoveTo(next)) throw new Error(`agent ${this.id}: ${from} -> ${next} is not a legal state change`);
+    if (from === 'AFTER_CALL_WORK') this.today.afterCallWorkEnded(now, (now - this.since) / 1000);
     this.state = next;
     this.since = now;
     this.notReadyReason = next === 'NOT_READY' ? (reason ?? 'requested') : undefined;

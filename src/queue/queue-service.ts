@@ -229,6 +229,7 @@ export class QueueService implements QueuePort {
       const t = this.state.targets.get(r.target)!;
       const talkSec = (this.clock.now() - r.confirmedAt) / 1000;
       t.talk.record(talkSec);
+      r.agent.today.callEnded(this.clock.now(), talkSec);
       this.log?.info({ event: 'call_ended', reservationId, agentId: r.agent.id, target: r.target, talkSec }, 'queue: call with agent ended');
       r.agent.lastCall = { contactId: r.contact.contactId, kind: r.contact.kind, target: r.target, endedAt: this.clock.now(), wrappedUp: false };
       this.desk.afterCall(r.agent, opts.afterCallWorkSec ?? t.config.afterCallWorkSec);
@@ -256,9 +257,9 @@ export class QueueService implements QueuePort {
     return this.state.mutate(() => this.desk.setReady(agentId));
   }
 
-  /** NOT_READY now, or after the current call */
-  setNotReady(agentId: string): AgentView {
-    return this.state.mutate(() => this.desk.setNotReady(agentId));
+  /** NOT_READY now, or after the current call; `by` a supervisor (REST /api/v1/agents) or the agent (default) */
+  setNotReady(agentId: string, by: 'requested' | 'supervisor' = 'requested'): AgentView {
+    return this.state.mutate(() => this.desk.setNotReady(agentId, by));
   }
 
   /** a SIP registration for the agent (from the registrar); see AgentDesk.setRegistration */
@@ -333,11 +334,13 @@ export class QueueService implements QueuePort {
   }
 
   /** the agent recorded the wrap-up of its last call (agent page); false when it has none to wrap up */
-  wrappedUp(agentId: string): boolean {
+  wrappedUp(agentId: string, disposition?: string): boolean {
     return this.state.mutate(() => {
-      const last = this.state.agent(agentId).lastCall;
+      const a = this.state.agent(agentId);
+      const last = a.lastCall;
       if (!last || last.wrappedUp) return false;
       last.wrappedUp = true;
+      if (disposition) a.today.wrappedUp(this.clock.now(), disposition);
       return true;
     });
   }

@@ -1,3 +1,4 @@
+import type { AgentDayView } from './agent-day';
 import type { EwtMethod, QueuedContact } from '../ports/queue';
 import type { Agent, AgentState, NotReadyReason } from './agent';
 
@@ -23,6 +24,8 @@ export interface AgentView {
   acwEndsAt?: string;
   /** the agent's last call, for its wrap-up */
   lastCall?: { contactId: string; contactKind: QueuedContact['kind']; target: string; endedAt: string; wrappedUp: boolean };
+  /** today's figures: calls, talk, after-call work, average handle time, dispositions */
+  today: AgentDayView;
 }
 
 export interface ReservationView {
@@ -109,6 +112,7 @@ export function agentView(a: Agent, r: ReservationOfView | undefined, now: numbe
       ? { registration: { contactUri: a.registration.contactUri, expiresAt: new Date(a.registration.expiresAt).toISOString() } }
       : {}),
     ...(a.state === 'AFTER_CALL_WORK' && a.acwEndsAt !== undefined ? { acwEndsAt: new Date(a.acwEndsAt).toISOString() } : {}),
+    today: a.today.view(now),
     ...(a.lastCall
       ? { lastCall: { contactId: a.lastCall.contactId, contactKind: a.lastCall.kind, target: a.lastCall.target, endedAt: new Date(a.lastCall.endedAt).toISOString(), wrappedUp: a.lastCall.wrappedUp } }
       : {}),

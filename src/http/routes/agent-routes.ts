@@ -14,7 +14,7 @@ export interface AgentDirectory {
   hasAgent(agentId: string): boolean;
   getAgent(agentId: string): AgentView;
   /** the agent recorded the wrap-up of its last call; false when it had none to wrap up */
-  wrappedUp(agentId: string): boolean;
+  wrappedUp(agentId: string, disposition?: string): boolean;
   login(agentId: string): object;
   logout(agentId: string): object;
   setReady(agentId: string): object;

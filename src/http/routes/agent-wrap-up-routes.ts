@@ -103,10 +103,10 @@ export const agentWrapUpRoutes =
         else deps.agents.setReady(agentId);
         const disposition = { code, note: req.body.note?.trim() || null, at: deps.clock.now() };
         // the attempt keeps the disposition of the agent it ended with: an agent who transferred the callback to a
-        // colleague wraps up their own part (their state) without overwriting the colleague's
+        // colleague wraps up their own part (state, today's figures) without overwriting the colleague's
         if (s.attempt) await deps.store.setAttemptDisposition(s.attempt.id, disposition);
         else if (call.contactKind === 'caller') await deps.store.setInteractionDisposition(call.contactId, agentId, disposition);
-        deps.agents.wrappedUp(agentId);
+        deps.agents.wrappedUp(agentId, req.body.disposition);
         req.log.info({ agentId, contactId: call.contactId, kind: call.contactKind, ...(s.attempt ? { callbackId: call.contactId, attemptId: s.attempt.id } : {}), disposition: code }, 'agent wrapped up a call');
         return { agent: deps.agents.getAgent(agentId), disposition: { code, note: disposition.note, at: new Date(disposition.at).toISOString() }, serviceName: s.serviceName };
       },

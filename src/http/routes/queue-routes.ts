@@ -32,6 +32,16 @@ const AgentView = Type.Object({
   uri: Type.Optional(Type.String()),
   registration: Type.Optional(Type.Object({ contactUri: Type.String(), expiresAt: Type.String() })),
   reservation: Type.Optional(ReservationView),
+  today: Type.Optional(
+    Type.Object({
+      day: Type.String({ description: 'YYYY-MM-DD (UTC)' }),
+      calls: Type.Integer(),
+      talkSec: Type.Number(),
+      afterCallWorkSec: Type.Number(),
+      avgHandleSec: Type.Union([Type.Number(), Type.Null()]),
+      dispositions: Type.Record(Type.String(), Type.Integer()),
+    }),
+  ),
 });
 
 const TargetStats = Type.Object({
@@ -184,7 +194,7 @@ export const queueRoutes =
     const actions: [string, string, AuditAction, (id: string) => unknown][] = [
       ['logout', 'Log out now, or after the current call', 'agent.logged-out', (id) => queue.logout(id)],
       ['ready', 'Go READY (ends after-call work early)', 'agent.ready', (id) => queue.setReady(id)],
-      ['not-ready', 'Go NOT_READY now, or after the current call', 'agent.not-ready', (id) => queue.setNotReady(id)],
+      ['not-ready', 'Go NOT_READY now, or after the current call', 'agent.not-ready', (id) => queue.setNotReady(id, 'supervisor')],
     ];
     for (const [action, summary, auditAction, run] of actions) {
       r.post(`/api/v1/agents/:agentId/${action}`, { schema: { tags, summary, params: AgentParams, response: { 200: AgentView } } }, async (req) =>
