@@ -288,6 +288,11 @@ describe('agents mute and transfer calls in the browser (through drachtio-server
     await carol.click('#hangup');
     await carol.locator('#call').waitFor({ state: 'hidden', timeout: 10_000 });
 
+    // the attempt ends (and its events are written) once both legs are down, just after the page's hang-up
+    await until('the callback to complete', async () => {
+      const r = (await (await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${cb._id}`, { headers: { 'x-api-key': KEY } })).json()) as { _callback_state?: string };
+      return r._callback_state === 'COMPLETED' ? true : undefined;
+    }, 20_000);
     const history = (await (await fetch(`${url}/genesys/1/service/callback/${SERVICE}/${cb._id}/history`, { headers: { 'x-api-key': KEY } })).json()) as Record<string, unknown>;
     const text = JSON.stringify(history);
     const cu = await customer!.done;
