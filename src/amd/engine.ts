@@ -17,7 +17,7 @@ import { FRAME_MS, Framer, type SupportedRate } from './framer';
 import { DEFAULT_AMD_PARAMS, type AmdParams } from './params';
 import { isFaxFrequency, ToneDetector, type ToneState } from './tone-detector';
 import type { AmdDetector, AmdEvent, AmdEventName, AmdEvidence, FrameTrace, Segment, ToneFound } from './types';
-import { EnergyVad, START_FRAMES } from './vad';
+import { EnergyVad } from './vad';
 import { recordedLikelihood, type GreetingFeatures, type GreetingModel } from './greeting-model';
 
 export interface AmdEngineOptions {
@@ -38,6 +38,17 @@ export interface AmdEngineOptions {
 
 /** a syllable is an energy peak this many dB above the dips on both sides of it */
 const SYLLABLE_DIP_DB = 4;
+
+/** the frames kept for finding the words again (8 s, the default totalAnalysisMs) */
+const HISTORY_FRAMES = 800;
+/** a background level this much over the one the words were judged against: judge them again */
+const BACKGROUND_RISE_DB = 6;
+const MAX_BACKGROUND_REJUDGED = 3;
+const FLOOR_RISE_DB = 6;
+/** the share of the speech frames a re-judgement must leave standing */
+const MIN_KEPT = 0.25;
+/** the background must be what is heard over the last 300 ms */
+const BACKGROUND_NOW_FRAMES = 30;
 
 /** a background this many dB over the noise floor is a sound bed (music...): its steady tones are not beeps */
 const BED_NOT_BEEP_DB = 6;
@@ -74,10 +85,17 @@ export class AmdEngine implements AmdDetector {
   private readonly onGreetingAsked?: (features: GreetingFeatures, likelihood: number | null) => void;
   /** syllable peaks and speech-frame levels of the greeting (until the decision) */
   private syl = freshSyllables();
-  /** the first frames' tone flags, for finding the words again when the VAD judges the start again */
-  private readonly startTone = new Uint8Array(START_FRAMES);
+  /** the frames before the decision (at most HISTORY_FRAMES): energy, tone flag, speech verdict, for finding the words again */
+  private readonly hist = { db: new Float32Array(HISTORY_FRAMES), tone: new Uint8Array(HISTORY_FRAMES), speech: new Uint8Array(HISTORY_FRAMES) };
+  /** the VAD's level (background or floor) and floor the words so far were judged against; NaN until known */
+  private judgedBgDb = Number.NaN;
+  private judgedFloorDb = Number.NaN;
+  /** times the words were judged again against a background (at most MAX_BACKGROUND_REJUDGED) */
+  private bgRejudged = 0;
   /** when the VAD found that the stream started in speech and judged its start again (ms), else null */
   private startRejudgedMs: number | null = null;
+  /** when the words were last judged again against a background that appeared after them (ms), else null */
+  private backgroundRejudgedMs: number | null = null;
   /** the greeting model's answer for the current words (recomputed when a word is added) */
   private asked: { words: number; features: GreetingFeatures; likelihood: number | null } | null = null;
 
@@ -132,9 +150,15 @@ export class AmdEngine implements AmdDetector {
     this.energyRing[this.frameIndex % this.energyRing.length] = v.energyDb;
     this.frameIndex++;
     const tone = this.tones.analyze(frame, this.nowMs, v.sumSquares, v.avgAbs);
-    if (this.frameIndex <= START_FRAMES) this.startTone[this.frameIndex - 1] = tone.current ? 1 : 0;
+    const k = this.frameIndex - 1;
+    if (k < HISTORY_FRAMES) this.hist.tone[k] = tone.current ? 1 : 0;
     if (v.rejudged) this.findWordsAgain(v.rejudged);
     const speech = v.speech && tone.current === null;
+    if (k < HISTORY_FRAMES) {
+      this.hist.db[k] = v.energyDb;
+      this.hist.speech[k] = speech ? 1 : 0;
+    }
+    if (!this.decided) this.watchBackground(speech, k);
     if (this.onFrameTrace) {
       let min = 0;
       let max = 0;
@@ -168,19 +192,84 @@ export class AmdEngine implements AmdDetector {
    * current one, which goes on as usual). The decision rules then see the words the start really had.
    */
   private findWordsAgain(verdicts: Uint8Array): void {
+    for (let i = 0; i < verdicts.length - 1; i++) this.hist.speech[i] = verdicts[i] === 1 && this.hist.tone[i] === 0 ? 1 : 0;
+    this.replayWords(verdicts.length - 1);
+    this.startRejudgedMs = this.nowMs;
+    this.judgedBgDb = Number.NaN; // the levels the start was judged against are forgotten
+  }
+
+  /**
+   * A background appeared after the words began (babble, music or traffic that starts after answer: the floor
+   * was the quiet line, so its first seconds were taken for words). When the VAD's level rises
+   * BACKGROUND_RISE_DB over the level the words were judged against, its floor FLOOR_RISE_DB (the quiet line
+   * is not heard any more), and that background is what is heard now, the speech frames so far that do not
+   * stand out from it are the background's: they stop being speech, and the words are found again.
+   */
+  private watchBackground(speech: boolean, k: number): void {
+    const bg = this.vad.backgroundDb();
+    const level = Math.max(bg, this.vad.noiseFloorDb());
+    if (Number.isNaN(this.judgedBgDb)) {
+      // the level the words were judged against: known once they have begun and the VAD has a background
+      if ((speech || this.run || this.words.length > 0) && bg > 0) {
+        this.judgedBgDb = level;
+        this.judgedFloorDb = this.vad.noiseFloorDb();
+      }
+      return;
+    }
+    if (level < this.judgedBgDb + BACKGROUND_RISE_DB || this.vad.noiseFloorDb() < this.judgedFloorDb + FLOOR_RISE_DB || this.bgRejudged >= MAX_BACKGROUND_REJUDGED || k >= HISTORY_FRAMES) return;
+    if (!this.backgroundIsThereNow(k, level)) return;
+    this.bgRejudged++;
+    this.judgedBgDb = level;
+    this.judgedFloorDb = this.vad.noiseFloorDb();
+    const verdicts = new Uint8Array(k);
+    let continuing = false;
+    let before = 0;
+    let after = 0;
+    for (let i = 0; i < k; i++) {
+      const keep: boolean = this.hist.speech[i] === 1 && this.vad.standsOutFromBackground(this.hist.db[i]!, continuing);
+      before += this.hist.speech[i]!;
+      after += keep ? 1 : 0;
+      verdicts[i] = keep ? 1 : 0;
+      continuing = keep;
+    }
+    // a "background" that would take more than three quarters of the words is the talker: a long, even
+    // sentence whose own dips became the floor after 2 s (babble leaves the louder person's words standing)
+    if (after < before * MIN_KEPT) return;
+    this.hist.speech.set(verdicts);
+    this.replayWords(k);
+    this.backgroundRejudgedMs = this.nowMs;
+  }
+
+  /**
+   * The new background is what is heard now, not a pause of a dense talker (whose median the bed estimate
+   * can take for a bed): the last BACKGROUND_NOW_FRAMES are nearly all non-speech and, on average, at the
+   * background's level.
+   */
+  private backgroundIsThereNow(k: number, level: number): boolean {
+    if (k + 1 < BACKGROUND_NOW_FRAMES) return false;
+    let speech = 0;
+    let power = 0;
+    for (let i = k - BACKGROUND_NOW_FRAMES + 1; i <= k; i++) {
+      speech += this.hist.speech[i]!;
+      power += 10 ** (this.hist.db[i]! / 10);
+    }
+    return speech <= BACKGROUND_NOW_FRAMES / 5 && 10 * Math.log10(power / BACKGROUND_NOW_FRAMES) >= level - 3;
+  }
+
+  /** the words, syllables and levels found again from the stored verdicts of frames 0..n-1, as they came */
+  private replayWords(n: number): void {
     const now = this.nowMs;
     this.words.length = 0;
     this.run = null;
     this.syl = freshSyllables();
     this.asked = null;
-    for (let i = 0; i < verdicts.length - 1; i++) {
-      const speech = verdicts[i] === 1 && this.startTone[i] === 0;
+    for (let i = 0; i < n; i++) {
+      const speech = this.hist.speech[i] === 1;
       this.nowMs = (i + 1) * FRAME_MS;
       this.track(speech, i * FRAME_MS);
-      if (!this.decided) this.syllables(speech, this.energyRing[i]!);
+      this.syllables(speech, this.hist.db[i]!);
     }
     this.nowMs = now;
-    this.startRejudgedMs = now;
   }
 
   /** Words: speech runs of at least minWordMs, pauses shorter than betweenWordsSilenceMs inside. */
@@ -407,6 +496,7 @@ export class AmdEngine implements AmdDetector {
       noiseFloorDb: this.vad.noiseFloorDb(),
       backgroundDb: this.vad.backgroundDb(),
       ...(this.startRejudgedMs !== null ? { startRejudgedMs: this.startRejudgedMs } : {}),
+      ...(this.backgroundRejudgedMs !== null ? { backgroundRejudgedMs: this.backgroundRejudgedMs } : {}),
       ...(this.asked ? { greeting: this.asked.features, recordedLikelihood: this.asked.likelihood === null ? null : Math.round(this.asked.likelihood * 1000) / 1000 } : {}),
     };
     this.decided = { decision, decisionMs: this.nowMs, evidence };

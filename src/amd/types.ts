@@ -38,6 +38,11 @@ export type AmdEvidence = {
    * again against it (see vad.ts). Absent when the stream started on the line's floor or a background.
    */
   startRejudgedMs?: number;
+  /**
+   * A background (babble, music, traffic) appeared after the words began: at this time (ms) the speech so far
+   * that does not stand out from it was given to the background and the words found again.
+   */
+  backgroundRejudgedMs?: number;
   /** the greeting's shape when the engine asked the greeting model (after the short wait), if it did */
   greeting?: GreetingFeatures;
   /** the greeting model's P(recorded greeting) then (null: no model, the duration rule) */

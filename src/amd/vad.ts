@@ -136,6 +136,13 @@ export class EnergyVad {
     return Number.isFinite(this.bgDb) ? Math.round(this.bgDb * 10) / 10 : 0;
   }
 
+  /** does a frame of this energy stand out from the background estimates as they are now (the floor aside)? */
+  standsOutFromBackground(energyDb: number, continuing: boolean): boolean {
+    const needBg = continuing ? this.backgroundMarginDb - CONTINUE_DB : this.backgroundMarginDb;
+    const needBed = continuing ? BED_MARGIN_DB - 2 : BED_MARGIN_DB;
+    return energyDb >= this.bgDb + needBg && energyDb >= this.bedDb + needBed;
+  }
+
   backgroundDb(): number {
     const db = Math.max(this.bgDb, this.bedDb);
     return Number.isFinite(db) ? Math.round(db * 10) / 10 : 0;
