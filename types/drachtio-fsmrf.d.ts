@@ -34,6 +34,8 @@ declare module 'drachtio-fsmrf' {
       currentSessions: number;
       createEndpoint(opts?: EndpointOptions): Promise<Endpoint>;
       connectCaller(req: Srf.SrfRequest, res: Srf.SrfResponse, opts?: EndpointOptions): Promise<{ endpoint: Endpoint; dialog: Srf.Dialog }>;
+      /** an event-socket `api` command on the server's connection; its response body */
+      api(command: string): Promise<string>;
       disconnect(): void;
     }
 

@@ -12,12 +12,20 @@ import type { AmdResult } from '../ports/dialer';
 export class CallEndedError extends Error {
   constructor(
     readonly callId: string,
-    /** e.g. 'far end hung up', 'hung up by us' */
+    /** e.g. 'far end hung up', 'hung up by us', 'media server lost' */
     readonly endReason = 'ended',
+    /** ended by a failure on our side (its media server was lost), not by a person */
+    readonly fault = false,
   ) {
     super(`call ${callId} ended`);
     this.name = 'CallEndedError';
   }
+}
+
+/** the CallEndedError of a leg ended by a failure on our side (media server or drachtio-server lost), if so */
+export function faultEnding(leg: { signal: AbortSignal }): CallEndedError | undefined {
+  const r: unknown = leg.signal.reason;
+  return leg.signal.aborted && r instanceof CallEndedError && r.fault ? r : undefined;
 }
 
 export interface CollectOptions {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AmdResult, AttemptOutcome, AttemptResult, ConnectMode, DialRequest, Dialer } from '../ports/dialer';
 import type { QueuePort, QueuedContact, ReservationHandle } from '../ports/queue';
-import { unlessEnded, type AmdRun, type CustomerCalls, type CustomerLeg } from './call';
+import { faultEnding, unlessEnded, type AmdRun, type CustomerCalls, type CustomerLeg } from './call';
 import { connectModeOf, connectToAgent, type ConnectAgentDeps } from './connect-agent';
 import type { ResolvedPrompts } from './prompts';
 import { dispositionOf } from './sip-disposition';
@@ -202,6 +202,8 @@ export class CallbackDialer implements Dialer {
         return { ...base, outcome: 'CONNECTED_TO_AGENT', agentId: done.agentId, connectedAt: done.connectedAt, endedAt: done.endedAt, ...(done.transfers.length ? { transfers: done.transfers } : {}) };
       }
       await leg.hangup().catch(() => undefined);
+      const fault = done.outcome === 'CUSTOMER_HANGUP' ? faultEnding(leg) : undefined;
+      if (fault) return { ...base, outcome: 'FAILED', detail: fault.endReason, endedAt: d.clock.now() };
       return { ...base, outcome: done.outcome, detail: done.detail, endedAt: d.clock.now() };
     } catch (err) {
       // read before our own hang-up below aborts the leg's signal too: only a leg that had already ended
@@ -209,6 +211,11 @@ export class CallbackDialer implements Dialer {
       const customerGone = leg.signal.aborted;
       this.giveUp(reservation, contactId);
       await leg.hangup().catch(() => undefined);
+      const fault = faultEnding(leg);
+      if (customerGone && fault) {
+        clog.warn({ reason: fault.endReason }, 'call ended by a failure before reaching an agent');
+        return { callId: leg.callId, answeredAt, outcome: 'FAILED', detail: fault.endReason, endedAt: d.clock.now() };
+      }
       if (customerGone) {
         clog.info('customer hung up before reaching an agent');
         return { callId: leg.callId, answeredAt, outcome: signal.aborted ? 'FAILED' : 'CUSTOMER_HANGUP', endedAt: d.clock.now() };

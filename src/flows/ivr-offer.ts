@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { CallbackRequestError, type CallbackRequester, type InteractionOutcome, type InteractionRecord, type InteractionRecorder } from '../ports/callbacks';
 import type { ConnectMode } from '../ports/dialer';
 import type { EwtMethod, QueuePort } from '../ports/queue';
-import type { CallLeg } from './call';
+import { faultEnding, type CallLeg } from './call';
 import { normaliseCallerId } from './caller-id';
 import { connectToAgent, reserveWithMusic, type ConnectAgentDeps, type ConnectModeFrom } from './connect-agent';
 import { digitPrompts, slotTimePrompts, waitPrompts, type ResolvedPrompts } from './prompts';
@@ -103,6 +103,9 @@ export async function runIvrOffer(call: CallLeg, info: IvrCall, deps: IvrDeps, l
   } catch (err) {
     if (!call.signal.aborted) {
       log.error({ err }, 'IVR flow failed');
+      step = { outcome: 'FAILED' };
+    } else if (faultEnding(call)) {
+      log.warn({ stage, reason: faultEnding(call)!.endReason }, 'call ended by a failure');
       step = { outcome: 'FAILED' };
     } else {
       log.info({ stage }, 'caller hung up');
@@ -228,7 +231,7 @@ async function waitInQueue(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Log
   log.info({ connectMode: deps.connectMode, ...(deps.connectModeFrom ? { connectModeFrom: deps.connectModeFrom } : {}) }, 'caller waits in queue');
   const limitMs = deps.ivr.maxQueueWaitSec > 0 ? deps.ivr.maxQueueWaitSec * 1000 : 24 * 3600 * 1000;
   const reservation = await reserveWithMusic(call, contactId, deps, log, limitMs);
-  if (reservation === 'ended') return { outcome: 'ABANDONED_IN_QUEUE' };
+  if (reservation === 'ended') return { outcome: faultEnding(call) ? 'FAILED' : 'ABANDONED_IN_QUEUE' };
   if (!reservation) {
     deps.queue.remove(contactId);
     await call.play([deps.prompts.callbackFailed, deps.prompts.goodbye]).catch(() => undefined);
@@ -237,6 +240,6 @@ async function waitInQueue(call: CallLeg, info: IvrCall, deps: IvrDeps, log: Log
   // the agent's phone shows who is calling
   const done = await connectToAgent(call, contact, reservation, deps.connectMode, deps, log, info.ani ? { 'X-Customer-Number': info.ani } : undefined);
   if (done.outcome === 'CONNECTED_TO_AGENT') return { outcome: 'CONNECTED_TO_AGENT', attached: { agentId: done.agentId } };
-  if (done.outcome === 'CUSTOMER_HANGUP') return { outcome: 'ABANDONED_IN_QUEUE' };
+  if (done.outcome === 'CUSTOMER_HANGUP') return { outcome: faultEnding(call) ? 'FAILED' : 'ABANDONED_IN_QUEUE' };
   return { outcome: 'FAILED' };
 }

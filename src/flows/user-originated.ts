@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CallbackRequester, InteractionRecord, InteractionRecorder, UserOriginatedMatch } from '../ports/callbacks';
 import type { ConnectMode } from '../ports/dialer';
-import type { CallLeg } from './call';
+import { faultEnding, type CallLeg } from './call';
 import { normaliseCallerId } from './caller-id';
 import { connectToAgent, reserveWithMusic, type ConnectAgentDeps } from './connect-agent';
 import type { ResolvedPrompts } from './prompts';
@@ -67,6 +67,7 @@ export async function runUserOriginated(
     outcome = call.signal.aborted ? 'CUSTOMER_HANGUP' : 'FAILED';
     if (outcome === 'FAILED') log.error({ err }, 'user-originated flow failed');
   }
+  if (outcome === 'CUSTOMER_HANGUP' && faultEnding(call)) outcome = 'FAILED'; // our media or signaling was lost, not the customer
   if (!call.signal.aborted) await call.hangup().catch(() => undefined);
   await deps.callbacks.completeUserOriginatedCallback?.(match.callbackId, outcome, info.interactionId).catch((err: unknown) =>
     log.error({ err }, 'could not complete the user-originated callback'),

@@ -2,6 +2,10 @@ import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import { CallEndedError, unlessEnded, type AmdRun, type CollectOptions, type CustomerLeg, type Playing } from '../flows/call';
+import { lossOf } from './loss-signals';
+
+/** a lost server (frozen, or its connection gone) must not hold up a hang-up: each step waits this long at most */
+const END_STEP_WAIT_MS = 3000;
 
 /** the members of src/amd/live AudioForkServer this layer uses */
 export interface AmdSessionLike {
@@ -36,6 +40,28 @@ export class FsCallLeg implements CustomerLeg {
     private readonly amd?: AudioForkLike,
   ) {
     this.callId = dialog.sip.callId;
+    // the media server restarted, closed its connection or froze, or drachtio-server's connection dropped
+    // (the SIP dialogs went with it): the call cannot go on, end it as a failure
+    const media = lossOf(mediaServer);
+    const signaling = lossOf((dialog as unknown as { srf?: object }).srf);
+    const onLost = (what: string, lost: AbortSignal) => () => {
+      if (this.signal.aborted) return;
+      const why = lost.reason instanceof Error ? lost.reason.message : what;
+      this.log.warn({ why }, `${what}; ending the call`);
+      void this.endCall(what, true, 'SIP;cause=503;text="' + what + '"');
+    };
+    const onMedia = onLost('media server lost', media);
+    const onSignaling = onLost('signaling lost', signaling);
+    media.addEventListener('abort', onMedia, { once: true });
+    signaling.addEventListener('abort', onSignaling, { once: true });
+    this.signal.addEventListener(
+      'abort',
+      () => {
+        media.removeEventListener('abort', onMedia);
+        signaling.removeEventListener('abort', onSignaling);
+      },
+      { once: true },
+    );
     dialog.on('destroy', () => {
       this.log.info('far end hung up');
       this.finish('far end hung up');
@@ -58,9 +84,9 @@ export class FsCallLeg implements CustomerLeg {
   }
 
   /** the one place the call ends: aborts `signal` the first time, whoever ended it */
-  private finish(reason: string): void {
+  private finish(reason: string, fault = false): void {
     if (this.signal.aborted) return;
-    this.end.abort(new CallEndedError(this.callId, reason));
+    this.end.abort(new CallEndedError(this.callId, reason, fault));
   }
 
   /** run a media operation, but stop waiting (and throw) when the leg ends first */
@@ -111,17 +137,23 @@ export class FsCallLeg implements CustomerLeg {
   }
 
   async hangup(reason?: string): Promise<void> {
+    await this.endCall('hung up by us', false, reason);
+  }
+
+  private async endCall(why: string, fault: boolean, reason?: string): Promise<void> {
     if (this.signal.aborted) return;
-    this.finish('hung up by us');
+    this.finish(why, fault);
     this.log.info(reason ? { reason } : {}, 'hanging up');
-    await new Promise<void>((resolve) => {
-      try {
-        this.dialog.destroy(reason ? { headers: { Reason: reason } } : undefined, () => resolve());
-      } catch {
-        resolve();
-      }
-    });
-    await this.endpoint.destroy().catch(() => undefined);
+    await bounded(
+      new Promise<void>((resolve) => {
+        try {
+          this.dialog.destroy(reason ? { headers: { Reason: reason } } : undefined, () => resolve());
+        } catch {
+          resolve();
+        }
+      }),
+    );
+    await bounded(this.endpoint.destroy().catch(() => undefined));
   }
 
   async startAmd(sessionKey: string, params: Record<string, unknown> | undefined): Promise<AmdRun> {
@@ -152,4 +184,16 @@ export class FsCallLeg implements CustomerLeg {
       if (!this.signal.aborted) this.log.debug({ bugname, err }, 'audio fork stop answered an error (stopped already)');
     });
   }
+}
+
+/** `p`, or nothing after END_STEP_WAIT_MS */
+async function bounded(p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, END_STEP_WAIT_MS);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
+import { trackLoss } from './loss-signals';
 import type { ConnectionStatus } from './connection-status';
 import { messageOf } from '../errors';
 
@@ -30,6 +31,8 @@ export class DrachtioConnection extends EventEmitter {
   private current: ConnectionStatus = { state: 'down', since: Date.now(), detail: 'not connected yet' };
   private closed = false;
   private announced = false;
+  /** the loss signal of the current connection (`lossOf(srf)`): the calls through it end when it drops */
+  private loss: AbortController | undefined;
 
   constructor(
     private readonly opts: DrachtioOptions,
@@ -46,6 +49,7 @@ export class DrachtioConnection extends EventEmitter {
         this.set('down', `connection refused by drachtio-server: ${err.message}`, log);
         return;
       }
+      this.loss = trackLoss(this.srf);
       this.set('up', `connected (${hostport})`, log);
       this.emit('up', hostport);
     });
@@ -75,6 +79,8 @@ export class DrachtioConnection extends EventEmitter {
       if (state === 'up') log.info({ detail }, 'drachtio-server connected');
       else {
         log.warn({ detail }, 'drachtio-server disconnected; retrying');
+        this.loss?.abort(new Error(`drachtio-server: ${detail}`));
+        this.loss = undefined;
         this.emit('down', detail);
       }
     }

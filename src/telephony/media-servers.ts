@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { MediaServerSettings } from './config';
 import { backoffMs, type ConnectionStatus } from './connection-status';
 import { probeEventSocket } from './esl-probe';
+import { DEFAULT_LIVENESS, LivenessCheck, type LivenessOptions } from './liveness';
+import { trackLoss } from './loss-signals';
 import { messageOf } from '../errors';
 import { systemClock, systemTimers, type Clock, type TimerHandle, type TimerScheduler } from '../time';
 
@@ -17,6 +19,7 @@ interface Entry {
   /** endpoints this app holds on the server right now */
   active: number;
   timer?: TimerHandle;
+  check?: LivenessCheck;
 }
 
 /** an endpoint and the release to call once it is gone (the pool counts endpoints per server) */
@@ -30,7 +33,9 @@ export interface PooledEndpoint {
  * The FreeSWITCH media servers, through drachtio-fsmrf. `Mrf.connect` throws when FreeSWITCH is down or
  * its sofia profile is not up yet, and does not retry: this pool retries each server with capped
  * backoff, reconnects after a lost connection, and creates endpoints on the least loaded server that is
- * up (fewest endpoints this app holds there). Events: 'up' (name), 'down' (name, reason).
+ * up (fewest endpoints this app holds there). A connected server is asked `status` every few seconds: a
+ * frozen one (its TCP connection stays open) is given up like a closed one, and its loss signal
+ * (`lossOf(ms)`) ends the calls there. Events: 'up' (name), 'down' (name, reason).
  */
 export class MediaServerPool extends EventEmitter {
   private readonly mrf: Mrf;
@@ -46,6 +51,7 @@ export class MediaServerPool extends EventEmitter {
     private readonly connectTimeoutMs = 5_000,
     /** reconnection backoff and status times */
     private readonly time: { clock: Clock; timers: TimerScheduler } = { clock: systemClock, timers: systemTimers },
+    private readonly liveness: LivenessOptions = DEFAULT_LIVENESS,
   ) {
     super();
     this.mrf = new Mrf(srf);
@@ -148,16 +154,22 @@ export class MediaServerPool extends EventEmitter {
       }
       e.ms = ms;
       e.attempt = 0;
+      const gone = trackLoss(ms); // the calls with media there end when this connection is given up
       this.set(e, 'up', 'connected', log);
+      const check = new LivenessCheck(() => ms.api('status'), (why) => lost(why), this.time.timers, this.liveness);
       const lost = (why: string) => {
         if (e.ms !== ms) return;
         e.ms = undefined;
+        check.stop();
         safeDisconnect(ms);
         this.set(e, 'down', why, log);
+        gone.abort(new Error(why));
         this.retry(e);
       };
       ms.on('end', () => lost('connection lost'));
       ms.on('error', (err: Error) => lost(err.message));
+      e.check = check;
+      check.start();
     } catch (err) {
       this.set(e, 'down', messageOf(err), log);
       this.retry(e);
@@ -192,6 +204,7 @@ export class MediaServerPool extends EventEmitter {
       e.timer = undefined;
       if (e.ms) safeDisconnect(e.ms);
       e.ms = undefined;
+      e.check?.stop();
     }
   }
 }

@@ -174,6 +174,19 @@ describe('flows/callback-dial', () => {
     assert.deepEqual(queue.events, ['enqueue callback', 'reserve a1', 'release r1']);
   });
 
+  it('the media server is lost during AMD: FAILED (retried per policy), not CUSTOMER_HANGUP; reservation released', async () => {
+    const leg = new FakeLeg('cust-1');
+    leg.startAmd = async () => {
+      setTimeout(() => leg.mediaLost(), 5);
+      return { result: new Promise(() => undefined), beep: new Promise(() => undefined), cancel: () => undefined };
+    };
+    const { dialer, queue } = setup({ result: () => ({ kind: 'answered', leg }) });
+    const r = await dialer.dial(req({ waitForAgent: true }), new AbortController().signal);
+    assert.equal(r.outcome, 'FAILED');
+    assert.equal(r.detail, 'media server lost');
+    assert.deepEqual(queue.events, ['enqueue callback', 'reserve a1', 'release r1']);
+  });
+
   it('an error after the answer while the customer is still there: FAILED with the error (not CUSTOMER_HANGUP), customer hung up, reservation released', async () => {
     const leg = new FakeLeg('cust-1');
     leg.startAmd = async () => {

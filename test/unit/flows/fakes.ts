@@ -53,6 +53,13 @@ export class FakeLeg implements CustomerLeg {
     this.end.abort(new CallEndedError(this.callId, 'far end hung up'));
   }
 
+  /** its media server was lost: the leg ends as a fault (FsCallLeg sends the BYE) */
+  mediaLost(): void {
+    if (this.signal.aborted) return;
+    this.log.push('media-lost');
+    this.end.abort(new CallEndedError(this.callId, 'media server lost', true));
+  }
+
   async play(p: string[]): Promise<void> {
     this.signal.throwIfAborted();
     this.played.push(p);
@@ -79,6 +86,10 @@ export class FakeLeg implements CustomerLeg {
     }
     if (a === 'HANGUP') {
       this.farEndHangup();
+      this.signal.throwIfAborted();
+    }
+    if (a === 'MEDIA_LOST') {
+      this.mediaLost();
       this.signal.throwIfAborted();
     }
     this.log.push(`digits "${a}"`);

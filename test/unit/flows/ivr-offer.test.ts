@@ -108,6 +108,28 @@ describe('flows/ivr-offer', () => {
     assert.equal(call.hungUpByUs, false);
   });
 
+  it('the media server is lost during the offer: recorded FAILED (not HUNG_UP_IN_IVR), nothing created', async () => {
+    const { deps, callbacks, interactions } = setup();
+    const call = new FakeLeg('c1', ['MEDIA_LOST']);
+    const rec = await runIvrOffer(call, info, deps, log);
+    assert.equal(rec.outcome, 'FAILED');
+    assert.equal(callbacks.requests.length, 0);
+    assert.equal(interactions.records.length, 1);
+  });
+
+  it('the media server is lost while the caller waits in the queue: recorded FAILED (not ABANDONED_IN_QUEUE)', async () => {
+    const { deps, queue } = setup({ ewt: 10, agents: [] });
+    const call = new FakeLeg('c1', []);
+    deps.queue.reserveAgentFor = (_id, o) =>
+      new Promise((resolve) => {
+        o.signal?.addEventListener('abort', () => resolve(null));
+        setTimeout(() => call.mediaLost(), 10);
+      });
+    const rec = await runIvrOffer(call, info, deps, log);
+    assert.equal(rec.outcome, 'FAILED');
+    assert.deepEqual(queue.events, ['enqueue caller', 'remove']);
+  });
+
   it('hang-up while the number is read back: no callback request', async () => {
     const { deps, callbacks } = setup();
     const call = new FakeLeg('c1', ['1', 'HANGUP']);

@@ -4,14 +4,17 @@ import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import pino from 'pino';
 import { FsCallLeg } from '../../../src/telephony/call-leg';
+import { trackLoss } from '../../../src/telephony/loss-signals';
 import { CallEndedError } from '../../../src/flows/call';
 
 /** a drachtio dialog: 'destroy' is the far end's BYE; destroy() is ours */
 class FakeDialog extends EventEmitter {
   readonly sip = { callId: 'call-1' };
   byes = 0;
-  destroy(_opts: unknown, cb?: () => void): void {
+  byeHeaders: Record<string, string>[] = [];
+  destroy(opts: { headers?: Record<string, string> } | undefined, cb?: () => void): void {
     this.byes++;
+    this.byeHeaders.push(opts?.headers ?? {});
     cb?.();
   }
 }
@@ -84,5 +87,43 @@ describe('telephony/call-leg: the one end-of-call signal', () => {
     await assert.rejects(playing, (err: unknown) => err instanceof CallEndedError && err.callId === 'call-1');
     endpoint.finishPlay();
     await assert.rejects(leg.play(['/p/goodbye.wav']), CallEndedError);
+  });
+  it('its media server is lost (closed, restarted or frozen): a BYE with Reason 503, the signal aborts once as a fault; calls on other servers go on', async () => {
+    const dialog = new FakeDialog();
+    const endpoint = new FakeEndpoint();
+    endpoint.destroy = () => new Promise<void>(() => undefined); // the frozen server never answers
+    const ms = {} as Mrf.MediaServer;
+    const loss = trackLoss(ms);
+    const other = new FsCallLeg(new FakeDialog() as unknown as Srf.Dialog, new FakeEndpoint() as unknown as Mrf.Endpoint, {} as Mrf.MediaServer, pino({ level: 'silent' }));
+    const leg = new FsCallLeg(dialog as unknown as Srf.Dialog, endpoint as unknown as Mrf.Endpoint, ms, pino({ level: 'silent' }));
+    let aborts = 0;
+    leg.signal.addEventListener('abort', () => aborts++);
+    const playing = leg.play(['/p/wait.wav']);
+    loss.abort(new Error('no answer to a liveness check within 5000 ms'));
+    await assert.rejects(playing, (err: unknown) => err instanceof CallEndedError && err.fault && err.endReason === 'media server lost');
+    assert.equal(aborts, 1);
+    assert.equal(dialog.byes, 1);
+    assert.match(dialog.byeHeaders[0]!.Reason ?? '', /cause=503/);
+    assert.equal(other.signal.aborted, false, 'a call on another server goes on');
+    // a person hanging up is not a fault
+    const d2 = new FakeDialog();
+    const l2 = new FsCallLeg(d2 as unknown as Srf.Dialog, new FakeEndpoint() as unknown as Mrf.Endpoint, {} as Mrf.MediaServer, pino({ level: 'silent' }));
+    d2.emit('destroy');
+    assert.equal((l2.signal.reason as CallEndedError).fault, false);
+  });
+  it("drachtio-server's connection drops: the calls through it end as a fault (signaling lost); a new connection's loss is its own", async () => {
+    const srf = {};
+    const first = trackLoss(srf);
+    const dialog = Object.assign(new FakeDialog(), { srf });
+    const leg = new FsCallLeg(dialog as unknown as Srf.Dialog, new FakeEndpoint() as unknown as Mrf.Endpoint, {} as Mrf.MediaServer, pino({ level: 'silent' }));
+    first.abort(new Error('drachtio-server: connection closed'));
+    await new Promise((r) => setImmediate(r));
+    assert.ok(leg.signal.reason instanceof CallEndedError);
+    assert.equal((leg.signal.reason as CallEndedError).endReason, 'signaling lost');
+    assert.equal((leg.signal.reason as CallEndedError).fault, true);
+    // reconnected: calls made after it are not ended by the old connection's loss
+    trackLoss(srf);
+    const later = new FsCallLeg(Object.assign(new FakeDialog(), { srf }) as unknown as Srf.Dialog, new FakeEndpoint() as unknown as Mrf.Endpoint, {} as Mrf.MediaServer, pino({ level: 'silent' }));
+    assert.equal(later.signal.aborted, false);
   });
 });
