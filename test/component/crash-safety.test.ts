@@ -114,8 +114,12 @@ describe('crash safety (kill -9 of the real process under load)', function () {
     const accepted: string[] = [];
     for (let round = 0; round < 3; round++) {
       await startService();
-      const loading = load(accepted, 5_000);
-      await sleep(400 + round * 300);
+      // the load runs until the process dies under it; the kill comes once this round has had 20 or more
+      // accepts (a slow, shared machine accepts fewer per second), then a little later each round
+      const before = accepted.length;
+      const loading = load(accepted, 120_000);
+      for (let i = 0; i < 600 && accepted.length - before < 20; i++) await sleep(50);
+      await sleep(100 + round * 200);
       await kill(); // mid-load, mid-attempts
       await loading;
     }
