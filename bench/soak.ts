@@ -168,7 +168,9 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   const config = writeConfig(env, dir, port);
   const logFile = path.join(dir, 'app.log');
-  const app: ChildProcess = spawn(process.execPath, ['-r', 'tsx/cjs', 'src/main.ts'], {
+  // SOAK_APP_NODE_ARGS: extra node options for the app alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const nodeArgs = (process.env.SOAK_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const app: ChildProcess = spawn(process.execPath, [...nodeArgs, '-r', 'tsx/cjs', 'src/main.ts'], {
     cwd: root,
     env: { ...process.env, CONFIG_FILE: config },
     stdio: ['ignore', fs.openSync(logFile, 'a'), 'inherit'],
@@ -183,13 +185,14 @@ async function main(): Promise<void> {
     }
   };
   const peers: Peer[] = [];
-  const stopAll = () => {
+  const appExited = new Promise((r) => app.once('exit', r));
+  const stopAll = async () => {
     for (const p of peers) p.run.proc.kill('SIGKILL');
     app.kill('SIGTERM');
+    await Promise.race([appExited, sleep(10_000)]); // a --cpu-prof profile is written at exit
   };
   process.on('SIGINT', () => {
-    stopAll();
-    process.exit(130);
+    void stopAll().then(() => process.exit(130));
   });
   try {
     for (let i = 0; ; i++) {
@@ -337,7 +340,7 @@ async function main(): Promise<void> {
     for (const [goal, met, got] of goals) console.log(`  ${met ? 'met    ' : 'NOT met'} ${goal}: ${got}`);
     if (process.env.SOAK_OUT) fs.writeFileSync(process.env.SOAK_OUT, JSON.stringify({ perMinute, goals, sipp, byKind, peak, rssGrowth, lagP99 }, null, 2));
   } finally {
-    stopAll();
+    await stopAll();
   }
 }
 
