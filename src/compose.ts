@@ -29,7 +29,8 @@ import { SignInThrottle, throttlePolicyFrom } from './security/sign-in-throttle'
 import { observedThrottleEvents } from './security/throttle-events';
 import { openStore } from './store/open-store';
 import type { Store } from './store/store';
-import { startTelephony, type Telephony } from './telephony';
+import { destinationPolicy, startTelephony, type Telephony } from './telephony';
+import type { DestinationPolicy } from './telephony/sip-access';
 import { deploymentEnvErrors } from './telephony/advertised-addresses';
 import { defaultTelephonyConfig, parseTelephonyConfig, type TelephonyConfig } from './telephony/config';
 import { checkDeploymentFromFiles } from './telephony/deployment-check';
@@ -188,6 +189,16 @@ export async function composeApp(config: AppConfig, logger: Logger, env: NodeJS.
   return buildApp(config, logger, { queue, telephony: telephonyConfig, warnings: () => deploymentWarnings });
 }
 
+/** an agent of the config whose `uri` the service may not call (telephony.access.agentHosts), named by its key */
+export function agentUriRefusal(agents: readonly { id: string; uri?: string }[], policy: DestinationPolicy): string | undefined {
+  for (const [i, a] of agents.entries()) {
+    if (!a.uri) continue;
+    const v = policy.check(a.uri);
+    if (!v.ok) return `agents[${i}].uri: "${a.uri}" may not be called (${v.reason}; see telephony.access.agentHosts)`;
+  }
+  return undefined;
+}
+
 /** store → core → queue → telephony → dispatch → http (see the top of this file) */
 export async function buildApp(config: AppConfig, logger: Logger, layers: Layers = {}): Promise<App> {
   const clock = layers.clock ?? systemClock;
@@ -217,6 +228,8 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
     if (telephonyConfig) {
       const mismatch = didTargetMismatch(telephonyConfig.dids, (name) => core.services.get(name)?.settings.target);
       if (mismatch) throw new ConfigError(`invalid configuration: ${mismatch}`);
+      const badUri = telephonyConfig.enabled && layers.queue ? agentUriRefusal(layers.queue.agentConfigs(), destinationPolicy(telephonyConfig)) : undefined;
+      if (badUri) throw new ConfigError(`invalid configuration: ${badUri}`);
     }
     let telephony: TelephonyLayer | undefined;
     if (telephonyConfig?.enabled) {
@@ -446,6 +459,7 @@ async function telephonyLayer(
     amd,
     passwordOf: (id) => queue.agentConfigs().find((a) => a.id === id)?.password,
     throttle: core.throttle,
+    sipEvents: core.metrics.sipEvents,
     supervisors: deps.supervisors,
     transfers: deps.transfers,
     targetEwtMethod: (target) => (queue.hasTarget(target) ? queue.targetConfig(target).ewtMethod : undefined),

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AttemptOutcome } from '../ports/dialer';
 import type { SchedulerMetrics } from '../callback/scheduler';
 import type { EwtAccuracy } from '../queue/views';
+import { SIP_DIALOG_EVENTS, SIP_REFUSALS, type SipEvents } from '../telephony/sip-events';
 
 /** one target's figures for the queue gauges */
 export interface QueueGaugeSource {
@@ -32,7 +33,7 @@ export class Metrics implements SchedulerMetrics {
   });
   readonly signInFailures = new Counter({
     name: 'auth_failures_total',
-    help: 'Wrong secrets tried, by door (agent, api-key, sip-register)',
+    help: 'Wrong secrets tried, by door (agent, api-key, sip-register, sip-invite)',
     labelNames: ['kind'],
     registers: [this.registry],
   });
@@ -48,6 +49,23 @@ export class Metrics implements SchedulerMetrics {
     labelNames: ['kind', 'scope'],
     registers: [this.registry],
   });
+  readonly sipRefused = new Counter({
+    name: 'sip_requests_refused_total',
+    help: 'SIP requests and calls the service refused, by kind (source_not_allowed, unknown_did, bad_sdp, invite_rate_limited, ...; docs/telephony.md)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly sipDialog = new Counter({
+    name: 'sip_dialog_requests_total',
+    help: 'Requests within calls the service handled, by kind (reinvite_hold, update, info_dtmf, cancelled_before_answer, ...)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  /** the telephony layer's SIP counters */
+  readonly sipEvents: SipEvents = {
+    refused: (kind) => this.sipRefused.inc({ kind }),
+    dialog: (kind) => this.sipDialog.inc({ kind }),
+  };
   private activeAttemptsSource: () => number = () => 0;
   readonly activeAttempts: Gauge = new Gauge({
     name: 'callback_active_attempts',
@@ -96,6 +114,9 @@ export class Metrics implements SchedulerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // every kind shows from the start (at 0), so a dashboard's rate() has a series before the first refusal
+    for (const kind of SIP_REFUSALS) this.sipRefused.inc({ kind }, 0);
+    for (const kind of SIP_DIALOG_EVENTS) this.sipDialog.inc({ kind }, 0);
   }
 
   dispatchLag(seconds: number): void {

@@ -32,7 +32,7 @@ export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
 };
 
 /** which door the secret was tried at (a metric label) */
-export type SignInKind = 'agent' | 'api-key' | 'sip-register';
+export type SignInKind = 'agent' | 'api-key' | 'sip-register' | 'sip-invite';
 
 export interface SignInAttempt {
   kind: SignInKind;

@@ -6,6 +6,8 @@ import { placeOutboundLeg } from './outbound-leg';
 import { isWebrtcContact, placeWebrtcLeg } from './webrtc-leg';
 import type { LiveAgentCalls } from './supervision-calls';
 import { messageOf } from '../errors';
+import type { DestinationPolicy } from './sip-access';
+import { noSipEvents, type SipEvents } from './sip-events';
 
 /**
  * Reaching agents. bridge: a new leg to the agent's URI with its media on the customer's FreeSWITCH, then
@@ -22,7 +24,19 @@ export class FsAgentCalls implements AgentCalls {
     private readonly holdMusic?: string,
     /** where bridged calls are listed while they last (a supervisor's eavesdrop finds the agent's channel there) */
     private readonly live?: LiveAgentCalls,
+    /** where agent calls and REFERs may go (telephony.access.agentHosts); none: anywhere (tests) */
+    private readonly destinations?: DestinationPolicy,
+    private readonly events: SipEvents = noSipEvents,
   ) {}
+
+  /** the refusal when `agentUri` is not a destination the service may call or REFER a customer to */
+  private refused(agentUri: string, what: string, callbackId: string | undefined): string | undefined {
+    const v = this.destinations?.check(agentUri);
+    if (!v || v.ok) return undefined;
+    this.events.refused('agent_uri_not_allowed');
+    this.logger.warn({ agentUri, callbackId, reason: v.reason }, `agent URI not allowed; no ${what}`);
+    return `agent URI not allowed (${v.reason}); telephony.access.agentHosts`;
+  }
 
   async bridge(customer: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult> {
     const r = await this.dial(customer, agentUri, ringTimeoutMs, signal, headers);
@@ -33,13 +47,18 @@ export class FsAgentCalls implements AgentCalls {
 
   async dial(near: CallLeg, agentUri: string, ringTimeoutMs: number, signal: AbortSignal, headers?: Record<string, string>): Promise<AgentCallResult> {
     const customer = fsLeg(near);
+    const refusal = this.refused(agentUri, 'call', headers?.['X-Callback-Id']);
+    if (refusal) return { kind: 'failed', sipStatus: 403, detail: refusal };
     const o = { uri: agentUri, headers: { ...headers, 'X-Customer-Call-Id': customer.callId }, ...(this.from ? { callingNumber: this.from } : {}), ringTimeoutMs, signal };
     // a browser softphone (contact over ws/wss) gets a late-offer INVITE and WebRTC media (webrtc-leg.ts)
     const r = isWebrtcContact(agentUri)
       ? await placeWebrtcLeg(this.srf, customer.mediaServer, o, this.logger.child({ customerCallId: customer.callId, callbackId: headers?.['X-Callback-Id'], leg: 'agent', webrtc: true }))
       : await placeOutboundLeg(this.srf, customer.mediaServer, o, this.codecs);
     if (r.kind === 'failed') return { kind: 'failed', ...(r.sipStatus ? { sipStatus: r.sipStatus } : {}), detail: r.detail };
-    const leg = new FsCallLeg(r.dialog, r.endpoint, customer.mediaServer, this.logger.child({ callId: r.dialog.sip.callId, customerCallId: customer.callId, leg: 'agent' }));
+    const leg = new FsCallLeg(r.dialog, r.endpoint, customer.mediaServer, this.logger.child({ callId: r.dialog.sip.callId, customerCallId: customer.callId, leg: 'agent' }), undefined, {
+      events: this.events,
+      ...(r.rejectedBefore ? { rejectedBefore: r.rejectedBefore } : {}),
+    });
     if (customer.signal.aborted) {
       await leg.hangup();
       return { kind: 'failed', detail: 'customer hung up as the agent answered' };
@@ -65,6 +84,8 @@ export class FsAgentCalls implements AgentCalls {
     const customer = fsLeg(near);
     // a browser is reachable only through drachtio-server's WebSocket, never by the customer's side: bridge at once
     if (isWebrtcContact(agentUri)) return { kind: 'failed', detail: 'a WebRTC softphone cannot take a REFERred call; bridging' };
+    const refusal = this.refused(agentUri, 'REFER', undefined);
+    if (refusal) return { kind: 'failed', sipStatus: 403, detail: refusal };
     const dialog = customer.dialog;
     const log = callLog ? callLog.child({ agentUri }) : this.logger.child({ callId: customer.callId, agentUri });
     let settle!: (r: ReferResult) => void;

@@ -6,6 +6,35 @@ import { lossOf } from './loss-signals';
 
 /** a lost server (frozen, or its connection gone) must not hold up a hang-up: each step waits this long at most */
 const END_STEP_WAIT_MS = 3000;
+import { answerForFreeswitch, plainOffer } from './sdp';
+import { noSipEvents, type SipEvents } from './sip-events';
+
+/** how a leg was set up, for what comes in within its dialog */
+export interface CallLegOptions {
+  /** SIP counters (re-INVITEs, UPDATEs, INFOs, REFERs refused) */
+  events?: SipEvents;
+  /**
+   * audio sections of FreeSWITCH's own offer this leg's far end never saw (an outbound leg gets the plain RTP
+   * section only, src/telephony/sdp.ts): its re-INVITEs are given to FreeSWITCH with those sections rejected
+   * in front, and FreeSWITCH's answer goes back without them
+   */
+  rejectedBefore?: number;
+}
+
+/** a DTMF digit in a SIP INFO body: `Signal=5` (application/dtmf-relay) or the digit alone (application/dtmf) */
+export function infoDigit(contentType: string, body: string): string | null | undefined {
+  if (!/dtmf/i.test(contentType)) return undefined;
+  const relay = /^\s*Signal\s*=\s*([0-9*#A-D])\s*$/im.exec(body)?.[1];
+  if (relay) return relay.toUpperCase();
+  if (/application\/dtmf\s*(;|$)/i.test(contentType) && /^\s*([0-9*#A-D])\s*$/i.test(body)) return body.trim().toUpperCase();
+  return null;
+}
+
+/** the SDP without its o= line, and with the direction of a held stream as sendrecv: what a refresh repeats */
+const sameSession = (a: string, b: string): boolean => {
+  const norm = (x: string) => x.replace(/^o=.*$/m, '').replace(/\r\n/g, '\n').trim();
+  return norm(a) === norm(b);
+};
 
 /** the members of src/amd/live AudioForkServer this layer uses */
 export interface AmdSessionLike {
@@ -38,6 +67,7 @@ export class FsCallLeg implements CustomerLeg {
     readonly mediaServer: Mrf.MediaServer,
     private readonly log: Logger,
     private readonly amd?: AudioForkLike,
+    options: CallLegOptions = {},
   ) {
     this.callId = dialog.sip.callId;
     // the media server restarted, closed its connection or froze, or drachtio-server's connection dropped
@@ -72,15 +102,74 @@ export class FsCallLeg implements CustomerLeg {
       this.log.warn('media endpoint gone; ending the call');
       void this.hangup();
     });
+    const events = options.events ?? noSipEvents;
     // DTMF by SIP INFO reaches this dialog, not FreeSWITCH: hand it to the channel as if received in RTP
     dialog.on('info', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
-      const digit = /Signal\s*=\s*([0-9*#A-D])/i.exec(req.body ?? '')?.[1];
-      res.send(200);
-      if (digit && (req.get('Content-Type') ?? '').includes('dtmf')) {
-        this.log.info({ digit }, 'DTMF by SIP INFO');
-        void this.endpoint.api('uuid_recv_dtmf', `${this.endpoint.uuid} ${digit}`).catch(() => undefined);
+      const digit = infoDigit(req.get('Content-Type') ?? '', req.body ?? '');
+      if (digit === null) {
+        // a DTMF body we cannot read: say so, the call goes on
+        events.refused('bad_dtmf_info');
+        this.log.info({ body: String(req.body ?? '').slice(0, 60) }, 'SIP INFO with an unreadable DTMF body; 400');
+        res.send(400, 'Bad DTMF Body', {});
+        return;
       }
+      res.send(200);
+      if (digit === undefined) {
+        events.dialog('info_other');
+        return;
+      }
+      events.dialog('info_dtmf');
+      this.log.info({ digit }, 'DTMF by SIP INFO');
+      void this.endpoint.api('uuid_recv_dtmf', `${this.endpoint.uuid} ${digit}`).catch(() => undefined);
     });
+    // a transfer asked by the far end: the service decides where its calls go, never the caller or the customer
+    dialog.on('refer', (req: Srf.SrfRequest, res: Srf.SrfResponse) => {
+      events.refused('refer_from_peer');
+      this.log.warn({ referTo: req.has('Refer-To') ? req.get('Refer-To') : undefined }, 'REFER from the far end refused');
+      res.send(403, 'Transfer Not Allowed', {});
+    });
+    // re-INVITEs (hold, resume, new media address, session refresh) and UPDATEs with SDP go to FreeSWITCH, whose
+    // answer goes back; a WebRTC leg relays its own (webrtc-leg.ts) and has its listener already
+    if (dialog.listenerCount('modify') === 0) {
+      let remoteSdp = dialog.remote?.sdp ?? '';
+      let held = false;
+      const relay = (req: Srf.SrfRequest, res: Srf.SrfResponse, method: 'INVITE' | 'UPDATE') => {
+        const sdp = String(req.body ?? '');
+        if (method === 'UPDATE') events.dialog('update');
+        if (!sdp.trim()) {
+          // UPDATE without SDP (a session timer), or a re-INVITE without an offer: what we have stands
+          res.send(200, dialog.local.sdp && method === 'INVITE' ? { body: dialog.local.sdp, headers: { 'Content-Type': 'application/sdp' } } : {});
+          if (method === 'INVITE') events.dialog('reinvite_refresh');
+          return;
+        }
+        if (sameSession(sdp, remoteSdp)) {
+          if (method === 'INVITE') events.dialog('reinvite_refresh');
+          res.send(200, { body: dialog.local.sdp, headers: { 'Content-Type': 'application/sdp' } });
+          return;
+        }
+        const hold = /^a=(sendonly|inactive)\s*$/m.test(sdp) || /^c=IN IP4 0\.0\.0\.0\s*$/m.test(sdp);
+        const before = options.rejectedBefore ?? 0;
+        const toFs = before > 0 ? answerForFreeswitch(sdp, this.endpoint.local.sdp, before) : sdp;
+        this.endpoint.modify(toFs).then(
+          (answer) => {
+            const back = before > 0 ? plainOffer(String(answer)).offer : String(answer);
+            remoteSdp = sdp;
+            dialog.local.sdp = back;
+            res.send(200, { body: back, headers: { 'Content-Type': 'application/sdp' } });
+            if (method === 'INVITE') events.dialog(hold ? 'reinvite_hold' : held ? 'reinvite_resume' : 'reinvite_media');
+            held = hold;
+            this.log.info({ method, hold }, hold ? 'far end put the call on hold' : 'far end changed the media (relayed to FreeSWITCH)');
+          },
+          (err: unknown) => {
+            events.dialog('reinvite_failed');
+            this.log.warn({ err, method }, 'FreeSWITCH refused the far end\'s new offer; 488, the call goes on as it was');
+            res.send(488);
+          },
+        );
+      };
+      dialog.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => relay(req, res, 'INVITE'));
+      dialog.on('update', (req: Srf.SrfRequest, res: Srf.SrfResponse) => relay(req, res, 'UPDATE'));
+    }
   }
 
   /** the one place the call ends: aborts `signal` the first time, whoever ended it */

@@ -85,6 +85,8 @@ export interface DidRoute {
 /** the IVR's settings and prompt names are the flows' own */
 import type { IvrSettings } from '../flows/ivr-offer';
 import type { PromptSet } from '../flows/prompts';
+import { AddressList, DestinationPolicy, LOCAL_NETWORKS } from './sip-access';
+import type { RateLimit } from './sip-limits';
 
 export interface ConnectSettings {
   mode: ConnectModeSetting;
@@ -112,6 +114,28 @@ export interface RegistrarSettings {
   maxExpiresSec: number;
 }
 
+/** who may call, where agent calls may go (src/telephony/sip-access.ts, docs/telephony.md "Who may call") */
+export interface AccessSettings {
+  /** addresses and networks (CIDR) whose INVITEs are taken without credentials */
+  trunks: string[];
+  /** true when the config did not name `trunks` (the default: loopback and private networks; a warning at start) */
+  trunksDefaulted: boolean;
+  /** digest credentials an INVITE from anywhere else may carry (a trunk with changing addresses); never agents' */
+  inviteAuth?: { realm: string; users: Record<string, string> };
+  /** where agent calls and REFERs may go: addresses, networks, host names, `*.domain` */
+  agentHosts: string[];
+  /** browsers' WebSocket contacts (`.invalid` hosts) may be called */
+  webrtcAgents: boolean;
+  /** an INVITE or REGISTER bigger than this (headers and body) is refused 413 */
+  maxMessageBytes: number;
+}
+
+/** per source address: INVITEs from sources that are not trunks, REGISTERs from any */
+export interface LimitSettings {
+  invite: RateLimit;
+  register: RateLimit;
+}
+
 export interface TelephonyConfig {
   enabled: boolean;
   /** longest wait between reconnection attempts (drachtio-server and FreeSWITCH) */
@@ -128,6 +152,8 @@ export interface TelephonyConfig {
   connect: ConnectSettings;
   audioFork: AudioForkSettings;
   registrar: RegistrarSettings;
+  access: AccessSettings;
+  limits: LimitSettings;
 }
 
 export const DEFAULT_PROMPTS: PromptSet = {
@@ -168,6 +194,8 @@ export function defaultTelephonyConfig(): TelephonyConfig {
     connect: { mode: 'bridge', agentRingTimeoutSec: 20, maxAgentAttempts: 3, reserveTimeoutSec: 120, referTimeoutMs: 15_000 },
     audioFork: { port: 8090, host: '127.0.0.1' },
     registrar: { enabled: true, realm: 'callback.local', users: {}, minExpiresSec: 60, maxExpiresSec: 3600 },
+    access: { trunks: [...LOCAL_NETWORKS], trunksDefaulted: true, agentHosts: [...LOCAL_NETWORKS], webrtcAgents: true, maxMessageBytes: 16_384 },
+    limits: { invite: { perSec: 5, burst: 20 }, register: { perSec: 20, burst: 100 } },
   };
 }
 
@@ -294,7 +322,7 @@ function parsePrompts(r: Reader, all: boolean): Partial<PromptSet> {
 export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: NodeJS.ProcessEnv): TelephonyConfig {
   const d = defaultTelephonyConfig();
   const r = Reader.of(input, path);
-  r.known(['enabled', 'retryMaxDelayMs', 'drachtio', 'mediaServers', 'trunk', 'services', 'dids', 'prompts', 'ivr', 'connect', 'audioFork', 'registrar']);
+  r.known(['enabled', 'retryMaxDelayMs', 'drachtio', 'mediaServers', 'trunk', 'services', 'dids', 'prompts', 'ivr', 'connect', 'audioFork', 'registrar', 'access', 'limits']);
 
   const dr = r.child('drachtio');
   dr.known(['host', 'port', 'secret']);
@@ -433,6 +461,11 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
   };
   if (registrar.minExpiresSec > registrar.maxExpiresSec) throw new Error(`${path}.registrar.minExpiresSec: must not exceed maxExpiresSec`);
 
+  const access = parseAccess(r.child('access'), d.access, trunk);
+  const lr = r.child('limits');
+  lr.known(['invite', 'register']);
+  const limits: LimitSettings = { invite: parseRate(lr.child('invite'), d.limits.invite), register: parseRate(lr.child('register'), d.limits.register) };
+
   const parsed: TelephonyConfig = {
     enabled: r.bool('enabled', true),
     retryMaxDelayMs: r.int('retryMaxDelayMs', d.retryMaxDelayMs, 100, 600_000),
@@ -445,6 +478,53 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
     connect,
     audioFork,
     registrar,
+    access,
+    limits,
   };
   return env ? telephonyConfigFromEnv(env, parsed) : parsed;
+}
+
+function strList(r: Reader, k: string, dflt: readonly string[]): string[] {
+  const v = r.raw(k);
+  if (v === undefined) return [...dflt];
+  if (!Array.isArray(v)) throw new Error(`${r.path}.${k}: must be a list`);
+  return v.map((x, i) => {
+    if (typeof x !== 'string' || x.length === 0) throw new Error(`${r.path}.${k}[${i}]: must be a non-empty string`);
+    return x;
+  });
+}
+
+function parseAccess(r: Reader, d: AccessSettings, trunk: TrunkSettings): AccessSettings {
+  r.known(['trunks', 'inviteAuth', 'agentHosts', 'webrtcAgents', 'maxMessageBytes']);
+  const trunks = strList(r, 'trunks', d.trunks);
+  new AddressList(trunks, `${r.path}.trunks`); // throws naming the entry
+  const agentHosts = strList(r, 'agentHosts', d.agentHosts);
+  const webrtcAgents = r.bool('webrtcAgents', d.webrtcAgents);
+  new DestinationPolicy({ agentHosts, webrtcAgents }, [trunk.uriTemplate, ...(trunk.proxy ? [trunk.proxy] : [])], `${r.path}.agentHosts`);
+  const out: AccessSettings = {
+    trunks,
+    trunksDefaulted: r.raw('trunks') === undefined,
+    agentHosts,
+    webrtcAgents,
+    maxMessageBytes: r.int('maxMessageBytes', d.maxMessageBytes, 1024, 65_535),
+  };
+  if (r.raw('inviteAuth') !== undefined) {
+    const ar = r.child('inviteAuth');
+    ar.known(['realm', 'users']);
+    const users: Record<string, string> = {};
+    for (const [u, pw] of ar.entries('users')) {
+      if (typeof pw !== 'string' || pw.length === 0) throw new Error(`${ar.path}.users.${u}: must be a non-empty password string`);
+      users[u] = pw;
+    }
+    if (Object.keys(users).length === 0) throw new Error(`${ar.path}.users: name at least one user (or leave inviteAuth out)`);
+    out.inviteAuth = { realm: ar.str('realm', 'callback.local'), users };
+  }
+  return out;
+}
+
+function parseRate(r: Reader, d: RateLimit): RateLimit {
+  r.known(['perSec', 'burst']);
+  const perSec = r.raw('perSec') === undefined ? d.perSec : r.raw('perSec');
+  if (typeof perSec !== 'number' || !(perSec > 0) || perSec > 10_000) throw new Error(`${r.path}.perSec: must be a number above 0 (at most 10000)`);
+  return { perSec, burst: r.int('burst', d.burst, 1, 100_000) };
 }

@@ -5,6 +5,10 @@ import { FsCallLeg, type AudioForkLike } from './call-leg';
 import type { TrunkSettings } from './config';
 import type { MediaServerPool } from './media-servers';
 import { placeOutboundLeg } from './outbound-leg';
+import { noSipEvents, type SipEvents } from './sip-events';
+
+/** what a customer number may look like in the trunk's URI: E.164 digits, nothing that could change the URI */
+const DIALABLE = /^\+?[0-9]{3,20}$/;
 
 /** Customer legs through the configured trunk, media on the least loaded FreeSWITCH. */
 export class TrunkCustomerCalls implements CustomerCalls {
@@ -14,9 +18,16 @@ export class TrunkCustomerCalls implements CustomerCalls {
     private readonly trunk: TrunkSettings,
     private readonly amd: AudioForkLike,
     private readonly logger: Logger,
+    private readonly events: SipEvents = noSipEvents,
   ) {}
 
   async dial(o: CustomerDialOptions): Promise<CustomerCallResult> {
+    // the REST API's rules (E.164, allowed countries) let only numbers through; this is the last line before the trunk
+    if (!DIALABLE.test(o.number)) {
+      this.events.refused('customer_number_not_allowed');
+      this.logger.warn({ number: o.number.slice(0, 40) }, 'customer number refused before the trunk: not E.164 digits');
+      return { kind: 'failed', sipStatus: 403, earlyMedia: false, detail: 'the number is not E.164 digits; not dialed' };
+    }
     const ms = this.media.pick();
     if (!ms) return { kind: 'failed', earlyMedia: false, detail: 'no media server is up' };
     const uri = this.trunk.uriTemplate.replace('{number}', o.number);
@@ -38,6 +49,6 @@ export class TrunkCustomerCalls implements CustomerCalls {
     );
     if (r.kind === 'failed') return r;
     const log = this.logger.child({ callId: r.dialog.sip.callId, leg: 'customer', ...(o.headers?.['X-Callback-Id'] ? { callbackId: o.headers['X-Callback-Id'] } : {}) });
-    return { kind: 'answered', leg: new FsCallLeg(r.dialog, r.endpoint, ms, log, this.amd) };
+    return { kind: 'answered', leg: new FsCallLeg(r.dialog, r.endpoint, ms, log, this.amd, { events: this.events, ...(r.rejectedBefore ? { rejectedBefore: r.rejectedBefore } : {}) }) };
   }
 }

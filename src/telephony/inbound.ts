@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { IvrDeps } from '../flows/ivr-offer';
@@ -7,41 +8,102 @@ import { FsCallLeg } from './call-leg';
 import { preferCodecs } from './sdp';
 import type { TelephonyConfig } from './config';
 import type { MediaServerPool } from './media-servers';
+import { checkOffer } from './sip-checks';
+import { noSipEvents, type SipEvents } from './sip-events';
+import type { RequestFacts, SipGuard } from './sip-guard';
 
 /** the IVR's dependencies for one service (prompts and threshold are per service) */
 export type IvrDepsFor = (serviceName: string) => IvrDeps;
 
+/** what the guard looks at, from drachtio-srf's request */
+export function requestFacts(req: Srf.SrfRequest): RequestFacts {
+  const raw = (req as unknown as { raw?: string }).raw;
+  return {
+    source: req.source_address,
+    port: req.source_port,
+    protocol: String(req.protocol ?? '').toLowerCase(),
+    size: raw ? Buffer.byteLength(raw) : Buffer.byteLength(req.body ?? ''),
+    ...(req.has('Authorization') ? { authorization: req.get('Authorization') } : {}),
+  };
+}
+
+const warning = (text: string): Record<string, string> => ({ Warning: `399 callback-service "${text.replace(/"/g, "'").slice(0, 120)}"` });
+
 /**
- * Inbound INVITEs: the called number picks the DID route (service + target); the answered call runs
- * `runInboundCall` (a USERORIGINATED callback of that service for the caller's number, else the IVR offer).
- * Unknown numbers get 404, no media server 503.
+ * Inbound INVITEs. First the guard (src/telephony/sip-guard.ts: rate limit, agents' softphones, trunks or
+ * digest, size), then the called number picks the DID route (service + target; unknown: 404), the offer must
+ * be one we take (no SDP, malformed SDP, no codec of ours: 488), a media server must be up (503). The
+ * answered call runs `runInboundCall` (a USERORIGINATED callback of that service for the caller's number,
+ * else the IVR offer). Every refusal is logged and counted by kind.
  */
-export function handleInbound(srf: Srf, media: MediaServerPool, config: TelephonyConfig, depsFor: IvrDepsFor, logger: Logger, active: Set<Promise<unknown>>): void {
+export function handleInbound(
+  srf: Srf,
+  media: MediaServerPool,
+  config: TelephonyConfig,
+  depsFor: IvrDepsFor,
+  logger: Logger,
+  active: Set<Promise<unknown>>,
+  guard?: SipGuard,
+  events: SipEvents = noSipEvents,
+): void {
   srf.invite((req: Srf.SrfRequest, res: Srf.SrfResponse) => {
     const callId = req.get('Call-ID');
     const dnis = req.calledNumber;
     const ani = paiUser(req) ?? req.callingNumber;
     const log = logger.child({ callId, dnis, ani });
+    // a CANCEL can arrive at any point before the 200 OK
+    let cancelled = false;
+    req.on('cancel', () => (cancelled = true));
+    if (guard) {
+      const facts = requestFacts(req);
+      const v = guard.invite(facts);
+      if (!v.ok) {
+        if (v.kind) events.refused(v.kind);
+        if (v.status !== 401) log.info({ source: facts.source, port: facts.port, protocol: facts.protocol, status: v.status, kind: v.kind, why: v.why }, 'INVITE refused');
+        if (v.reasonPhrase) res.send(v.status, v.reasonPhrase, { headers: v.headers ?? {} });
+        else res.send(v.status, { headers: v.headers ?? {} });
+        return;
+      }
+    }
     const route = config.dids[dnis] ?? config.dids[dnis.replace(/^\+/, '')] ?? config.dids[`+${dnis}`];
     if (!route) {
       log.info('no DID route for the called number; 404');
+      events.refused('unknown_did');
       res.send(404);
+      return;
+    }
+    const offer = checkOffer(req.get('Content-Type') || undefined, req.body, config.trunk.codecs);
+    if (!offer.ok) {
+      log.info({ kind: offer.kind, detail: offer.detail }, 'offer not acceptable; 488');
+      events.refused(offer.kind);
+      res.send(488, { headers: warning(offer.detail) });
       return;
     }
     const ms = media.pick();
     if (!ms) {
       log.warn('no media server up; 503');
+      events.refused('no_media_server');
       res.send(503);
       return;
     }
     const run = (async () => {
       const startedAt = Date.now();
       let leg: FsCallLeg;
+      let endpoint: Mrf.Endpoint | undefined;
       try {
-        // the caller's offer with our codecs first (fsmrf's `codecs` option would also cost a `set codec_string` per call)
-        const { endpoint, dialog } = await ms.connectCaller(req, res, { remoteSdp: preferCodecs(req.body, config.trunk.codecs) });
-        leg = new FsCallLeg(dialog, endpoint, ms, log);
+        // drachtio-fsmrf's connectCaller, but the endpoint is destroyed when the caller cancels or the 200 fails
+        // (connectCaller leaves the FreeSWITCH channel behind then); the caller's offer with our codecs first
+        endpoint = await ms.createEndpoint({ remoteSdp: preferCodecs(req.body, config.trunk.codecs) });
+        if (cancelled) throw new CancelledError();
+        const dialog = await srf.createUAS(req, res, { localSdp: endpoint.local.sdp });
+        leg = new FsCallLeg(dialog, endpoint, ms, log, undefined, { events });
       } catch (err) {
+        await endpoint?.destroy().catch(() => undefined);
+        if (cancelled || err instanceof CancelledError || (err as { status?: number }).status === 487) {
+          log.info('caller cancelled before the answer');
+          events.dialog('cancelled_before_answer');
+          return;
+        }
         log.warn({ err }, 'could not answer the call');
         if (!res.finalResponseSent) res.send(500);
         return;
@@ -54,6 +116,12 @@ export function handleInbound(srf: Srf, media: MediaServerPool, config: Telephon
     active.add(run);
     void run.finally(() => active.delete(run));
   });
+}
+
+class CancelledError extends Error {
+  constructor() {
+    super('caller cancelled');
+  }
 }
 
 function paiUser(req: Srf.SrfRequest): string | undefined {

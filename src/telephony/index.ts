@@ -19,6 +19,9 @@ import { FsSupervisionCalls, LiveAgentCalls } from './supervision-calls';
 import type { SupervisorPhones } from '../supervision/supervisor-phones';
 import type { SignInThrottle } from '../security/sign-in-throttle';
 import { systemClock, systemTimers, type Clock, type TimerScheduler } from '../time';
+import { DestinationPolicy, SoftphoneSources } from './sip-access';
+import { noSipEvents, type SipEvents } from './sip-events';
+import { SipGuard } from './sip-guard';
 
 export type { AudioForkLike, AmdSessionLike } from './call-leg';
 export type { TelephonyConfig } from './config';
@@ -45,7 +48,13 @@ export interface TelephonyDeps {
   supervisors?: Pick<SupervisorPhones, 'has' | 'passwordOf' | 'setRegistration' | 'clearRegistration'>;
   /** agents' transfer requests reach their calls here (the agent page's routes ask it) */
   transfers?: TransferDesk;
+  /** SIP refusals and in-call requests, by kind (the app's /metrics) */
+  sipEvents?: SipEvents;
 }
+
+/** where agent calls may go: telephony.access.agentHosts, never the trunk */
+export const destinationPolicy = (config: TelephonyConfig): DestinationPolicy =>
+  new DestinationPolicy(config.access, [config.trunk.uriTemplate, ...(config.trunk.proxy ? [config.trunk.proxy] : [])], 'telephony.access.agentHosts');
 
 export interface DependencyHealth {
   state: 'up' | 'down';
@@ -82,10 +91,17 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   const media = new MediaServerPool(drachtio.srf, config.mediaServers, log, config.retryMaxDelayMs, undefined, { clock, timers });
   const srf = drachtio.srf;
 
+  const events = deps.sipEvents ?? noSipEvents;
+  const destinations = destinationPolicy(config);
+  const guard = new SipGuard(config.access, config.limits, new SoftphoneSources(() => clock.now()), clock, deps.throttle);
+  if (config.access.trunksDefaulted && Object.keys(config.dids).length > 0) {
+    log.warn({ trunks: config.access.trunks }, 'telephony.access.trunks is not set: INVITEs are taken from loopback and private networks only, others get 403 (list your trunks\' addresses; docs/telephony.md "Who may call")');
+  }
+
   const liveCalls = new LiveAgentCalls();
-  const agents = new FsAgentCalls(srf, config.trunk.codecs, log, undefined, resolvePrompts(config.prompts.dir, config.prompts, {}).holdMusic, liveCalls);
+  const agents = new FsAgentCalls(srf, config.trunk.codecs, log, undefined, resolvePrompts(config.prompts.dir, config.prompts, {}).holdMusic, liveCalls, destinations, events);
   const supervision = new FsSupervisionCalls(srf, liveCalls, config.trunk.codecs, log);
-  const customers = new TrunkCustomerCalls(srf, media, config.trunk, deps.amd, log);
+  const customers = new TrunkCustomerCalls(srf, media, config.trunk, deps.amd, log, events);
   const promptsFor = (service: string) => resolvePrompts(config.prompts.dir, config.prompts, serviceTelephony(config, service).prompts);
   const connectDeps = { queue: deps.queue, agents, clock, settings: config.connect, ...(deps.transfers ? { transfers: deps.transfers } : {}) };
 
@@ -141,7 +157,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   };
 
   const active = new Set<Promise<unknown>>();
-  handleInbound(srf, media, config, ivrDeps, log, active);
+  handleInbound(srf, media, config, ivrDeps, log, active, guard, events);
   const { setRegistration, clearRegistration } = deps.queue;
   if (config.registrar.enabled && setRegistration && clearRegistration) {
     // a supervisor's softphone registers with the supervisors, an agent's with the queue
@@ -151,7 +167,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
       setRegistration: (id, uri, expiresAt) => (sup?.has(id) ? sup.setRegistration(id, uri, expiresAt) : setRegistration.call(deps.queue, id, uri, expiresAt)),
       clearRegistration: (id) => (sup?.has(id) ? sup.clearRegistration(id) : clearRegistration.call(deps.queue, id)),
     };
-    handleRegister(srf, config.registrar, passwordOf, sink, log, clock, deps.throttle);
+    handleRegister(srf, config.registrar, passwordOf, sink, log, clock, deps.throttle, { guard, destinations, events });
   } else if (config.registrar.enabled) {
     log.warn('the queue takes no registrations: REGISTER is not served');
   }

@@ -5,7 +5,7 @@ import { answerForFreeswitch, plainOffer } from './sdp';
 import { messageOf } from '../errors';
 
 export type OutboundResult =
-  | { kind: 'answered'; dialog: Srf.Dialog; endpoint: Mrf.Endpoint }
+  | { kind: 'answered'; dialog: Srf.Dialog; endpoint: Mrf.Endpoint; rejectedBefore?: number }
   | { kind: 'failed'; sipStatus?: number; earlyMedia: boolean; detail: string };
 
 export interface OutboundOptions {
@@ -56,7 +56,7 @@ export async function placeOutboundLeg(srf: Srf, ms: Mrf.MediaServer, o: Outboun
       return { kind: 'failed', sipStatus: 487, earlyMedia, detail: ring.reason };
     }
     await endpoint.modify(answerForFreeswitch(dialog.remote.sdp, endpoint.local.sdp, rejectedBefore));
-    return { kind: 'answered', dialog, endpoint };
+    return { kind: 'answered', dialog, endpoint, rejectedBefore };
   } catch (err) {
     await endpoint.destroy().catch(() => undefined);
     const status = (err as { status?: number }).status;
