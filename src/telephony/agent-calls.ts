@@ -72,11 +72,16 @@ export class FsAgentCalls implements AgentCalls {
   }
 
   async join(a: CallLeg | AgentLeg, b: CallLeg | AgentLeg): Promise<void> {
-    await fsLeg(a).endpoint.bridge(fsLeg(b).endpoint);
+    const [x, y] = [fsLeg(a), fsLeg(b)];
+    await x.endpoint.bridge(y.endpoint);
+    // bridged: a hold now goes to FreeSWITCH (hold music for the other side); before, the leg answers it itself
+    x.setBridged(true);
+    y.setBridged(true);
   }
 
   async split(leg: CallLeg | AgentLeg): Promise<void> {
     // uuid_transfer -both park: the other side of the bridge is parked too, not hung up
+    fsLeg(leg).setBridged(false);
     await fsLeg(leg).endpoint.unbridge();
   }
 

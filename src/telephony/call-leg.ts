@@ -30,11 +30,22 @@ export function infoDigit(contentType: string, body: string): string | null | un
   return null;
 }
 
-/** the SDP without its o= line, and with the direction of a held stream as sendrecv: what a refresh repeats */
-const sameSession = (a: string, b: string): boolean => {
-  const norm = (x: string) => x.replace(/^o=.*$/m, '').replace(/\r\n/g, '\n').trim();
+/** the SDP without its o= line (and, `anyDirection`, without direction lines): what a refresh repeats */
+const sameSession = (a: string, b: string, anyDirection = false): boolean => {
+  const norm = (x: string) => {
+    const y = x.replace(/^o=.*$/m, '').replace(/\r\n/g, '\n');
+    return (anyDirection ? y.replace(/^a=(sendrecv|sendonly|recvonly|inactive)\s*$/gm, '') : y).replace(/\n+/g, '\n').trim();
+  };
   return norm(a) === norm(b);
 };
+
+/** our SDP answering a hold offer: recvonly (inactive to inactive) */
+export function holdAnswer(local: string, offer: string): string {
+  const dir = /^a=inactive\s*$/m.test(offer) ? 'inactive' : 'recvonly';
+  const eol = local.includes('\r\n') ? '\r\n' : '\n';
+  if (/^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.test(local)) return local.replace(/^a=(sendrecv|sendonly|recvonly|inactive)(\s*)$/gm, `a=${dir}$2`);
+  return `${local.replace(/\s*$/, '')}${eol}a=${dir}${eol}`;
+}
 
 /** the members of src/amd/live AudioForkServer this layer uses */
 export interface AmdSessionLike {
@@ -60,6 +71,8 @@ export class FsCallLeg implements CustomerLeg {
   /** the mod_audio_fork bug of the AMD stream now running (each start names its own: a call may fork twice) */
   private forkBug: string | null = null;
   private forks = 0;
+  /** bridged to another leg on FreeSWITCH (an agent): a hold then goes to FreeSWITCH, which plays hold music */
+  private bridged = false;
 
   constructor(
     readonly dialog: Srf.Dialog,
@@ -133,6 +146,8 @@ export class FsCallLeg implements CustomerLeg {
     if (dialog.listenerCount('modify') === 0) {
       let remoteSdp = dialog.remote?.sdp ?? '';
       let held = false;
+      /** the far end's SDP before a hold we answered ourselves (FreeSWITCH was not told) */
+      let heldHere: string | undefined;
       const relay = (req: Srf.SrfRequest, res: Srf.SrfResponse, method: 'INVITE' | 'UPDATE') => {
         const sdp = String(req.body ?? '');
         if (method === 'UPDATE') events.dialog('update');
@@ -148,6 +163,28 @@ export class FsCallLeg implements CustomerLeg {
           return;
         }
         const hold = /^a=(sendonly|inactive)\s*$/m.test(sdp) || /^c=IN IP4 0\.0\.0\.0\s*$/m.test(sdp);
+        // not bridged (IVR, AMD, "please hold"): the hold is answered here. FreeSWITCH 1.10.12, told of the hold
+        // and then asked to uuid_bridge the channel, ran its dialplan again and dropped the call, leaving the
+        // agent's channel behind in CS_RESET (seen in the e2e test). Resuming the same media is answered here too.
+        if (method === 'INVITE' && hold && !this.bridged && !held) {
+          heldHere = remoteSdp;
+          remoteSdp = sdp;
+          held = true;
+          res.send(200, { body: holdAnswer(dialog.local.sdp, sdp), headers: { 'Content-Type': 'application/sdp' } });
+          events.dialog('reinvite_hold');
+          this.log.info({ method, hold, answeredBy: 'app' }, 'far end put the call on hold');
+          return;
+        }
+        if (method === 'INVITE' && !hold && heldHere !== undefined && sameSession(sdp, heldHere, true)) {
+          heldHere = undefined;
+          remoteSdp = sdp;
+          held = false;
+          res.send(200, { body: dialog.local.sdp, headers: { 'Content-Type': 'application/sdp' } });
+          events.dialog('reinvite_resume');
+          this.log.info({ method, hold, answeredBy: 'app' }, 'far end took the call off hold');
+          return;
+        }
+        heldHere = undefined;
         const before = options.rejectedBefore ?? 0;
         const toFs = before > 0 ? answerForFreeswitch(sdp, this.endpoint.local.sdp, before) : sdp;
         this.endpoint.modify(toFs).then(
@@ -156,9 +193,10 @@ export class FsCallLeg implements CustomerLeg {
             remoteSdp = sdp;
             dialog.local.sdp = back;
             res.send(200, { body: back, headers: { 'Content-Type': 'application/sdp' } });
-            if (method === 'INVITE') events.dialog(hold ? 'reinvite_hold' : held ? 'reinvite_resume' : 'reinvite_media');
+            const kind = hold ? 'reinvite_hold' : held ? 'reinvite_resume' : 'reinvite_media';
+            if (method === 'INVITE') events.dialog(kind);
             held = hold;
-            this.log.info({ method, hold }, hold ? 'far end put the call on hold' : 'far end changed the media (relayed to FreeSWITCH)');
+            this.log.info({ method, hold }, hold ? 'far end put the call on hold' : kind === 'reinvite_resume' ? 'far end took the call off hold' : 'far end changed the media (relayed to FreeSWITCH)');
           },
           (err: unknown) => {
             events.dialog('reinvite_failed');
@@ -170,6 +208,11 @@ export class FsCallLeg implements CustomerLeg {
       dialog.on('modify', (req: Srf.SrfRequest, res: Srf.SrfResponse) => relay(req, res, 'INVITE'));
       dialog.on('update', (req: Srf.SrfRequest, res: Srf.SrfResponse) => relay(req, res, 'UPDATE'));
     }
+  }
+
+  /** bridged to another leg (or not any more): decides whether a hold goes to FreeSWITCH */
+  setBridged(on: boolean): void {
+    this.bridged = on;
   }
 
   /** the one place the call ends: aborts `signal` the first time, whoever ended it */

@@ -118,6 +118,20 @@ export function handleInbound(
   });
 }
 
+/**
+ * An INFO outside any dialog of ours (a dialog that ended, or never was: scanners probe with in-dialog
+ * requests): 481, counted. Without a handler drachtio-server answers it 503, as if the service were down.
+ * In-dialog INFOs of live calls never get here (drachtio-srf hands them to their dialog first); BYE and
+ * other requests for unknown dialogs drachtio-server answers 481 itself.
+ */
+export function handleStrayRequests(srf: Srf, logger: Logger, events: SipEvents = noSipEvents): void {
+  (srf as unknown as { info(fn: (req: Srf.SrfRequest, res: Srf.SrfResponse) => void): void }).info((req, res) => {
+    events.refused('unknown_dialog');
+    logger.info({ callId: req.get('Call-ID'), source: req.source_address, method: 'INFO' }, 'request for no dialog of ours; 481');
+    res.send(481);
+  });
+}
+
 class CancelledError extends Error {
   constructor() {
     super('caller cancelled');

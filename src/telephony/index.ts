@@ -11,7 +11,7 @@ import type { AudioForkLike } from './call-leg';
 import { serviceTelephony, type TelephonyConfig } from './config';
 import { TrunkCustomerCalls } from './customer-calls';
 import { DrachtioConnection } from './drachtio-connection';
-import { handleInbound } from './inbound';
+import { handleInbound, handleStrayRequests } from './inbound';
 import { ivrConnectModeFor, ivrSettingsFor } from './ivr-settings';
 import { MediaServerPool } from './media-servers';
 import { handleRegister, type RegistrationSink } from './registrar';
@@ -158,6 +158,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
 
   const active = new Set<Promise<unknown>>();
   handleInbound(srf, media, config, ivrDeps, log, active, guard, events);
+  handleStrayRequests(srf, log, events);
   const { setRegistration, clearRegistration } = deps.queue;
   if (config.registrar.enabled && setRegistration && clearRegistration) {
     // a supervisor's softphone registers with the supervisors, an agent's with the queue

@@ -30,10 +30,11 @@ export async function killLeftoverSipp(): Promise<number> {
  * Run one SIPp scenario from sip/ (cwd sip/, so `media/...` resolves). UAS scenarios listen on `port`;
  * UAC scenarios call `target`. Unexpected messages go to <scenario>_<pid>_errors.log in `logDir`.
  */
-export function runSipp(scenario: string, o: { port: number; mediaPort: number; target?: string; args?: string[]; timeoutSec?: number; logDir: string }): SippRun {
+export function runSipp(scenario: string, o: { port: number; mediaPort: number; target?: string; args?: string[]; timeoutSec?: number; logDir: string; localIp?: string }): SippRun {
   const args = [
     '-sf', scenario,
-    '-i', '127.0.0.1',
+    // another loopback address (127.0.0.2...) is another source to drachtio-server: outside a trunk list of 127.0.0.1
+    '-i', o.localIp ?? '127.0.0.1',
     '-p', String(o.port),
     '-mi', process.env.E2E_MEDIA_IP ?? '127.0.0.1',
     '-mp', String(o.mediaPort),

@@ -56,7 +56,12 @@ function installPrompts(): string {
  * The real service around the real servers: the callback core (REST API, SQLite, scheduler), the queue,
  * the AMD audio-fork server and the telephony layer connected to drachtio-server and FreeSWITCH.
  */
-export async function startStack(env: E2eEnv, agents: { id: string; uri?: string; password?: string }[]): Promise<Stack> {
+export async function startStack(
+  env: E2eEnv,
+  agents: { id: string; uri?: string; password?: string }[],
+  /** added to the stack's config: `app` to the app's (e.g. security.throttle), `telephony` to its telephony section (e.g. access, limits) */
+  extra: { app?: Record<string, unknown>; telephony?: Record<string, unknown> } = {},
+): Promise<Stack> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cbsvc-e2e-'));
   const logFile = path.join(logDir, 'app.log');
   const logDest = pino.destination({ dest: logFile, sync: true });
@@ -77,6 +82,7 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
         { name: SLOT_SERVICE, template: 'user-terminated-delayed', options: { ...common, _request_time_bucket: 60 } },
         { name: CHECK_SERVICE, template: 'user-terminated-immediate', options: common },
       ],
+      ...extra.app,
     },
     'e2e',
   );
@@ -108,6 +114,7 @@ export async function startStack(env: E2eEnv, agents: { id: string; uri?: string
       ivr: { ewtThresholdSec: -1, maxRetries: 1, inputTimeoutMs: 4000 },
       connect: { mode: 'bridge', agentRingTimeoutSec: 5, maxAgentAttempts: 2, reserveTimeoutSec: 10 },
       audioFork: { port: 0, host: '127.0.0.1' },
+      ...extra.telephony,
     },
     'telephony',
   );

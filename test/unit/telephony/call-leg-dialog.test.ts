@@ -60,12 +60,13 @@ describe('telephony/call-leg: requests within the call (re-INVITE, UPDATE, INFO,
   let dialog: FakeDialog;
   let endpoint: FakeEndpoint;
   let counted: string[];
+  let leg: FsCallLeg;
   const events: SipEvents = { refused: (k: SipRefusal) => void counted.push(k), dialog: (k: SipDialogEvent) => void counted.push(k) };
   beforeEach(() => {
     dialog = new FakeDialog();
     endpoint = new FakeEndpoint();
     counted = [];
-    new FsCallLeg(dialog as unknown as Srf.Dialog, endpoint as unknown as Mrf.Endpoint, {} as Mrf.MediaServer, pino({ level: 'silent' }), undefined, { events });
+    leg = new FsCallLeg(dialog as unknown as Srf.Dialog, endpoint as unknown as Mrf.Endpoint, {} as Mrf.MediaServer, pino({ level: 'silent' }), undefined, { events });
   });
   const send = (event: string, req: Srf.SrfRequest) => {
     const { res, sent } = response();
@@ -73,7 +74,8 @@ describe('telephony/call-leg: requests within the call (re-INVITE, UPDATE, INFO,
     return sent;
   };
 
-  it('hold then resume: each re-INVITE goes to FreeSWITCH and its answer goes back (200), counted', async () => {
+  it('bridged: hold then resume, each re-INVITE goes to FreeSWITCH and its answer goes back (200), counted', async () => {
+    leg.setBridged(true);
     const hold = await send('modify', request('INVITE', OFFER.replace('a=sendrecv', 'a=sendonly').replace('o=- 1 1', 'o=- 1 2')));
     assert.equal(hold.status, 200);
     assert.match(hold.body!, /a=recvonly/);
@@ -82,6 +84,23 @@ describe('telephony/call-leg: requests within the call (re-INVITE, UPDATE, INFO,
     assert.equal(resume.status, 200);
     assert.match(resume.body!, /a=sendrecv/);
     assert.deepEqual(counted, ['reinvite_hold', 'reinvite_resume']);
+  });
+
+  it('not bridged (IVR, AMD, "please hold"): hold and resume are answered here (recvonly, then ours again), FreeSWITCH is not told', async () => {
+    const hold = await send('modify', request('INVITE', OFFER.replace('a=sendrecv', 'a=sendonly').replace('o=- 1 1', 'o=- 1 2')));
+    assert.equal(hold.status, 200);
+    assert.match(hold.body!, /a=recvonly/);
+    assert.doesNotMatch(hold.body!, /a=sendrecv/);
+    const resume = await send('modify', request('INVITE', OFFER.replace('o=- 1 1', 'o=- 1 3')));
+    assert.equal(resume.status, 200);
+    assert.equal(resume.body, FS_SDP);
+    assert.deepEqual(endpoint.offers, []);
+    assert.deepEqual(counted, ['reinvite_hold', 'reinvite_resume']);
+    // a resume that moves the media is FreeSWITCH's business
+    await send('modify', request('INVITE', OFFER.replace('a=sendrecv', 'a=inactive').replace('o=- 1 1', 'o=- 1 4')));
+    const moved = await send('modify', request('INVITE', OFFER.replace('4000', '4400').replace('o=- 1 1', 'o=- 1 5')));
+    assert.equal(moved.status, 200);
+    assert.match(endpoint.offers[0]!, /m=audio 4400/);
   });
 
   it('a session refresh (same SDP) is answered with ours, FreeSWITCH is not bothered', async () => {
