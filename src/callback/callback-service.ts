@@ -84,6 +84,13 @@ export class CallbackService implements CallbackRequester {
     opts: { slotCapacity?: SlotCapacity } = {},
   ) {
     this.slotCapacity = opts.slotCapacity;
+    this.writer = new GroupCommit<ValidatedStart, StartCallbackResult>({
+      transaction: (fn) => this.store.transaction(fn),
+      apply: (v) => this.commitStart(v),
+      // batches commit side by side where the store can (PostgreSQL); those touching the same number or slots wait for each other
+      lock: (items) => this.store.lockKeys(items.flatMap((v) => startLocks(v))),
+      concurrency: store.concurrentTransactions,
+    });
   }
 
   service(name: string): ConfiguredService {
@@ -109,10 +116,7 @@ export class CallbackService implements CallbackRequester {
     }
   }
 
-  private readonly writer = new GroupCommit<ValidatedStart, StartCallbackResult>(
-    (fn) => this.store.transaction(fn),
-    (v) => this.commitStart(v),
-  );
+  private readonly writer: GroupCommit<ValidatedStart, StartCallbackResult>;
 
   private validateStart(serviceName: string, params: Record<string, unknown>, clientId: string): Omit<ValidatedStart, 'ownInteraction'> {
     const service = this.service(serviceName);
@@ -146,8 +150,8 @@ export class CallbackService implements CallbackRequester {
 
   private async commitStart(v: ValidatedStart): Promise<StartCallbackResult> {
     const { service, settings, customerNumber, desiredTime, request, now } = v;
+    const { active, requestsSince: perNumber } = await this.store.numberStatus(service.name, customerNumber, now - DAY_MS);
     if (settings.reuseActiveCallback) {
-      const active = await this.store.findActiveCallback(service.name, customerNumber);
       if (active) {
         const keys = reportingKeys(active);
         // the new originating call is reported like the first: it led to this callback
@@ -160,7 +164,6 @@ export class CallbackService implements CallbackRequester {
         return { id: active.id, reporting: keys, existing: true };
       }
     }
-    const perNumber = await this.store.countCallbacksSince(customerNumber, now - DAY_MS);
     if (perNumber >= settings.rateLimitPerNumberPerDay) {
       throw new CallbackRequestError('RATE_LIMITED', '_customer_number', `rate limit: ${customerNumber} already has ${perNumber} callback requests in the last 24 hours`);
     }
@@ -263,6 +266,7 @@ export class CallbackService implements CallbackRequester {
     }
     const now = this.clock.now();
     const desiredTime = this.parseDesiredTime('_new_desired_time', raw, service, service.businessHours, now);
+    await this.store.lockKeys(slotLocks(service.name, settings.target));
     await this.checkSlotCapacity('_new_desired_time', desiredTime, service, settings, c.id);
     const updated: CallbackRecord = {
       ...c,
@@ -476,3 +480,11 @@ export class CallbackService implements CallbackRequester {
     }
   }
 }
+
+/** what a start request's checks read: the number's callbacks (reuse, per-number limit), and the slots when scheduled */
+function startLocks(v: ValidatedStart): string[] {
+  return [`number:${v.customerNumber}`, ...(v.desiredTime !== null ? slotLocks(v.service.name, v.settings.target) : [])];
+}
+
+/** a scheduled time's capacity checks: the service's slots and its target's */
+const slotLocks = (service: string, target: string): string[] => [`slots:service:${service}`, `slots:target:${target}`];

@@ -53,7 +53,8 @@ const INSERT_ATTEMPT = `INSERT INTO attempts (${ATTEMPT_KEYS.join(', ')}) VALUES
     amd_decision = excluded.amd_decision, amd_decision_ms = excluded.amd_decision_ms, agent_id = excluded.agent_id,
     answered_at = excluded.answered_at, connected_at = excluded.connected_at, call_id = excluded.call_id, detail = excluded.detail`;
 
-type Param = string | number | null;
+/** a statement's parameter; arrays go as PostgreSQL arrays (node-postgres quotes their elements) */
+type Param = string | number | null | string[] | number[] | (string | null)[];
 
 /**
  * Create the schema if asked and apply the migrations not yet applied, on a connection of its own under an
@@ -107,10 +108,18 @@ interface Transaction {
  */
 export class PostgresStore implements Store {
   readonly kind = 'postgres';
+  readonly concurrentTransactions: number;
   private readonly context = new AsyncLocalStorage<Transaction>();
   private readonly listeners = new Set<(events: CommittedEvent[]) => void>();
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    poolSize: number,
+  ) {
+    // a few connections stay for the scheduler and the reads beside them; more batches side by side only make
+    // them smaller (more statements per request) once the database is busy
+    this.concurrentTransactions = Math.max(1, Math.min(4, poolSize - 2));
+  }
 
   /** connect, and bring the schema up to date (once, under an advisory lock, whoever starts first) */
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
@@ -127,7 +136,7 @@ export class PostgresStore implements Store {
     });
     // an idle connection's error (the server restarted) is the pool's to handle: the next query reconnects
     pool.on('error', () => undefined);
-    return new PostgresStore(pool);
+    return new PostgresStore(pool, opts.poolSize ?? 10);
   }
 
   onCommitted(listener: (events: CommittedEvent[]) => void): () => void {
@@ -141,13 +150,15 @@ export class PostgresStore implements Store {
   }
 
   /** run one statement: on the transaction's connection when called from within one, else on the pool */
-  private async q<R extends pg.QueryResultRow = Record<string, never>>(sql: string, params: Param[] = []): Promise<pg.QueryResult<R>> {
+  private async q<R extends pg.QueryResultRow = Record<string, never>>(sql: string, params: Param[] = [], name?: string): Promise<pg.QueryResult<R>> {
+    // a named statement is parsed and planned once per connection (the hot ones: a request's, a claim's)
+    const query: pg.QueryConfig<Param[]> = name ? { name, text: sql, values: params } : { text: sql, values: params };
     const tx = this.current();
-    return tx ? tx.client.query<R>(sql, params) : this.pool.query<R>(sql, params);
+    return tx ? tx.client.query<R, Param[]>(query) : this.pool.query<R, Param[]>(query);
   }
 
-  private async rows<R extends pg.QueryResultRow>(sql: string, params: Param[] = []): Promise<R[]> {
-    return (await this.q<R>(sql, params)).rows;
+  private async rows<R extends pg.QueryResultRow>(sql: string, params: Param[] = [], name?: string): Promise<R[]> {
+    return (await this.q<R>(sql, params, name)).rows;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -157,9 +168,8 @@ export class PostgresStore implements Store {
       const mark = tx.events.length;
       await tx.client.query(`SAVEPOINT ${name}`);
       try {
-        const result = await fn();
-        await tx.client.query(`RELEASE SAVEPOINT ${name}`);
-        return result;
+        // not released: the commit releases it, and one round trip less per nested call (a group commit's item)
+        return await fn();
       } catch (err) {
         await tx.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
         await tx.client.query(`RELEASE SAVEPOINT ${name}`);
@@ -187,6 +197,14 @@ export class PostgresStore implements Store {
     } finally {
       client.release(broken);
     }
+  }
+
+  /** transaction-scoped advisory locks, one per key (its 64-bit hash), taken in the keys' sorted order */
+  async lockKeys(keys: string[]): Promise<void> {
+    if (!this.current()) throw new Error('lockKeys: only inside a transaction');
+    const sorted = [...new Set(keys)].sort();
+    if (!sorted.length) return;
+    await this.q('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i) ORDER BY i', [sorted], 'lock_keys');
   }
 
   private publish(events: CommittedEvent[]): void {
@@ -234,30 +252,54 @@ export class PostgresStore implements Store {
 
   // --- callbacks ------------------------------------------------------------------------------------
 
+  /** the events of a change, in one statement */
   private async writeEvents(c: CallbackRecord, events: NewEvent[]): Promise<void> {
-    const tx = this.current();
-    for (const e of events) {
-      const data = e.data ?? {};
-      await this.q('INSERT INTO events (callback_id, service_name, at, type, state, reason, data) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        c.id,
-        c.serviceName,
-        e.at,
-        e.type,
-        c.state,
-        e.reason ?? null,
-        JSON.stringify(data),
-      ]);
-      if (tx && this.listeners.size) tx.events.push({ callbackId: c.id, serviceName: c.serviceName, at: e.at, type: e.type, state: c.state, reason: e.reason ?? c.reason, data });
-    }
+    if (!events.length) return;
+    await this.q(
+      `INSERT INTO events (callback_id, service_name, at, type, state, reason, data)
+       SELECT $1, $2, e.at, e.type, $3, e.reason, e.data
+       FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(at, type, reason, data, i)
+       ORDER BY e.i`,
+      [c.id, c.serviceName, c.state, events.map((e) => e.at), events.map((e) => e.type), events.map((e) => e.reason ?? null), events.map((e) => JSON.stringify(e.data ?? {}))],
+      'write_events',
+    );
+    this.collect(c, events);
   }
 
-  insertCallback(callback: CallbackRecord, events: NewEvent[], attach?: InteractionAttachment): Promise<void> {
-    return this.atomic(async () => {
-      const p = callbackParams(callback);
-      await this.q(`INSERT INTO callbacks (${CALLBACK_COLUMNS}) VALUES (${placeholders(CALLBACK_KEYS.length)})`, CALLBACK_KEYS.map((k) => p[k]));
-      await this.writeEvents(callback, events);
-      if (attach) await this.attach(attach);
-    });
+  async insertCallback(callback: CallbackRecord, events: NewEvent[], attach?: InteractionAttachment): Promise<void> {
+    if (attach) {
+      return this.atomic(async () => {
+        await this.insertWithEvents(callback, events);
+        await this.attach(attach);
+      });
+    }
+    // one statement, atomic by itself: no savepoint (and its round trips) inside the caller's transaction
+    await this.insertWithEvents(callback, events);
+  }
+
+  /** the callback's row and its events in one statement */
+  private async insertWithEvents(c: CallbackRecord, events: NewEvent[]): Promise<void> {
+    const p = callbackParams(c);
+    const n = CALLBACK_KEYS.length;
+    await this.q(
+      `WITH c AS (INSERT INTO callbacks (${CALLBACK_COLUMNS}) VALUES (${placeholders(n)}) RETURNING id, service_name, state)
+       INSERT INTO events (callback_id, service_name, at, type, state, reason, data)
+       SELECT c.id, c.service_name, e.at, e.type, c.state, e.reason, e.data
+       FROM c, unnest($${n + 1}::bigint[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::text[]) WITH ORDINALITY AS e(at, type, reason, data, i)
+       ORDER BY e.i`,
+      [...CALLBACK_KEYS.map((k) => p[k]), events.map((e) => e.at), events.map((e) => e.type), events.map((e) => e.reason ?? null), events.map((e) => JSON.stringify(e.data ?? {}))],
+      'insert_callback',
+    );
+    this.collect(c, events);
+  }
+
+  /** the events of a write, published once its transaction commits (when anyone listens) */
+  private collect(c: CallbackRecord, events: NewEvent[]): void {
+    if (!this.listeners.size) return;
+    const list = events.map((e) => ({ callbackId: c.id, serviceName: c.serviceName, at: e.at, type: e.type, state: c.state, reason: e.reason ?? c.reason, data: e.data ?? {} }));
+    const tx = this.current();
+    if (tx) tx.events.push(...list);
+    else this.publish(list);
   }
 
   applyChange(ch: CallbackChange): Promise<boolean> {
@@ -270,6 +312,7 @@ export class PostgresStore implements Store {
            next_attempt_at = $7, attempts = $8, user_data = $9, overrides = $10, updated_at = $11
          WHERE id = $12${guard}`,
         ch.expectStates ? [...set, `{${ch.expectStates.join(',')}}`] : set,
+        ch.expectStates ? 'apply_change_guarded' : 'apply_change',
       );
       if (!updated.rowCount && ch.expectStates) return false;
       if (ch.attempt) await this.saveAttempt(ch.attempt);
@@ -279,7 +322,7 @@ export class PostgresStore implements Store {
   }
 
   async getCallback(id: string): Promise<CallbackRecord | undefined> {
-    const [row] = await this.rows<CallbackRow>(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE id = $1`, [id]);
+    const [row] = await this.rows<CallbackRow>(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE id = $1`, [id], 'get_callback');
     return row && toCallback(row);
   }
 
@@ -352,6 +395,18 @@ export class PostgresStore implements Store {
     return row?.n ?? 0;
   }
 
+  async numberStatus(serviceName: string, customerNumber: string, since: number): Promise<{ active: CallbackRecord | undefined; requestsSince: number }> {
+    const [row] = await this.rows<Partial<CallbackRow> & { requests_since: number }>(
+      `SELECT (SELECT COUNT(*) FROM callbacks WHERE customer_number = $1 AND accepted_at >= $3) AS requests_since, a.*
+       FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+         SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE customer_number = $1 AND service_name = $2 AND state <> 'COMPLETED' ORDER BY accepted_at LIMIT 1
+       ) AS a ON true`,
+      [customerNumber, serviceName, since],
+      'number_status',
+    );
+    return { active: row?.id ? toCallback(row as CallbackRow) : undefined, requestsSince: row?.requests_since ?? 0 };
+  }
+
   async serviceFigures(from: number, to: number): Promise<ServiceFigureRow[]> {
     const callbacks = await this.rows<{ service: string; state: CallbackState; reason: string | null; n: number }>(
       `SELECT service_name AS service, state, CASE WHEN state = 'COMPLETED' THEN reason END AS reason, COUNT(*) AS n FROM callbacks
@@ -373,13 +428,13 @@ export class PostgresStore implements Store {
   }
 
   async countAttempts(callbackId: string): Promise<number> {
-    const [row] = await this.rows<{ n: number }>('SELECT COUNT(*) AS n FROM attempts WHERE callback_id = $1', [callbackId]);
+    const [row] = await this.rows<{ n: number }>('SELECT COUNT(*) AS n FROM attempts WHERE callback_id = $1', [callbackId], 'count_attempts');
     return row?.n ?? 0;
   }
 
   async saveAttempt(attempt: AttemptRecord): Promise<void> {
     const p = attemptParams(attempt);
-    await this.q(INSERT_ATTEMPT, ATTEMPT_KEYS.map((k) => p[k]));
+    await this.q(INSERT_ATTEMPT, ATTEMPT_KEYS.map((k) => p[k]), 'save_attempt');
   }
 
   async openAttemptOf(callbackId: string): Promise<AttemptRecord | undefined> {

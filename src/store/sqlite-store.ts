@@ -36,6 +36,7 @@ interface OpenTransaction {
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
+  readonly concurrentTransactions = 1;
   private readonly engine: SqliteEngine;
   private readonly context = new AsyncLocalStorage<OpenTransaction>();
   private open: OpenTransaction | undefined;
@@ -112,6 +113,9 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** a transaction holds the one writer: nothing else to lock */
+  async lockKeys(): Promise<void> {}
+
   ping(): Promise<boolean> {
     return this.run(() => this.engine.ping());
   }
@@ -174,6 +178,10 @@ export class SqliteStore implements Store {
 
   countCallbacksSince(customerNumber: string, since: number): Promise<number> {
     return this.run(() => this.engine.countCallbacksSince(customerNumber, since));
+  }
+
+  numberStatus(serviceName: string, customerNumber: string, since: number): Promise<{ active: CallbackRecord | undefined; requestsSince: number }> {
+    return this.run(() => ({ active: this.engine.findActiveCallback(serviceName, customerNumber), requestsSince: this.engine.countCallbacksSince(customerNumber, since) }));
   }
 
   serviceFigures(from: number, to: number): Promise<ServiceFigureRow[]> {

@@ -105,6 +105,17 @@ export interface Store {
   onCommitted(listener: (events: CommittedEvent[]) => void): () => void;
   /** run `fn` atomically; nested calls are savepoints (an inner error rolls back the inner part only) */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * how many transactions are worth running side by side (SQLite: 1, its one writer; PostgreSQL: most of its
+   * pool), e.g. batches of a group commit
+   */
+  readonly concurrentTransactions: number;
+  /**
+   * inside a transaction: hold these named locks until it ends, so that transactions (of this process or another
+   * on the same database) that lock one of them run one after the other. Taken in a fixed order, so two callers
+   * cannot deadlock on them. SQLite: nothing to take (a transaction already excludes every other writer).
+   */
+  lockKeys(keys: string[]): Promise<void>;
 
   // services
   listServices(): Promise<StoredService[]>;
@@ -135,6 +146,8 @@ export interface Store {
   /** the same, over every service of a target (for the capacity its staffing gives) */
   bucketCountsByTarget(target: string, bucketMs: number, from: number, to: number): Promise<Map<number, number>>;
   countCallbacksSince(customerNumber: string, since: number): Promise<number>;
+  /** both of the above at once (one read where the store is remote): what a new request's checks need */
+  numberStatus(serviceName: string, customerNumber: string, since: number): Promise<{ active: CallbackRecord | undefined; requestsSince: number }>;
   /**
    * per service, for callbacks whose service start is in [from, to): how many are in each state / completed
    * with each reason, and the answering-machine decisions of attempts that ended in [from, to)

@@ -4,7 +4,9 @@ import type { DomainError } from '../../../src/errors';
 import { StoreInteractionRecorder } from '../../../src/callback/interaction-recorder';
 import { CallbackRequestError } from '../../../src/ports/callbacks';
 import { makeCore, silentLogger } from '../../helpers/core';
-import { storeKinds, useStoreKind } from '../../helpers/stores';
+import { reopenTestStore, storeKinds, useStoreKind } from '../../helpers/stores';
+import { CallbackService } from '../../../src/callback/callback-service';
+import { ServiceRegistry } from '../../../src/callback/service-registry';
 
 const NOW = Date.parse('2026-12-01T15:00:00.000Z'); // Tuesday 10:00 in New York
 const hours = {
@@ -99,6 +101,19 @@ for (const kind of storeKinds()) {
       assert.equal(new Set(results.map((r) => r.id)).size, 1);
       assert.equal(results.filter((r) => !r.existing).length, 1);
       assert.equal((await store.searchCallbacks({ customerNumber: '+14155552671', limit: 100 })).length, 1);
+    });
+
+    it('gives requests for one number a single callback when their batches commit side by side, on two instances sharing the store', async () => {
+      const { callbacks, store, clock } = await setup();
+      // a second instance: on PostgreSQL another pool on the same schema (another process's view); SQLite is one box
+      const other = kind === 'postgres' ? new CallbackService(await reopenTestStore(store), await ServiceRegistry.open(await reopenTestStore(store)), clock, silentLogger) : callbacks;
+      const numbers = Array.from({ length: 10 }, (_, i) => `+1415555${String(3000 + i)}`);
+      for (let round = 0; round < 3; round++) {
+        // one batch on each instance, committing at the same time, each asking for every number
+        const results = await Promise.all(numbers.flatMap((n) => [callbacks.start('now', { _customer_number: n }, 'ivr'), other.start('now', { _customer_number: n }, 'ivr')]));
+        for (let i = 0; i < numbers.length; i++) assert.equal(results[2 * i]!.id, results[2 * i + 1]!.id, `${numbers[i]}: one callback (round ${round + 1})`);
+      }
+      for (const n of numbers) assert.equal((await store.searchCallbacks({ customerNumber: n, limit: 100 })).length, 1, n);
     });
 
     it('commits a batch even when one of its requests fails inside the commit', async () => {
