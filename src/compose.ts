@@ -530,6 +530,7 @@ function dispatchLayer(
     metrics: core.metrics,
     maxConcurrentAttempts: config.scheduler.maxConcurrentAttempts,
     holdRetryMs: config.scheduler.holdRetryMs,
+    ...(config.scheduler.instanceName !== undefined ? { instanceName: config.scheduler.instanceName } : {}),
   });
   core.metrics.trackActiveAttempts(() => scheduler.activeAttempts);
   return { dialer, scheduler, component: { name: 'dispatch', start: () => scheduler.start(), close: () => scheduler.close() } };

@@ -45,12 +45,14 @@ export interface SchedulerOptions {
   holdRetryMs?: number;
   /** longest sleep between passes when nothing is due */
   idlePollMs?: number;
+  /** this instance's name on its leases (default: the host name) */
+  instanceName?: string;
 }
 
-/** a lease held by a process of this host that no longer exists (killed) can be taken at once */
-const ownerIsDead = (owner: string): boolean => {
+/** a lease held by a process of this instance's name, on this host, that no longer exists (killed) can be taken at once */
+const ownerIsDeadFor = (name: string) => (owner: string): boolean => {
   const [host, pid] = owner.split(':');
-  if (host !== os.hostname() || Number(pid) === process.pid) return false;
+  if (host !== name || Number(pid) === process.pid) return false;
   try {
     process.kill(Number(pid), 0);
     return false;
@@ -59,9 +61,17 @@ const ownerIsDead = (owner: string): boolean => {
   }
 };
 
-/** a scheduler holds the database's lease this long unless renewed */
-const LEASE_MS = 15_000;
-const LEASE_RENEW_MS = 5_000;
+/**
+ * the instance dialing a callback holds its lease this long unless renewed, every LEASE_RENEW_MS while the call
+ * runs. An instance killed mid-callback: another takes the callback over once the lease expired (its leases'
+ * keeper looks every LEASE_RENEW_MS), so within LEASE_MS + LEASE_RENEW_MS = 8 s. An instance that could not renew for
+ * LEASE_MS - LEASE_MARGIN_MS stops its attempts itself, before another may take them over.
+ */
+export const LEASE_MS = 6_000;
+const LEASE_RENEW_MS = 2_000;
+const LEASE_MARGIN_MS = 1_500;
+/** abandoned in-flight callbacks taken over per round of the leases' keeper */
+const SWEEP_BATCH = 100;
 
 interface Claim {
   callback: CallbackRecord;
@@ -71,6 +81,8 @@ interface Claim {
 
 interface Running {
   controller: AbortController;
+  /** the lease on the callback was lost (cancelled or taken over elsewhere): the attempt's end is not this instance's to record */
+  leaseLost: boolean;
   done: Promise<void>;
   /** the progress being recorded (the CONNECTED stage) */
   progress: Promise<void>;
@@ -95,11 +107,13 @@ export class Scheduler implements SchedulerHooks {
   private followUp: Promise<void> | undefined;
   private closed = false;
   private active = false;
-  private standby = false;
   private leaseTimer: TimerHandle | undefined;
+  /** the leases of this instance's attempts are known held until then (the last renewal that answered) */
+  private leasesHeldUntil = 0;
   private stopWatchingAccepted: (() => void) | undefined;
   private readonly stopListening: () => void;
-  private readonly owner = `${os.hostname()}:${process.pid}:${newId()}`;
+  private readonly owner: string;
+  private readonly ownerIsDead: (owner: string) => boolean;
   private readonly maxConcurrent: number;
   private readonly batchSize: number;
   private readonly holdRetryMs: number;
@@ -117,43 +131,28 @@ export class Scheduler implements SchedulerHooks {
     this.batchSize = o.batchSize ?? 500;
     this.holdRetryMs = o.holdRetryMs ?? 1000;
     this.idlePollMs = o.idlePollMs ?? 1000;
+    const name = o.instanceName ?? os.hostname();
+    this.owner = `${name}:${process.pid}:${newId()}`;
+    this.ownerIsDead = ownerIsDeadFor(name);
     this.stopListening = o.callbacks.notices.listen(this);
   }
 
   /**
-   * Take the database's scheduler lease, recover what a previous process left in flight, then dispatch.
-   * While another live process holds the lease, this one stands by and tries again (active/standby).
+   * Recover what dead instances left in flight (their leases expired, or their process is gone), then dispatch.
+   * Every instance on a database dispatches: each claims what it dials with a lease on the callback.
    */
   async start(): Promise<void> {
     if (this.closed) return;
-    const now = this.o.clock.now();
-    if (!(await this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS, ownerIsDead))) {
-      if (!this.standby) this.o.logger.warn({ owner: this.owner }, 'another scheduler holds the lease on this database; standing by');
-      this.standby = true;
-      this.leaseTimer = this.timers.schedule(LEASE_RENEW_MS, () => void this.startInBackground());
-      return;
-    }
+    await this.sweep(this.o.clock.now());
     if (this.closed) return;
-    this.standby = false;
-    this.renewLeaseEvery(LEASE_RENEW_MS);
-    await this.recover();
     if (this.o.gate) {
       for (const c of await this.o.store.searchCallbacks({ states: ['QUEUED'], limit: 1_000_000 })) this.o.gate.queued(c);
       // a callback accepted QUEUED (immediate) takes its place in the target's line once its commit is done
       this.stopWatchingAccepted = this.o.store.onCommitted((events) => this.enqueueAccepted(events));
     }
     this.active = true;
+    this.renewLeasesEvery(LEASE_RENEW_MS);
     this.arm(0);
-  }
-
-  /** a standby's next try at the lease (from a timer: its failure is logged, and it tries again) */
-  private async startInBackground(): Promise<void> {
-    try {
-      await this.start();
-    } catch (err) {
-      this.o.logger.error({ err }, 'could not take the scheduler lease; trying again');
-      if (!this.closed) this.leaseTimer = this.timers.schedule(LEASE_RENEW_MS, () => void this.startInBackground());
-    }
   }
 
   private enqueueAccepted(events: CommittedEvent[]): void {
@@ -168,34 +167,61 @@ export class Scheduler implements SchedulerHooks {
     }
   }
 
-  /** true once this scheduler holds the lease and dispatches */
+  /** true once started (dispatching) until closed */
   get isActive(): boolean {
     return this.active;
   }
 
-  private renewLeaseEvery(ms: number): void {
-    this.leaseTimer = this.timers.schedule(ms, () => {
-      void this.renewLease().then((held) => {
-        if (held && !this.closed) this.renewLeaseEvery(ms);
-      });
-    });
+  /** this instance's name on the leases it takes (host:pid:random) */
+  get leaseOwner(): string {
+    return this.owner;
   }
 
-  /** false once the lease is lost (dispatch stopped) */
-  private async renewLease(): Promise<boolean> {
-    const now = this.o.clock.now();
+  /** the leases' keeper: renew this instance's, then take over what dead instances left */
+  private renewLeasesEvery(ms: number): void {
+    this.leaseTimer = this.timers.schedule(ms, () =>
+      this.detached(() => {
+        void this.keepLeases().finally(() => {
+          if (!this.closed) this.renewLeasesEvery(ms);
+        });
+      }),
+    );
+  }
+
+  private async keepLeases(): Promise<void> {
+    await this.renewLeases();
+    if (this.closed) return;
     try {
-      if (await this.o.store.acquireSchedulerLease(this.owner, now, now + LEASE_MS)) return true;
+      await this.sweep(this.o.clock.now());
     } catch (err) {
-      this.o.logger.error({ err }, 'could not renew the scheduler lease');
-      return true;
+      this.o.logger.error({ err }, 'could not look for attempts left by stopped instances; looking again soon');
     }
-    // another process took over (this one was stalled past the lease): stop dispatching at once
-    this.o.logger.error({ owner: this.owner }, 'scheduler lease lost; stopping dispatch');
-    this.active = false;
-    this.closed = true;
-    this.timer?.cancel();
-    return false;
+  }
+
+  /**
+   * extend the leases of the attempts running here; an attempt whose lease is gone (its callback cancelled on
+   * another instance, or taken over after this one stalled) is stopped, and so is every attempt when the leases
+   * could not be renewed for nearly their whole length (another instance may take them over soon)
+   */
+  private async renewLeases(): Promise<void> {
+    const now = this.o.clock.now();
+    const entries = [...this.running.entries()];
+    if (!entries.length) return;
+    let held: Set<string>;
+    try {
+      held = new Set(await this.o.store.renewLeases(this.owner, entries.map(([id]) => id), now + LEASE_MS));
+      this.leasesHeldUntil = now + LEASE_MS;
+    } catch (err) {
+      this.o.logger.error({ err }, 'could not renew the leases of running attempts');
+      if (this.o.clock.now() < this.leasesHeldUntil - LEASE_MARGIN_MS) return;
+      held = new Set();
+    }
+    for (const [id, entry] of entries) {
+      if (held.has(id) || this.running.get(id) !== entry || entry.leaseLost) continue;
+      entry.leaseLost = true;
+      this.o.logger.warn({ callbackId: id }, 'lease on the callback lost (cancelled or taken over elsewhere); stopping its attempt');
+      entry.controller.abort(new Error('lease on the callback lost'));
+    }
   }
 
   /** resolves once no pass is under way (what its claims started runs on) */
@@ -344,10 +370,11 @@ export class Scheduler implements SchedulerHooks {
     return this.claim(c, settings, now);
   }
 
-  private async moveTo(c: CallbackRecord, next: CallbackRecord, now: number): Promise<CallbackRecord | undefined> {
+  private async moveTo(c: CallbackRecord, next: CallbackRecord, now: number, expectLease?: { owner: string }): Promise<CallbackRecord | undefined> {
     const ok = await this.o.store.applyChange({
       callback: next,
       expectStates: [c.state],
+      ...(expectLease ? { expectLease } : {}),
       events: next.state !== c.state ? [{ type: 'STATE_CHANGED', at: now, data: { from: c.state } }] : [],
     });
     if (!ok) return undefined;
@@ -366,6 +393,7 @@ export class Scheduler implements SchedulerHooks {
       callback: { ...c, state: 'ROUTING', nextAttemptAt: null, updatedAt: now },
       attempt,
       expectStates: ['SCHEDULED', 'QUEUED'],
+      lease: { owner: this.owner, expiresAt: now + LEASE_MS },
       events,
     });
     if (!ok) return undefined; // cancelled, rescheduled or claimed meanwhile
@@ -379,14 +407,14 @@ export class Scheduler implements SchedulerHooks {
     log.info({ attempt: attempt.number, customerNumber: c.customerNumber }, 'attempt started');
 
     const controller = new AbortController();
-    const entry: Running = { controller, cancelled: false, done: Promise.resolve(), progress: Promise.resolve() };
+    const entry: Running = { controller, cancelled: false, leaseLost: false, done: Promise.resolve(), progress: Promise.resolve() };
     const onProgress = (stage: DialStage): void => {
       if (stage === 'CONNECTED') {
         // recorded before the attempt's end (finishAttempt waits for it)
         entry.progress = entry.progress
           .then(async () => {
             const current = await this.o.store.getCallback(c.id);
-            if (current?.state === 'ROUTING') await this.moveTo(current, { ...current, state: 'PROCESSING', updatedAt: this.o.clock.now() }, this.o.clock.now());
+            if (current?.state === 'ROUTING') await this.moveTo(current, { ...current, state: 'PROCESSING', updatedAt: this.o.clock.now() }, this.o.clock.now(), { owner: this.owner });
           })
           .catch((err: unknown) => log.error({ err }, 'could not record the connected stage'));
       }
@@ -426,7 +454,7 @@ export class Scheduler implements SchedulerHooks {
       })
       .then(async (result) => {
         await entry.progress;
-        await this.finishAttempt(c.id, attempt, result, entry.cancelled);
+        await this.finishAttempt(c.id, attempt, result, entry);
       })
       .catch((err: unknown) => log.error({ err }, 'could not record the end of the attempt; it is recovered at next start'))
       .finally(() => {
@@ -435,7 +463,7 @@ export class Scheduler implements SchedulerHooks {
       });
   }
 
-  private async finishAttempt(callbackId: string, attempt: AttemptRecord, result: AttemptResult, cancelled: boolean): Promise<void> {
+  private async finishAttempt(callbackId: string, attempt: AttemptRecord, result: AttemptResult, entry: Running): Promise<void> {
     const now = this.o.clock.now();
     const ended: AttemptRecord = {
       ...attempt,
@@ -455,15 +483,18 @@ export class Scheduler implements SchedulerHooks {
     await this.o.store.transaction(async () => {
       const c = await this.o.store.getCallback(callbackId);
       if (!c || c.state === 'COMPLETED') {
-        await this.o.store.saveAttempt(ended);
+        // cancelled meanwhile (here or on another instance): the attempt's end is recorded, unless another
+        // instance already closed it (a takeover after this one lost the lease)
+        if ((await this.o.store.openAttemptOf(callbackId))?.id === attempt.id) await this.o.store.saveAttempt(ended);
         return;
       }
-      await this.applyOutcome(c, ended, result, cancelled, now);
+      const applied = await this.applyOutcome(c, ended, result, entry.cancelled, now, { owner: this.owner });
+      if (!applied) this.o.logger.warn({ callbackId, attemptId: attempt.id, leaseLost: entry.leaseLost }, 'attempt ended after its callback was taken over by another instance; not recorded here');
     });
   }
 
   /** apply the retry policy to a finished attempt and commit callback + attempt + events together */
-  private async applyOutcome(c: CallbackRecord, ended: AttemptRecord, result: AttemptResult, cancelled: boolean, now: number): Promise<void> {
+  private async applyOutcome(c: CallbackRecord, ended: AttemptRecord, result: AttemptResult, cancelled: boolean, now: number, expectLease: { owner: string | null; expiredBy?: number }): Promise<boolean> {
     const settings = this.o.callbacks.settingsFor(c);
     const countsAsAttempt = result.outcome !== 'AGENT_UNAVAILABLE';
     const counted = c.attempts + (countsAsAttempt ? 1 : 0);
@@ -477,10 +508,11 @@ export class Scheduler implements SchedulerHooks {
         ? { ...c, attempts: counted, state: 'COMPLETED', reason: step.reason, nextAttemptAt: null, updatedAt: now }
         : { ...c, attempts: counted, state: 'SCHEDULED', nextAttemptAt: step.at, updatedAt: now };
     const amd = result.amd ? { amd: result.amd.decision, amdMs: result.amd.decisionMs, beepMs: result.amd.beepMs } : {};
-    await this.o.store.applyChange({
+    const applied = await this.o.store.applyChange({
       callback: next,
       attempt: ended,
       expectStates: ['ROUTING', 'PROCESSING'],
+      expectLease,
       events: [
         {
           type: 'ATTEMPT_ENDED',
@@ -508,6 +540,7 @@ export class Scheduler implements SchedulerHooks {
         },
       ],
     });
+    if (!applied) return false;
     this.o.logger.info(
       { callbackId: c.id, attemptId: ended.id, service: c.serviceName, callId: result.callId, outcome: result.outcome, next: step },
       'attempt ended',
@@ -516,6 +549,7 @@ export class Scheduler implements SchedulerHooks {
     this.o.gate?.left(c.id);
     if (step.kind === 'complete') this.o.metrics?.completed(step.reason);
     else this.arm(Math.max(0, step.at - now));
+    return true;
   }
 
   private async finishWithoutAttempt(c: CallbackRecord, reason: 'EXPIRED' | 'CANCELLED', now: number, data: Record<string, unknown>): Promise<void> {
@@ -551,16 +585,29 @@ export class Scheduler implements SchedulerHooks {
     };
   }
 
-  /** attempts a dead process left running: closed as FAILED, then the retry policy decides */
-  private async recover(): Promise<void> {
-    const now = this.o.clock.now();
-    for (const c of await this.o.store.callbacksInFlight()) {
-      const open = await this.o.store.openAttemptOf(c.id);
-      const attempt = open ?? (await this.newAttempt(c.id, c.updatedAt, now));
-      const detail = 'interrupted: the service stopped during this attempt';
-      const ended: AttemptRecord = { ...attempt, endedAt: now, outcome: 'FAILED', detail };
-      this.o.logger.warn({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName }, 'recovering an attempt interrupted by a restart');
-      await this.applyOutcome(c, ended, { outcome: 'FAILED', detail }, false, now);
+  /**
+   * attempts nobody runs any more — their instance died (lease expired, or its process is gone from this host),
+   * or they were left by a version before leases: each closed as FAILED ("interrupted"), then the retry policy
+   * decides. The guard on the lease (still the dead holder's, still expired) lets one instance take each over,
+   * and never one whose holder renewed meanwhile.
+   */
+  private async sweep(now: number): Promise<void> {
+    for (;;) {
+      const abandoned = (await this.o.store.abandonedInFlight(now, SWEEP_BATCH, this.ownerIsDead)).filter((a) => !this.running.has(a.callback.id));
+      let recovered = 0;
+      for (const { callback: c, leaseOwner, leaseExpiresAt } of abandoned) {
+        const open = await this.o.store.openAttemptOf(c.id);
+        const attempt = open ?? (await this.newAttempt(c.id, c.updatedAt, now));
+        const detail = 'interrupted: the instance running this attempt stopped';
+        const ended: AttemptRecord = { ...attempt, endedAt: now, outcome: 'FAILED', detail };
+        // a dead holder (its process gone) cannot renew: no need to wait for the expiry
+        const expiredBy = leaseOwner !== null && leaseExpiresAt !== null && leaseExpiresAt > now ? Number.MAX_SAFE_INTEGER : now;
+        const applied = await this.o.store.transaction(() => this.applyOutcome(c, ended, { outcome: 'FAILED', detail }, false, now, { owner: leaseOwner, expiredBy }));
+        if (!applied) continue; // renewed, finished or taken over by another instance meanwhile
+        recovered++;
+        this.o.logger.warn({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName, leaseOwner, leaseExpiresAt }, 'took over an attempt its instance left running (recorded as interrupted)');
+      }
+      if (abandoned.length < SWEEP_BATCH || recovered === 0) return;
     }
   }
 
@@ -576,13 +623,6 @@ export class Scheduler implements SchedulerHooks {
     const all = [...this.running.values()];
     for (const r of all) r.controller.abort(new Error('service shutting down'));
     await Promise.race([Promise.all(all.map((r) => r.done)), this.after(timeoutMs)]);
-    if (this.active) {
-      try {
-        await this.o.store.releaseSchedulerLease(this.owner);
-      } catch {
-        /* the store may already be closed */
-      }
-    }
     this.active = false;
   }
 }

@@ -134,6 +134,12 @@ export const AppConfigSchema = Type.Object(
       {
         maxConcurrentAttempts: Type.Integer({ minimum: 1, default: 200 }),
         holdRetryMs: Type.Integer({ minimum: 10, default: 1000 }),
+        /**
+         * this instance's name on the leases of the callbacks it dials (default: the host name; INSTANCE_NAME). A
+         * restarted instance of the same name on the same host takes over its dead predecessor's attempts at once;
+         * the others wait for their leases to expire
+         */
+        instanceName: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^:]+$' })),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -266,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: AppC
   else if (env.STORE_KIND) throw new ConfigError(`STORE_KIND: "${env.STORE_KIND}" is not sqlite or postgres`);
   if (env.DATABASE_URL) config.store.url = env.DATABASE_URL;
   if (config.store.kind === 'postgres' && !config.store.url) throw new ConfigError('store.url: store.kind postgres needs a connection string (set DATABASE_URL)');
+  if (env.INSTANCE_NAME) config.scheduler.instanceName = env.INSTANCE_NAME;
   if (env.LOG_LEVEL) config.log.level = env.LOG_LEVEL as AppConfig['log']['level'];
   if (env.DIALER === 'simulated' || env.DIALER === 'telephony') config.dialer.kind = env.DIALER;
   if (env.API_KEY) config.auth.clients.push({ id: env.API_CLIENT_ID ?? 'default', key: env.API_KEY, admin: false });

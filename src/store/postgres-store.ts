@@ -11,6 +11,7 @@ import type {
   CallbackSearch,
   CommittedEvent,
   EventSearch,
+  InFlightCallback,
   InteractionAttachment,
   NewEvent,
   QueueSample,
@@ -33,8 +34,6 @@ export interface PostgresStoreOptions {
 
 /** the advisory lock key under which one instance migrates while the others wait ('cbsv') */
 const MIGRATION_LOCK = 0x63627376;
-/** the advisory lock key of the scheduler lease's read-then-write ('cbsl') */
-const LEASE_LOCK = 0x6362736c;
 
 /** BIGINT (epoch ms, counts) as numbers: every value the store keeps is below 2^53 */
 const types = {
@@ -305,16 +304,27 @@ export class PostgresStore implements Store {
   applyChange(ch: CallbackChange): Promise<boolean> {
     return this.atomic(async () => {
       const p = callbackParams(ch.callback);
-      const set: Param[] = [p.state, p.reason, p.target, p.desired_time, p.service_start, p.expiration_time, p.next_attempt_at, p.attempts, p.user_data, p.overrides, p.updated_at, p.id];
-      const guard = ch.expectStates ? ' AND state = ANY($13::text[])' : '';
+      const guarded = ch.expectStates !== undefined || ch.expectLease !== undefined;
+      // $15: the states expected (null: any); $16/$17: the lease expected (owner, null: none) unless $16 is false,
+      // and expired by $18 (null: whenever)
+      const lease = ch.expectLease;
       const updated = await this.q(
         `UPDATE callbacks SET state = $1, reason = $2, target = $3, desired_time = $4, service_start = $5, expiration_time = $6,
-           next_attempt_at = $7, attempts = $8, user_data = $9, overrides = $10, updated_at = $11
-         WHERE id = $12${guard}`,
-        ch.expectStates ? [...set, `{${ch.expectStates.join(',')}}`] : set,
-        ch.expectStates ? 'apply_change_guarded' : 'apply_change',
+           next_attempt_at = $7, attempts = $8, user_data = $9, overrides = $10, updated_at = $11,
+           lease_owner = CASE WHEN $1 IN ('ROUTING', 'PROCESSING') THEN COALESCE($13, lease_owner) END,
+           lease_expires_at = CASE WHEN $1 IN ('ROUTING', 'PROCESSING') THEN COALESCE($14::bigint, lease_expires_at) END
+         WHERE id = $12
+           AND ($15::text[] IS NULL OR state = ANY($15::text[]))
+           AND (NOT $16::boolean OR (lease_owner IS NOT DISTINCT FROM $17 AND ($18::bigint IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= $18)))`,
+        [
+          p.state, p.reason, p.target, p.desired_time, p.service_start, p.expiration_time, p.next_attempt_at, p.attempts, p.user_data, p.overrides, p.updated_at, p.id,
+          ch.lease?.owner ?? null, ch.lease?.expiresAt ?? null,
+          ch.expectStates ?? null,
+          lease ? 'true' : 'false', lease?.owner ?? null, lease?.expiredBy ?? null,
+        ],
+        'apply_change',
       );
-      if (!updated.rowCount && ch.expectStates) return false;
+      if (!updated.rowCount && guarded) return false;
       if (ch.attempt) await this.saveAttempt(ch.attempt);
       await this.writeEvents(ch.callback, ch.events);
       return true;
@@ -353,12 +363,14 @@ export class PostgresStore implements Store {
   }
 
   async dueCallbacks(now: number, limit: number, direction?: CallDirection): Promise<CallbackRecord[]> {
+    // in a transaction (a scheduler's pass): lock what is returned, skip what another pass has locked
+    const skipLocked = this.current() ? ' FOR UPDATE SKIP LOCKED' : '';
     const rows = direction
       ? await this.rows<CallbackRow>(
-          `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 AND direction = $2 ORDER BY next_attempt_at LIMIT $3`,
+          `SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 AND direction = $2 ORDER BY next_attempt_at LIMIT $3${skipLocked}`,
           [now, direction, limit],
         )
-      : await this.rows<CallbackRow>(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2`, [now, limit]);
+      : await this.rows<CallbackRow>(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2${skipLocked}`, [now, limit]);
     return rows.map(toCallback);
   }
 
@@ -713,24 +725,29 @@ export class PostgresStore implements Store {
     return rows.map(toInteraction);
   }
 
-  // --- the scheduler lease --------------------------------------------------------------------------
+  // --- per-callback leases -------------------------------------------------------------------------
 
-  acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): Promise<boolean> {
-    return this.atomic(async () => {
-      // read then write under a transaction-scoped lock: two instances starting at once cannot both take it
-      await this.q('SELECT pg_advisory_xact_lock($1)', [LEASE_LOCK]);
-      const [row] = await this.rows<{ owner: string; expires_at: number }>('SELECT owner, expires_at FROM scheduler_lease WHERE id = 1');
-      if (row && row.owner !== owner && row.expires_at > now && !holderIsDead?.(row.owner)) return false;
-      await this.q('INSERT INTO scheduler_lease (id, owner, expires_at) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at', [
-        owner,
-        expiresAt,
-      ]);
-      return true;
-    });
+  async renewLeases(owner: string, callbackIds: string[], expiresAt: number): Promise<string[]> {
+    if (!callbackIds.length) return [];
+    const rows = await this.rows<{ id: string }>(
+      `UPDATE callbacks SET lease_expires_at = $1 WHERE id = ANY($2::text[]) AND lease_owner = $3 AND state IN ('ROUTING', 'PROCESSING') RETURNING id`,
+      [expiresAt, callbackIds, owner],
+      'renew_leases',
+    );
+    return rows.map((r) => r.id);
   }
 
-  async releaseSchedulerLease(owner: string): Promise<void> {
-    await this.q('DELETE FROM scheduler_lease WHERE id = 1 AND owner = $1', [owner]);
+  async abandonedInFlight(now: number, limit: number, holderIsDead?: (owner: string) => boolean): Promise<InFlightCallback[]> {
+    const rows = await this.rows<CallbackRow & { lease_owner: string | null; lease_expires_at: number | null }>(
+      `SELECT ${CALLBACK_COLUMNS}, lease_owner, lease_expires_at FROM callbacks WHERE state IN ('ROUTING', 'PROCESSING') ORDER BY updated_at`,
+    );
+    const out: InFlightCallback[] = [];
+    for (const row of rows) {
+      if (out.length >= limit) break;
+      const { lease_owner: owner, lease_expires_at: expires } = row;
+      if (owner === null || expires === null || expires <= now || holderIsDead?.(owner)) out.push({ callback: toCallback(row), leaseOwner: owner, leaseExpiresAt: expires });
+    }
+    return out;
   }
 
   async close(): Promise<void> {

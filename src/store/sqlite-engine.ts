@@ -5,7 +5,7 @@ import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState, Dispo
 import type { InteractionRecord } from '../ports/callbacks';
 import { sqliteMigrations } from './migrations';
 import { attemptParams, callbackParams, CALLBACK_COLUMNS, CALLBACK_VALUES, ERASED, toApiKey, toAttempt, toCallback, toInteraction, toService, type ApiKeyRow, type AttemptRow, type CallbackRow, type EventRow, type InteractionRow, type ServiceRow } from './rows';
-import type { AttemptReportRow, AuditSearch, CallbackChange, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, ServiceFigureRow, StoredApiKey, StoredAuditEntry, StoredInteraction, StoredService } from './store';
+import type { AttemptReportRow, AuditSearch, CallbackChange, InFlightCallback, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, ServiceFigureRow, StoredApiKey, StoredAuditEntry, StoredInteraction, StoredService } from './store';
 
 export interface SqliteStoreOptions {
   /** file path, or ':memory:' */
@@ -47,10 +47,19 @@ export class SqliteEngine {
       updateCallback: db.prepare(
         `UPDATE callbacks SET state = @state, reason = @reason, target = @target, desired_time = @desired_time,
            service_start = @service_start, expiration_time = @expiration_time, next_attempt_at = @next_attempt_at,
-           attempts = @attempts, user_data = @user_data, overrides = @overrides, updated_at = @updated_at
+           attempts = @attempts, user_data = @user_data, overrides = @overrides, updated_at = @updated_at,
+           lease_owner = CASE WHEN @state IN ('ROUTING', 'PROCESSING') THEN COALESCE(@lease_owner, lease_owner) END,
+           lease_expires_at = CASE WHEN @state IN ('ROUTING', 'PROCESSING') THEN COALESCE(@lease_expires_at, lease_expires_at) END
          WHERE id = @id`,
       ),
       stateOf: db.prepare('SELECT state FROM callbacks WHERE id = ?').pluck(),
+      guardOf: db.prepare('SELECT state, lease_owner, lease_expires_at FROM callbacks WHERE id = ?'),
+      renewLease: db.prepare(
+        `UPDATE callbacks SET lease_expires_at = @expires_at WHERE id = @id AND lease_owner = @owner AND state IN ('ROUTING', 'PROCESSING')`,
+      ),
+      inFlightLeases: db.prepare(
+        `SELECT ${CALLBACK_COLUMNS}, lease_owner, lease_expires_at FROM callbacks WHERE state IN ('ROUTING', 'PROCESSING') ORDER BY updated_at`,
+      ),
       getCallback: db.prepare(`SELECT ${CALLBACK_COLUMNS} FROM callbacks WHERE id = ?`),
       findActive: db.prepare(
         // uses callbacks_number_time: a number has few rows
@@ -242,11 +251,14 @@ export class SqliteEngine {
   applyChange(change: CallbackChange): boolean {
     return this.transaction(() => {
       const ch = change;
-      if (ch.expectStates) {
-        const current = this.stmt.stateOf.get(ch.callback.id) as CallbackState | undefined;
-        if (!current || !ch.expectStates.includes(current)) return false;
+      if (ch.expectStates || ch.expectLease) {
+        const current = this.stmt.guardOf.get(ch.callback.id) as { state: CallbackState; lease_owner: string | null; lease_expires_at: number | null } | undefined;
+        if (!current) return false;
+        if (ch.expectStates && !ch.expectStates.includes(current.state)) return false;
+        const lease = ch.expectLease;
+        if (lease && (current.lease_owner !== lease.owner || (lease.expiredBy !== undefined && current.lease_expires_at !== null && current.lease_expires_at > lease.expiredBy))) return false;
       }
-      this.stmt.updateCallback.run(callbackParams(ch.callback));
+      this.stmt.updateCallback.run({ ...callbackParams(ch.callback), lease_owner: ch.lease?.owner ?? null, lease_expires_at: ch.lease?.expiresAt ?? null });
       if (ch.attempt) this.stmt.insertAttempt.run(attemptParams(ch.attempt));
       this.writeEvents(ch.callback, ch.events);
       return true;
@@ -597,21 +609,18 @@ export class SqliteEngine {
     return rows.map(toInteraction);
   }
 
-  acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): boolean {
-    return this.db
-      .transaction(() => {
-        const row = this.db.prepare('SELECT owner, expires_at FROM scheduler_lease WHERE id = 1').get() as { owner: string; expires_at: number } | undefined;
-        if (row && row.owner !== owner && row.expires_at > now && !holderIsDead?.(row.owner)) return false;
-        this.db
-          .prepare('INSERT INTO scheduler_lease (id, owner, expires_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at')
-          .run(owner, expiresAt);
-        return true;
-      })
-      .immediate();
+  renewLeases(owner: string, callbackIds: string[], expiresAt: number): string[] {
+    return this.transaction(() => callbackIds.filter((id) => this.stmt.renewLease.run({ id, owner, expires_at: expiresAt }).changes === 1));
   }
 
-  releaseSchedulerLease(owner: string): void {
-    this.db.prepare('DELETE FROM scheduler_lease WHERE id = 1 AND owner = ?').run(owner);
+  abandonedInFlight(now: number, limit: number, holderIsDead?: (owner: string) => boolean): InFlightCallback[] {
+    const out: InFlightCallback[] = [];
+    for (const row of this.stmt.inFlightLeases.iterate() as IterableIterator<CallbackRow & { lease_owner: string | null; lease_expires_at: number | null }>) {
+      if (out.length >= limit) break;
+      const { lease_owner: owner, lease_expires_at: expires } = row;
+      if (owner === null || expires === null || expires <= now || holderIsDead?.(owner)) out.push({ callback: toCallback(row), leaseOwner: owner, leaseExpiresAt: expires });
+    }
+    return out;
   }
 
   close(): void {

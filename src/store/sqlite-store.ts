@@ -9,6 +9,7 @@ import type {
   CallbackSearch,
   CommittedEvent,
   EventSearch,
+  InFlightCallback,
   InteractionAttachment,
   NewEvent,
   QueueSample,
@@ -296,12 +297,12 @@ export class SqliteStore implements Store {
     return this.run(() => this.engine.interactionsOfCallers(anis, limit));
   }
 
-  acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): Promise<boolean> {
-    return this.run(() => this.engine.acquireSchedulerLease(owner, now, expiresAt, holderIsDead));
+  renewLeases(owner: string, callbackIds: string[], expiresAt: number): Promise<string[]> {
+    return this.run(() => this.engine.renewLeases(owner, callbackIds, expiresAt));
   }
 
-  releaseSchedulerLease(owner: string): Promise<void> {
-    return this.run(() => this.engine.releaseSchedulerLease(owner));
+  abandonedInFlight(now: number, limit: number, holderIsDead?: (owner: string) => boolean): Promise<InFlightCallback[]> {
+    return this.run(() => this.engine.abandonedInFlight(now, limit, holderIsDead));
   }
 
   async close(): Promise<void> {

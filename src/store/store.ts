@@ -87,6 +87,23 @@ export interface CallbackChange {
   events: NewEvent[];
   /** apply only if the stored row is still in one of these states (optimistic guard) */
   expectStates?: CallbackState[];
+  /**
+   * the instance that dials the callback takes its lease (a claim): held until `expiresAt` unless renewed
+   * (`renewLeases`). A change that leaves ROUTING/PROCESSING clears the lease; one that stays keeps it.
+   */
+  lease?: { owner: string; expiresAt: number };
+  /**
+   * apply only if the stored lease is `owner`'s (null: no lease) and, with `expiredBy`, has expired by then: an
+   * attempt's end by its instance, or the takeover of a dead instance's attempt, never both
+   */
+  expectLease?: { owner: string | null; expiredBy?: number };
+}
+
+/** a callback in ROUTING/PROCESSING, with the lease of the instance dialing it */
+export interface InFlightCallback {
+  callback: CallbackRecord;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
 }
 
 /**
@@ -135,7 +152,11 @@ export interface Store {
   /** an active (not COMPLETED) callback for the number on the service, if any */
   findActiveCallback(serviceName: string, customerNumber: string): Promise<CallbackRecord | undefined>;
   searchCallbacks(search: CallbackSearch): Promise<CallbackRecord[]>;
-  /** callbacks due at `now`: SCHEDULED/QUEUED with nextAttemptAt <= now, oldest first; optionally of one direction */
+  /**
+   * callbacks due at `now`: SCHEDULED/QUEUED with nextAttemptAt <= now, oldest first; optionally of one direction.
+   * Inside a transaction, PostgreSQL locks the rows it returns and skips those another transaction has locked
+   * (FOR UPDATE SKIP LOCKED), so instances passing at once share out what is due instead of racing for it.
+   */
   dueCallbacks(now: number, limit: number, direction?: CallDirection): Promise<CallbackRecord[]>;
   /** earliest nextAttemptAt among waiting callbacks, or null */
   nextDueTime(): Promise<number | null>;
@@ -212,11 +233,15 @@ export interface Store {
   interactionsOfCallers(anis: string[], limit: number): Promise<StoredInteraction[]>;
 
   /**
-   * take or renew the scheduler lease for `owner` until `expiresAt`; false while another owner holds an
-   * unexpired lease (only one scheduler may dispatch from a database)
+   * extend `owner`'s leases on these callbacks to `expiresAt`; returns the ids it still holds (the others were
+   * completed, e.g. cancelled, or taken over meanwhile: their attempts must stop)
    */
-  acquireSchedulerLease(owner: string, now: number, expiresAt: number, holderIsDead?: (holder: string) => boolean): Promise<boolean>;
-  releaseSchedulerLease(owner: string): Promise<void>;
+  renewLeases(owner: string, callbackIds: string[], expiresAt: number): Promise<string[]>;
+  /**
+   * in-flight callbacks nobody is dialing any more: their lease expired by `now`, they have none (left by a
+   * version before leases), or `holderIsDead` says its instance is gone; oldest first
+   */
+  abandonedInFlight(now: number, limit: number, holderIsDead?: (owner: string) => boolean): Promise<InFlightCallback[]>;
 
   close(): Promise<void>;
 }

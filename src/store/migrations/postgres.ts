@@ -147,4 +147,11 @@ export const postgresMigrations: readonly string[] = [
   CREATE INDEX attempts_started ON attempts (started_at);
   CREATE INDEX interactions_ani ON interactions (ani, started_at) WHERE ani IS NOT NULL;
   `,
+  // 3 (SQLite's v9): per-callback leases (several instances dispatch from one database): the instance dialing a
+  // callback holds it until lease_expires_at, renewing while the call runs; the database-wide scheduler lease goes
+  `
+  ALTER TABLE callbacks ADD COLUMN lease_owner TEXT;
+  ALTER TABLE callbacks ADD COLUMN lease_expires_at BIGINT;
+  DROP TABLE scheduler_lease;
+  `,
 ];

@@ -5,7 +5,8 @@ import type { AttemptResult, Dialer, DialRequest } from '../../../src/ports/dial
 import { makeCore, silentLogger } from '../../helpers/core';
 import { VirtualTime, type TimerScheduler } from '../../../src/time';
 import { until } from '../../helpers/until';
-import { storeKinds, useStoreKind } from '../../helpers/stores';
+import { reopenTestStore, storeKinds, useStoreKind } from '../../helpers/stores';
+import { CallbackService } from '../../../src/callback/callback-service';
 
 const NOW = Date.parse('2026-12-01T15:00:00.000Z');
 /** the test's virtual time: the core's clock, the scheduler's timers and the simulated dialer's */
@@ -36,10 +37,10 @@ async function settle(s: Scheduler) {
 
 /** a dialer whose attempts end only when the test says so (or on abort) */
 class HeldDialer implements Dialer {
-  readonly calls: { req: DialRequest; finish: (r: AttemptResult) => void }[] = [];
+  readonly calls: { req: DialRequest; finish: (r: AttemptResult) => void; signal: AbortSignal }[] = [];
   dial(req: DialRequest, signal: AbortSignal): Promise<AttemptResult> {
     return new Promise((resolve) => {
-      this.calls.push({ req, finish: resolve });
+      this.calls.push({ req, finish: resolve, signal });
       signal.addEventListener('abort', () => resolve({ outcome: 'FAILED', detail: 'aborted' }), { once: true });
     });
   }
@@ -192,20 +193,100 @@ for (const kind of storeKinds()) {
       assert.equal((await first.store.events({ callbackId: id, limit: 50 })).filter((e) => e.type === 'ATTEMPT_STARTED').length, 2);
     });
 
-    it('a second scheduler on the same database stands by while the first holds the lease', async () => {
+    it('every scheduler on the database dispatches, and none dials a callback another one dials', async () => {
       const a = new HeldDialer();
       const b = new HeldDialer();
       const one = track(await setup(a));
-      const two = new Scheduler({ store: one.store, callbacks: one.callbacks, clock: one.clock, timers: time, dialer: b, logger: silentLogger, idlePollMs: 60_000 });
+      // another instance: on PostgreSQL its own pool on the same schema
+      const otherStore = kind === 'postgres' ? await reopenTestStore(one.store) : one.store;
+      const two = new Scheduler({ store: otherStore, callbacks: one.callbacks, clock: one.clock, timers: time, dialer: b, logger: silentLogger, idlePollMs: 60_000, batchSize: 5 });
       toClose.push(two);
-      await two.start();
-      assert.equal(two.isActive, false);
+      const oneSmall = new Scheduler({ store: one.store, callbacks: one.callbacks, clock: one.clock, timers: time, dialer: a, logger: silentLogger, idlePollMs: 60_000, batchSize: 5 });
+      toClose.push(oneSmall);
+      await one.scheduler.close(100);
+      await Promise.all([two.start(), oneSmall.start()]);
+      assert.equal(two.isActive, true);
       for (let i = 0; i < 20; i++) await one.callbacks.start('cb', { _customer_number: `+1415555${String(1000 + i)}` }, 'ivr');
-      await one.scheduler.pass();
-      await two.pass();
-      assert.equal(a.calls.length, 20);
-      assert.equal(b.calls.length, 0, 'the standby scheduler dials nothing');
-      assert.equal(new Set(a.calls.map((c) => c.req.callbackId)).size, 20);
+      for (let i = 0; i < 4; i++) await Promise.all([oneSmall.pass(), two.pass()]);
+      const ids = [...a.calls, ...b.calls].map((c) => c.req.callbackId);
+      assert.equal(ids.length, 20, 'every callback dialed');
+      assert.equal(new Set(ids).size, 20, 'none twice');
+      assert.ok(a.calls.length > 0 && b.calls.length > 0, `both dispatch (${a.calls.length} and ${b.calls.length})`);
+    });
+
+    it('renews the lease while a call runs: another scheduler does not take a long call over', async () => {
+      const held = new HeldDialer();
+      const { callbacks, store, scheduler, clock } = track(await setup(held));
+      const other = new Scheduler({ store: kind === 'postgres' ? await reopenTestStore(store) : store, callbacks, clock, timers: time, dialer: new HeldDialer(), logger: silentLogger, idlePollMs: 60_000 });
+      toClose.push(other);
+      await other.start();
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await scheduler.pass();
+      assert.equal(held.calls.length, 1);
+      for (let s = 0; s < 30; s++) {
+        clock.advance(1000); // renewals and the other's sweeps fire
+        await until('the timers settled', async () => true, 1000, 1);
+        await turn();
+      }
+      await other.idle();
+      assert.equal((await store.getCallback(id))!.state, 'ROUTING', '30 s into a call (5 leases long) it is still this attempt');
+      assert.equal(held.calls[0].signal.aborted, false);
+      assert.equal((await store.attemptsOf(id)).length, 1);
+      held.calls[0].finish({ outcome: 'CONNECTED_TO_AGENT' });
+      await settle(scheduler);
+      assert.equal((await store.getCallback(id))!.reason, 'CONNECTED_TO_AGENT');
+    });
+
+    it('an instance that stalled past its lease: another takes the callback over, and the stalled one stops its attempt and records nothing over it', async () => {
+      const held = new HeldDialer();
+      const stalled = new VirtualTime(NOW); // the first instance's timers: they do not fire while it stalls
+      const first = await setup(held, stalled);
+      toClose.push(first.scheduler);
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+      const second = new Scheduler({ store: kind === 'postgres' ? await reopenTestStore(first.store) : first.store, callbacks: first.callbacks, clock: first.clock, timers: time, dialer, logger: silentLogger, idlePollMs: 60_000 });
+      toClose.push(second);
+      await second.start();
+      const { id } = await first.callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await first.scheduler.pass();
+      assert.equal(held.calls.length, 1);
+      // the lease (6 s) runs out; the second instance's keeper (every 2 s) takes the callback over
+      await until('taken over', async () => {
+        time.advance(1000);
+        await turn();
+        return (await first.store.getCallback(id))!.state === 'SCHEDULED' || undefined;
+      }, 10_000, 1);
+      const [interrupted] = await first.store.attemptsOf(id);
+      assert.equal(interrupted.outcome, 'FAILED');
+      assert.match(interrupted.detail ?? '', /interrupted/);
+      // the first instance comes back: its renewal finds the lease gone and stops the call
+      stalled.advance(2000);
+      await until('the stalled attempt stopped', async () => held.calls[0].signal.aborted || undefined, 5000, 1);
+      await settle(first.scheduler);
+      const [still] = await first.store.attemptsOf(id);
+      assert.match(still.detail ?? '', /interrupted/, "the takeover's record stays");
+      assert.equal((await first.store.getCallback(id))!.state, 'SCHEDULED', 'retried per policy, by whoever claims it next');
+      time.advance(60_000);
+      await second.pass();
+      await settle(second);
+      assert.equal((await first.store.getCallback(id))!.reason, 'CONNECTED_TO_AGENT');
+      assert.equal(dialer.dialed.length, 1);
+    });
+
+    it('a callback cancelled through another instance: the dialing instance stops the attempt at its next renewal and records it', async () => {
+      const held = new HeldDialer();
+      const { callbacks, store, scheduler, services, clock } = track(await setup(held));
+      const elsewhere = new CallbackService(kind === 'postgres' ? await reopenTestStore(store) : store, services, clock, silentLogger);
+      const { id } = await callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await scheduler.pass();
+      const c = await elsewhere.cancel('cb', id);
+      assert.equal(c.reason, 'CANCELLED');
+      assert.equal(held.calls[0].signal.aborted, false, 'not this instance: it learns at its renewal');
+      time.advance(2000);
+      await until('the attempt stopped', async () => held.calls[0].signal.aborted || undefined, 5000, 1);
+      await settle(scheduler);
+      const [attempt] = await store.attemptsOf(id);
+      assert.ok(attempt.endedAt, 'the attempt is closed');
+      assert.equal((await store.getCallback(id))!.reason, 'CANCELLED');
     });
 
     it('cancelling a callback in a call aborts the attempt and records it', async () => {

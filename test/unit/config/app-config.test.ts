@@ -41,6 +41,12 @@ describe('app config', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it("scheduler.instanceName: the instance's name on its leases, from INSTANCE_NAME; no ':' in it", () => {
+    assert.equal(loadConfig({ CONFIG_FILE: 'config/default.yaml' }).config.scheduler.instanceName, undefined);
+    assert.equal(loadConfig({ CONFIG_FILE: 'config/default.yaml', INSTANCE_NAME: 'app-2' }).config.scheduler.instanceName, 'app-2');
+    assert.throws(() => parseAppConfig({ scheduler: { instanceName: 'host:1' } }, 'test'), /instanceName/);
+  });
+
   it('store: SQLite by default; PostgreSQL with STORE_KIND and DATABASE_URL, which it cannot do without', () => {
     assert.equal(loadConfig({ CONFIG_FILE: 'config/default.yaml' }).config.store.kind, 'sqlite');
     const pg = loadConfig({ CONFIG_FILE: 'config/default.yaml', STORE_KIND: 'postgres', DATABASE_URL: 'postgres://u:p@db:5432/cb' }).config.store;

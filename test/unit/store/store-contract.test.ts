@@ -99,16 +99,40 @@ for (const kind of storeKinds()) {
       assert.deepEqual(published.map((b) => b.map((e) => e.callbackId)), [['kept']]);
     });
 
-    it('gives the scheduler lease to one owner at a time until it expires or is released', async () => {
-      assert.equal(await store.acquireSchedulerLease('a', T, T + 15_000), true);
-      assert.equal(await store.acquireSchedulerLease('b', T + 1000, T + 16_000), false);
-      assert.equal(await store.acquireSchedulerLease('b', T + 1000, T + 16_000, (holder) => holder === 'a'), true, 'a dead holder');
-      assert.equal(await store.acquireSchedulerLease('a', T + 2000, T + 17_000), false);
-      assert.equal(await store.acquireSchedulerLease('a', T + 17_000, T + 32_000), true, 'expired');
-      await store.releaseSchedulerLease('a');
-      assert.equal(await store.acquireSchedulerLease('c', T + 18_000, T + 33_000), true);
-      const racing = await Promise.all(['x', 'y', 'z'].map((o) => store.acquireSchedulerLease(o, T + 40_000, T + 55_000)));
-      assert.equal(racing.filter(Boolean).length, 1, 'of owners racing for an expired lease, one wins');
+    it('leases a callback to the instance dialing it: renewed by it alone, cleared when it leaves ROUTING, taken over once expired', async () => {
+      await store.insertCallback(callback('a'), []);
+      await store.insertCallback(callback('b'), []);
+      const claim = (id: string, owner: string) =>
+        store.applyChange({ callback: callback(id, { state: 'ROUTING', nextAttemptAt: null }), expectStates: ['QUEUED'], lease: { owner, expiresAt: T + 6000 }, events: [] });
+      assert.equal(await claim('a', 'one'), true);
+      assert.equal(await claim('b', 'two'), true);
+      assert.deepEqual(await store.abandonedInFlight(T + 1000, 10), [], 'both leases live');
+      assert.deepEqual(await store.renewLeases('one', ['a', 'b'], T + 9000), ['a'], "one renews its own lease only");
+      // the move to PROCESSING keeps the lease (and may check it is still the mover's)
+      assert.equal(await store.applyChange({ callback: callback('a', { state: 'PROCESSING', nextAttemptAt: null }), expectStates: ['ROUTING'], expectLease: { owner: 'two' }, events: [] }), false, "not two's lease");
+      assert.equal(await store.applyChange({ callback: callback('a', { state: 'PROCESSING', nextAttemptAt: null }), expectStates: ['ROUTING'], expectLease: { owner: 'one' }, events: [] }), true);
+      const abandoned = await store.abandonedInFlight(T + 7000, 10);
+      assert.deepEqual(abandoned.map((a) => [a.callback.id, a.leaseOwner, a.leaseExpiresAt]), [['b', 'two', T + 6000]], "b's lease expired, a's was renewed");
+      assert.deepEqual((await store.abandonedInFlight(T + 1000, 10, (owner) => owner === 'one')).map((a) => a.callback.id), ['a'], 'a dead holder, before expiry');
+      // a takeover applies only while the lease is still the expired one's
+      const retry = callback('b', { state: 'SCHEDULED', nextAttemptAt: T + 60_000 });
+      assert.equal(await store.applyChange({ callback: retry, expectStates: ['ROUTING', 'PROCESSING'], expectLease: { owner: 'two', expiredBy: T + 5000 }, events: [] }), false, 'not expired by then');
+      assert.equal(await store.applyChange({ callback: retry, expectStates: ['ROUTING', 'PROCESSING'], expectLease: { owner: 'two', expiredBy: T + 7000 }, events: [] }), true);
+      assert.equal(await store.applyChange({ callback: retry, expectStates: ['ROUTING', 'PROCESSING'], expectLease: { owner: 'two', expiredBy: T + 7000 }, events: [] }), false, 'once');
+      // the old holder can neither renew nor end it now; a new claim takes a new lease
+      assert.deepEqual(await store.renewLeases('two', ['b'], T + 12_000), []);
+      assert.equal(await claim('b', 'three'), false, 'SCHEDULED is not QUEUED');
+      assert.equal(await store.applyChange({ callback: callback('b', { state: 'ROUTING', nextAttemptAt: null }), expectStates: ['SCHEDULED'], lease: { owner: 'three', expiresAt: T + 70_000 }, events: [] }), true);
+      assert.equal(await store.applyChange({ callback: callback('b', { state: 'COMPLETED', nextAttemptAt: null }), expectStates: ['ROUTING'], expectLease: { owner: 'two' }, events: [] }), false, "two's end of its old attempt");
+      assert.deepEqual(await store.renewLeases('three', ['b'], T + 80_000), ['b']);
+      assert.equal(await store.applyChange({ callback: callback('b', { state: 'COMPLETED', nextAttemptAt: null }), expectStates: ['ROUTING'], expectLease: { owner: 'three' }, events: [] }), true);
+      assert.deepEqual(await store.renewLeases('three', ['b'], T + 90_000), [], 'completed: no lease');
+      // racing takeovers of one abandoned attempt: one wins
+      const racing = await Promise.all(['x', 'y', 'z'].map(() => store.applyChange({ callback: callback('a', { state: 'SCHEDULED' }), expectStates: ['ROUTING', 'PROCESSING'], expectLease: { owner: 'one', expiredBy: T + 20_000 }, events: [] })));
+      assert.equal(racing.filter(Boolean).length, 1, 'of instances racing to take over, one wins');
+      // a callback in flight from before leases: abandoned at once
+      await store.insertCallback(callback('old', { state: 'ROUTING', nextAttemptAt: null }), []);
+      assert.deepEqual((await store.abandonedInFlight(T, 10)).map((a) => [a.callback.id, a.leaseOwner]), [['old', null]]);
     });
 
     it('numbers audit entries in order and finds them by subject kind, newest first', async () => {
