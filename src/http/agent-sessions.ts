@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Store } from '../store/store';
 import { systemClock, type Clock } from '../time';
 
 /** What agent sign-in needs from the agent directory (the queue). */
@@ -13,52 +14,43 @@ const same = (a: string, b: string): boolean => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+/** a token is kept as its SHA-256: the store never holds one that works */
+const hashOf = (token: string): string => createHash('sha256').update(token).digest('hex');
+
 /**
  * Agents sign in to their page with the same id and password their softphone registers with, and get a
- * bearer token that only opens their own self-service routes (/api/v1/agent/...). Tokens live in memory
- * for `ttlMs` (a restart signs agents out, as it makes them NOT_READY anyway); an agent (or an admin) can end
- * all of an agent's sessions at once. The page keeps its token in sessionStorage: no cookie is set.
+ * bearer token that only opens their own self-service routes (/api/v1/agent/...). Sessions live in the store
+ * for `ttlMs` (by the token's SHA-256): every instance on the database knows them, and a restart keeps them;
+ * an agent (or an admin) can end all of an agent's sessions at once. The page keeps its token in
+ * sessionStorage: no cookie is set.
  */
 export class AgentSessions {
-  private readonly tokens = new Map<string, { agentId: string; expiresAt: number }>();
-
   constructor(
     private readonly credentials: AgentCredentials,
+    private readonly store: Pick<Store, 'insertAgentSession' | 'agentOfSession' | 'deleteAgentSession' | 'deleteAgentSessions'>,
     private readonly ttlMs = 12 * 3600_000,
     private readonly clock: Clock = systemClock,
   ) {}
 
-  signIn(agentId: string, password: string): string | undefined {
+  async signIn(agentId: string, password: string): Promise<string | undefined> {
     const expected = this.credentials.passwordOf(agentId);
     if (expected === undefined || !same(expected, password)) return undefined;
     const token = randomBytes(24).toString('base64url');
-    this.tokens.set(token, { agentId, expiresAt: this.clock.now() + this.ttlMs });
+    const now = this.clock.now();
+    await this.store.insertAgentSession({ tokenHash: hashOf(token), agentId, expiresAt: now + this.ttlMs }, now);
     return token;
   }
 
-  agentFor(token: string): string | undefined {
-    const s = this.tokens.get(token);
-    if (!s) return undefined;
-    if (s.expiresAt <= this.clock.now()) {
-      this.tokens.delete(token);
-      return undefined;
-    }
-    return s.agentId;
+  agentFor(token: string): Promise<string | undefined> {
+    return this.store.agentOfSession(hashOf(token), this.clock.now());
   }
 
-  signOut(token: string): void {
-    this.tokens.delete(token);
+  signOut(token: string): Promise<void> {
+    return this.store.deleteAgentSession(hashOf(token));
   }
 
   /** end every session of the agent (a lost laptop, a shared screen): how many there were */
-  signOutEverywhere(agentId: string): number {
-    let n = 0;
-    for (const [token, s] of this.tokens) {
-      if (s.agentId === agentId) {
-        this.tokens.delete(token);
-        n++;
-      }
-    }
-    return n;
+  signOutEverywhere(agentId: string): Promise<number> {
+    return this.store.deleteAgentSessions(agentId, this.clock.now());
   }
 }

@@ -115,7 +115,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<FastifyInstance> 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   installErrorHandler(app, (status) => deps.metrics.rejected.inc({ status: String(status) }));
-  const sessions = deps.agents ? new AgentSessions(deps.agents.credentials, deps.agentSessionTtlMs, deps.clock) : undefined;
+  const sessions = deps.agents ? new AgentSessions(deps.agents.credentials, deps.store, deps.agentSessionTtlMs, deps.clock) : undefined;
   const apiKeys = new ApiKeys(deps.store, deps.clock);
   const audit = new AuditLog(deps.store, deps.clock);
   installAuth(app, { clients: deps.clients, apiKeys, agents: sessions, throttle: deps.throttle });

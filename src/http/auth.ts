@@ -76,7 +76,7 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     const path = req.url.split('?')[0]!;
     const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : agentTokenInQuery(req, path);
     if (bearer !== undefined && agents) {
-      const agentId = agents.agentFor(bearer);
+      const agentId = await agents.agentFor(bearer);
       if (!agentId) throw new HttpError('UNAUTHENTICATED', 'agent session expired or unknown: sign in again');
       if (access !== 'agent-session') throw new HttpError('FORBIDDEN', `agent "${agentId}" may only use /api/v1/agent/ routes`);
       req.client = { id: `agent:${agentId}`, name: agentId, scopes: new Set(), agentId };

@@ -750,6 +750,33 @@ export class PostgresStore implements Store {
     return out;
   }
 
+  // --- agent page sessions -------------------------------------------------------------------------
+
+  async insertAgentSession(session: { tokenHash: string; agentId: string; expiresAt: number }, now: number): Promise<void> {
+    await this.q(
+      `WITH gone AS (DELETE FROM agent_sessions WHERE agent_id = $2 AND expires_at <= $4)
+       INSERT INTO agent_sessions (token_hash, agent_id, expires_at) VALUES ($1, $2, $3)`,
+      [session.tokenHash, session.agentId, session.expiresAt, now],
+    );
+  }
+
+  async agentOfSession(tokenHash: string, now: number): Promise<string | undefined> {
+    const [row] = await this.rows<{ agent_id: string; expires_at: number }>('SELECT agent_id, expires_at FROM agent_sessions WHERE token_hash = $1', [tokenHash], 'agent_session');
+    if (!row) return undefined;
+    if (row.expires_at > now) return row.agent_id;
+    await this.deleteAgentSession(tokenHash);
+    return undefined;
+  }
+
+  async deleteAgentSession(tokenHash: string): Promise<void> {
+    await this.q('DELETE FROM agent_sessions WHERE token_hash = $1', [tokenHash]);
+  }
+
+  async deleteAgentSessions(agentId: string, now: number): Promise<number> {
+    const rows = await this.rows<{ expires_at: number }>('DELETE FROM agent_sessions WHERE agent_id = $1 RETURNING expires_at', [agentId]);
+    return rows.filter((r) => r.expires_at > now).length;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

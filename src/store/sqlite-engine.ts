@@ -623,6 +623,33 @@ export class SqliteEngine {
     return out;
   }
 
+  insertAgentSession(session: { tokenHash: string; agentId: string; expiresAt: number }, now: number): void {
+    this.transaction(() => {
+      this.db.prepare('DELETE FROM agent_sessions WHERE agent_id = ? AND expires_at <= ?').run(session.agentId, now);
+      this.db.prepare('INSERT INTO agent_sessions (token_hash, agent_id, expires_at) VALUES (?, ?, ?)').run(session.tokenHash, session.agentId, session.expiresAt);
+    });
+  }
+
+  agentOfSession(tokenHash: string, now: number): string | undefined {
+    const row = this.db.prepare('SELECT agent_id, expires_at FROM agent_sessions WHERE token_hash = ?').get(tokenHash) as { agent_id: string; expires_at: number } | undefined;
+    if (!row) return undefined;
+    if (row.expires_at > now) return row.agent_id;
+    this.deleteAgentSession(tokenHash);
+    return undefined;
+  }
+
+  deleteAgentSession(tokenHash: string): void {
+    this.db.prepare('DELETE FROM agent_sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  deleteAgentSessions(agentId: string, now: number): number {
+    return this.transaction(() => {
+      const live = this.db.prepare('SELECT COUNT(*) FROM agent_sessions WHERE agent_id = ? AND expires_at > ?').pluck().get(agentId, now) as number;
+      this.db.prepare('DELETE FROM agent_sessions WHERE agent_id = ?').run(agentId);
+      return live;
+    });
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

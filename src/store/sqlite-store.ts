@@ -305,6 +305,22 @@ export class SqliteStore implements Store {
     return this.run(() => this.engine.abandonedInFlight(now, limit, holderIsDead));
   }
 
+  insertAgentSession(session: { tokenHash: string; agentId: string; expiresAt: number }, now: number): Promise<void> {
+    return this.run(() => this.engine.insertAgentSession(session, now));
+  }
+
+  agentOfSession(tokenHash: string, now: number): Promise<string | undefined> {
+    return this.run(() => this.engine.agentOfSession(tokenHash, now));
+  }
+
+  deleteAgentSession(tokenHash: string): Promise<void> {
+    return this.run(() => this.engine.deleteAgentSession(tokenHash));
+  }
+
+  deleteAgentSessions(agentId: string, now: number): Promise<number> {
+    return this.run(() => this.engine.deleteAgentSessions(agentId, now));
+  }
+
   async close(): Promise<void> {
     while (this.open) await this.open.done;
     this.engine.close();

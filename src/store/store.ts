@@ -243,6 +243,15 @@ export interface Store {
    */
   abandonedInFlight(now: number, limit: number, holderIsDead?: (owner: string) => boolean): Promise<InFlightCallback[]>;
 
+  // agent page sessions (src/http/agent-sessions.ts): kept by the SHA-256 of the token, never the token
+  /** a new session; the agent's sessions expired by `now` go */
+  insertAgentSession(session: { tokenHash: string; agentId: string; expiresAt: number }, now: number): Promise<void>;
+  /** the session's agent while it has not expired at `now` (an expired one is deleted) */
+  agentOfSession(tokenHash: string, now: number): Promise<string | undefined>;
+  deleteAgentSession(tokenHash: string): Promise<void>;
+  /** delete every session of the agent; how many had not expired at `now` */
+  deleteAgentSessions(agentId: string, now: number): Promise<number>;
+
   close(): Promise<void>;
 }
 

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { VirtualTime } from '../../src/time';
 import { ADMIN_KEY, startApp, type RunningApp } from '../helpers/http-app';
 import { queueWithAgents } from '../helpers/queue-agents';
+import { storeKinds, useStoreKind } from '../helpers/stores';
 
-describe('agent page tokens: expire, sign out everywhere (injected clock)', () => {
+for (const kind of storeKinds()) describe(`agent page tokens: expire, sign out everywhere (injected clock, ${kind})`, () => {
+  before(() => useStoreKind(kind));
+  after(() => useStoreKind('sqlite'));
   let t: RunningApp;
   let vt: VirtualTime;
   let closeQueue: () => void;
@@ -19,7 +22,24 @@ describe('agent page tokens: expire, sign out everywhere (injected clock)', () =
   });
 
   const signIn = async () => (await t.call('POST', '/api/v1/agent/sessions', { agentId: 'alice', password: 'alice-right-pw' }, { key: null })).json.token as string;
-  const me = (token: string) => fetch(`${t.url}/api/v1/agent/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+  const me = (token: string, url = t.url) => fetch(`${url}/api/v1/agent/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+
+  it('sessions are in the store: another instance on the same database (or this one restarted) takes the token, and signing out on one ends it on both', async () => {
+    const token = await signIn();
+    const { queue, agents } = queueWithAgents([{ id: 'alice', password: 'alice-right-pw' }]);
+    const other = await startApp({ store: t.config.store, security: { throttle: { forgetAfterSec: 3600 }, agentSessionHours: 8 } } as never, { agents }, { clock: vt });
+    try {
+      assert.equal(await me(token, other.url), 200, 'no sign-in again');
+      assert.equal(await me('not-a-token', other.url), 401);
+      const res = await fetch(`${other.url}/api/v1/agent/sessions`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      assert.deepEqual(await res.json(), { signedOut: 1 });
+      assert.equal(await me(token), 401);
+      assert.equal(await me(token, other.url), 401);
+    } finally {
+      await other.close();
+      queue.close();
+    }
+  });
 
   it('a token stops working when its session hours are over', async () => {
     const token = await signIn();

@@ -60,7 +60,7 @@ export const agentRoutes =
         const attempt: SignInAttempt = { kind: 'agent', account: `agent:${req.body.agentId}`, source: req.ip };
         const refusal = deps.throttle?.refusal(attempt);
         if (refusal) throw new TooManyAttemptsError(refusal);
-        const token = deps.agents.hasAgent(req.body.agentId) ? deps.sessions.signIn(req.body.agentId, req.body.password) : undefined;
+        const token = deps.agents.hasAgent(req.body.agentId) ? await deps.sessions.signIn(req.body.agentId, req.body.password) : undefined;
         if (!token) {
           deps.throttle?.failed(attempt);
           throw new HttpError('UNAUTHENTICATED', 'unknown agent or wrong password');
@@ -74,7 +74,7 @@ export const agentRoutes =
     );
 
     app.delete('/api/v1/agent/sessions', { schema: { tags: ['agent'], summary: "Sign out everywhere: end every session of the signed-in agent (this one too)" } }, async (req) => ({
-      signedOut: deps.sessions.signOutEverywhere(agentOf(req)),
+      signedOut: await deps.sessions.signOutEverywhere(agentOf(req)),
     }));
 
     app.delete(
@@ -83,7 +83,7 @@ export const agentRoutes =
       async (req) => {
         const id = req.params.agentId;
         if (!deps.agents.hasAgent(id)) throw new HttpError('NOT_FOUND', `no agent "${id}"`);
-        const signedOut = deps.sessions.signOutEverywhere(id);
+        const signedOut = await deps.sessions.signOutEverywhere(id);
         await deps.audit?.record(actorOf(req), 'agent.signed-out', `agent:${id}`, { after: { sessionsEnded: signedOut } });
         return { signedOut };
       },
@@ -106,7 +106,7 @@ export const agentRoutes =
         if (req.body.state === 'NOT_READY') return deps.agents.setNotReady(id);
         const view = deps.agents.logout(id);
         const token = req.headers.authorization?.slice(7);
-        if (token) deps.sessions.signOut(token);
+        if (token) await deps.sessions.signOut(token);
         return view;
       },
     );

@@ -154,4 +154,14 @@ export const postgresMigrations: readonly string[] = [
   ALTER TABLE callbacks ADD COLUMN lease_expires_at BIGINT;
   DROP TABLE scheduler_lease;
   `,
+  // 4 (SQLite's v10): agent page sessions in the store (any instance knows them; a restart keeps them): the
+  // SHA-256 of each token
+  `
+  CREATE TABLE agent_sessions (
+    token_hash TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX agent_sessions_agent ON agent_sessions (agent_id);
+  `,
 ];

@@ -135,6 +135,24 @@ for (const kind of storeKinds()) {
       assert.deepEqual((await store.abandonedInFlight(T, 10)).map((a) => [a.callback.id, a.leaseOwner]), [['old', null]]);
     });
 
+    it('keeps agent page sessions by token hash until they expire or the agent signs out everywhere', async () => {
+      await store.insertAgentSession({ tokenHash: 'h1', agentId: 'alice', expiresAt: T + 1000 }, T);
+      await store.insertAgentSession({ tokenHash: 'h2', agentId: 'alice', expiresAt: T + 5000 }, T);
+      await store.insertAgentSession({ tokenHash: 'h3', agentId: 'bob', expiresAt: T + 5000 }, T);
+      assert.equal(await store.agentOfSession('h1', T), 'alice');
+      assert.equal(await store.agentOfSession('h1', T + 1000), undefined, 'expired');
+      assert.equal(await store.agentOfSession('h1', T), undefined, 'and gone');
+      assert.equal(await store.agentOfSession('nope', T), undefined);
+      await store.deleteAgentSession('h3');
+      assert.equal(await store.agentOfSession('h3', T), undefined);
+      await store.insertAgentSession({ tokenHash: 'h4', agentId: 'alice', expiresAt: T + 100 }, T);
+      assert.equal(await store.deleteAgentSessions('alice', T + 200), 1, 'the live ones counted');
+      await store.insertAgentSession({ tokenHash: 'h5', agentId: 'carol', expiresAt: T + 100 }, T);
+      await store.insertAgentSession({ tokenHash: 'h6', agentId: 'carol', expiresAt: T + 900 }, T + 500);
+      assert.equal(await store.deleteAgentSessions('carol', 0), 1, "an agent's expired sessions go at its next sign-in");
+      assert.equal(await store.agentOfSession('h2', T), undefined);
+    });
+
     it('numbers audit entries in order and finds them by subject kind, newest first', async () => {
       for (const [i, subject] of ['service:a', 'key:k1', 'service:b'].entries()) {
         await store.appendAudit({ at: T + i, actor: 'admin', source: '127.0.0.1', action: 'x', subject, detail: '{}' });
