@@ -2,7 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { AttemptRecord, CallDirection, CallbackEvent, CallbackRecord, CallbackState, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
+import type { QueueStateChange, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
 import { postgresMigrations } from './migrations/postgres';
+import { postgresQueueState } from './postgres-queue-state';
 import { attemptParams, callbackParams, ERASED, toApiKey, toAttempt, toCallback, toInteraction, toService, type ApiKeyRow, type AttemptRow, type CallbackRow, type EventRow, type InteractionRow, type ServiceRow } from './rows';
 import type {
   AttemptReportRow,
@@ -775,6 +777,30 @@ export class PostgresStore implements Store {
   async deleteAgentSessions(agentId: string, now: number): Promise<number> {
     const rows = await this.rows<{ expires_at: number }>('DELETE FROM agent_sessions WHERE agent_id = $1 RETURNING expires_at', [agentId]);
     return rows.filter((r) => r.expires_at > now).length;
+  }
+
+  // --- the queue's state and pending approvals (postgres-queue-state.ts) --------------------------
+
+  private readonly queueState = postgresQueueState((sql, params) => this.rows(sql, params as Param[]));
+
+  saveQueueState(change: QueueStateChange): Promise<void> {
+    return this.transaction(() => this.queueState.save(change));
+  }
+
+  loadQueueState(): Promise<QueueStateSnapshot> {
+    return this.transaction(() => this.queueState.load());
+  }
+
+  putPendingApproval(approval: StoredApproval): Promise<void> {
+    return this.queueState.putApproval(approval);
+  }
+
+  deletePendingApproval(callbackId: string, kind: StoredApprovalKind): Promise<void> {
+    return this.queueState.deleteApproval(callbackId, kind);
+  }
+
+  pendingApprovals(): Promise<StoredApproval[]> {
+    return this.queueState.approvals();
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
+import type { QueueStateChange, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
 import { sqliteMigrations } from './migrations';
+import { SqliteQueueState } from './sqlite-queue-state';
 import { attemptParams, callbackParams, CALLBACK_COLUMNS, CALLBACK_VALUES, ERASED, toApiKey, toAttempt, toCallback, toInteraction, toService, type ApiKeyRow, type AttemptRow, type CallbackRow, type EventRow, type InteractionRow, type ServiceRow } from './rows';
 import type { AttemptReportRow, AuditSearch, CallbackChange, InFlightCallback, CallbackSearch, CommittedEvent, EventSearch, InteractionAttachment, NewEvent, QueueSample, ServiceFigureRow, StoredApiKey, StoredAuditEntry, StoredInteraction, StoredService } from './store';
 
@@ -25,6 +27,7 @@ export interface SqliteStoreOptions {
 export class SqliteEngine {
   private readonly db: Database.Database;
   private readonly stmt;
+  private readonly queue: SqliteQueueState;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
@@ -35,6 +38,7 @@ export class SqliteEngine {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     const db = this.db;
+    this.queue = new SqliteQueueState(db);
     this.stmt = {
       listServices: db.prepare('SELECT * FROM services ORDER BY name'),
       getService: db.prepare('SELECT * FROM services WHERE name = ?'),
@@ -648,6 +652,26 @@ export class SqliteEngine {
       this.db.prepare('DELETE FROM agent_sessions WHERE agent_id = ?').run(agentId);
       return live;
     });
+  }
+
+  saveQueueState(change: QueueStateChange): void {
+    this.transaction(() => this.queue.save(change));
+  }
+
+  loadQueueState(): QueueStateSnapshot {
+    return this.transaction(() => this.queue.load());
+  }
+
+  putPendingApproval(approval: StoredApproval): void {
+    this.queue.putApproval(approval);
+  }
+
+  deletePendingApproval(callbackId: string, kind: StoredApprovalKind): void {
+    this.queue.deleteApproval(callbackId, kind);
+  }
+
+  pendingApprovals(): StoredApproval[] {
+    return this.queue.approvals();
   }
 
   close(): void {

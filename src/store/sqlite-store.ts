@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AttemptRecord, CallDirection, CallbackEvent, CallbackRecord, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
+import type { QueueStateChange, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
 import { SqliteEngine, type SqliteStoreOptions } from './sqlite-engine';
 import type {
   AttemptReportRow,
@@ -319,6 +320,26 @@ export class SqliteStore implements Store {
 
   deleteAgentSessions(agentId: string, now: number): Promise<number> {
     return this.run(() => this.engine.deleteAgentSessions(agentId, now));
+  }
+
+  saveQueueState(change: QueueStateChange): Promise<void> {
+    return this.run(() => this.engine.saveQueueState(change));
+  }
+
+  loadQueueState(): Promise<QueueStateSnapshot> {
+    return this.run(() => this.engine.loadQueueState());
+  }
+
+  putPendingApproval(approval: StoredApproval): Promise<void> {
+    return this.run(() => this.engine.putPendingApproval(approval));
+  }
+
+  deletePendingApproval(callbackId: string, kind: StoredApprovalKind): Promise<void> {
+    return this.run(() => this.engine.deletePendingApproval(callbackId, kind));
+  }
+
+  pendingApprovals(): Promise<StoredApproval[]> {
+    return this.run(() => this.engine.pendingApprovals());
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { AttemptRecord, CallDirection, Disposition, CallbackEvent, CallbackEventType, CallbackRecord, CallbackState } from '../ports/callback-records';
 import type { InteractionOutcome, InteractionRecord } from '../ports/callbacks';
+import type { QueueStateStore } from '../ports/queue-state';
 import type { ApiScope } from '../security/scopes';
 
 /** A configured service as stored: its template and the GMS-named options set on it. */
@@ -115,7 +116,7 @@ export interface InFlightCallback {
  * insert) must run inside one `transaction`: the store calls made from within `fn` (its async context) join
  * it, while others wait for it (SQLite) or run beside it on another connection.
  */
-export interface Store {
+export interface Store extends QueueStateStore {
   readonly kind: string;
   ping(): Promise<boolean>;
   /** listen to callback events, delivered after their transaction committed (never for rolled-back work) */

@@ -173,4 +173,38 @@ export const sqliteMigrations: readonly string[] = [
   );
   CREATE INDEX agent_sessions_agent ON agent_sessions (agent_id);
   `,
+  // v11: the queue's state, so that a restart finds it again (src/ports/queue-state.ts): the contacts in each
+  // target's line, each agent's state with its reservation, softphone registrations, and the agent previews and
+  // customer confirmations waiting for their answer (with their deadlines)
+  `
+  CREATE TABLE queue_entries (
+    contact_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    target TEXT NOT NULL,
+    enqueued_at INTEGER NOT NULL,
+    priority REAL,
+    owner TEXT NOT NULL
+  );
+  CREATE TABLE agent_states (
+    agent_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    reservation_id TEXT,
+    detail TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE agent_registrations (
+    agent_id TEXT PRIMARY KEY,
+    contact_uri TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE pending_approvals (
+    callback_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    pending TEXT NOT NULL,
+    PRIMARY KEY (callback_id, kind)
+  );
+  `,
 ];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { CallbackRecord } from '../../../src/ports/callback-records';
 import type { CommittedEvent, Store } from '../../../src/store/store';
+import type { StoredAgentDetail } from '../../../src/ports/queue-state';
 import pg from 'pg';
 import { postgresMigrations } from '../../../src/store/migrations/postgres';
 import { openPostgresStoresTogether, openTestStore, reopenTestStore, storeKinds } from '../../helpers/stores';
@@ -133,6 +134,75 @@ for (const kind of storeKinds()) {
       // a callback in flight from before leases: abandoned at once
       await store.insertCallback(callback('old', { state: 'ROUTING', nextAttemptAt: null }), []);
       assert.deepEqual((await store.abandonedInFlight(T, 10)).map((a) => [a.callback.id, a.leaseOwner]), [['old', null]]);
+    });
+
+    it("keeps the queue's state as last written: line entries, agent states, registrations (one change at a time, all or nothing)", async () => {
+      const detail = (over: Partial<StoredAgentDetail> = {}): StoredAgentDetail => ({
+        notReadyReason: null, since: T, idleSince: T, loggedIn: true, loginUri: null, afterCall: null, acwEndsAt: null, reservation: null, lastCall: null, ...over,
+      });
+      assert.deepEqual(await store.loadQueueState(), { entries: [], agents: [], registrations: [] });
+      await store.saveQueueState({
+        putEntries: [
+          { contactId: 'cb-2', kind: 'callback', target: 'support', enqueuedAt: T + 5, priority: null, owner: 'i1' },
+          { contactId: 'caller-1', kind: 'caller', target: 'support', enqueuedAt: T + 1, priority: 2.5, owner: 'i1' },
+          { contactId: 'gone', kind: 'caller', target: 'sales', enqueuedAt: T, priority: null, owner: 'i1' },
+        ],
+        removeEntries: [],
+        putAgents: [
+          { agentId: 'alice', state: 'READY', detail: detail(), owner: 'i1', updatedAt: T },
+          { agentId: 'bob', state: 'RESERVED', detail: detail({ reservation: { id: 'r1', contactId: 'c9', kind: 'callback', target: 'support', reservedAt: T, expiresAt: T + 30_000, confirmedAt: null } }), owner: 'i1', updatedAt: T },
+        ],
+        putRegistrations: [{ agentId: 'alice', contactUri: 'sip:alice@192.0.2.7:5060', expiresAt: T + 3600_000 }, { agentId: 'bob', contactUri: 'sip:bob@x', expiresAt: T + 60_000 }],
+        removeRegistrations: [],
+      });
+      await store.saveQueueState({
+        putEntries: [{ contactId: 'cb-2', kind: 'callback', target: 'support', enqueuedAt: T + 5, priority: 1, owner: 'i2' }],
+        removeEntries: ['gone', 'never-there'],
+        putAgents: [{ agentId: 'alice', state: 'NOT_READY', detail: detail({ notReadyReason: 'requested', since: T + 9 }), owner: 'i2', updatedAt: T + 9 }],
+        putRegistrations: [],
+        removeRegistrations: ['bob'],
+      });
+      const s = await store.loadQueueState();
+      assert.deepEqual(s.entries, [
+        { contactId: 'caller-1', kind: 'caller', target: 'support', enqueuedAt: T + 1, priority: 2.5, owner: 'i1' },
+        { contactId: 'cb-2', kind: 'callback', target: 'support', enqueuedAt: T + 5, priority: 1, owner: 'i2' },
+      ], 'in place order, the update applied, the removed one gone');
+      assert.deepEqual(s.agents.map((a) => [a.agentId, a.state, a.detail.notReadyReason, a.detail.since, a.owner, a.updatedAt]), [
+        ['alice', 'NOT_READY', 'requested', T + 9, 'i2', T + 9],
+        ['bob', 'RESERVED', null, T, 'i1', T],
+      ]);
+      assert.equal(s.agents[1]!.detail.reservation?.contactId, 'c9', 'the reservation kept with the state');
+      assert.deepEqual(s.registrations, [{ agentId: 'alice', contactUri: 'sip:alice@192.0.2.7:5060', expiresAt: T + 3600_000 }]);
+      await assert.rejects(
+        store.saveQueueState({
+          putEntries: [{ contactId: 'half', kind: 'caller', target: 'support', enqueuedAt: T, priority: null, owner: 'i1' }],
+          removeEntries: [],
+          putAgents: [{ agentId: 'carol', state: 'READY', detail: detail(), owner: null as unknown as string, updatedAt: T }],
+          putRegistrations: [],
+          removeRegistrations: [],
+        }),
+        'a row the schema refuses',
+      );
+      assert.equal((await store.loadQueueState()).entries.some((e) => e.contactId === 'half'), false, 'nothing of a failed change is kept');
+    });
+
+    it('keeps pending previews and confirmations by callback and kind until they are answered', async () => {
+      await store.putPendingApproval({ callbackId: 'cb1', kind: 'agent_preview', agentId: 'alice', expiresAt: T + 30_000, pending: { kind: 'agent_preview', allowReject: true } });
+      await store.putPendingApproval({ callbackId: 'cb1', kind: 'user_confirm', agentId: 'alice', expiresAt: T + 60_000, pending: { kind: 'user_confirm' } });
+      await store.putPendingApproval({ callbackId: 'cb0', kind: 'agent_preview', agentId: 'bob', expiresAt: T + 10_000, pending: { kind: 'agent_preview', userData: { a: '1' } } });
+      await store.putPendingApproval({ callbackId: 'cb0', kind: 'agent_preview', agentId: 'bob', expiresAt: T + 20_000, pending: { kind: 'agent_preview', userData: { a: '2' } } });
+      assert.deepEqual(
+        (await store.pendingApprovals()).map((a) => [a.callbackId, a.kind, a.agentId, a.expiresAt, a.pending]),
+        [
+          ['cb0', 'agent_preview', 'bob', T + 20_000, { kind: 'agent_preview', userData: { a: '2' } }],
+          ['cb1', 'agent_preview', 'alice', T + 30_000, { kind: 'agent_preview', allowReject: true }],
+          ['cb1', 'user_confirm', 'alice', T + 60_000, { kind: 'user_confirm' }],
+        ],
+        'by deadline; the second offer of cb0 replaced the first',
+      );
+      await store.deletePendingApproval('cb1', 'agent_preview');
+      await store.deletePendingApproval('nope', 'user_confirm');
+      assert.deepEqual((await store.pendingApprovals()).map((a) => `${a.callbackId}/${a.kind}`), ['cb0/agent_preview', 'cb1/user_confirm']);
     });
 
     it('keeps agent page sessions by token hash until they expire or the agent signs out everywhere', async () => {

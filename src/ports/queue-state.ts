@@ -1,0 +1,105 @@
+/**
+ * The queue's state as the store keeps it, so that a restart finds it again: the contacts waiting in each
+ * target's line, each agent's state (with the reservation it was in), the agents' softphone registrations,
+ * and the agent previews / customer confirmations waiting for an answer. The queue (src/queue) and the
+ * approval board (src/callback) keep their working copy in memory and write through to this port; the
+ * store (src/store) implements it. No database types here.
+ */
+
+import type { ContactKind } from './queue';
+
+/** a contact waiting in a target's line */
+export interface StoredQueueEntry {
+  contactId: string;
+  kind: ContactKind;
+  target: string;
+  /** epoch ms its place in line dates from */
+  enqueuedAt: number;
+  priority: number | null;
+  /** the instance that wrote it (a live caller's call lives in that instance's process) */
+  owner: string;
+}
+
+export type StoredAgentStateName = 'READY' | 'NOT_READY' | 'RESERVED' | 'BUSY' | 'AFTER_CALL_WORK';
+
+/** the reservation an agent was in: which contact, since when, answered or not */
+export interface StoredReservation {
+  id: string;
+  contactId: string;
+  kind: ContactKind;
+  target: string;
+  reservedAt: number;
+  expiresAt: number;
+  confirmedAt: number | null;
+}
+
+/** an agent's state beyond its name: kept as one JSON document (`detail`) next to the state itself */
+export interface StoredAgentDetail {
+  notReadyReason: string | null;
+  /** epoch ms of the last state change */
+  since: number;
+  /** epoch ms the agent last became READY */
+  idleSince: number;
+  loggedIn: boolean;
+  loginUri: string | null;
+  afterCall: 'not-ready' | 'logout' | null;
+  acwEndsAt: number | null;
+  reservation: StoredReservation | null;
+  /** the agent's last call, for its wrap-up */
+  lastCall: { contactId: string; kind: ContactKind; target: string; endedAt: number; wrappedUp: boolean } | null;
+}
+
+export interface StoredAgentState {
+  agentId: string;
+  state: StoredAgentStateName;
+  detail: StoredAgentDetail;
+  /** the instance that wrote it */
+  owner: string;
+  updatedAt: number;
+}
+
+export interface StoredRegistration {
+  agentId: string;
+  contactUri: string;
+  /** epoch ms */
+  expiresAt: number;
+}
+
+/** what changed in the queue since the last write; applied in one transaction */
+export interface QueueStateChange {
+  putEntries: StoredQueueEntry[];
+  /** contact ids that left the line */
+  removeEntries: string[];
+  putAgents: StoredAgentState[];
+  putRegistrations: StoredRegistration[];
+  /** agent ids whose registration ended */
+  removeRegistrations: string[];
+}
+
+export interface QueueStateSnapshot {
+  entries: StoredQueueEntry[];
+  agents: StoredAgentState[];
+  registrations: StoredRegistration[];
+}
+
+export type StoredApprovalKind = 'agent_preview' | 'user_confirm';
+
+/** a preview or confirmation waiting for its answer; `pending` is the approval board's own record of it */
+export interface StoredApproval {
+  callbackId: string;
+  kind: StoredApprovalKind;
+  agentId: string;
+  /** epoch ms its answer is due by */
+  expiresAt: number;
+  pending: Record<string, unknown>;
+}
+
+/** the store's side: the queue's state and the pending approvals */
+export interface QueueStateStore {
+  saveQueueState(change: QueueStateChange): Promise<void>;
+  loadQueueState(): Promise<QueueStateSnapshot>;
+  /** insert or replace the approval of this callback and kind */
+  putPendingApproval(approval: StoredApproval): Promise<void>;
+  deletePendingApproval(callbackId: string, kind: StoredApprovalKind): Promise<void>;
+  pendingApprovals(): Promise<StoredApproval[]>;
+}
