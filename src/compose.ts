@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { AudioForkServer } from './amd/live/audio-fork-server';
 import type { App, Component } from './app';
@@ -221,7 +222,11 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
     // agents' calls being transferred: their flows (telephony) and the agent page's routes meet here
     const transfers = layers.transfers ?? new TransferDesk();
     const queue = layers.queue ? queueLayer(layers.queue, config, logger, store, core.metrics, (id) => supervision?.noticeFor(id), transfers) : undefined;
-    if (queue) built.push(queue.component);
+    if (queue) {
+      built.push(queue.component);
+      // before anything can change it (telephony's registrar, the scheduler, the REST API)
+      await queue.restore();
+    }
     const agents = queue?.agents ?? layers.agents;
 
     const telephonyConfig = layers.telephony;
@@ -418,15 +423,24 @@ function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, stor
   const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
   metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
   const sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
+  // the queue's state written through to the store, and taken back at start (a restart finds it again)
+  const persistence = queue.persistTo({ store, owner: config.scheduler.instanceName ?? hostname(), logger });
+  const restore = async (): Promise<void> => {
+    await persistence.restore(async (ids) => {
+      const waiting = await Promise.all(ids.map(async (id) => ((await store.getCallback(id))?.state === 'QUEUED' ? id : undefined)));
+      return new Set(waiting.filter((id): id is string => id !== undefined));
+    });
+  };
   const component: Component = {
     name: 'queue',
     start: () => sampler.start(),
-    close: () => {
+    close: async () => {
       sampler.stop();
       queue.close();
+      await persistence.close();
     },
   };
-  return { gate: new QueueDispatchGate(queue), agents: agentDirectory(queue, passwordOf, supervised, (id) => transfers.status(id)), component };
+  return { gate: new QueueDispatchGate(queue), agents: agentDirectory(queue, passwordOf, supervised, (id) => transfers.status(id)), component, restore };
 }
 
 interface TelephonyLayer {

@@ -109,6 +109,23 @@ export class AgentDesk {
     }
   }
 
+  /** a registration the store kept across a restart: live again until `expiresAtMs`, the agent's state untouched */
+  restoreRegistration(a: Agent, contactUri: string, expiresAtMs: number): void {
+    a.registration = { contactUri, expiresAt: expiresAtMs };
+    const timers = this.timers.get(a.id)!;
+    timers.registration?.cancel();
+    timers.registration = this.state.schedule(expiresAtMs - this.now, () => {
+      this.log?.info({ event: 'registration_lapsed', agentId: a.id }, 'queue: agent registration lapsed');
+      this.clearRegistration(a.id);
+    });
+  }
+
+  /** after-call work the store kept across a restart: it runs on until `endsAt` */
+  restoreAfterCallWork(a: Agent, endsAt: number): void {
+    this.cancelAcw(a);
+    this.timers.get(a.id)!.acw = this.state.schedule(Math.max(0, endsAt - this.now), () => this.acwOver(a));
+  }
+
   /** the registration ended (un-REGISTER or lapse): a READY agent without static URI becomes NOT_READY */
   clearRegistration(agentId: string): void {
     const a = this.state.agent(agentId);

@@ -40,6 +40,19 @@ export interface Registration {
   expiresAt: number;
 }
 
+/** what a restart gives back to an agent (Agent.restore) */
+export interface SavedAgent {
+  state: AgentState;
+  since: number;
+  idleSince: number;
+  notReadyReason: NotReadyReason | undefined;
+  loggedIn: boolean;
+  loginUri: string | undefined;
+  afterCall: 'not-ready' | 'logout' | undefined;
+  acwEndsAt: number | undefined;
+  lastCall: LastCall | undefined;
+}
+
 /** One agent's live state. Only QueueService changes it, through `moveTo`. */
 export class Agent {
   state: AgentState = 'NOT_READY';
@@ -94,6 +107,22 @@ export class Agent {
 
   canMoveTo(next: AgentState): boolean {
     return TRANSITIONS[this.state].includes(next);
+  }
+
+  /**
+   * Take back what the store kept of this agent at the last restart (queue-restore.ts): its state as it was,
+   * since when, and what it had asked for. Whatever the state, the caller then moves it on with `moveTo`.
+   */
+  restore(saved: SavedAgent): void {
+    this.state = saved.state;
+    this.since = saved.since;
+    this.idleSince = saved.idleSince;
+    this.notReadyReason = saved.state === 'NOT_READY' ? saved.notReadyReason : undefined;
+    this.loggedIn = saved.loggedIn;
+    this.loginUri = saved.loginUri;
+    this.afterCall = saved.afterCall;
+    this.acwEndsAt = saved.state === 'AFTER_CALL_WORK' ? saved.acwEndsAt : undefined;
+    this.lastCall = saved.lastCall;
   }
 
   /** change state; throws on a change the table does not allow (a bug in the caller) */

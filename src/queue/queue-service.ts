@@ -6,13 +6,14 @@ import { AgentDesk } from './agent-desk';
 import { QueueError, unknownContact } from './errors';
 import { EwtEstimator } from './ewt-estimator';
 import { QueueState, type ActiveReservation, type Entry, type Target, type Waiter } from './queue-state';
+import { QueuePersistence, type QueuePersistenceOptions } from './queue-persistence';
 import { QueueStats } from './queue-stats';
 import { reservationHandle } from './reservation-handle';
 import { Pacing } from './pacing';
 import { bucketCapacity, plannedAgents } from './staffing';
 import { systemClock, systemTimers, type Clock, type TimerScheduler } from '../time';
 import type { AgentConfig, QueueOptions, TargetConfig } from './types';
-import type { AgentView, EwtAccuracy, TargetStats, WaitingContactView } from './views';
+import { waitingContactsView, type AgentView, type EwtAccuracy, type TargetStats, type WaitingContactView } from './views';
 
 export { EWT_METHODS } from './ewt-estimator';
 
@@ -359,20 +360,7 @@ export class QueueService implements QueuePort {
 
   /** the line of a target in order, each contact with its position and EWT by each method */
   waitingContacts(target: string): WaitingContactView[] {
-    const t = this.state.target(target);
-    const now = this.clock.now();
-    const line = t.line.ordered(now);
-    const byPosition = this.ewt.byPosition(t, line);
-    return line.map((e, position) => ({
-      position,
-      contactId: e.contact.contactId,
-      kind: e.contact.kind,
-      enqueuedAt: new Date(e.contact.enqueuedAt).toISOString(),
-      waitedSec: Math.max(0, (now - e.contact.enqueuedAt) / 1000),
-      effectivePriority: t.line.effectivePriority(e.contact, now),
-      connecting: e.waiter !== undefined,
-      ewtSec: { simple: byPosition.simple[position]!, erlang: byPosition.erlang[position]!, 'erlang-a': byPosition['erlang-a'][position]! },
-    }));
+    return waitingContactsView(this.state.target(target), this.ewt, this.clock.now());
   }
 
   targetStats(target: string): TargetStats {
@@ -382,6 +370,14 @@ export class QueueService implements QueuePort {
   /** the EWT's error for the live callers of the stats window who reached an agent (see EwtAccuracy) */
   ewtAccuracy(target: string): EwtAccuracy | null {
     return this.stats.ewtAccuracy(this.state.target(target));
+  }
+
+  /**
+   * Write the queue's state through to a store from now on, and take back what it kept (`restore()` on the
+   * result, before the queue runs): see queue-persistence.ts.
+   */
+  persistTo(options: QueuePersistenceOptions): QueuePersistence {
+    return new QueuePersistence(this.state, this.desk, options);
   }
 
   /** stop every timer; flows still waiting get null. The service is unusable afterwards. */

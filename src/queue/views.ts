@@ -1,6 +1,8 @@
 import type { AgentDayView } from './agent-day';
 import type { EwtMethod, QueuedContact } from '../ports/queue';
 import type { Agent, AgentState, NotReadyReason } from './agent';
+import type { EwtEstimator } from './ewt-estimator';
+import type { Target } from './queue-state';
 
 /** What the queue shows of itself to the REST API, the pages and the metrics (read-only views). */
 
@@ -130,4 +132,22 @@ export function agentView(a: Agent, r: ReservationOfView | undefined, now: numbe
         }
       : {}),
   };
+}
+
+/**
+ * the line of a target in order, each contact with its position and EWT by each method (QueueService.waitingContacts)
+ */
+export function waitingContactsView(t: Target, ewt: Pick<EwtEstimator, 'byPosition'>, now: number): WaitingContactView[] {
+  const line = t.line.ordered(now);
+  const byPosition = ewt.byPosition(t, line);
+  return line.map((e, position) => ({
+    position,
+    contactId: e.contact.contactId,
+    kind: e.contact.kind,
+    enqueuedAt: new Date(e.contact.enqueuedAt).toISOString(),
+    waitedSec: Math.max(0, (now - e.contact.enqueuedAt) / 1000),
+    effectivePriority: t.line.effectivePriority(e.contact, now),
+    connecting: e.waiter !== undefined,
+    ewtSec: { simple: byPosition.simple[position]!, erlang: byPosition.erlang[position]!, 'erlang-a': byPosition['erlang-a'][position]! },
+  }));
 }

@@ -1,0 +1,203 @@
+import type { Logger } from 'pino';
+import type { QueueStateChange, QueueStateSnapshot, QueueStateStore, StoredAgentState, StoredQueueEntry, StoredRegistration } from '../ports/queue-state';
+import type { Agent } from './agent';
+import type { AgentDesk } from './agent-desk';
+import { applySnapshot, type RestoreReport } from './queue-restore';
+import type { QueueState } from './queue-state';
+
+export interface QueuePersistenceOptions {
+  store: Pick<QueueStateStore, 'saveQueueState' | 'loadQueueState'>;
+  /** this instance's name on the rows it writes */
+  owner: string;
+  logger?: Logger;
+  /** after a failed write, try again this much later (ms); default 1000 */
+  retryMs?: number;
+}
+
+/**
+ * The queue's write-through to the store, so that a restart finds its state again (see `restore`).
+ *
+ * The queue stays synchronous and in memory: it is the working copy, and no queue operation waits for the
+ * database. After a change (every `QueueState.mutate`), a flush is queued for the end of the current turn of
+ * the event loop (a microtask): it compares the state with what was last written and saves the difference in
+ * one transaction. So the changes of one turn (a dispatch that reserves five agents) make one write, and at
+ * most one write runs at a time, in order: a later state never lands before an earlier one. A failed write is
+ * logged and tried again (`retryMs`, or at the next change) with whatever differs then; what the process held
+ * in memory and had not written when it died is lost — at most the last turn's changes and the write in flight.
+ * The comparison costs O(agents + contacts waiting) per turn that changed the queue.
+ */
+export class QueuePersistence {
+  private readonly log: Logger | undefined;
+  private written: Rows = { entries: new Map(), agents: new Map(), registrations: new Map() };
+  private queued = false;
+  private running: Promise<void> | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private failures = 0;
+
+  constructor(
+    private readonly state: QueueState,
+    private readonly desk: AgentDesk,
+    private readonly o: QueuePersistenceOptions,
+  ) {
+    this.log = o.logger?.child({ module: 'queue-persistence' });
+    state.onChange(() => this.changed());
+  }
+
+  /**
+   * Load what the store kept and take it back (queue-restore.ts), before the queue runs. `waitingCallbacks`:
+   * which of the callbacks in the kept lines still wait QUEUED (the others' attempts died with the process).
+   * What the restore changed (a caller gone, an agent freed) is written back at once.
+   */
+  async restore(waitingCallbacks: (ids: string[]) => Promise<Set<string>>): Promise<RestoreReport> {
+    const snap = await this.o.store.loadQueueState();
+    const waiting = await waitingCallbacks(snap.entries.filter((e) => e.kind === 'callback').map((e) => e.contactId));
+    this.written = rowsOf(snap);
+    const report = this.state.mutate(() => applySnapshot(this.state, this.desk, snap, waiting, this.log));
+    this.log?.info(
+      {
+        event: 'queue_restored',
+        agents: report.agents,
+        entries: report.entries,
+        registrations: report.registrations,
+        callersGone: report.droppedCallers.length,
+        callbacksNotWaiting: report.droppedCallbacks.length,
+        reservationsEnded: report.endedReservations.length,
+        unknown: report.unknown,
+      },
+      'queue: state taken back from the store',
+    );
+    await this.flushed();
+    return report;
+  }
+
+  /** resolves once every change made so far is written (or its write failed) */
+  async flushed(): Promise<void> {
+    while (this.queued || this.running) {
+      if (this.running) await this.running;
+      else await Promise.resolve();
+    }
+  }
+
+  /** write what is left, then stop writing */
+  async close(): Promise<void> {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
+    if (this.failures > 0) this.changed();
+    await this.flushed();
+    this.closed = true;
+  }
+
+  private changed(): void {
+    if (this.queued || this.closed) return;
+    this.queued = true;
+    queueMicrotask(() => {
+      if (!this.running) this.running = this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queued) {
+        this.queued = false;
+        const now = rowsOf(this.snapshot());
+        const change = diff(this.written, now);
+        if (isEmpty(change)) continue;
+        try {
+          await this.o.store.saveQueueState(change);
+          this.written = now;
+          if (this.failures > 0) this.log?.info({ event: 'queue_state_saved', afterFailures: this.failures }, 'queue: state written again after failures');
+          this.failures = 0;
+        } catch (err) {
+          this.failures++;
+          this.queued = false; // the next try (the retry, or the next change) writes whatever differs then
+          this.log?.error({ err, event: 'queue_state_write_failed', failures: this.failures }, 'queue: could not write the queue state; trying again');
+          if (!this.closed && !this.retry) {
+            this.retry = setTimeout(() => {
+              this.retry = undefined;
+              this.changed();
+            }, this.o.retryMs ?? 1000);
+            this.retry.unref?.();
+          }
+          return;
+        }
+      }
+    } finally {
+      this.running = undefined;
+      if (this.queued) this.running = this.flush();
+    }
+  }
+
+  /** the queue's state now, as rows */
+  private snapshot(): QueueStateSnapshot {
+    const now = this.state.clock.now();
+    const entries: StoredQueueEntry[] = [];
+    for (const t of this.state.targets.values()) {
+      for (const e of t.line.ordered(now)) {
+        const c = e.contact;
+        entries.push({ contactId: c.contactId, kind: c.kind, target: c.target, enqueuedAt: c.enqueuedAt, priority: c.priority ?? null, owner: this.o.owner });
+      }
+    }
+    const agents: StoredAgentState[] = [];
+    const registrations: StoredRegistration[] = [];
+    for (const a of this.state.agents.values()) {
+      agents.push(this.agentRow(a, now));
+      if (a.registration) registrations.push({ agentId: a.id, contactUri: a.registration.contactUri, expiresAt: a.registration.expiresAt });
+    }
+    return { entries, agents, registrations };
+  }
+
+  private agentRow(a: Agent, now: number): StoredAgentState {
+    const r = this.state.reservationOf(a);
+    return {
+      agentId: a.id,
+      state: a.state,
+      detail: {
+        notReadyReason: a.notReadyReason ?? null,
+        since: a.since,
+        idleSince: a.idleSince,
+        loggedIn: a.loggedIn,
+        loginUri: a.loginUri ?? null,
+        afterCall: a.afterCall ?? null,
+        acwEndsAt: a.acwEndsAt ?? null,
+        reservation: r
+          ? { id: r.id, contactId: r.contact.contactId, kind: r.contact.kind, target: r.target, reservedAt: r.reservedAt, expiresAt: r.expiresAt, confirmedAt: r.confirmedAt ?? null }
+          : null,
+        lastCall: a.lastCall ? { ...a.lastCall } : null,
+      },
+      owner: this.o.owner,
+      updatedAt: now,
+    };
+  }
+}
+
+/** rows by key, each with its JSON (without the write time) to compare */
+interface Rows {
+  entries: Map<string, { json: string; row: StoredQueueEntry }>;
+  agents: Map<string, { json: string; row: StoredAgentState }>;
+  registrations: Map<string, { json: string; row: StoredRegistration }>;
+}
+
+function rowsOf(s: QueueStateSnapshot): Rows {
+  const keyed = <R>(rows: R[], key: (r: R) => string, json: (r: R) => string) => new Map(rows.map((r) => [key(r), { json: json(r), row: r }]));
+  return {
+    entries: keyed(s.entries, (e) => e.contactId, (e) => JSON.stringify([e.kind, e.target, e.enqueuedAt, e.priority])),
+    agents: keyed(s.agents, (a) => a.agentId, (a) => JSON.stringify([a.state, a.detail])),
+    registrations: keyed(s.registrations, (r) => r.agentId, (r) => JSON.stringify([r.contactUri, r.expiresAt])),
+  };
+}
+
+function diff(before: Rows, after: Rows): QueueStateChange {
+  const changed = <R>(b: Map<string, { json: string }>, a: Map<string, { json: string; row: R }>): R[] => [...a.entries()].filter(([k, v]) => b.get(k)?.json !== v.json).map(([, v]) => v.row);
+  const gone = (b: Map<string, unknown>, a: Map<string, unknown>): string[] => [...b.keys()].filter((k) => !a.has(k));
+  return {
+    putEntries: changed(before.entries, after.entries),
+    removeEntries: gone(before.entries, after.entries),
+    putAgents: changed(before.agents, after.agents),
+    putRegistrations: changed(before.registrations, after.registrations),
+    removeRegistrations: gone(before.registrations, after.registrations),
+  };
+}
+
+const isEmpty = (c: QueueStateChange): boolean =>
+  c.putEntries.length + c.removeEntries.length + c.putAgents.length + c.putRegistrations.length + c.removeRegistrations.length === 0;
