@@ -221,7 +221,7 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
     let supervision: SupervisionService | undefined = layers.supervision;
     // agents' calls being transferred: their flows (telephony) and the agent page's routes meet here
     const transfers = layers.transfers ?? new TransferDesk();
-    const queue = layers.queue ? queueLayer(layers.queue, config, logger, store, core.metrics, (id) => supervision?.noticeFor(id), transfers) : undefined;
+    const queue = layers.queue ? queueLayer(layers.queue, config, logger, clock, store, core.metrics, (id) => supervision?.noticeFor(id), transfers) : undefined;
     if (queue) {
       built.push(queue.component);
       // before anything can change it (telephony's registrar, the scheduler, the REST API)
@@ -419,17 +419,23 @@ async function buildCore(config: AppConfig, logger: Logger, clock: Clock, store:
 }
 
 /** the queue's part beyond its rules: the scheduler's gate, the agents' directory, metrics and history */
-function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, store: Store, metrics: Metrics, supervised: (id: string) => { mode: string } | undefined, transfers: TransferDesk) {
+function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, clock: Clock, store: Store, metrics: Metrics, supervised: (id: string) => { mode: string } | undefined, transfers: TransferDesk) {
   const passwordOf = (id: string) => queue.agentConfigs().find((a) => a.id === id)?.password;
   metrics.trackQueues(() => queue.targetNames().map((target) => ({ target, waiting: queue.queueLength(target), accuracy: queue.ewtAccuracy(target) })));
   const sampler = new QueueSampler({ store, snapshot: () => queueSnapshot(queue), everySec: config.history.sampleSec, retainHours: config.history.retainHours, logger });
   // the queue's state written through to the store, and taken back at start (a restart finds it again)
   const persistence = queue.persistTo({ store, owner: config.scheduler.instanceName ?? hostname(), logger });
   const restore = async (): Promise<void> => {
-    await persistence.restore(async (ids) => {
+    const report = await persistence.restore(async (ids) => {
       const waiting = await Promise.all(ids.map(async (id) => ((await store.getCallback(id))?.state === 'QUEUED' ? id : undefined)));
       return new Set(waiting.filter((id): id is string => id !== undefined));
     });
+    // a caller who waited in line when the service stopped: its call died with the process, recorded FAILED
+    // (ended at this start: when the process died is not known)
+    const now = clock.now();
+    for (const c of report.droppedCallers) {
+      await store.recordInteraction({ interactionId: c.contactId, target: c.target, startedAt: c.enqueuedAt, endedAt: Math.max(now, c.enqueuedAt), outcome: 'FAILED', attached: { endedBy: 'service-restart' } });
+    }
   };
   const component: Component = {
     name: 'queue',

@@ -73,10 +73,7 @@ export class QueuePersistence {
 
   /** resolves once every change made so far is written (or its write failed) */
   async flushed(): Promise<void> {
-    while (this.queued || this.running) {
-      if (this.running) await this.running;
-      else await Promise.resolve();
-    }
+    while (this.running) await this.running;
   }
 
   /** write what is left, then stop writing */
@@ -89,15 +86,15 @@ export class QueuePersistence {
   }
 
   private changed(): void {
-    if (this.queued || this.closed) return;
+    if (this.closed) return;
     this.queued = true;
-    queueMicrotask(() => {
-      if (!this.running) this.running = this.flush();
-    });
+    if (!this.running) this.running = this.drain();
   }
 
-  private async flush(): Promise<void> {
+  /** write the differences until there are none; one write at a time */
+  private async drain(): Promise<void> {
     try {
+      await Promise.resolve(); // the end of this turn: its changes go together
       while (this.queued) {
         this.queued = false;
         const now = rowsOf(this.snapshot());
@@ -110,8 +107,8 @@ export class QueuePersistence {
           this.failures = 0;
         } catch (err) {
           this.failures++;
-          this.queued = false; // the next try (the retry, or the next change) writes whatever differs then
           this.log?.error({ err, event: 'queue_state_write_failed', failures: this.failures }, 'queue: could not write the queue state; trying again');
+          // the next try (the retry, or the next change) writes whatever differs then
           if (!this.closed && !this.retry) {
             this.retry = setTimeout(() => {
               this.retry = undefined;
@@ -124,7 +121,6 @@ export class QueuePersistence {
       }
     } finally {
       this.running = undefined;
-      if (this.queued) this.running = this.flush();
     }
   }
 

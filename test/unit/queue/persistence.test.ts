@@ -54,6 +54,25 @@ describe('queue persistence: written through, taken back after a restart', () =>
     q.close();
   });
 
+  it('changes made while a write is in flight are written after it; flushed() always settles (no write left behind)', async () => {
+    const { q } = bench([sales()], agents);
+    const store = new MemoryQueueStore();
+    const p = q.persistTo({ store, owner: 'i1' });
+    // changes landing at every point of a write's microtasks
+    for (let i = 0; i < 60; i++) {
+      q.enqueue(contact(`c${i}`, 'caller', T0 + i));
+      for (let k = 0; k < i % 5; k++) await Promise.resolve();
+      if (i % 2 === 0) q.remove(`c${i}`);
+      if (i % 7 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await p.flushed();
+    assert.deepEqual(store.snap.entries.map((e) => e.contactId), Array.from({ length: 30 }, (_, k) => `c${2 * k + 1}`));
+    q.login('ann');
+    await p.flushed();
+    assert.equal(store.snap.agents.find((a) => a.agentId === 'ann')?.state, 'READY', 'a change after all that is still written');
+    q.close();
+  });
+
   it('a failed write is logged and tried again with what differs then; nothing is lost once the store is back', async () => {
     const { q } = bench([sales()], agents);
     const store = new MemoryQueueStore();
