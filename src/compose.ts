@@ -37,7 +37,7 @@ import { defaultTelephonyConfig, parseTelephonyConfig, type TelephonyConfig } fr
 import { checkDeploymentFromFiles } from './telephony/deployment-check';
 import { ivrSettingsFor } from './telephony/ivr-settings';
 import { checkPromptFiles, type PromptCheck } from './telephony/prompt-files';
-import { systemClock, type Clock } from './time';
+import { systemClock, systemTimers, type Clock } from './time';
 import { SupervisionService, type SupervisionPorts } from './supervision/supervision';
 import { SupervisorPhones } from './supervision/supervisor-phones';
 import { TransferDesk, type TransferStatus } from './flows/transfer';
@@ -227,6 +227,7 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
       // before anything can change it (telephony's registrar, the scheduler, the REST API)
       await queue.restore();
     }
+    await core.approvals.restore();
     const agents = queue?.agents ?? layers.agents;
 
     const telephonyConfig = layers.telephony;
@@ -251,6 +252,8 @@ export async function buildApp(config: AppConfig, logger: Logger, layers: Layers
 
     const dispatch = dispatchLayer(config, logger, clock, { store, core, queue: layers.queue, gate: queue?.gate, dialer: telephony?.telephony.dialer ?? layers.dialer, reserveTimeoutSec: telephonyConfig?.connect.reserveTimeoutSec });
     built.push(dispatch.component);
+    // closed before the dispatch (which aborts the attempts): what is pending stays in the store for the next start
+    built.push({ name: 'approvals', close: () => core.approvals.close() });
 
     const health = async (): Promise<Record<string, DependencyStatus>> =>
       Object.assign({}, ...(await Promise.all(built.map((c) => c.health?.() ?? {})))) as Record<string, DependencyStatus>;
@@ -381,7 +384,7 @@ async function buildCore(config: AppConfig, logger: Logger, clock: Clock, store:
     ...(queue ? { slotCapacity: (target: string, slotStartMs: number, minutes: number) => (queue.hasTarget(target) ? queue.bucketCapacity(target, slotStartMs, minutes) : undefined) } : {}),
   });
   const metrics = new Metrics();
-  const approvals = new ApprovalBoard(clock);
+  const approvals = new ApprovalBoard(clock, systemTimers, { store, logger: logger.child({ module: 'approvals' }) });
   approvals.onEvent((e) => {
     if (e.outcome) metrics.approvalAnswered(e.approval.kind, e.outcome);
   });
