@@ -588,7 +588,7 @@ export class Scheduler implements SchedulerHooks {
   /**
    * attempts nobody runs any more — their instance died (lease expired, or its process is gone from this host),
    * or they were left by a version before leases: each closed as FAILED ("interrupted"), then the retry policy
-   * decides. The guard on the lease (still the dead holder's, still expired) lets one instance take each over,
+   * decides; one whose customer was already talking to an agent (PROCESSING) as CONNECTED_TO_AGENT, not dialed again. The guard on the lease (still the dead holder's, still expired) lets one instance take each over,
    * and never one whose holder renewed meanwhile.
    */
   private async sweep(now: number): Promise<void> {
@@ -598,14 +598,20 @@ export class Scheduler implements SchedulerHooks {
       for (const { callback: c, leaseOwner, leaseExpiresAt } of abandoned) {
         const open = await this.o.store.openAttemptOf(c.id);
         const attempt = open ?? (await this.newAttempt(c.id, c.updatedAt, now));
-        const detail = 'interrupted: the instance running this attempt stopped';
-        const ended: AttemptRecord = { ...attempt, endedAt: now, outcome: 'FAILED', detail };
+        // PROCESSING: the customer was already talking to an agent. The callback was served; dialing the
+        // customer again after that talk would be wrong, so it completes as connected (the cut is recorded).
+        const talking = c.state === 'PROCESSING';
+        const outcome: AttemptOutcome = talking ? 'CONNECTED_TO_AGENT' : 'FAILED';
+        const detail = talking
+          ? 'interrupted during the talk with the agent: the instance running this attempt stopped'
+          : 'interrupted: the instance running this attempt stopped';
+        const ended: AttemptRecord = { ...attempt, endedAt: now, outcome, detail };
         // a dead holder (its process gone) cannot renew: no need to wait for the expiry
         const expiredBy = leaseOwner !== null && leaseExpiresAt !== null && leaseExpiresAt > now ? Number.MAX_SAFE_INTEGER : now;
-        const applied = await this.o.store.transaction(() => this.applyOutcome(c, ended, { outcome: 'FAILED', detail }, false, now, { owner: leaseOwner, expiredBy }));
+        const applied = await this.o.store.transaction(() => this.applyOutcome(c, ended, { outcome, detail }, false, now, { owner: leaseOwner, expiredBy }));
         if (!applied) continue; // renewed, finished or taken over by another instance meanwhile
         recovered++;
-        this.o.logger.warn({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName, leaseOwner, leaseExpiresAt }, 'took over an attempt its instance left running (recorded as interrupted)');
+        this.o.logger.warn({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName, leaseOwner, leaseExpiresAt, outcome }, 'took over an attempt its instance left running (recorded as interrupted)');
       }
       if (abandoned.length < SWEEP_BATCH || recovered === 0) return;
     }

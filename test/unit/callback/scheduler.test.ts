@@ -166,6 +166,30 @@ for (const kind of storeKinds()) {
       assert.equal(dialer.dialed.length, 0);
     });
 
+    it('an attempt whose customer was talking to an agent when its process was killed completes as connected (interrupted), and is not dialed again', async () => {
+      const held = new HeldDialer();
+      const first = await setup(held, new VirtualTime(NOW));
+      const { id } = await first.callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await first.scheduler.pass();
+      held.calls[0].req.onProgress?.('CONNECTED');
+      await until('PROCESSING', async () => ((await first.store.getCallback(id))!.state === 'PROCESSING' ? true : undefined), 2000, 5);
+      first.clock.advance(16_000); // "kill -9": no renewal, no end
+      const dialer = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+      const second = new Scheduler({ store: first.store, callbacks: first.callbacks, clock: first.clock, timers: time, dialer, logger: silentLogger, idlePollMs: 60_000 });
+      toClose.push(second);
+      await second.start();
+      await second.pass();
+      await settle(second);
+      const after = (await first.store.getCallback(id))!;
+      assert.equal(after.state, 'COMPLETED');
+      assert.equal(after.reason, 'CONNECTED_TO_AGENT');
+      const attempts = await first.store.attemptsOf(id);
+      assert.equal(attempts.length, 1, 'no new attempt');
+      assert.equal(attempts[0].outcome, 'CONNECTED_TO_AGENT');
+      assert.match(attempts[0].detail ?? '', /interrupted during the talk/);
+      assert.equal(dialer.dialed.length, 0);
+    });
+
     it('recovers an attempt left running by a killed process as FAILED and retries it', async () => {
       const held = new HeldDialer();
       const first = await setup(held, new VirtualTime(NOW));
