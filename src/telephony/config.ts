@@ -134,6 +134,8 @@ export interface AccessSettings {
 export interface LimitSettings {
   invite: RateLimit;
   register: RateLimit;
+  /** inbound calls this instance holds at once; past it new INVITEs get 503 with Retry-After (back-pressure) */
+  maxInboundCalls: number;
 }
 
 export interface TelephonyConfig {
@@ -195,7 +197,7 @@ export function defaultTelephonyConfig(): TelephonyConfig {
     audioFork: { port: 8090, host: '127.0.0.1' },
     registrar: { enabled: true, realm: 'callback.local', users: {}, minExpiresSec: 60, maxExpiresSec: 3600 },
     access: { trunks: [...LOCAL_NETWORKS], trunksDefaulted: true, agentHosts: [...LOCAL_NETWORKS], webrtcAgents: true, maxMessageBytes: 16_384 },
-    limits: { invite: { perSec: 5, burst: 20 }, register: { perSec: 20, burst: 100 } },
+    limits: { invite: { perSec: 5, burst: 20 }, register: { perSec: 20, burst: 100 }, maxInboundCalls: 500 },
   };
 }
 
@@ -463,8 +465,12 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
 
   const access = parseAccess(r.child('access'), d.access, trunk);
   const lr = r.child('limits');
-  lr.known(['invite', 'register']);
-  const limits: LimitSettings = { invite: parseRate(lr.child('invite'), d.limits.invite), register: parseRate(lr.child('register'), d.limits.register) };
+  lr.known(['invite', 'register', 'maxInboundCalls']);
+  const limits: LimitSettings = {
+    invite: parseRate(lr.child('invite'), d.limits.invite),
+    register: parseRate(lr.child('register'), d.limits.register),
+    maxInboundCalls: lr.int('maxInboundCalls', d.limits.maxInboundCalls, 1, 100_000),
+  };
 
   const parsed: TelephonyConfig = {
     enabled: r.bool('enabled', true),

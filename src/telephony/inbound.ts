@@ -29,10 +29,16 @@ export function requestFacts(req: Srf.SrfRequest): RequestFacts {
 
 const warning = (text: string): Record<string, string> => ({ Warning: `399 callback-service "${text.replace(/"/g, "'").slice(0, 120)}"` });
 
+/** how long a caller refused for lack of capacity (no media server, media refused, too many calls) waits before trying again */
+export const BUSY_RETRY_AFTER_SEC = 5;
+const busy = (text: string): Record<string, string> => ({ 'Retry-After': String(BUSY_RETRY_AFTER_SEC), ...warning(text) });
+
 /**
  * Inbound INVITEs. First the guard (src/telephony/sip-guard.ts: rate limit, agents' softphones, trunks or
  * digest, size), then the called number picks the DID route (service + target; unknown: 404), the offer must
- * be one we take (no SDP, malformed SDP, no codec of ours: 488), a media server must be up (503). The
+ * be one we take (no SDP, malformed SDP, no codec of ours: 488), this instance must hold fewer than
+ * `limits.maxInboundCalls` calls and a media server must be up and make the endpoint (else 503 with Retry-After:
+ * back-pressure, the trunk tries again or elsewhere, nobody is answered into a call we cannot carry). The
  * answered call runs `runInboundCall` (a USERORIGINATED callback of that service for the caller's number,
  * else the IVR offer). Every refusal is logged and counted by kind.
  */
@@ -79,11 +85,17 @@ export function handleInbound(
       res.send(488, { headers: warning(offer.detail) });
       return;
     }
+    if (active.size >= config.limits.maxInboundCalls) {
+      log.warn({ calls: active.size, max: config.limits.maxInboundCalls }, 'at the inbound call limit; 503');
+      events.refused('over_capacity');
+      res.send(503, { headers: busy('at capacity') });
+      return;
+    }
     const ms = media.pick();
     if (!ms) {
       log.warn('no media server up; 503');
       events.refused('no_media_server');
-      res.send(503);
+      res.send(503, { headers: busy('no media server') });
       return;
     }
     const run = (async () => {
@@ -102,6 +114,13 @@ export function handleInbound(
         if (cancelled || err instanceof CancelledError || (err as { status?: number }).status === 487) {
           log.info('caller cancelled before the answer');
           events.dialog('cancelled_before_answer');
+          return;
+        }
+        if (!endpoint) {
+          // the media server refused the endpoint (FreeSWITCH's max-sessions or sessions-per-second, no RTP port)
+          log.warn({ err }, 'the media server refused the call; 503');
+          events.refused('media_refused');
+          if (!res.finalResponseSent) res.send(503, { headers: busy('media server busy') });
           return;
         }
         log.warn({ err }, 'could not answer the call');

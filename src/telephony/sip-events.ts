@@ -18,6 +18,8 @@ export const SIP_REFUSALS = [
   'agent_uri_not_allowed',
   'customer_number_not_allowed',
   'no_media_server',
+  'media_refused',
+  'over_capacity',
   'unknown_dialog',
 ] as const;
 export type SipRefusal = (typeof SIP_REFUSALS)[number];

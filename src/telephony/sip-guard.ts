@@ -39,7 +39,7 @@ export class SipGuard {
 
   constructor(
     private readonly access: AccessSettings,
-    limits: LimitSettings,
+    limits: Pick<LimitSettings, 'invite' | 'register'>,
     readonly softphones: SoftphoneSources,
     clock: Clock,
     private readonly throttle?: SignInThrottle,

@@ -20,21 +20,25 @@ describe('telephony/inbound: an INVITE is refused before any media server is tou
   let endpoints: { destroyed: number }[];
   let createEndpoint: () => Promise<unknown>;
   let uas: number;
+  let active: Set<Promise<unknown>>;
+  let mediaUp: boolean;
   const now = () => 1_000_000;
   beforeEach(() => {
     counted = [];
     endpoints = [];
     uas = 0;
+    active = new Set();
+    mediaUp = true;
     createEndpoint = async () => {
       const e = { destroyed: 0, local: { sdp: SDP }, destroy: async () => void e.destroyed++ };
       endpoints.push(e);
       return e;
     };
     const srf = { invite: (fn: typeof onInvite) => void (onInvite = fn), createUAS: async () => (uas++, assert.fail('not answered in these tests')) } as unknown as Srf;
-    const media = { pick: () => ({ createEndpoint: () => createEndpoint() }) } as unknown as MediaServerPool;
+    const media = { pick: () => (mediaUp ? { createEndpoint: () => createEndpoint() } : undefined) } as unknown as MediaServerPool;
     const events: SipEvents = { refused: (k) => void counted.push(k), dialog: (k) => void counted.push(k) };
     const guard = new SipGuard(config.access, config.limits, new SoftphoneSources(now), { now });
-    handleInbound(srf, media, config, () => assert.fail('no IVR'), pino({ level: 'silent' }), new Set(), guard, events);
+    handleInbound(srf, media, config, () => assert.fail('no IVR'), pino({ level: 'silent' }), active, guard, events);
   });
 
   const invite = (o: { source?: string; to?: string; body?: string; ct?: string }) => {
@@ -51,9 +55,16 @@ describe('telephony/inbound: an INVITE is refused before any media server is tou
       has: (h: string) => h.toLowerCase() in headers,
     });
     const sent: number[] = [];
-    const res = { finalResponseSent: false, send: (s: number) => void sent.push(s) };
+    const headersSent: Record<string, string>[] = [];
+    const res = {
+      finalResponseSent: false,
+      send: (s: number, o?: { headers?: Record<string, string> }) => {
+        sent.push(s);
+        headersSent.push(o?.headers ?? {});
+      },
+    };
     onInvite(req as unknown as Srf.SrfRequest, res as unknown as Srf.SrfResponse);
-    return { req, sent };
+    return { req, sent, headersSent };
   };
 
   it('not a trunk: 403; unknown DID: 404; no SDP, bad SDP, no codec of ours: 488 — each counted by kind, no endpoint made', () => {
@@ -78,6 +89,40 @@ describe('telephony/inbound: an INVITE is refused before any media server is tou
     assert.equal(endpoints[0]!.destroyed, 1);
     assert.equal(uas, 0);
     assert.deepEqual(counted, ['cancelled_before_answer']);
+  });
+
+  it('back-pressure: at the inbound call limit, with no media server, or when the media server refuses the endpoint: 503 with Retry-After, counted; nobody answered', async () => {
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
+    for (let i = 0; i < config.limits.maxInboundCalls; i++) active.add(new Promise(() => undefined));
+    const full = invite({});
+    assert.deepEqual(full.sent, [503]);
+    assert.equal(full.headersSent[0]!['Retry-After'], '5');
+    active.clear();
+
+    mediaUp = false;
+    const none = invite({});
+    assert.deepEqual(none.sent, [503]);
+    assert.equal(none.headersSent[0]!['Retry-After'], '5');
+    mediaUp = true;
+
+    createEndpoint = async () => {
+      throw new Error('503 Maximum Calls In Progress');
+    };
+    const refused = invite({});
+    await settle();
+    assert.deepEqual(refused.sent, [503]);
+    assert.equal(refused.headersSent[0]!['Retry-After'], '5');
+    assert.equal(uas, 0);
+    assert.deepEqual(counted, ['over_capacity', 'no_media_server', 'media_refused']);
+  });
+
+  it('below the limit the call goes on to the media server', async () => {
+    for (let i = 0; i < config.limits.maxInboundCalls - 1; i++) active.add(new Promise(() => undefined));
+    invite({});
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(endpoints.length, 1, 'an endpoint was made');
   });
 
   it('/metrics: every kind is a series from the start, and counts', async () => {
