@@ -5,8 +5,9 @@
 #                      (when set, the variables below that make contacts are not used)
 #   SIP_LOCAL_IP       address the SIP contacts bind (default * = every address; set it on a VM with several)
 #   PUBLIC_IP          this host's public address, put in Via/Contact (--external-ip) of each contact
-#   SIP_PORT           UDP and TCP (default 5060); SIP_WS_PORT ws (8088); SIP_WSS_PORT wss (8443), only when
-#   DRACHTIO_CERTS_DIR holds cert.pem and key.pem (default /etc/drachtio/certs)
+#   SIP_PORT           UDP and TCP (default 5060); SIP_WS_PORT ws (8088); SIP_WSS_PORT wss (8443) and
+#                      SIP_TLS_PORT SIP over TLS for the trunk (5061), both only when DRACHTIO_CERTS_DIR holds
+#                      cert.pem and key.pem (default /etc/drachtio/certs)
 #   DRACHTIO_SECRET    the app's shared secret (default cymru); DRACHTIO_PORT its TCP port (9022), on
 #                      DRACHTIO_ADMIN_ADDRESS (default 0.0.0.0; 127.0.0.1 on a host network)
 set -eu
@@ -28,6 +29,7 @@ else
   contact "sip:$local_ip:${SIP_WS_PORT:-8088};transport=ws"
   if [ -r "$certs/cert.pem" ] && [ -r "$certs/key.pem" ]; then
     contact "sips:$local_ip:${SIP_WSS_PORT:-8443};transport=wss"
+    contact "sips:$local_ip:${SIP_TLS_PORT:-5061};transport=tls"
     set -- --cert-file "$certs/cert.pem" --key-file "$certs/key.pem"
     if [ -r "$certs/chain.pem" ]; then set -- "$@" --chain-file "$certs/chain.pem"; fi
   fi

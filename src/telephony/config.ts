@@ -128,7 +128,12 @@ export interface AccessSettings {
   webrtcAgents: boolean;
   /** an INVITE or REGISTER bigger than this (headers and body) is refused 413 */
   maxMessageBytes: number;
+  /** transports callers' INVITEs may arrive over (`[tls]`: a trunk over TLS only; a spoofed UDP source gets 403) */
+  inviteTransports: InviteTransport[];
 }
+
+export const INVITE_TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
+export type InviteTransport = (typeof INVITE_TRANSPORTS)[number];
 
 /** per source address: INVITEs from sources that are not trunks, REGISTERs from any */
 export interface LimitSettings {
@@ -196,7 +201,7 @@ export function defaultTelephonyConfig(): TelephonyConfig {
     connect: { mode: 'bridge', agentRingTimeoutSec: 20, maxAgentAttempts: 3, reserveTimeoutSec: 120, referTimeoutMs: 15_000 },
     audioFork: { port: 8090, host: '127.0.0.1' },
     registrar: { enabled: true, realm: 'callback.local', users: {}, minExpiresSec: 60, maxExpiresSec: 3600 },
-    access: { trunks: [...LOCAL_NETWORKS], trunksDefaulted: true, agentHosts: [...LOCAL_NETWORKS], webrtcAgents: true, maxMessageBytes: 16_384 },
+    access: { trunks: [...LOCAL_NETWORKS], trunksDefaulted: true, agentHosts: [...LOCAL_NETWORKS], webrtcAgents: true, maxMessageBytes: 16_384, inviteTransports: [...INVITE_TRANSPORTS] },
     limits: { invite: { perSec: 5, burst: 20 }, register: { perSec: 20, burst: 100 }, maxInboundCalls: 500 },
   };
 }
@@ -501,7 +506,7 @@ function strList(r: Reader, k: string, dflt: readonly string[]): string[] {
 }
 
 function parseAccess(r: Reader, d: AccessSettings, trunk: TrunkSettings): AccessSettings {
-  r.known(['trunks', 'inviteAuth', 'agentHosts', 'webrtcAgents', 'maxMessageBytes']);
+  r.known(['trunks', 'inviteAuth', 'agentHosts', 'webrtcAgents', 'maxMessageBytes', 'inviteTransports']);
   const trunks = strList(r, 'trunks', d.trunks);
   new AddressList(trunks, `${r.path}.trunks`); // throws naming the entry
   const agentHosts = strList(r, 'agentHosts', d.agentHosts);
@@ -513,6 +518,7 @@ function parseAccess(r: Reader, d: AccessSettings, trunk: TrunkSettings): Access
     agentHosts,
     webrtcAgents,
     maxMessageBytes: r.int('maxMessageBytes', d.maxMessageBytes, 1024, 65_535),
+    inviteTransports: parseTransports(r, d.inviteTransports),
   };
   if (r.raw('inviteAuth') !== undefined) {
     const ar = r.child('inviteAuth');
@@ -526,6 +532,15 @@ function parseAccess(r: Reader, d: AccessSettings, trunk: TrunkSettings): Access
     out.inviteAuth = { realm: ar.str('realm', 'callback.local'), users };
   }
   return out;
+}
+
+function parseTransports(r: Reader, d: InviteTransport[]): InviteTransport[] {
+  const list = strList(r, 'inviteTransports', d).map((t) => t.toLowerCase());
+  const known = INVITE_TRANSPORTS as readonly string[];
+  const bad = list.find((t) => !known.includes(t));
+  if (bad !== undefined) throw new Error(`${r.path}.inviteTransports: "${bad}" is not one of ${INVITE_TRANSPORTS.join(', ')}`);
+  if (list.length === 0) throw new Error(`${r.path}.inviteTransports: name at least one transport`);
+  return list as InviteTransport[];
 }
 
 function parseRate(r: Reader, d: RateLimit): RateLimit {

@@ -1,6 +1,7 @@
 /** why the service refused a SIP request or a call (the `kind` label of sip_requests_refused_total) */
 export const SIP_REFUSALS = [
   'source_not_allowed',
+  'transport_not_allowed',
   'agent_dial_out',
   'invite_auth_failed',
   'unknown_did',

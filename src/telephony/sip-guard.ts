@@ -64,6 +64,9 @@ export class SipGuard {
       return { ok: false, status: 403, reasonPhrase: 'Agents Cannot Call Out', kind: 'agent_dial_out', why: "an agent's softphone tried to call through the service" };
     }
     if (f.size > this.access.maxMessageBytes) return { ok: false, status: 413, kind: 'oversized', why: `message of ${f.size} bytes (at most ${this.access.maxMessageBytes})` };
+    if (!(this.access.inviteTransports as readonly string[]).includes(f.protocol)) {
+      return { ok: false, status: 403, reasonPhrase: 'Use TLS', kind: 'transport_not_allowed', why: `INVITE over ${f.protocol || 'an unknown transport'} (telephony.access.inviteTransports: ${this.access.inviteTransports.join(', ')})` };
+    }
     if (trunk) return { ok: true, via: 'trunk' };
     const auth = this.access.inviteAuth;
     if (!auth) return { ok: false, status: 403, kind: 'source_not_allowed', why: 'source is not a trunk (telephony.access.trunks)' };

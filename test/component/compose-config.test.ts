@@ -119,6 +119,7 @@ describe('scripts/drachtio-start.sh: drachtio-server command line from the envir
     const args = run({});
     assert.deepEqual(args.slice(0, 4), ['--contact', 'sip:*:5060;transport=udp,tcp', '--contact', 'sip:*:8088;transport=ws']);
     assert.ok(!args.includes('--external-ip'));
+    assert.ok(!args.some((a) => a.includes('transport=tls')), 'no TLS contact without a certificate');
     assert.deepEqual(args.slice(args.indexOf('--secret'), args.indexOf('--secret') + 2), ['--secret', 'cymru']);
   });
 
@@ -137,6 +138,8 @@ describe('scripts/drachtio-start.sh: drachtio-server command line from the envir
     fs.writeFileSync(path.join(certs, 'key.pem'), 'x');
     const args = run({ DRACHTIO_CERTS_DIR: certs });
     assert.ok(args.includes('sips:*:8443;transport=wss'), args.join(' '));
+    assert.ok(args.includes('sips:*:5061;transport=tls'), `SIP over TLS for the trunk: ${args.join(' ')}`);
+    assert.ok(run({ DRACHTIO_CERTS_DIR: certs, SIP_TLS_PORT: '5071' }).includes('sips:*:5071;transport=tls'));
     assert.equal(args[args.indexOf('--cert-file') + 1], path.join(certs, 'cert.pem'));
     assert.equal(args[args.indexOf('--key-file') + 1], path.join(certs, 'key.pem'));
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseDigest, digestResponse } from '../../../src/telephony/digest';
-import { defaultTelephonyConfig, type AccessSettings } from '../../../src/telephony/config';
+import { defaultTelephonyConfig, parseTelephonyConfig, type AccessSettings } from '../../../src/telephony/config';
 import { SoftphoneSources } from '../../../src/telephony/sip-access';
 import { SipGuard, type RequestFacts } from '../../../src/telephony/sip-guard';
 import { SignInThrottle, DEFAULT_THROTTLE_POLICY } from '../../../src/security/sign-in-throttle';
@@ -43,6 +43,16 @@ describe('telephony/sip-guard: INVITEs and REGISTERs before the service acts on 
     assert.equal(status(g.invite(facts('198.51.100.31', { port: '5062' }))), 200, 'once the registration lapsed');
   });
 
+  it('inviteTransports [tls]: a trunk INVITE over TLS is taken, the same source over UDP or TCP (spoofable) is 403 transport_not_allowed', () => {
+    const g = new SipGuard(access({ inviteTransports: ['tls'] }), limits, new SoftphoneSources(clock.now), clock);
+    assert.deepEqual(g.invite(facts('198.51.100.20', { protocol: 'tls' })), { ok: true, via: 'trunk' });
+    for (const protocol of ['udp', 'tcp']) {
+      const v = g.invite(facts('198.51.100.20', { protocol }));
+      assert.ok(!v.ok && v.status === 403 && v.kind === 'transport_not_allowed', protocol);
+    }
+    assert.equal(status(new SipGuard(access(), limits, new SoftphoneSources(clock.now), clock).invite(facts('198.51.100.20', { protocol: 'tcp' }))), 200, 'the default takes all three');
+  });
+
   it('too big: 413 oversized', () => {
     const g = new SipGuard(access({ maxMessageBytes: 4096 }), limits, new SoftphoneSources(clock.now), clock);
     const v = g.invite(facts('198.51.100.20', { size: 5000 }));
@@ -80,5 +90,19 @@ describe('telephony/sip-guard: INVITEs and REGISTERs before the service acts on 
     assert.equal(g.register(facts('198.51.100.20')).ok, true, 'a token back after a second');
     const big = g.register(facts('10.0.0.1', { size: 70_000 }));
     assert.ok(!big.ok && big.status === 413);
+  });
+});
+
+describe('telephony config: access.inviteTransports and limits.maxInboundCalls', () => {
+  it('parses them, defaults to every transport and 500 calls, and names a bad value', () => {
+    const d = parseTelephonyConfig({});
+    assert.deepEqual(d.access.inviteTransports, ['udp', 'tcp', 'tls']);
+    assert.equal(d.limits.maxInboundCalls, 500);
+    const c = parseTelephonyConfig({ access: { inviteTransports: ['TLS'] }, limits: { maxInboundCalls: 40 } });
+    assert.deepEqual(c.access.inviteTransports, ['tls']);
+    assert.equal(c.limits.maxInboundCalls, 40);
+    assert.throws(() => parseTelephonyConfig({ access: { inviteTransports: ['sctp'] } }), /access\.inviteTransports: "sctp" is not one of udp, tcp, tls/);
+    assert.throws(() => parseTelephonyConfig({ access: { inviteTransports: [] } }), /inviteTransports: name at least one/);
+    assert.throws(() => parseTelephonyConfig({ limits: { maxInboundCalls: 0 } }), /maxInboundCalls/);
   });
 });
