@@ -12,11 +12,10 @@
  * RSS and its event-loop lag p99; then totals, the goals (issue 15) and whether each is met.
  * Without the servers (DRACHTIO_*, FREESWITCH_*, SIP_TARGET) it prints one line and exits 0.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, installPrompts, sleep, spawnApp, waitForServers } from '../test/e2e/app-process';
 import { e2eEnv, type E2eEnv } from '../test/e2e/env';
 import { eslApi } from '../test/helpers/esl';
 import { runSipp, type SippRun } from '../test/e2e/sipp';
@@ -29,7 +28,6 @@ const AGENTS = Number(process.env.SOAK_AGENTS ?? 60);
 const WARMUP_MIN = Math.min(2, Math.max(1, Math.floor(MINUTES / 5)));
 const SAMPLE_MS = 5000;
 
-const root = path.resolve(__dirname, '..');
 const DID = '18005550177';
 const SERVICE = 'soak';
 const KEY = 'soak-key-0001';
@@ -37,15 +35,6 @@ const ADMIN_KEY = 'soak-admin-key-0001';
 const TRUNK_PORT = 5090;
 const AGENT_PORT = 5091;
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const countBy = (xs: string[]): Record<string, number> => xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {});
 const fmt = (m: Record<string, number>) => Object.entries(m).sort().map(([k, v]) => `${k} ${v}`).join(', ') || '-';
 const pct = (xs: number[], p: number) => {
@@ -63,12 +52,6 @@ function writeInjection(file: string, first: number, count: number): void {
   const lines = ['SEQUENTIAL'];
   for (let i = 0; i < count; i++) lines.push(`${first + i};`);
   fs.writeFileSync(file, lines.join('\n') + '\n');
-}
-
-function installPrompts(): string {
-  const dir = process.env.E2E_PROMPTS_DIR ?? path.join(os.tmpdir(), 'cbsvc-e2e-prompts');
-  if (!fs.existsSync(path.join(dir, 'answer-check.wav'))) execFileSync('bash', [path.join(root, 'scripts/install-prompts.sh'), dir], { stdio: 'ignore' });
-  return dir;
 }
 
 function writeConfig(env: E2eEnv, dir: string, port: number): string {
@@ -170,22 +153,11 @@ async function main(): Promise<void> {
   const logFile = path.join(dir, 'app.log');
   // SOAK_APP_NODE_ARGS: extra node options for the app alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
   const nodeArgs = (process.env.SOAK_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const app: ChildProcess = spawn(process.execPath, [...nodeArgs, '-r', 'tsx/cjs', 'src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, CONFIG_FILE: config },
-    stdio: ['ignore', fs.openSync(logFile, 'a'), 'inherit'],
-  });
-  const api = async (method: string, p: string, body?: unknown, key = KEY): Promise<{ status: number; json: any }> => {
-    const res = await fetch(url + p, { method, headers: { 'x-api-key': key, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const text = await res.text();
-    try {
-      return { status: res.status, json: JSON.parse(text) };
-    } catch {
-      return { status: res.status, json: text };
-    }
-  };
+  const proc = spawnApp(config, port, logFile, nodeArgs);
+  const app = proc.proc;
+  const api = (method: string, p: string, body?: unknown, key = KEY) => proc.api(method, p, key, body);
   const peers: Peer[] = [];
-  const appExited = new Promise((r) => app.once('exit', r));
+  const appExited = proc.exited;
   const stopAll = async () => {
     for (const p of peers) p.run.proc.kill('SIGKILL');
     app.kill('SIGTERM');
@@ -195,16 +167,7 @@ async function main(): Promise<void> {
     void stopAll().then(() => process.exit(130));
   });
   try {
-    for (let i = 0; ; i++) {
-      try {
-        const h = (await (await fetch(`${url}/health`)).json()) as { dependencies: Record<string, { state: string }> };
-        if (h.dependencies.drachtio?.state === 'up' && h.dependencies.freeswitch?.state === 'up') break;
-      } catch {
-        /* not listening yet */
-      }
-      if (i > 300) throw new Error(`the service did not connect to both servers; log: ${logFile}`);
-      await sleep(200);
-    }
+    await waitForServers(proc, 60_000);
     for (let i = 1; i <= AGENTS; i++) {
       const id = `agent${String(i).padStart(3, '0')}`;
       const r = await api('POST', `/api/v1/agents/${id}/login`, undefined, ADMIN_KEY);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { parseQueueOptions } from '../../src/queue/parse-options';
 import type { Telephony } from '../../src/telephony';
 import { parseTelephonyConfig } from '../../src/telephony/config';
 import type { E2eEnv } from './env';
+import { installPrompts } from './app-process';
 
 export const DID = '18005550100';
 export const SERVICE = 'e2e-immediate';
@@ -43,13 +43,6 @@ export interface Stack {
   readLog(): Record<string, unknown>[];
   call(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }>;
   close(): Promise<void>;
-}
-
-/** prompts installed by the repo's script into a temp dir FreeSWITCH (on this host) can read */
-function installPrompts(): string {
-  const dir = process.env.E2E_PROMPTS_DIR ?? path.join(os.tmpdir(), 'cbsvc-e2e-prompts');
-  if (!fs.existsSync(path.join(dir, 'answer-check.wav'))) execFileSync('bash', [path.resolve(__dirname, '../../scripts/install-prompts.sh'), dir], { stdio: 'ignore' });
-  return dir;
 }
 
 /**
