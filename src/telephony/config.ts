@@ -40,6 +40,22 @@ export interface TrunkSettings {
   proxy?: string;
   /** digest credentials when the trunk challenges */
   auth?: { username: string; password: string };
+  /**
+   * media encryption with the trunk: 'off' plain RTP (SRTP offers refused 488); 'required' SDES-SRTP only
+   * (plain offers refused 488, outbound legs offer RTP/SAVP with crypto). FreeSWITCH-wide: see docs/telephony.md "SRTP".
+   */
+  srtp: SrtpMode;
+}
+
+export const SRTP_MODES = ['off', 'required'] as const;
+export type SrtpMode = (typeof SRTP_MODES)[number];
+/** the crypto suites offered and taken with `srtp: required` (RFC 4568 SDES, as carriers' SBCs offer them) */
+export const SRTP_SUITES = 'AES_CM_128_HMAC_SHA1_80:AES_CM_128_HMAC_SHA1_32';
+
+/** FreeSWITCH globals for a media-encryption mode (drachtio-fsmrf's legs are inbound channels for FreeSWITCH) */
+export function srtpGlobals(mode: SrtpMode): Record<string, string> {
+  const v = mode === 'required' ? `mandatory:${SRTP_SUITES}` : 'forbidden';
+  return { rtp_secure_media_inbound: v, rtp_secure_media_outbound: v };
 }
 
 export interface ServiceTelephony {
@@ -193,7 +209,7 @@ export function defaultTelephonyConfig(): TelephonyConfig {
     retryMaxDelayMs: 10_000,
     drachtio: { host: '127.0.0.1', port: 9022, secret: 'cymru' },
     mediaServers: [{ host: '127.0.0.1', port: 8021, secret: 'ClueCon', profile: 'drachtio_mrf' }],
-    trunk: { uriTemplate: 'sip:{number}@127.0.0.1:5080', ringTimeoutSec: 30, codecs: ['PCMU', 'PCMA'] },
+    trunk: { uriTemplate: 'sip:{number}@127.0.0.1:5080', ringTimeoutSec: 30, codecs: ['PCMU', 'PCMA'], srtp: 'off' },
     services: {},
     dids: {},
     prompts: { dir: '/usr/local/freeswitch/sounds/callback', ...DEFAULT_PROMPTS },
@@ -361,7 +377,7 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
   }
 
   const tr = r.child('trunk');
-  tr.known(['uriTemplate', 'ringTimeoutSec', 'codecs', 'proxy', 'auth']);
+  tr.known(['uriTemplate', 'ringTimeoutSec', 'codecs', 'proxy', 'auth', 'srtp']);
   const uriTemplate = tr.str('uriTemplate', d.trunk.uriTemplate);
   if (!/^sips?:/.test(uriTemplate) || !uriTemplate.includes('{number}')) throw new Error(`${path}.trunk.uriTemplate: must be a sip: URI containing {number}`);
   let codecs = d.trunk.codecs;
@@ -370,7 +386,9 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
     if (!Array.isArray(cRaw) || cRaw.length === 0 || !cRaw.every((c) => c === 'PCMU' || c === 'PCMA')) throw new Error(`${path}.trunk.codecs: must be a non-empty list of PCMU, PCMA`);
     codecs = cRaw as Codec[];
   }
-  const trunk: TrunkSettings = { uriTemplate, ringTimeoutSec: tr.int('ringTimeoutSec', d.trunk.ringTimeoutSec, 1, 300), codecs };
+  const srtp = tr.str('srtp', d.trunk.srtp) as SrtpMode;
+  if (!SRTP_MODES.includes(srtp)) throw new Error(`${path}.trunk.srtp: must be one of ${SRTP_MODES.join(', ')}`);
+  const trunk: TrunkSettings = { uriTemplate, ringTimeoutSec: tr.int('ringTimeoutSec', d.trunk.ringTimeoutSec, 1, 300), codecs, srtp };
   const proxy = tr.optStr('proxy');
   if (proxy) trunk.proxy = proxy;
   if (tr.raw('auth') !== undefined) {

@@ -78,7 +78,7 @@ export function handleInbound(
       res.send(404);
       return;
     }
-    const offer = checkOffer(req.get('Content-Type') || undefined, req.body, config.trunk.codecs);
+    const offer = checkOffer(req.get('Content-Type') || undefined, req.body, config.trunk.codecs, config.trunk.srtp === 'required' ? 'srtp' : 'rtp');
     if (!offer.ok) {
       log.info({ kind: offer.kind, detail: offer.detail }, 'offer not acceptable; 488');
       events.refused(offer.kind);

@@ -8,7 +8,7 @@ import type { Dialer } from '../ports/dialer';
 import type { EwtMethod, QueuePort } from '../ports/queue';
 import { FsAgentCalls } from './agent-calls';
 import type { AudioForkLike } from './call-leg';
-import { serviceTelephony, type TelephonyConfig } from './config';
+import { serviceTelephony, srtpGlobals, type TelephonyConfig } from './config';
 import { TrunkCustomerCalls } from './customer-calls';
 import { DrachtioConnection } from './drachtio-connection';
 import { handleInbound, handleStrayRequests } from './inbound';
@@ -88,7 +88,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
   const timers = deps.timers ?? systemTimers;
   const log = logger.child({ component: 'telephony' });
   const drachtio = new DrachtioConnection({ ...config.drachtio, retryMaxDelayMs: config.retryMaxDelayMs }, log);
-  const media = new MediaServerPool(drachtio.srf, config.mediaServers, log, config.retryMaxDelayMs, undefined, { clock, timers });
+  const media = new MediaServerPool(drachtio.srf, config.mediaServers, log, config.retryMaxDelayMs, undefined, { clock, timers }, undefined, srtpGlobals(config.trunk.srtp));
   const srf = drachtio.srf;
 
   const events = deps.sipEvents ?? noSipEvents;

@@ -52,6 +52,8 @@ export class MediaServerPool extends EventEmitter {
     /** reconnection backoff and status times */
     private readonly time: { clock: Clock; timers: TimerScheduler } = { clock: systemClock, timers: systemTimers },
     private readonly liveness: LivenessOptions = DEFAULT_LIVENESS,
+    /** FreeSWITCH global variables set on each server at every (re)connection (`global_setvar`), e.g. SRTP */
+    private readonly globals: Record<string, string> = {},
   ) {
     super();
     this.mrf = new Mrf(srf);
@@ -152,6 +154,8 @@ export class MediaServerPool extends EventEmitter {
         safeDisconnect(ms);
         return;
       }
+      // before any call: a server restarted with its own defaults gets the service's settings again
+      for (const [name, value] of Object.entries(this.globals)) await ms.api(`global_setvar ${name}=${value}`);
       e.ms = ms;
       e.attempt = 0;
       const gone = trackLoss(ms); // the calls with media there end when this connection is given up

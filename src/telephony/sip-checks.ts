@@ -12,7 +12,10 @@ const STATIC_PT: Record<string, string> = { '0': 'PCMU', '3': 'GSM', '4': 'G723'
 
 const CONNECTION = /^c=IN IP[46] \S+$/;
 
-export function checkOffer(contentType: string | undefined, body: string | undefined, codecs: readonly string[], allowSrtp = false): OfferVerdict {
+/** which media transports an offer may use: plain RTP, either, or SRTP only */
+export type OfferMedia = 'rtp' | 'rtp-or-srtp' | 'srtp';
+
+export function checkOffer(contentType: string | undefined, body: string | undefined, codecs: readonly string[], media: OfferMedia = 'rtp'): OfferVerdict {
   if (!body || body.trim().length === 0) return { ok: false, kind: 'no_sdp', detail: 'no SDP offer (late offer is not taken)' };
   if (!/application\/sdp/i.test(contentType ?? '')) return { ok: false, kind: 'no_sdp', detail: `the body is ${contentType ?? 'untyped'}, not application/sdp` };
   const lines = body.split(/\r?\n/).filter((l) => l.length > 0);
@@ -32,7 +35,7 @@ export function checkOffer(contentType: string | undefined, body: string | undef
     else sections[sections.length - 1]!.push(l);
   }
   const want = codecs.map((c) => c.toUpperCase());
-  const protos = allowSrtp ? ['RTP/AVP', 'RTP/SAVP'] : ['RTP/AVP'];
+  const protos = media === 'rtp' ? ['RTP/AVP'] : media === 'srtp' ? ['RTP/SAVP'] : ['RTP/AVP', 'RTP/SAVP'];
   let audio = 0;
   for (const s of sections) {
     const m = /^m=(\S+) (\d+)(?:\/\d+)? (\S+)((?: \S+)+)$/.exec(s[0]!);
@@ -49,6 +52,7 @@ export function checkOffer(contentType: string | undefined, body: string | undef
       const r = /^a=rtpmap:(\d+) ([^/\s]+)/.exec(l);
       if (r) names[r[1]!] = r[2]!.toUpperCase();
     }
+    if (m[3] === 'RTP/SAVP' && !s.some((l) => l.startsWith('a=crypto:'))) continue; // SAVP without keys: nothing to decrypt with
     if (m[4]!.trim().split(' ').some((pt) => want.includes(names[pt] ?? ''))) return { ok: true };
   }
   return {

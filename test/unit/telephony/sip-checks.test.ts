@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { checkOffer } from '../../../src/telephony/sip-checks';
+import { checkOffer, type OfferMedia } from '../../../src/telephony/sip-checks';
 
 const SDP = (media: string, conn = 'c=IN IP4 192.0.2.10') =>
   ['v=0', 'o=- 1 1 IN IP4 192.0.2.10', 's=-', conn, 't=0 0', media, ''].join('\r\n');
 const CODECS = ['PCMU', 'PCMA'];
-const kind = (ct: string | undefined, body: string | undefined, allowSrtp = false) => {
-  const v = checkOffer(ct, body, CODECS, allowSrtp);
+const kind = (ct: string | undefined, body: string | undefined, media: OfferMedia = 'rtp') => {
+  const v = checkOffer(ct, body, CODECS, media);
   return v.ok ? 'ok' : v.kind;
 };
 
@@ -38,7 +38,10 @@ describe('telephony/sip-checks: the INVITE offers the service takes (else 488)',
     assert.equal(kind('application/sdp', SDP('m=audio 0 RTP/AVP 0')), 'no_common_codec', 'a rejected stream');
     assert.equal(kind('application/sdp', SDP('m=video 5000 RTP/AVP 31')), 'no_common_codec');
     assert.equal(kind('application/sdp', SDP('m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x')), 'no_common_codec', 'SRTP unless allowed');
-    assert.equal(kind('application/sdp', SDP('m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x'), true), 'ok');
+    assert.equal(kind('application/sdp', SDP('m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x'), 'rtp-or-srtp'), 'ok');
+    assert.equal(kind('application/sdp', SDP('m=audio 4000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:x'), 'srtp'), 'ok');
+    assert.equal(kind('application/sdp', SDP('m=audio 4000 RTP/AVP 0'), 'srtp'), 'no_common_codec', 'plain RTP when SRTP is required');
+    assert.equal(kind('application/sdp', SDP('m=audio 4000 RTP/SAVP 0'), 'srtp'), 'no_common_codec', 'SAVP without a=crypto (no keys)');
     assert.equal(kind('application/sdp', SDP('m=audio 4000 UDP/TLS/RTP/SAVPF 0')), 'no_common_codec', 'a browser offer (DTLS)');
   });
 });

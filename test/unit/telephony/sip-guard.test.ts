@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseDigest, digestResponse } from '../../../src/telephony/digest';
-import { defaultTelephonyConfig, parseTelephonyConfig, type AccessSettings } from '../../../src/telephony/config';
+import { defaultTelephonyConfig, parseTelephonyConfig, srtpGlobals, type AccessSettings } from '../../../src/telephony/config';
 import { SoftphoneSources } from '../../../src/telephony/sip-access';
 import { SipGuard, type RequestFacts } from '../../../src/telephony/sip-guard';
 import { SignInThrottle, DEFAULT_THROTTLE_POLICY } from '../../../src/security/sign-in-throttle';
@@ -104,5 +104,16 @@ describe('telephony config: access.inviteTransports and limits.maxInboundCalls',
     assert.throws(() => parseTelephonyConfig({ access: { inviteTransports: ['sctp'] } }), /access\.inviteTransports: "sctp" is not one of udp, tcp, tls/);
     assert.throws(() => parseTelephonyConfig({ access: { inviteTransports: [] } }), /inviteTransports: name at least one/);
     assert.throws(() => parseTelephonyConfig({ limits: { maxInboundCalls: 0 } }), /maxInboundCalls/);
+  });
+});
+
+describe('telephony config: trunk.srtp', () => {
+  it("'off' by default (FreeSWITCH told SRTP is forbidden), 'required' sets the SDES suites mandatory, anything else is named", () => {
+    assert.equal(parseTelephonyConfig({}).trunk.srtp, 'off');
+    assert.deepEqual(srtpGlobals('off'), { rtp_secure_media_inbound: 'forbidden', rtp_secure_media_outbound: 'forbidden' });
+    const c = parseTelephonyConfig({ trunk: { uriTemplate: 'sip:{number}@sbc.example.net:5061;transport=tls', srtp: 'required' } });
+    assert.equal(c.trunk.srtp, 'required');
+    assert.match(srtpGlobals(c.trunk.srtp).rtp_secure_media_inbound!, /^mandatory:AES_CM_128_HMAC_SHA1_80/);
+    assert.throws(() => parseTelephonyConfig({ trunk: { srtp: 'optional' } }), /trunk\.srtp: must be one of off, required/);
   });
 });
