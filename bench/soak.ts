@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, installPrompts, sleep, spawnApp, waitForServers } from '../test/e2e/app-process';
+import { freePort, sleep, spawnApp, waitForServers, writeProcessConfig } from '../test/e2e/app-process';
 import { e2eEnv, type E2eEnv } from '../test/e2e/env';
 import { eslApi } from '../test/helpers/esl';
 import { runSipp, type SippRun } from '../test/e2e/sipp';
@@ -55,36 +55,28 @@ function writeInjection(file: string, first: number, count: number): void {
 }
 
 function writeConfig(env: E2eEnv, dir: string, port: number): string {
-  const local = env.freeswitch.host === '127.0.0.1' || env.freeswitch.host === 'localhost';
   const agents = Array.from({ length: AGENTS }, (_, i) => {
     const id = `agent${String(i + 1).padStart(3, '0')}`;
     return { id, name: id, targets: ['billing'], uri: `sip:${id}@127.0.0.1:${AGENT_PORT}` };
   });
-  const file = path.join(dir, 'config.json');
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      server: { host: '127.0.0.1', port },
-      store: { path: path.join(dir, 'callbacks.db') },
-      log: { level: 'info' },
+  return writeProcessConfig(
+    env,
+    dir,
+    port,
+    {
       auth: { clients: [{ id: 'soak', key: KEY }, { id: 'admin', key: ADMIN_KEY, admin: true }] },
       services: [{ name: SERVICE, template: 'user-terminated-immediate', options: { _target: 'billing', _default_country: 'US', _allowed_countries: ['US'], _max_number_of_attempts: 1 } }],
       targets: [{ name: 'billing', afterCallWorkSec: 1 }],
       agents,
-      telephony: {
-        drachtio: env.drachtio,
-        mediaServers: [{ ...env.freeswitch, ...(local ? { listenAddress: '127.0.0.1' } : {}) }],
-        trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 8 },
-        dids: { [DID]: { service: SERVICE, target: 'billing' } },
-        prompts: { dir: installPrompts() },
-        services: { [SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' } },
-        ivr: { ewtThresholdSec: -1, maxRetries: 1, inputTimeoutMs: 4000 },
-        connect: { mode: 'bridge', agentRingTimeoutSec: 6, maxAgentAttempts: 2, reserveTimeoutSec: 15 },
-        audioFork: { port: 0, host: '127.0.0.1' },
-      },
-    }),
+    },
+    {
+      trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 8 },
+      dids: { [DID]: { service: SERVICE, target: 'billing' } },
+      services: { [SERVICE]: { prompts: { greeting: 'hello.wav' }, machine: 'hangup' } },
+      ivr: { ewtThresholdSec: -1, maxRetries: 1, inputTimeoutMs: 4000 },
+      connect: { mode: 'bridge', agentRingTimeoutSec: 6, maxAgentAttempts: 2, reserveTimeoutSec: 15 },
+    },
   );
-  return file;
 }
 
 /** the app's own process: CPU seconds and RSS from /proc */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, installPrompts, sleep, spawnApp, waitForServers, type AppProcess } from './app-process';
+import { freePort, sleep, spawnApp, waitForServers, writeProcessConfig, type AppProcess } from './app-process';
 import { e2eEnv, type E2eEnv } from './env';
 import { hasSipp, killLeftoverSipp, runSipp, sippMessages, type SippRun } from './sipp';
 import { eslApi } from '../helpers/esl';
@@ -27,14 +27,11 @@ const PEOPLE = ['+12025554001', '+12025554002'];
 const RINGING = '+12025553001';
 
 function writeConfig(env: E2eEnv, dir: string, port: number): string {
-  const file = path.join(dir, 'config.json');
-  const local = env.freeswitch.host === '127.0.0.1' || env.freeswitch.host === 'localhost';
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      server: { host: '127.0.0.1', port },
-      store: { path: path.join(dir, 'callbacks.db') },
-      log: { level: 'info' },
+  return writeProcessConfig(
+    env,
+    dir,
+    port,
+    {
       auth: { clients: [{ id: 'crash', key: KEY }, { id: 'admin', key: ADMIN_KEY, admin: true }] },
       services: [
         {
@@ -46,19 +43,14 @@ function writeConfig(env: E2eEnv, dir: string, port: number): string {
       ],
       targets: [{ name: 'billing', afterCallWorkSec: 1 }],
       agents: ['agent001', 'agent002'].map((id) => ({ id, name: id, targets: ['billing'], uri: `sip:${id}@127.0.0.1:${AGENT_PORT}` })),
-      telephony: {
-        drachtio: env.drachtio,
-        mediaServers: [{ ...env.freeswitch, ...(local ? { listenAddress: '127.0.0.1' } : {}) }],
-        trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 15 },
-        dids: {},
-        prompts: { dir: installPrompts() },
-        services: { [SERVICE]: { machine: 'hangup' } },
-        connect: { mode: 'bridge', agentRingTimeoutSec: 6, maxAgentAttempts: 2, reserveTimeoutSec: 15 },
-        audioFork: { port: 0, host: '127.0.0.1' },
-      },
-    }),
+    },
+    {
+      trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 15 },
+      dids: {},
+      services: { [SERVICE]: { machine: 'hangup' } },
+      connect: { mode: 'bridge', agentRingTimeoutSec: 6, maxAgentAttempts: 2, reserveTimeoutSec: 15 },
+    },
   );
-  return file;
 }
 
 /** INVITEs, CANCELs and final answers per Call-ID in SIPp's -trace_msg log, in order, with SIPp's timestamps */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { E2eEnv } from './env';
 
 /**
  * The service as its own process (src/main.ts with a config file), for what needs a real process: `kill -9`
@@ -25,6 +26,31 @@ export function installPrompts(): string {
   const dir = process.env.E2E_PROMPTS_DIR ?? path.join(os.tmpdir(), 'cbsvc-e2e-prompts');
   if (!fs.existsSync(path.join(dir, 'answer-check.wav'))) execFileSync('bash', [path.join(root, 'scripts/install-prompts.sh'), dir], { stdio: 'ignore' });
   return dir;
+}
+
+/**
+ * A config file for the service as its own process on these servers: its port, SQLite in `dir`, logs at info,
+ * drachtio-server and FreeSWITCH from the e2e environment, the prompts, the AMD fork server on a free port;
+ * `app` adds to the top level (auth, services, targets, agents), `telephony` to that section (trunk, dids...).
+ */
+export function writeProcessConfig(env: E2eEnv, dir: string, port: number, app: Record<string, unknown>, telephony: Record<string, unknown>): string {
+  const local = env.freeswitch.host === '127.0.0.1' || env.freeswitch.host === 'localhost';
+  const file = path.join(dir, 'config.json');
+  const config = {
+    server: { host: '127.0.0.1', port },
+    store: { path: path.join(dir, 'callbacks.db') },
+    log: { level: 'info' },
+    ...app,
+    telephony: {
+      drachtio: env.drachtio,
+      mediaServers: [{ ...env.freeswitch, ...(local ? { listenAddress: '127.0.0.1' } : {}) }],
+      prompts: { dir: installPrompts() },
+      audioFork: { port: 0, host: '127.0.0.1' },
+      ...telephony,
+    },
+  };
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
 }
 
 export interface AppProcess {
