@@ -17,7 +17,8 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const SPECIFIER = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g;
+const SPECIFIER =
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]|\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function resolveLocal(from: string, spec: string): string | undefined {
   if (!spec.startsWith('.')) return undefined;
@@ -35,7 +36,7 @@ function readModules(): Map<string, Module> {
     const local: string[] = [];
     const packages: string[] = [];
     for (const m of text.matchAll(SPECIFIER)) {
-      const spec = (m[1] ?? m[2])!;
+      const spec = (m[1] ?? m[2] ?? m[3])!;
       const target = resolveLocal(file, spec);
       if (target) local.push(target);
       else if (!spec.startsWith('.')) packages.push(spec);
@@ -78,6 +79,15 @@ const FORBIDDEN: Record<string, string[]> = {
 };
 
 const SIGNALING = ['drachtio-srf', 'drachtio-fsmrf', 'modesl', 'sip.js'];
+const DRIVERS = [...SIGNALING, 'pg', 'better-sqlite3'];
+
+/** every src file `file` imports, directly or through others (itself included) */
+function reachable(modules: Map<string, Module>, file: string): Set<string> {
+  const seen = new Set<string>([file]);
+  const todo = [file];
+  while (todo.length) for (const next of modules.get(todo.pop()!)?.local ?? []) if (!seen.has(next)) (seen.add(next), todo.push(next));
+  return seen;
+}
 
 describe('architecture: imports follow the layers', () => {
   const modules = readModules();
@@ -89,6 +99,31 @@ describe('architecture: imports follow the layers', () => {
 
   it('has no import circles', () => {
     assert.deepEqual(findCircles(modules), []);
+  });
+
+  it('finds a circle when there is one (the check itself)', () => {
+    const m = (file: string, local: string[]): [string, Module] => [path.join(SRC, file), { file: path.join(SRC, file), local: local.map((l) => path.join(SRC, l)), packages: [] }];
+    const circle = new Map([m('a.ts', ['b.ts']), m('b.ts', ['c.ts']), m('c.ts', ['a.ts']), m('d.ts', ['a.ts'])]);
+    assert.deepEqual(findCircles(circle), [['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
+    assert.deepEqual(findCircles(new Map([m('a.ts', ['b.ts']), m('b.ts', [])])), []);
+  });
+
+  it('reads import, export, require and import() specifiers', () => {
+    const scheduler = modules.get(path.join(SRC, 'callback', 'scheduler.ts'))!;
+    assert.ok(scheduler.local.includes(path.join(SRC, 'callback', 'retry-policy.ts')));
+    const sqliteEngine = modules.get(path.join(SRC, 'store', 'sqlite-engine.ts'))!;
+    assert.ok(sqliteEngine.packages.includes('better-sqlite3'));
+    const postgres = modules.get(path.join(SRC, 'store', 'postgres-store.ts'))!;
+    assert.ok(postgres.packages.includes('pg'));
+  });
+
+  it('src/callback, src/queue and src/flows reach no drachtio, FreeSWITCH or database driver, directly or through what they import', () => {
+    const wrong = [...modules.values()]
+      .filter((m) => ['callback', 'queue', 'flows'].includes(layerOf(m.file)))
+      .flatMap((m) =>
+        [...reachable(modules, m.file)].flatMap((f) => (modules.get(f)?.packages ?? []).filter((p) => DRIVERS.includes(p)).map((p) => `${rel(m.file)} ... ${rel(f)} -> ${p}`)),
+      );
+    assert.deepEqual(wrong, []);
   });
 
   for (const [layer, forbidden] of Object.entries(FORBIDDEN)) {
