@@ -47,6 +47,10 @@ const CALLBACK_COLUMNS =
   'id, service_name, customer_number, state, reason, request_reason, direction, target, desired_time, accepted_at, service_start, expiration_time, next_attempt_at, attempts, originating_interaction_id, client_id, user_data, overrides, updated_at';
 const CALLBACK_KEYS = CALLBACK_COLUMNS.split(', ') as (keyof ReturnType<typeof callbackParams>)[];
 const ATTEMPT_KEYS = ['id', 'callback_id', 'number', 'started_at', 'ended_at', 'outcome', 'sip_status', 'amd_decision', 'amd_decision_ms', 'agent_id', 'answered_at', 'connected_at', 'call_id', 'detail'] as const;
+/** the attempts columns that are not TEXT (a statement's parameters there are cast) */
+const ATTEMPT_TYPES: Partial<Record<(typeof ATTEMPT_KEYS)[number], string>> = {
+  number: 'integer', started_at: 'bigint', ended_at: 'bigint', sip_status: 'integer', amd_decision_ms: 'integer', answered_at: 'bigint', connected_at: 'bigint',
+};
 const placeholders = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ');
 
 const INSERT_ATTEMPT = `INSERT INTO attempts (${ATTEMPT_KEYS.join(', ')}) VALUES (${placeholders(ATTEMPT_KEYS.length)})
@@ -253,20 +257,6 @@ export class PostgresStore implements Store {
 
   // --- callbacks ------------------------------------------------------------------------------------
 
-  /** the events of a change, in one statement */
-  private async writeEvents(c: CallbackRecord, events: NewEvent[]): Promise<void> {
-    if (!events.length) return;
-    await this.q(
-      `INSERT INTO events (callback_id, service_name, at, type, state, reason, data)
-       SELECT $1, $2, e.at, e.type, $3, e.reason, e.data
-       FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(at, type, reason, data, i)
-       ORDER BY e.i`,
-      [c.id, c.serviceName, c.state, events.map((e) => e.at), events.map((e) => e.type), events.map((e) => e.reason ?? null), events.map((e) => JSON.stringify(e.data ?? {}))],
-      'write_events',
-    );
-    this.collect(c, events);
-  }
-
   async insertCallback(callback: CallbackRecord, events: NewEvent[], attach?: InteractionAttachment): Promise<void> {
     if (attach) {
       return this.atomic(async () => {
@@ -303,34 +293,62 @@ export class PostgresStore implements Store {
     else this.publish(list);
   }
 
-  applyChange(ch: CallbackChange): Promise<boolean> {
-    return this.atomic(async () => {
-      const p = callbackParams(ch.callback);
-      const guarded = ch.expectStates !== undefined || ch.expectLease !== undefined;
-      // $15: the states expected (null: any); $16/$17: the lease expected (owner, null: none) unless $16 is false,
-      // and expired by $18 (null: whenever)
-      const lease = ch.expectLease;
-      const updated = await this.q(
-        `UPDATE callbacks SET state = $1, reason = $2, target = $3, desired_time = $4, service_start = $5, expiration_time = $6,
+  /**
+   * The guarded update, the attempt's upsert and the events in one statement (data-modifying CTEs): atomic by
+   * itself, so no savepoint inside the caller's transaction, and one round trip (a scheduler's claim, an
+   * attempt's end). The attempt and events are written when the update applied, or when the change is unguarded.
+   */
+  async applyChange(ch: CallbackChange): Promise<boolean> {
+    const p = callbackParams(ch.callback);
+    const guarded = ch.expectStates !== undefined || ch.expectLease !== undefined;
+    const lease = ch.expectLease;
+    const a = ch.attempt ? attemptParams(ch.attempt) : undefined;
+    const events = ch.events;
+    // $1-$14 the row and the lease taken; $15 the states expected (null: any); $16/$17 the lease expected (owner,
+    // null: none) unless $16 is false, expired by $18 (null: whenever); $19 guarded; $20 an attempt to write,
+    // $21-$34 its columns; $35-$38 the events (at, type, reason, data) in order
+    const attemptCols = ATTEMPT_KEYS.map((k, i) => `$${i + 21}::${ATTEMPT_TYPES[k] ?? 'text'}`).join(', ');
+    const { rows } = await this.q<{ n: number }>(
+      `WITH u AS (
+         UPDATE callbacks SET state = $1, reason = $2, target = $3, desired_time = $4, service_start = $5, expiration_time = $6,
            next_attempt_at = $7, attempts = $8, user_data = $9, overrides = $10, updated_at = $11,
            lease_owner = CASE WHEN $1 IN ('ROUTING', 'PROCESSING') THEN COALESCE($13, lease_owner) END,
            lease_expires_at = CASE WHEN $1 IN ('ROUTING', 'PROCESSING') THEN COALESCE($14::bigint, lease_expires_at) END
          WHERE id = $12
            AND ($15::text[] IS NULL OR state = ANY($15::text[]))
-           AND (NOT $16::boolean OR (lease_owner IS NOT DISTINCT FROM $17 AND ($18::bigint IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= $18)))`,
-        [
-          p.state, p.reason, p.target, p.desired_time, p.service_start, p.expiration_time, p.next_attempt_at, p.attempts, p.user_data, p.overrides, p.updated_at, p.id,
-          ch.lease?.owner ?? null, ch.lease?.expiresAt ?? null,
-          ch.expectStates ?? null,
-          lease ? 'true' : 'false', lease?.owner ?? null, lease?.expiredBy ?? null,
-        ],
-        'apply_change',
-      );
-      if (!updated.rowCount && guarded) return false;
-      if (ch.attempt) await this.saveAttempt(ch.attempt);
-      await this.writeEvents(ch.callback, ch.events);
-      return true;
-    });
+           AND (NOT $16::boolean OR (lease_owner IS NOT DISTINCT FROM $17 AND ($18::bigint IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= $18)))
+         RETURNING id),
+       go AS (SELECT EXISTS (SELECT 1 FROM u) OR NOT $19::boolean AS ok),
+       a AS (
+         INSERT INTO attempts (${ATTEMPT_KEYS.join(', ')})
+         SELECT ${attemptCols} FROM go WHERE go.ok AND $20::boolean
+         ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, outcome = excluded.outcome, sip_status = excluded.sip_status,
+           amd_decision = excluded.amd_decision, amd_decision_ms = excluded.amd_decision_ms, agent_id = excluded.agent_id,
+           answered_at = excluded.answered_at, connected_at = excluded.connected_at, call_id = excluded.call_id, detail = excluded.detail
+         RETURNING 1),
+       e AS (
+         INSERT INTO events (callback_id, service_name, at, type, state, reason, data)
+         SELECT $12, $39::text, ev.at, ev.type, $1, ev.reason, ev.data
+         FROM go, unnest($35::bigint[], $36::text[], $37::text[], $38::text[]) WITH ORDINALITY AS ev(at, type, reason, data, i)
+         WHERE go.ok
+         ORDER BY ev.i
+         RETURNING 1)
+       SELECT (SELECT COUNT(*) FROM u) AS n, (SELECT COUNT(*) FROM a) AS na, (SELECT COUNT(*) FROM e) AS ne`,
+      [
+        p.state, p.reason, p.target, p.desired_time, p.service_start, p.expiration_time, p.next_attempt_at, p.attempts, p.user_data, p.overrides, p.updated_at, p.id,
+        ch.lease?.owner ?? null, ch.lease?.expiresAt ?? null,
+        ch.expectStates ?? null,
+        lease ? 'true' : 'false', lease?.owner ?? null, lease?.expiredBy ?? null,
+        guarded ? 'true' : 'false', a ? 'true' : 'false',
+        ...ATTEMPT_KEYS.map((k) => a?.[k] ?? null),
+        events.map((e) => e.at), events.map((e) => e.type), events.map((e) => e.reason ?? null), events.map((e) => JSON.stringify(e.data ?? {})),
+        p.service_name,
+      ],
+      'apply_change',
+    );
+    if (!rows[0]?.n && guarded) return false;
+    this.collect(ch.callback, events);
+    return true;
   }
 
   async getCallback(id: string): Promise<CallbackRecord | undefined> {
