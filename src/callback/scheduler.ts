@@ -305,9 +305,11 @@ export class Scheduler implements SchedulerHooks {
       claimed = await this.o.store.transaction(async () => {
         const due = await this.o.store.dueCallbacks(now, limit, ready ? undefined : 'USERORIGINATED');
         more = due.length === limit;
+        // one read for the whole pass: the number of each claimed callback's next attempt
+        const attemptCounts = due.length ? await this.o.store.countAttemptsOf(due.map((c) => c.id)) : new Map<string, number>();
         const out: Claim[] = [];
         for (const c of due) {
-          const claim = await this.consider(c, now);
+          const claim = await this.consider(c, now, attemptCounts.get(c.id) ?? 0);
           if (claim) out.push(claim);
         }
         return out;
@@ -339,7 +341,7 @@ export class Scheduler implements SchedulerHooks {
   }
 
   /** decide what a due callback does now; returns a claim when it is to be dialed */
-  private async consider(c: CallbackRecord, now: number): Promise<Claim | undefined> {
+  private async consider(c: CallbackRecord, now: number, attemptsSoFar: number): Promise<Claim | undefined> {
     if (this.running.has(c.id)) return undefined;
     const settings = this.o.callbacks.settingsFor(c);
     if (!settings) {
@@ -367,7 +369,7 @@ export class Scheduler implements SchedulerHooks {
         return undefined;
       }
     }
-    return this.claim(c, settings, now);
+    return this.claim(c, settings, now, attemptsSoFar);
   }
 
   private async moveTo(c: CallbackRecord, next: CallbackRecord, now: number, expectLease?: { owner: string }): Promise<CallbackRecord | undefined> {
@@ -383,8 +385,8 @@ export class Scheduler implements SchedulerHooks {
   }
 
   /** SCHEDULED/QUEUED -> ROUTING with a new open attempt, guarded so that only one claimant wins */
-  private async claim(c: CallbackRecord, settings: ServiceSettings, now: number): Promise<Claim | undefined> {
-    const attempt = await this.newAttempt(c.id, now, now);
+  private async claim(c: CallbackRecord, settings: ServiceSettings, now: number, attemptsSoFar: number): Promise<Claim | undefined> {
+    const attempt = await this.newAttempt(c.id, now, now, attemptsSoFar);
     const events: NewEvent[] = [];
     if (c.state === 'SCHEDULED') events.push({ type: 'STATE_CHANGED', at: now, data: { from: 'SCHEDULED', to: 'QUEUED' } });
     events.push({ type: 'STATE_CHANGED', at: now, data: { from: 'QUEUED', to: 'ROUTING' } });
@@ -566,11 +568,11 @@ export class Scheduler implements SchedulerHooks {
   }
 
   /** a new open attempt, numbered after the callback's earlier ones */
-  private async newAttempt(callbackId: string, startedAt: number, now: number): Promise<AttemptRecord> {
+  private async newAttempt(callbackId: string, startedAt: number, now: number, attemptsSoFar?: number): Promise<AttemptRecord> {
     return {
       id: newId(now),
       callbackId,
-      number: (await this.o.store.countAttempts(callbackId)) + 1,
+      number: (attemptsSoFar ?? (await this.o.store.countAttempts(callbackId))) + 1,
       startedAt,
       endedAt: null,
       outcome: null,

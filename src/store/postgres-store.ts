@@ -464,6 +464,16 @@ export class PostgresStore implements Store {
     return row?.n ?? 0;
   }
 
+  async countAttemptsOf(callbackIds: string[]): Promise<Map<string, number>> {
+    if (!callbackIds.length) return new Map();
+    const rows = await this.rows<{ id: string; n: number }>(
+      'SELECT callback_id AS id, COUNT(*) AS n FROM attempts WHERE callback_id = ANY($1::text[]) GROUP BY callback_id',
+      [callbackIds],
+      'count_attempts_of',
+    );
+    return new Map(rows.map((r) => [r.id, r.n]));
+  }
+
   async saveAttempt(attempt: AttemptRecord): Promise<void> {
     const p = attemptParams(attempt);
     await this.q(INSERT_ATTEMPT, ATTEMPT_KEYS.map((k) => p[k]), 'save_attempt');

@@ -98,6 +98,7 @@ export class SqliteEngine {
            answered_at = excluded.answered_at, connected_at = excluded.connected_at, call_id = excluded.call_id, detail = excluded.detail`,
       ),
       countAttempts: db.prepare('SELECT COUNT(*) FROM attempts WHERE callback_id = ?').pluck(),
+      countAttemptsOf: db.prepare('SELECT callback_id AS id, COUNT(*) AS n FROM attempts WHERE callback_id IN (SELECT value FROM json_each(?)) GROUP BY callback_id'),
       attemptsOf: db.prepare('SELECT * FROM attempts WHERE callback_id = ? ORDER BY number'),
       openAttempt: db.prepare('SELECT * FROM attempts WHERE callback_id = ? AND ended_at IS NULL ORDER BY number DESC LIMIT 1'),
       insertEvent: db.prepare(
@@ -328,6 +329,12 @@ export class SqliteEngine {
 
   countAttempts(callbackId: string): number {
     return this.stmt.countAttempts.get(callbackId) as number;
+  }
+
+  countAttemptsOf(callbackIds: string[]): Map<string, number> {
+    if (!callbackIds.length) return new Map();
+    const rows = this.stmt.countAttemptsOf.all(JSON.stringify(callbackIds)) as { id: string; n: number }[];
+    return new Map(rows.map((r) => [r.id, r.n]));
   }
 
   saveAttempt(attempt: AttemptRecord): void {

@@ -194,6 +194,10 @@ export class SqliteStore implements Store {
     return this.run(() => this.engine.attemptsOf(callbackId));
   }
 
+  countAttemptsOf(callbackIds: string[]): Promise<Map<string, number>> {
+    return this.run(() => this.engine.countAttemptsOf(callbackIds));
+  }
+
   countAttempts(callbackId: string): Promise<number> {
     return this.run(() => this.engine.countAttempts(callbackId));
   }

@@ -179,6 +179,8 @@ export interface Store extends QueueStateStore {
   // attempts and events
   attemptsOf(callbackId: string): Promise<AttemptRecord[]>;
   countAttempts(callbackId: string): Promise<number>;
+  /** the number of attempts of each of these callbacks that has any (one read for a scheduler's pass) */
+  countAttemptsOf(callbackIds: string[]): Promise<Map<string, number>>;
   /** write an attempt row alone (its callback moved on without it, e.g. cancelled meanwhile) */
   saveAttempt(attempt: AttemptRecord): Promise<void>;
   openAttemptOf(callbackId: string): Promise<AttemptRecord | undefined>;

@@ -63,6 +63,16 @@ for (const kind of storeKinds()) {
       assert.equal(await store.countAttempts('race'), 1);
     });
 
+    it('counts the attempts of several callbacks at once (those without any are absent)', async () => {
+      const attempt = (id: string, callbackId: string, number: number) => ({ id, callbackId, number, startedAt: T, endedAt: T + 1, outcome: 'NO_ANSWER' as const, sipStatus: 480, amdDecision: null, amdDecisionMs: null, agentId: null, answeredAt: null, connectedAt: null, callId: null, detail: null });
+      for (const id of ['one', 'two', 'none']) await store.insertCallback(callback(id), []);
+      await store.saveAttempt(attempt('o1', 'one', 1));
+      await store.saveAttempt(attempt('t1', 'two', 1));
+      await store.saveAttempt(attempt('t2', 'two', 2));
+      assert.deepEqual(await store.countAttemptsOf(['one', 'two', 'none', 'unknown']), new Map([['one', 1], ['two', 2]]));
+      assert.deepEqual(await store.countAttemptsOf([]), new Map());
+    });
+
     it('lists due callbacks oldest first, and the next due time', async () => {
       await store.insertCallback(callback('late', { nextAttemptAt: T + 2000 }), []);
       await store.insertCallback(callback('early', { nextAttemptAt: T + 1000, acceptedAt: T + 1 }), []);
