@@ -81,7 +81,7 @@ async function benchStore(label: string, open: () => Promise<Store>, load: (row:
     const res = await runRound({ store: target, idPrefix: newId(), measured, perSecond: DUE_PER_SECOND, leadMs: 3000 + measured });
     rounds.push(res);
     console.log(
-      `  round ${r + 1}: dispatched ${res.dispatched}/${res.measured} in ${WINDOW_S} s; lag p50 ${res.lagsMs.p50} ms p99 ${res.lagsMs.p99} ms max ${res.lagsMs.max} ms; peak RSS ${mb(res.peakRssBytes)}; CPU ${res.cpuMsPerDispatch.toFixed(2)} ms/dispatch${res.overran ? '  (insert overran the lead: not counted)' : ''}`,
+      `  round ${r + 1}: dispatched ${res.dispatched}/${res.measured} in ${WINDOW_S} s; lag p50 ${res.lagsMs.p50} ms p99 ${res.lagsMs.p99} ms max ${res.lagsMs.max} ms; peak RSS ${mb(res.peakRssBytes)}; CPU ${res.cpuMsPerDispatch.toFixed(2)} ms/dispatch; machine load ${os.loadavg()[0]!.toFixed(1)}${res.overran ? '  (insert overran the lead: not counted)' : ''}`,
     );
   }
   const ok = rounds.filter((r) => !r.overran);
