@@ -30,6 +30,12 @@ export interface PooledEndpoint {
 }
 
 /**
+ * Connects to one media server: resolves with the connection, or rejects (down, refused, no answer in
+ * `timeoutMs`). The pool's default: probe the event socket, then `Mrf.connect`; tests give fake servers.
+ */
+export type MediaServerConnector = (server: MediaServerSettings, timeoutMs: number) => Promise<Mrf.MediaServer>;
+
+/**
  * The FreeSWITCH media servers, through drachtio-fsmrf. `Mrf.connect` throws when FreeSWITCH is down or
  * its sofia profile is not up yet, and does not retry: this pool retries each server with capped
  * backoff, reconnects after a lost connection, and creates endpoints on the least loaded server that is
@@ -38,7 +44,7 @@ export interface PooledEndpoint {
  * (`lossOf(ms)`) ends the calls there. Events: 'up' (name), 'down' (name, reason).
  */
 export class MediaServerPool extends EventEmitter {
-  private readonly mrf: Mrf;
+  private readonly connectServer: MediaServerConnector;
   private readonly entries: Entry[];
   private closed = false;
 
@@ -54,9 +60,14 @@ export class MediaServerPool extends EventEmitter {
     private readonly liveness: LivenessOptions = DEFAULT_LIVENESS,
     /** FreeSWITCH global variables set on each server at every (re)connection (`global_setvar`), e.g. SRTP */
     private readonly globals: Record<string, string> = {},
+    connector?: MediaServerConnector,
   ) {
     super();
-    this.mrf = new Mrf(srf);
+    if (connector) this.connectServer = connector;
+    else {
+      const mrf = new Mrf(srf);
+      this.connectServer = (server, timeoutMs) => this.connectMrf(mrf, server, timeoutMs);
+    }
     this.entries = servers.map((opts) => ({
       opts,
       name: `${opts.host}:${opts.port}`,
@@ -128,28 +139,8 @@ export class MediaServerPool extends EventEmitter {
     if (this.closed) return;
     e.timer = undefined;
     const log = this.logger.child({ dependency: 'freeswitch', server: e.name });
-    let timeout: NodeJS.Timeout | undefined;
     try {
-      await probeEventSocket({ host: e.opts.host, port: e.opts.port, secret: e.opts.secret, profile: e.opts.profile, timeoutMs: this.connectTimeoutMs });
-      if (this.closed) return;
-      const connecting = this.mrf.connect({
-        address: e.opts.host,
-        port: e.opts.port,
-        secret: e.opts.secret,
-        profile: e.opts.profile,
-        ...(e.opts.listenAddress ? { listenAddress: e.opts.listenAddress } : {}),
-        ...(e.opts.advertisedAddress ? { advertisedAddress: e.opts.advertisedAddress } : {}),
-      });
-      const ms = await Promise.race([
-        connecting,
-        new Promise<never>((_, reject) => {
-          timeout = setTimeout(() => {
-            // a late success must not leak a connection
-            connecting.then(safeDisconnect, () => undefined);
-            reject(new Error(`no answer within ${this.connectTimeoutMs} ms`));
-          }, this.connectTimeoutMs);
-        }),
-      ]).finally(() => clearTimeout(timeout));
+      const ms = await this.connectServer(e.opts, this.connectTimeoutMs);
       if (this.closed) {
         safeDisconnect(ms);
         return;
@@ -178,6 +169,31 @@ export class MediaServerPool extends EventEmitter {
       this.set(e, 'down', messageOf(err), log);
       this.retry(e);
     }
+  }
+
+  /** probe the event socket, then connect drachtio-fsmrf (both bounded by `timeoutMs`) */
+  private async connectMrf(mrf: Mrf, server: MediaServerSettings, timeoutMs: number): Promise<Mrf.MediaServer> {
+    await probeEventSocket({ host: server.host, port: server.port, secret: server.secret, profile: server.profile, timeoutMs });
+    if (this.closed) throw new Error('media server pool closed');
+    const connecting = mrf.connect({
+      address: server.host,
+      port: server.port,
+      secret: server.secret,
+      profile: server.profile,
+      ...(server.listenAddress ? { listenAddress: server.listenAddress } : {}),
+      ...(server.advertisedAddress ? { advertisedAddress: server.advertisedAddress } : {}),
+    });
+    let timeout: NodeJS.Timeout | undefined;
+    return Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        timeout = setTimeout(() => {
+          // a late success must not leak a connection
+          connecting.then(safeDisconnect, () => undefined);
+          reject(new Error(`no answer within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timeout));
   }
 
   private retry(e: Entry): void {
