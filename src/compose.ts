@@ -439,6 +439,8 @@ function queueLayer(queue: QueueService, config: AppConfig, logger: Logger, cloc
     for (const c of report.droppedCallers) {
       await store.recordInteraction({ interactionId: c.contactId, target: c.target, startedAt: c.enqueuedAt, endedAt: Math.max(now, c.enqueuedAt), outcome: 'FAILED', attached: { endedBy: 'service-restart' } });
     }
+    // several instances on one PostgreSQL: the agents' changes made on the others are taken in here
+    await persistence.follow();
   };
   const component: Component = {
     name: 'queue',

@@ -67,9 +67,12 @@ export interface StoredRegistration {
 
 /** what changed in the queue since the last write; applied in one transaction */
 export interface QueueStateChange {
+  /** the instance writing it (named in the notice the other instances get) */
+  owner?: string;
   putEntries: StoredQueueEntry[];
   /** contact ids that left the line */
   removeEntries: string[];
+  /** each replaces the stored row unless that one is newer (`updatedAt`): a late write never undoes a later one */
   putAgents: StoredAgentState[];
   putRegistrations: StoredRegistration[];
   /** agent ids whose registration ended */
@@ -94,9 +97,21 @@ export interface StoredApproval {
   pending: Record<string, unknown>;
 }
 
+/** another instance saved a change of the queue's state: whose, and which agents' rows (null: any of them) */
+export interface QueueStateNotice {
+  owner: string;
+  agents: string[] | null;
+}
+
 /** the store's side: the queue's state and the pending approvals */
 export interface QueueStateStore {
   saveQueueState(change: QueueStateChange): Promise<void>;
+  /**
+   * hear of every change saved to the queue's state (by any instance on the database, this one included), once
+   * committed; resolves, once listening, with the function that stops it. Absent where one process is the
+   * only writer (SQLite).
+   */
+  watchQueueState?(listener: (notice: QueueStateNotice) => void): Promise<() => Promise<void>>;
   loadQueueState(): Promise<QueueStateSnapshot>;
   /** insert or replace the approval of this callback and kind */
   putPendingApproval(approval: StoredApproval): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Agent, AgentState, NotReadyReason } from './agent';
+import type { Agent, AgentState, NotReadyReason, SavedAgent } from './agent';
 import { QueueError } from './errors';
 import type { QueueState } from './queue-state';
 import type { TimerHandle } from '../time';
@@ -124,6 +124,22 @@ export class AgentDesk {
   restoreAfterCallWork(a: Agent, endsAt: number): void {
     this.cancelAcw(a);
     this.timers.get(a.id)!.acw = this.state.schedule(Math.max(0, endsAt - this.now), () => this.acwOver(a));
+  }
+
+  /**
+   * Another instance changed this agent (queue-sync): take its state as it wrote it, and its registration; its
+   * after-call work runs out here too at its end. Then a newly free agent is dispatched.
+   */
+  adoptRemote(a: Agent, saved: SavedAgent, registration: { contactUri: string; expiresAt: number } | undefined): void {
+    this.cancelAcw(a);
+    a.restore(saved);
+    if (registration && registration.expiresAt > this.now) this.restoreRegistration(a, registration.contactUri, registration.expiresAt);
+    else {
+      this.timers.get(a.id)!.registration?.cancel();
+      a.registration = undefined;
+    }
+    if (a.state === 'AFTER_CALL_WORK') this.restoreAfterCallWork(a, a.acwEndsAt ?? this.now);
+    this.dispatch();
   }
 
   /** the registration ended (un-REGISTER or lapse): a READY agent without static URI becomes NOT_READY */

@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import type { QueueStateChange, QueueStateSnapshot, QueueStateStore, StoredAgentState, StoredQueueEntry, StoredRegistration } from '../ports/queue-state';
 import type { Agent } from './agent';
 import type { AgentDesk } from './agent-desk';
-import { applySnapshot, type RestoreReport } from './queue-restore';
+import { applyRemoteAgent, applySnapshot, type RestoreReport } from './queue-restore';
 import type { QueueState } from './queue-state';
 
 export interface QueuePersistenceOptions {
-  store: Pick<QueueStateStore, 'saveQueueState' | 'loadQueueState'>;
+  store: Pick<QueueStateStore, 'saveQueueState' | 'loadQueueState' | 'watchQueueState'>;
   /** this instance's name on the rows it writes */
   owner: string;
   logger?: Logger;
@@ -71,6 +71,53 @@ export class QueuePersistence {
     return report;
   }
 
+  /**
+   * Follow the other instances on the database (a store that has `watchQueueState`: PostgreSQL): each change
+   * of an agent another instance saves — its state, its registration — is read and taken into this working
+   * copy (`applyRemoteAgent`), so every instance's pages and dispatch see it. Resolves once listening.
+   */
+  async follow(): Promise<void> {
+    const watch = this.o.store.watchQueueState;
+    if (!watch || this.unwatch) return;
+    this.unwatch = await watch.call(this.o.store, (n) => {
+      if (n.owner === this.o.owner || this.closed) return;
+      this.pulls = this.pulls.then(() => this.pull(n.agents)).catch((err: unknown) => this.log?.error({ err, event: 'queue_sync_failed' }, 'queue: could not read a change another instance made'));
+    });
+  }
+
+  /** resolves once the other instances' changes heard so far are taken in */
+  async pulled(): Promise<void> {
+    await this.pulls;
+  }
+
+  private unwatch: (() => Promise<void>) | undefined;
+  private pulls: Promise<void> = Promise.resolve();
+
+  private async pull(agentIds: string[] | null): Promise<void> {
+    const snap = await this.o.store.loadQueueState();
+    if (this.closed) return;
+    const wanted = agentIds ? new Set(agentIds) : undefined;
+    const registrations = new Map(snap.registrations.map((r) => [r.agentId, r]));
+    const theirs = rowsOf({ entries: [], agents: snap.agents, registrations: snap.registrations });
+    const taken: string[] = [];
+    this.state.mutate(() => {
+      for (const row of snap.agents) {
+        if (wanted && !wanted.has(row.agentId)) continue;
+        if (row.owner === this.o.owner) continue; // our own row: our working copy is newer or equal
+        if (applyRemoteAgent(this.state, this.desk, row, registrations.get(row.agentId))) taken.push(row.agentId);
+      }
+    });
+    // what was taken is what the store has: not written back
+    for (const id of taken) {
+      const agent = theirs.agents.get(id);
+      if (agent) this.written.agents.set(id, agent);
+      const reg = theirs.registrations.get(id);
+      if (reg) this.written.registrations.set(id, reg);
+      else this.written.registrations.delete(id);
+    }
+    if (taken.length) this.log?.debug({ event: 'queue_synced', agents: taken }, 'queue: agents changed by another instance taken in');
+  }
+
   /** resolves once every change made so far is written (or its write failed) */
   async flushed(): Promise<void> {
     while (this.running) await this.running;
@@ -78,6 +125,7 @@ export class QueuePersistence {
 
   /** write what is left, then stop writing */
   async close(): Promise<void> {
+    await this.unwatch?.();
     if (this.retry) clearTimeout(this.retry);
     this.retry = undefined;
     if (this.failures > 0) this.changed();
@@ -98,11 +146,12 @@ export class QueuePersistence {
       while (this.queued) {
         this.queued = false;
         const now = rowsOf(this.snapshot());
-        const change = diff(this.written, now);
+        const change = { owner: this.o.owner, ...diff(this.written, now) };
         if (isEmpty(change)) continue;
         try {
           await this.o.store.saveQueueState(change);
-          this.written = now;
+          // only the rows written: another instance's rows taken in meanwhile (pull) stay as taken
+          record(this.written, now, change);
           if (this.failures > 0) this.log?.info({ event: 'queue_state_saved', afterFailures: this.failures }, 'queue: state written again after failures');
           this.failures = 0;
         } catch (err) {
@@ -137,6 +186,8 @@ export class QueuePersistence {
     const agents: StoredAgentState[] = [];
     const registrations: StoredRegistration[] = [];
     for (const a of this.state.agents.values()) {
+      // RESERVED / BUSY without a reservation of ours: another instance's call (follow()), its row is theirs
+      if ((a.state === 'RESERVED' || a.state === 'BUSY') && !this.state.reservationOf(a)) continue;
       agents.push(this.agentRow(a, now));
       if (a.registration) registrations.push({ agentId: a.id, contactUri: a.registration.contactUri, expiresAt: a.registration.expiresAt });
     }
@@ -177,10 +228,17 @@ interface Rows {
 function rowsOf(s: QueueStateSnapshot): Rows {
   const keyed = <R>(rows: R[], key: (r: R) => string, json: (r: R) => string) => new Map(rows.map((r) => [key(r), { json: json(r), row: r }]));
   return {
-    entries: keyed(s.entries, (e) => e.contactId, (e) => JSON.stringify([e.kind, e.target, e.enqueuedAt, e.priority])),
-    agents: keyed(s.agents, (a) => a.agentId, (a) => JSON.stringify([a.state, a.detail])),
-    registrations: keyed(s.registrations, (r) => r.agentId, (r) => JSON.stringify([r.contactUri, r.expiresAt])),
+    entries: keyed(s.entries, (e) => e.contactId, (e) => canonical([e.kind, e.target, e.enqueuedAt, e.priority])),
+    agents: keyed(s.agents, (a) => a.agentId, (a) => canonical([a.state, a.detail])),
+    registrations: keyed(s.registrations, (r) => r.agentId, (r) => canonical([r.contactUri, r.expiresAt])),
   };
+}
+
+/** JSON with every object's keys in order: a row read back (PostgreSQL's jsonb orders keys its own way) compares equal */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
 }
 
 function diff(before: Rows, after: Rows): QueueStateChange {
@@ -197,3 +255,12 @@ function diff(before: Rows, after: Rows): QueueStateChange {
 
 const isEmpty = (c: QueueStateChange): boolean =>
   c.putEntries.length + c.removeEntries.length + c.putAgents.length + c.putRegistrations.length + c.removeRegistrations.length === 0;
+
+/** after a write: `written` holds, for the rows of `change`, what `now` had */
+function record(written: Rows, now: Rows, change: QueueStateChange): void {
+  for (const e of change.putEntries) written.entries.set(e.contactId, now.entries.get(e.contactId)!);
+  for (const id of change.removeEntries) written.entries.delete(id);
+  for (const a of change.putAgents) written.agents.set(a.agentId, now.agents.get(a.agentId)!);
+  for (const r of change.putRegistrations) written.registrations.set(r.agentId, now.registrations.get(r.agentId)!);
+  for (const id of change.removeRegistrations) written.registrations.delete(id);
+}

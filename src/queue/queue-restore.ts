@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { QueueStateSnapshot, StoredAgentState, StoredQueueEntry } from '../ports/queue-state';
-import type { Agent, NotReadyReason } from './agent';
+import type { QueueStateSnapshot, StoredAgentState, StoredQueueEntry, StoredRegistration } from '../ports/queue-state';
+import type { Agent, NotReadyReason, SavedAgent } from './agent';
 import type { AgentDesk } from './agent-desk';
 import type { QueueState } from './queue-state';
 
@@ -87,9 +87,9 @@ export function applySnapshot(
   return report;
 }
 
-function restoreAgent(a: Agent, saved: StoredAgentState, desk: AgentDesk, now: number, report: RestoreReport): void {
+const savedAgent = (saved: StoredAgentState): SavedAgent => {
   const d = saved.detail;
-  a.restore({
+  return {
     state: saved.state,
     since: d.since,
     idleSince: d.idleSince,
@@ -99,7 +99,25 @@ function restoreAgent(a: Agent, saved: StoredAgentState, desk: AgentDesk, now: n
     afterCall: d.afterCall ?? undefined,
     acwEndsAt: d.acwEndsAt ?? undefined,
     lastCall: d.lastCall ?? undefined,
-  });
+  };
+};
+
+/**
+ * Another instance on the database changed this agent (queue-sync): this instance takes its state and
+ * registration as written — unless the agent is in a reservation or call of this instance's own, which this
+ * instance's own write tells the others about. An agent RESERVED / BUSY elsewhere stays so here, without a
+ * reservation of ours, so this instance's dispatch passes it by. Run inside `state.mutate`. False when not taken.
+ */
+export function applyRemoteAgent(state: QueueState, desk: AgentDesk, saved: StoredAgentState, registration: StoredRegistration | undefined): boolean {
+  const a = state.agents.get(saved.agentId);
+  if (!a || state.reservationOf(a)) return false;
+  desk.adoptRemote(a, savedAgent(saved), registration);
+  return true;
+}
+
+function restoreAgent(a: Agent, saved: StoredAgentState, desk: AgentDesk, now: number, report: RestoreReport): void {
+  const d = saved.detail;
+  a.restore(savedAgent(saved));
   switch (saved.state) {
     case 'NOT_READY':
       return;

@@ -27,7 +27,8 @@ export const postgresQueueState = (q: Query) => ({
         `INSERT INTO agent_states (agent_id, state, reservation_id, detail, owner, updated_at)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bigint[])
          ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, reservation_id = excluded.reservation_id, detail = excluded.detail,
-           owner = excluded.owner, updated_at = excluded.updated_at`,
+           owner = excluded.owner, updated_at = excluded.updated_at
+         WHERE excluded.updated_at >= agent_states.updated_at`,
         [a.map((x) => x.agentId), a.map((x) => x.state), a.map((x) => x.detail.reservation?.id ?? null) as string[], a.map((x) => JSON.stringify(x.detail)), a.map((x) => x.owner), a.map((x) => x.updatedAt)],
       );
     }

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { AttemptRecord, CallDirection, CallbackEvent, CallbackRecord, CallbackState, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
-import type { QueueStateChange, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
+import type { QueueStateChange, QueueStateNotice, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
 import { postgresMigrations } from './migrations/postgres';
 import { postgresQueueState } from './postgres-queue-state';
 import { attemptParams, callbackParams, ERASED, toApiKey, toAttempt, toCallback, toInteraction, toService, type ApiKeyRow, type AttemptRow, type CallbackRow, type EventRow, type InteractionRow, type ServiceRow } from './rows';
@@ -120,6 +120,8 @@ export class PostgresStore implements Store {
   private constructor(
     private readonly pool: pg.Pool,
     poolSize: number,
+    /** how to open the connection that LISTENs (watchQueueState), and its channel (one per schema) */
+    private readonly listen: { connectionString: string; channel: string },
   ) {
     // a few connections stay for the scheduler and the reads beside them; more batches side by side only make
     // them smaller (more statements per request) once the database is busy
@@ -141,7 +143,7 @@ export class PostgresStore implements Store {
     });
     // an idle connection's error (the server restarted) is the pool's to handle: the next query reconnects
     pool.on('error', () => undefined);
-    return new PostgresStore(pool, opts.poolSize ?? 10);
+    return new PostgresStore(pool, opts.poolSize ?? 10, { connectionString: opts.connectionString, channel: `cbsvc_queue_${schema ?? 'public'}` });
   }
 
   onCommitted(listener: (events: CommittedEvent[]) => void): () => void {
@@ -812,7 +814,40 @@ export class PostgresStore implements Store {
   private readonly queueState = postgresQueueState((sql, params) => this.rows(sql, params as Param[]));
 
   saveQueueState(change: QueueStateChange): Promise<void> {
-    return this.transaction(() => this.queueState.save(change));
+    return this.transaction(async () => {
+      await this.queueState.save(change);
+      // delivered to the listeners when the transaction commits
+      await this.q('SELECT pg_notify($1, $2)', [this.listen.channel, noticeOf(change)]);
+    });
+  }
+
+  private watcher: { client: pg.Client; listeners: Set<(n: QueueStateNotice) => void> } | undefined;
+
+  async watchQueueState(listener: (n: QueueStateNotice) => void): Promise<() => Promise<void>> {
+    if (!this.watcher) {
+      const client = new pg.Client({ connectionString: this.listen.connectionString });
+      const listeners = new Set<(n: QueueStateNotice) => void>();
+      this.watcher = { client, listeners };
+      client.on('notification', (m) => {
+        if (m.channel !== this.listen.channel || !m.payload) return;
+        let notice: QueueStateNotice;
+        try {
+          notice = JSON.parse(m.payload) as QueueStateNotice;
+        } catch {
+          return;
+        }
+        for (const l of listeners) l(notice);
+      });
+      // a lost connection is reported by the store's health through the pool; the listener stops hearing
+      client.on('error', () => undefined);
+      await client.connect();
+      await client.query(`LISTEN ${this.listen.channel}`);
+    }
+    const w = this.watcher;
+    w.listeners.add(listener);
+    return async () => {
+      w.listeners.delete(listener);
+    };
   }
 
   loadQueueState(): Promise<QueueStateSnapshot> {
@@ -834,7 +869,16 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.watcher) await this.watcher.client.end().catch(() => undefined);
     await this.pool.end();
   }
   private closed = false;
+}
+
+/** the notice of a saved change: whose, and which agents (all of them when the list would not fit a NOTIFY) */
+function noticeOf(c: QueueStateChange): string {
+  const agents = [...new Set([...c.putAgents.map((a) => a.agentId), ...c.putRegistrations.map((r) => r.agentId), ...c.removeRegistrations])];
+  const notice: QueueStateNotice = { owner: c.owner ?? c.putAgents[0]?.owner ?? '', agents };
+  const payload = JSON.stringify(notice);
+  return payload.length < 7000 ? payload : JSON.stringify({ owner: notice.owner, agents: null } satisfies QueueStateNotice);
 }

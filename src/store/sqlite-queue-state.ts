@@ -24,7 +24,8 @@ export class SqliteQueueState {
       putAgent: db.prepare(
         `INSERT INTO agent_states (agent_id, state, reservation_id, detail, owner, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (agent_id) DO UPDATE SET state = excluded.state, reservation_id = excluded.reservation_id, detail = excluded.detail,
-           owner = excluded.owner, updated_at = excluded.updated_at`,
+           owner = excluded.owner, updated_at = excluded.updated_at
+         WHERE excluded.updated_at >= agent_states.updated_at`,
       ),
       putRegistration: db.prepare(
         `INSERT INTO agent_registrations (agent_id, contact_uri, expires_at) VALUES (?, ?, ?)

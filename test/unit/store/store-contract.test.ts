@@ -194,7 +194,32 @@ for (const kind of storeKinds()) {
         'a row the schema refuses',
       );
       assert.equal((await store.loadQueueState()).entries.some((e) => e.contactId === 'half'), false, 'nothing of a failed change is kept');
+      // a late write (an older state) never undoes a later one
+      await store.saveQueueState({ putEntries: [], removeEntries: [], putAgents: [{ agentId: 'alice', state: 'READY', detail: detail(), owner: 'i1', updatedAt: T + 5 }], putRegistrations: [], removeRegistrations: [] });
+      assert.equal((await store.loadQueueState()).agents.find((a) => a.agentId === 'alice')?.state, 'NOT_READY', 'the row of T + 9 stays');
+      await store.saveQueueState({ putEntries: [], removeEntries: [], putAgents: [{ agentId: 'alice', state: 'READY', detail: detail(), owner: 'i1', updatedAt: T + 9 }], putRegistrations: [], removeRegistrations: [] });
+      assert.equal((await store.loadQueueState()).agents.find((a) => a.agentId === 'alice')?.state, 'READY', 'one of the same time replaces it');
     });
+
+    if (kind === 'postgres') {
+      it("tells every instance on the database of a saved change of the queue's state, once committed: whose, which agents", async () => {
+        const other = await reopenTestStore(store);
+        const heard: unknown[] = [];
+        const stop = await other.watchQueueState!((n) => heard.push(n));
+        const detail = { notReadyReason: null, since: T, idleSince: T, loggedIn: true, loginUri: null, afterCall: null, acwEndsAt: null, reservation: null, lastCall: null };
+        await store.transaction(async () => {
+          await store.saveQueueState({ owner: 'i1', putEntries: [], removeEntries: [], putAgents: [{ agentId: 'alice', state: 'READY', detail, owner: 'i1', updatedAt: T }], putRegistrations: [{ agentId: 'bob', contactUri: 'sip:bob@x', expiresAt: T + 1 }], removeRegistrations: ['carol'] });
+          await new Promise((r) => setTimeout(r, 100));
+          assert.deepEqual(heard, [], 'nothing before the commit');
+        });
+        for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        assert.deepEqual(heard, [{ owner: 'i1', agents: ['alice', 'bob', 'carol'] }]);
+        await stop();
+        await store.saveQueueState({ owner: 'i1', putEntries: [], removeEntries: [], putAgents: [], putRegistrations: [], removeRegistrations: [] });
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(heard.length, 1, 'not after it stopped');
+      });
+    }
 
     it('keeps pending previews and confirmations by callback and kind until they are answered', async () => {
       await store.putPendingApproval({ callbackId: 'cb1', kind: 'agent_preview', agentId: 'alice', expiresAt: T + 30_000, pending: { kind: 'agent_preview', allowReject: true } });

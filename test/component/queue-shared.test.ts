@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import type { ReservationHandle } from '../../src/ports/queue';
+import { parseQueueOptions } from '../../src/queue/parse-options';
+import { QueueService } from '../../src/queue/queue-service';
+import type { QueuePersistence } from '../../src/queue/queue-persistence';
+import type { Store } from '../../src/store/store';
+import { openPostgresStoresTogether } from '../helpers/stores';
+import { until } from '../helpers/until';
+
+const options = parseQueueOptions(
+  {
+    targets: [{ name: 'support', reservationTimeoutSec: 600 }, { name: 'sales' }],
+    agents: [
+      { id: 'alice', name: 'Alice', targets: ['support'], uri: 'sip:alice@192.0.2.10' },
+      { id: 'bob', name: 'Bob', targets: ['sales'], password: 'bob-soft-pw-1' },
+    ],
+  },
+  '',
+);
+
+const within = <T>(what: string, f: () => T | undefined) => until(what, f, 5000, 20);
+
+describe('the queue on several instances over one PostgreSQL: agents changed on one are seen on the others', function () {
+  if (!process.env.TEST_DATABASE_URL) return;
+  const running: { q: QueueService; p: QueuePersistence }[] = [];
+  afterEach(async () => {
+    for (const r of running.splice(0)) {
+      r.q.close();
+      await r.p.close();
+    }
+  });
+
+  const instance = async (store: Store, owner: string) => {
+    const q = new QueueService(options);
+    const p = q.persistTo({ store, owner });
+    await p.restore(async () => new Set());
+    await p.follow();
+    running.push({ q, p });
+    return q;
+  };
+
+  it('states, registrations and reservations reach the other instance; its dispatch passes by an agent busy elsewhere and takes it once free', async () => {
+    const { stores } = await openPostgresStoresTogether(2);
+    const a = await instance(stores[0]!, 'A');
+    const b = await instance(stores[1]!, 'B');
+
+    a.login('alice');
+    await within('alice READY on B', () => (b.getAgent('alice').state === 'READY' ? true : undefined));
+    assert.equal(b.getAgent('alice').since, a.getAgent('alice').since);
+
+    const expires = Date.now() + 3600_000;
+    a.setRegistration('bob', 'sip:bob@198.51.100.7:5062', expires);
+    await within("bob's registration on B", () => b.getAgent('bob').registration);
+    assert.equal(b.getAgent('bob').state, 'READY');
+    assert.equal(b.getAgent('bob').uri, 'sip:bob@198.51.100.7:5062', 'B can call him at his softphone');
+
+    b.setNotReady('alice');
+    await within('alice NOT_READY on A', () => (a.getAgent('alice').state === 'NOT_READY' ? true : undefined));
+    assert.equal(a.getAgent('alice').notReadyReason, 'requested');
+    a.setReady('alice');
+    await within('alice READY again on B', () => (b.getAgent('alice').state === 'READY' ? true : undefined));
+
+    // A reserves alice for its caller: B sees her RESERVED and its own caller waits
+    a.enqueue({ contactId: 'call-on-a', kind: 'caller', target: 'support', enqueuedAt: Date.now() });
+    const onA = await a.reserveAgentFor('call-on-a', { timeoutMs: 1000 });
+    assert.equal(onA?.agent.agentId, 'alice');
+    await within('alice RESERVED on B', () => (b.getAgent('alice').state === 'RESERVED' ? true : undefined));
+    b.enqueue({ contactId: 'call-on-b', kind: 'caller', target: 'support', enqueuedAt: Date.now() });
+    const got: { onB?: ReservationHandle | null } = {};
+    const waiting = b.reserveAgentFor('call-on-b', { timeoutMs: 10_000 }).then((r) => (got.onB = r));
+    onA!.confirm();
+    await within('alice BUSY on B', () => (b.getAgent('alice').state === 'BUSY' ? true : undefined));
+    assert.equal(got.onB, undefined, 'B did not reserve an agent busy on A');
+    onA!.callEnded({ afterCallWorkSec: 0 });
+    await waiting;
+    const onB = got.onB as ReservationHandle | null | undefined;
+    assert.equal(onB?.agent.agentId, 'alice', 'B reserves her once A is done with her');
+    await within('alice RESERVED by B, on A', () => (a.getAgent('alice').state === 'RESERVED' ? true : undefined));
+    assert.equal(a.getAgent('alice').reservation, undefined, "B's reservation, not A's");
+    onB!.release();
+    await within('alice READY on A', () => (a.getAgent('alice').state === 'READY' ? true : undefined));
+  });
+});
