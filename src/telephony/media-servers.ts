@@ -103,27 +103,39 @@ export class MediaServerPool extends EventEmitter {
     const e = this.pickEntry();
     if (!e?.ms) throw new Error('no media server is up');
     const ms = e.ms;
-    e.active++;
-    let endpoint: Mrf.Endpoint;
-    try {
-      endpoint = await ms.createEndpoint(opts);
-    } catch (err) {
-      e.active--;
-      throw err;
-    }
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      e.active--;
+    return { endpoint: await ms.createEndpoint(opts), server: e.name, mediaServer: ms };
+  }
+
+  /**
+   * Count the endpoints made on this connection, whoever makes them (`pick()`'s callers call the server's own
+   * `createEndpoint`): one more from the call on (so calls picked in the same tick spread), one less once
+   * destroyed or failed. Without this the least loaded server was always the first one up.
+   */
+  private countEndpoints(e: Entry, ms: Mrf.MediaServer): void {
+    const create = ms.createEndpoint.bind(ms);
+    ms.createEndpoint = async (opts) => {
+      e.active++;
+      let endpoint: Mrf.Endpoint;
+      try {
+        endpoint = await create(opts);
+      } catch (err) {
+        e.active--;
+        throw err;
+      }
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        e.active--;
+      };
+      endpoint.once('destroy', release);
+      const destroy = endpoint.destroy.bind(endpoint);
+      endpoint.destroy = async () => {
+        release();
+        await destroy();
+      };
+      return endpoint;
     };
-    endpoint.once('destroy', release);
-    const destroy = endpoint.destroy.bind(endpoint);
-    endpoint.destroy = async () => {
-      release();
-      await destroy();
-    };
-    return { endpoint, server: e.name, mediaServer: ms };
   }
 
   get anyUp(): boolean {
@@ -145,6 +157,7 @@ export class MediaServerPool extends EventEmitter {
         safeDisconnect(ms);
         return;
       }
+      this.countEndpoints(e, ms);
       // before any call: a server restarted with its own defaults gets the service's settings again
       for (const [name, value] of Object.entries(this.globals)) await ms.api(`global_setvar ${name}=${value}`);
       e.ms = ms;

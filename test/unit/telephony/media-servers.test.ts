@@ -91,6 +91,24 @@ describe('telephony/media-servers: calls spread over the healthy FreeSWITCH serv
     );
   });
 
+  it('endpoints made on a picked server are counted too (inbound calls and customer legs pick, then make their own)', async () => {
+    const made = [];
+    // not awaited: calls picked in the same tick spread too (fs1, fs2, fs1, fs2)
+    for (let i = 0; i < 4; i++) made.push(pool.pick()!.createEndpoint({ remoteSdp: 'v=0' }));
+    const eps = await Promise.all(made);
+    assert.deepEqual(
+      Object.values(pool.status()).map((s) => s.active),
+      [2, 2],
+    );
+    await eps[0]!.destroy();
+    await eps[2]!.destroy();
+    assert.deepEqual(
+      Object.values(pool.status()).map((s) => s.active),
+      [0, 2],
+      'one less once destroyed',
+    );
+  });
+
   it('a frozen server is given up within 7 s (a status check every 2 s, 5 s to answer): its calls end, new calls go to the other', async () => {
     assert.equal(await serverOf(), '127.0.0.1:8021');
     const second = await pool.createEndpoint();
