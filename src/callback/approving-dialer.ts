@@ -26,6 +26,10 @@ export interface ApprovingDialerDeps {
 export class ApprovingDialer implements Dialer {
   constructor(private readonly d: ApprovingDialerDeps) {}
 
+  get orphanedCallMs(): number | undefined {
+    return this.d.inner.orphanedCallMs;
+  }
+
   isReady(): boolean {
     return this.d.inner.isReady?.() ?? true;
   }

@@ -41,6 +41,8 @@ export function nextStep(
   settings: Pick<ServiceSettings, 'retry' | 'maxNumberOfAttempts'>,
   now: number,
   expirationTime: number,
+  /** epoch ms the next attempt may not come before (the policy's delay counts from `now` either way) */
+  notBefore = 0,
 ): NextStep {
   const final = FINAL[outcome];
   if (final) return { kind: 'complete', reason: final };
@@ -49,7 +51,7 @@ export function nextStep(
   if (delaySec === null || delaySec === undefined) return { kind: 'complete', reason: WHEN_NOT_RETRIED[o] };
   const countsAsAttempt = o !== 'AGENT_UNAVAILABLE';
   if (countsAsAttempt && attemptsCounted >= settings.maxNumberOfAttempts) return { kind: 'complete', reason: 'MAX_ATTEMPTS_REACHED' };
-  const at = now + delaySec * 1000;
+  const at = Math.max(now + delaySec * 1000, notBefore);
   if (at >= expirationTime) return { kind: 'complete', reason: 'EXPIRED' };
   return { kind: 'retry', at, countsAsAttempt };
 }

@@ -496,14 +496,14 @@ export class Scheduler implements SchedulerHooks {
   }
 
   /** apply the retry policy to a finished attempt and commit callback + attempt + events together */
-  private async applyOutcome(c: CallbackRecord, ended: AttemptRecord, result: AttemptResult, cancelled: boolean, now: number, expectLease: { owner: string | null; expiredBy?: number }): Promise<boolean> {
+  private async applyOutcome(c: CallbackRecord, ended: AttemptRecord, result: AttemptResult, cancelled: boolean, now: number, expectLease: { owner: string | null; expiredBy?: number }, notBefore = 0): Promise<boolean> {
     const settings = this.o.callbacks.settingsFor(c);
     const countsAsAttempt = result.outcome !== 'AGENT_UNAVAILABLE';
     const counted = c.attempts + (countsAsAttempt ? 1 : 0);
     const step = cancelled
       ? ({ kind: 'complete', reason: 'CANCELLED' } as const)
       : settings
-        ? nextStep(result.outcome, counted, settings, now, c.expirationTime)
+        ? nextStep(result.outcome, counted, settings, now, c.expirationTime, notBefore)
         : ({ kind: 'complete', reason: 'CANCELLED' } as const);
     const next: CallbackRecord =
       step.kind === 'complete'
@@ -610,7 +610,9 @@ export class Scheduler implements SchedulerHooks {
         const ended: AttemptRecord = { ...attempt, endedAt: now, outcome, detail };
         // a dead holder (its process gone) cannot renew: no need to wait for the expiry
         const expiredBy = leaseOwner !== null && leaseExpiresAt !== null && leaseExpiresAt > now ? Number.MAX_SAFE_INTEGER : now;
-        const applied = await this.o.store.transaction(() => this.applyOutcome(c, ended, { outcome, detail }, false, now, { owner: leaseOwner, expiredBy }));
+        // the dead instance's call may still ring at the customer (nobody is left to cancel it): the retry waits it out
+        const notBefore = talking ? 0 : now + (this.o.dialer.orphanedCallMs ?? 0);
+        const applied = await this.o.store.transaction(() => this.applyOutcome(c, ended, { outcome, detail }, false, now, { owner: leaseOwner, expiredBy }, notBefore));
         if (!applied) continue; // renewed, finished or taken over by another instance meanwhile
         recovered++;
         this.o.logger.warn({ callbackId: c.id, attemptId: attempt.id, service: c.serviceName, leaseOwner, leaseExpiresAt, outcome }, 'took over an attempt its instance left running (recorded as interrupted)');

@@ -57,6 +57,8 @@ export interface CallbackDialDeps extends ConnectAgentDeps {
   /** runs the AMD and beep timeouts; default real time */
   timers?: TimerScheduler;
   isReady: () => boolean;
+  /** see Dialer.orphanedCallMs: how long a customer's phone may ring on after this process died */
+  orphanedCallMs?: number;
   logger: Logger;
   /** telephony.connect.mode: the mode of a callback whose service sets no `_connect_mode` (default bridge) */
   connectMode?: ConnectMode;
@@ -78,6 +80,10 @@ export class CallbackDialer implements Dialer {
 
   isReady(): boolean {
     return this.deps.isReady();
+  }
+
+  get orphanedCallMs(): number | undefined {
+    return this.deps.orphanedCallMs;
   }
 
   async dial(req: DialRequest, signal: AbortSignal): Promise<AttemptResult> {

@@ -105,6 +105,12 @@ export interface Dialer {
    * the scheduler then holds callbacks QUEUED instead of burning their attempts. Absent = always ready.
    */
   isReady?(): boolean;
+  /**
+   * how long a call this dialer placed may go on ringing at the customer when the process that placed it dies
+   * (nobody is left to cancel it). An attempt recovered from a dead instance is retried no sooner than this
+   * after its recovery, so the customer is never rung twice at once. Absent = 0 (a dialer whose calls die with it).
+   */
+  readonly orphanedCallMs?: number;
   /** Place one attempt. Must settle (never hang); `signal` aborts it (cancel, shutdown). */
   dial(request: DialRequest, signal: AbortSignal): Promise<AttemptResult>;
 }

@@ -34,6 +34,13 @@ export interface TrunkSettings {
   uriTemplate: string;
   /** default ring timeout when a dial request does not carry one */
   ringTimeoutSec: number;
+  /**
+   * how long a customer's phone may ring on after the instance that dialed it died: drachtio-server does not
+   * cancel the INVITEs of an app that is gone, and the network gives up only at its own no-answer timer (proxies'
+   * Timer C is over 3 minutes, RFC 3261 16.6). An interrupted attempt is retried no sooner than this after it was
+   * recovered. Each INVITE also carries `Expires` (its ring timeout): a far end that honours it ends it itself.
+   */
+  orphanedCallSec: number;
   /** offered to the customer, in order of preference */
   codecs: Codec[];
   /** optional SIP proxy / outbound gateway the INVITE is sent through */
@@ -209,7 +216,7 @@ export function defaultTelephonyConfig(): TelephonyConfig {
     retryMaxDelayMs: 10_000,
     drachtio: { host: '127.0.0.1', port: 9022, secret: 'cymru' },
     mediaServers: [{ host: '127.0.0.1', port: 8021, secret: 'ClueCon', profile: 'drachtio_mrf' }],
-    trunk: { uriTemplate: 'sip:{number}@127.0.0.1:5080', ringTimeoutSec: 30, codecs: ['PCMU', 'PCMA'], srtp: 'off' },
+    trunk: { uriTemplate: 'sip:{number}@127.0.0.1:5080', ringTimeoutSec: 30, orphanedCallSec: 200, codecs: ['PCMU', 'PCMA'], srtp: 'off' },
     services: {},
     dids: {},
     prompts: { dir: '/usr/local/freeswitch/sounds/callback', ...DEFAULT_PROMPTS },
@@ -377,7 +384,7 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
   }
 
   const tr = r.child('trunk');
-  tr.known(['uriTemplate', 'ringTimeoutSec', 'codecs', 'proxy', 'auth', 'srtp']);
+  tr.known(['uriTemplate', 'ringTimeoutSec', 'orphanedCallSec', 'codecs', 'proxy', 'auth', 'srtp']);
   const uriTemplate = tr.str('uriTemplate', d.trunk.uriTemplate);
   if (!/^sips?:/.test(uriTemplate) || !uriTemplate.includes('{number}')) throw new Error(`${path}.trunk.uriTemplate: must be a sip: URI containing {number}`);
   let codecs = d.trunk.codecs;
@@ -388,7 +395,13 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
   }
   const srtp = tr.str('srtp', d.trunk.srtp) as SrtpMode;
   if (!SRTP_MODES.includes(srtp)) throw new Error(`${path}.trunk.srtp: must be one of ${SRTP_MODES.join(', ')}`);
-  const trunk: TrunkSettings = { uriTemplate, ringTimeoutSec: tr.int('ringTimeoutSec', d.trunk.ringTimeoutSec, 1, 300), codecs, srtp };
+  const trunk: TrunkSettings = {
+    uriTemplate,
+    ringTimeoutSec: tr.int('ringTimeoutSec', d.trunk.ringTimeoutSec, 1, 300),
+    orphanedCallSec: tr.int('orphanedCallSec', d.trunk.orphanedCallSec, 0, 3600),
+    codecs,
+    srtp,
+  };
   const proxy = tr.optStr('proxy');
   if (proxy) trunk.proxy = proxy;
   if (tr.raw('auth') !== undefined) {

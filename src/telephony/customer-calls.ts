@@ -9,6 +9,8 @@ import { noSipEvents, type SipEvents } from './sip-events';
 
 /** what a customer number may look like in the trunk's URI: E.164 digits, nothing that could change the URI */
 const DIALABLE = /^\+?[0-9]{3,20}$/;
+/** the Expires of a customer INVITE is its ring timeout plus this: our CANCEL at the ring timeout normally comes first */
+const EXPIRES_MARGIN_SEC = 5;
 
 /** Customer legs through the configured trunk, media on the least loaded FreeSWITCH. */
 export class TrunkCustomerCalls implements CustomerCalls {
@@ -33,6 +35,8 @@ export class TrunkCustomerCalls implements CustomerCalls {
     const uri = this.trunk.uriTemplate.replace('{number}', o.number);
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
     if (o.pAssertedIdentity) headers['P-Asserted-Identity'] = o.pAssertedIdentity;
+    // RFC 3261 13.3.1: the invitation ends by itself a little after our ring timeout, even if we are not there to CANCEL it
+    headers.Expires = String(o.ringTimeoutSec + EXPIRES_MARGIN_SEC);
     const r = await placeOutboundLeg(
       this.srf,
       ms,

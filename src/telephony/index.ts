@@ -126,6 +126,7 @@ export function startTelephony(deps: TelephonyDeps): Telephony {
     amdTimeoutMs: AMD_TIMEOUT_MS,
     beepTimeoutMs: BEEP_TIMEOUT_MS,
     isReady: () => drachtio.isUp && media.anyUp,
+    orphanedCallMs: config.trunk.orphanedCallSec * 1000,
     logger: log,
     // a callback whose service sets no _connect_mode (the scheduler then sends none)
     connectMode: config.connect.mode,

@@ -22,9 +22,16 @@ const ADMIN_KEY = 'crash-admin-key-0001';
 const SERVICE = 'crash';
 const TRUNK_PORT = 5090;
 const AGENT_PORT = 5091;
-/** sip/soak-customer.xml: +1202555K..., K 4-9 a person who answers and talks until hung up, K=3 rings until CANCEL */
+/**
+ * sip/soak-customer.xml: +1202555K..., K 4-9 a person who answers and talks until hung up; K=0 rings until CANCEL or
+ * until the network's no-answer timer (20 s, a 480): nothing else ends a call whose app died
+ */
 const PEOPLE = ['+12025554001', '+12025554002'];
-const RINGING = '+12025553001';
+const RINGING = '+12025550001';
+/** the network gives up on a call nobody cancels after NETWORK_NO_ANSWER_SEC; the service waits longer before the retry */
+const NETWORK_NO_ANSWER_SEC = 20;
+const ORPHANED_CALL_SEC = 25;
+const RING_TIMEOUT_SEC = 15;
 
 function writeConfig(env: E2eEnv, dir: string, port: number): string {
   return writeProcessConfig(
@@ -38,14 +45,14 @@ function writeConfig(env: E2eEnv, dir: string, port: number): string {
           name: SERVICE,
           template: 'user-terminated-immediate',
           // an interrupted attempt is retried 3 s later; a phone that rings out is not retried within the test
-          options: { _target: 'billing', _default_country: 'US', _allowed_countries: ['US'], _max_number_of_attempts: 3, _retry: { failed: 3, no_answer: 600 } },
+          options: { _target: 'billing', _default_country: 'US', _allowed_countries: ['US'], _max_number_of_attempts: 3, _ring_timeout: RING_TIMEOUT_SEC, _retry: { failed: 3, no_answer: 600 } },
         },
       ],
       targets: [{ name: 'billing', afterCallWorkSec: 1 }],
       agents: ['agent001', 'agent002'].map((id) => ({ id, name: id, targets: ['billing'], uri: `sip:${id}@127.0.0.1:${AGENT_PORT}` })),
     },
     {
-      trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: 15 },
+      trunk: { uriTemplate: `sip:{number}@127.0.0.1:${TRUNK_PORT}`, ringTimeoutSec: RING_TIMEOUT_SEC, orphanedCallSec: ORPHANED_CALL_SEC },
       dids: {},
       services: { [SERVICE]: { machine: 'hangup' } },
       connect: { mode: 'bridge', agentRingTimeoutSec: 6, maxAgentAttempts: 2, reserveTimeoutSec: 15 },
@@ -58,6 +65,8 @@ interface CallTrace {
   callId: string;
   to: string;
   invitedAt: number;
+  /** the INVITE's Expires header, when it had one */
+  expires?: number;
   /** when the INVITE was answered with a final response or cancelled (undefined: it never ended) */
   endedRingingAt?: number;
 }
@@ -71,7 +80,8 @@ function customerCalls(log: string): CallTrace[] {
     const body = block.slice(block.indexOf('\n\n') + 2).trimStart();
     const first = body.split(/\r?\n/)[0] ?? '';
     if (first.startsWith('INVITE ')) {
-      if (!calls.has(callId)) calls.set(callId, { callId, to: /^INVITE sip:([^@;]+)/.exec(first)?.[1] ?? '', invitedAt: at });
+      const expires = /^Expires:\s*(\d+)/im.exec(body)?.[1];
+      if (!calls.has(callId)) calls.set(callId, { callId, to: /^INVITE sip:([^@;]+)/.exec(first)?.[1] ?? '', invitedAt: at, ...(expires ? { expires: Number(expires) } : {}) });
     } else if (first.startsWith('CANCEL ') || /^SIP\/2\.0 [2-6]\d\d /.test(first)) {
       const c = calls.get(callId);
       if (c && c.endedRingingAt === undefined && (first.startsWith('CANCEL') || /CSeq:\s*\d+ INVITE/i.test(body))) c.endedRingingAt = at;
@@ -116,15 +126,19 @@ describe('e2e: the app killed with -9 while it dials and agents talk', function 
     await waitForServers(app);
     for (const id of ['agent001', 'agent002']) assert.equal((await app.api('POST', `/api/v1/agents/${id}/login`, ADMIN_KEY)).status, 200);
     const ids = new Map<string, string>();
-    for (const n of [...PEOPLE, RINGING]) {
-      const r = await app.api('POST', `/genesys/1/service/callback/${SERVICE}`, KEY, { _customer_number: n });
+    const request = async (n: string) => {
+      const r = await app!.api('POST', `/genesys/1/service/callback/${SERVICE}`, KEY, { _customer_number: n });
       assert.equal(r.status, 200, JSON.stringify(r.json));
       ids.set(n, r.json._id as string);
-    }
+    };
+    for (const n of PEOPLE) await request(n);
     const first = app;
     const stageOf = (id: string, stage: string) => first.readLog().some((l) => l.callbackId === id && l.msg === 'attempt progress' && l.stage === stage);
-    await until('both people talking to an agent and the third phone ringing', () =>
-      PEOPLE.every((n) => stageOf(ids.get(n)!, 'CONNECTED')) && first.readLog().some((l) => l.callbackId === ids.get(RINGING) && l.msg === 'attempt started') ? true : undefined, 60_000, 200);
+    await until('both people talking to an agent', () => (PEOPLE.every((n) => stageOf(ids.get(n)!, 'CONNECTED')) ? true : undefined), 60_000, 200);
+    // the third phone is called once both talk, so it still rings (ring timeout RING_TIMEOUT_SEC) when the kill comes
+    await request(RINGING);
+    await until('the third phone ringing', () => (stageOf(ids.get(RINGING)!, 'DIALING') ? true : undefined), 20_000, 100);
+    await sleep(1000);
     const channelsAtKill = await channels();
 
     const killedAt = Date.now();
@@ -145,7 +159,7 @@ describe('e2e: the app killed with -9 while it dials and agents talk', function 
       assert.equal((await get(n))._callback_reason, 'CONNECTED_TO_AGENT', n);
     }
     // the ringing attempt: interrupted, then one new attempt that rings out (no retry of that within the test)
-    await until('the ringing callback retried and rung out', async () => ((await attemptsOf(RINGING)).some((a) => a.outcome === 'NO_ANSWER') ? true : undefined), 60_000, 500);
+    await until('the ringing callback retried and rung out', async () => ((await attemptsOf(RINGING)).some((a) => a.outcome === 'NO_ANSWER') ? true : undefined), 120_000, 500);
     const ringing = (await attemptsOf(RINGING)).sort((a, b) => Number(a.number) - Number(b.number));
     assert.deepEqual(ringing.map((a) => a.outcome), ['FAILED', 'NO_ANSWER'], 'interrupted, then retried once');
     const talks = await Promise.all(PEOPLE.map(attemptsOf));
@@ -165,9 +179,11 @@ describe('e2e: the app killed with -9 while it dials and agents talk', function 
     const toRinging = byNumber.get(RINGING.slice(1)) ?? [];
     assert.equal(toRinging.length, 2, `two INVITEs to the ringing phone: ${JSON.stringify(toRinging)}`);
     const [a, b] = toRinging.sort((x, y) => x.invitedAt - y.invitedAt);
+    assert.equal(a!.expires, RING_TIMEOUT_SEC + 5, 'the INVITE tells the far end when to give up by itself');
+    assert.ok(b!.invitedAt - killedAt >= ORPHANED_CALL_SEC * 1000, `the retry waited out the orphaned call (${b!.invitedAt - killedAt} ms after the kill)`);
     assert.ok(a!.endedRingingAt !== undefined && a!.endedRingingAt <= b!.invitedAt, `the first call to ${RINGING} stopped ringing (${a!.endedRingingAt ? new Date(a!.endedRingingAt).toISOString() : 'never'}) before the second came (${new Date(b!.invitedAt).toISOString()})`);
     for (const n of PEOPLE) assert.equal((byNumber.get(n.slice(1)) ?? []).length, 1, `${n} called once`);
-    console.log(`      killed with ${channelsAtKill} FreeSWITCH channels open; the new process up ${(upMs / 1000).toFixed(1)} s later; ringing attempt retried ${((b!.invitedAt - killedAt) / 1000).toFixed(1)} s after the kill; the orphaned INVITE stopped ringing ${((a!.endedRingingAt! - killedAt) / 1000).toFixed(1)} s after it`);
+    console.log(`      killed with ${channelsAtKill} FreeSWITCH channels open; the new process up ${(upMs / 1000).toFixed(1)} s later; ringing attempt retried ${((b!.invitedAt - killedAt) / 1000).toFixed(1)} s after the kill; the orphaned INVITE stopped ringing ${((a!.endedRingingAt! - killedAt) / 1000).toFixed(1)} s after it, ${((a!.endedRingingAt! - a!.invitedAt) / 1000).toFixed(1)} s after it was sent (the network gives up at ${NETWORK_NO_ANSWER_SEC} s)`);
     for (const p of peers) p.proc.kill('SIGKILL');
     await sleep(100);
   });

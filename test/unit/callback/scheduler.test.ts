@@ -217,6 +217,33 @@ for (const kind of storeKinds()) {
       assert.equal((await first.store.events({ callbackId: id, limit: 50 })).filter((e) => e.type === 'ATTEMPT_STARTED').length, 2);
     });
 
+    it("retries an attempt recovered from a killed process no sooner than the dialer's orphanedCallMs after the recovery (its call may still ring)", async () => {
+      const held = new HeldDialer();
+      const first = await setup(held, new VirtualTime(NOW));
+      const { id } = await first.callbacks.start('cb', { _customer_number: '+14155552671' }, 'ivr');
+      await first.scheduler.pass();
+      held.calls[0].req.onProgress?.('DIALING');
+      first.clock.advance(16_000); // "kill -9" while the customer's phone rings
+      const simulated = new SimulatedDialer({ clock: time, timers: time, delayMs: 0 });
+      const dialer: Dialer = { orphanedCallMs: 200_000, dial: (req, signal) => simulated.dial(req, signal) };
+      const second = new Scheduler({ store: first.store, callbacks: first.callbacks, clock: first.clock, timers: time, dialer, logger: silentLogger, idlePollMs: 60_000 });
+      toClose.push(second);
+      const recoveredAt = first.clock.now();
+      await second.start();
+      const after = (await first.store.getCallback(id))!;
+      assert.equal(after.state, 'SCHEDULED');
+      assert.equal(after.nextAttemptAt, recoveredAt + 200_000, 'the retry waits out a call the dead process left ringing');
+      first.clock.advance(199_000);
+      await second.pass();
+      await settle(second);
+      assert.equal(simulated.dialed.length, 0, 'not dialed while the orphaned call may still ring');
+      first.clock.advance(1_000);
+      await second.pass();
+      await settle(second);
+      assert.equal(simulated.dialed.length, 1);
+      assert.equal((await first.store.getCallback(id))!.reason, 'CONNECTED_TO_AGENT');
+    });
+
     it('every scheduler on the database dispatches, and none dials a callback another one dials', async () => {
       const a = new HeldDialer();
       const b = new HeldDialer();

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { agentUriRefusal } from '../../../src/compose';
 import { FsAgentCalls } from '../../../src/telephony/agent-calls';
 import { FsCallLeg } from '../../../src/telephony/call-leg';
-import { defaultTelephonyConfig } from '../../../src/telephony/config';
+import { defaultTelephonyConfig, parseTelephonyConfig } from '../../../src/telephony/config';
 import { TrunkCustomerCalls } from '../../../src/telephony/customer-calls';
 import { destinationPolicy } from '../../../src/telephony';
 import type { MediaServerPool } from '../../../src/telephony/media-servers';
@@ -65,6 +65,30 @@ describe('telephony: the service places no call where its rules do not allow', (
       assert.equal(r.kind, 'failed', number);
     }
     assert.equal(counted.filter((k) => k === 'customer_number_not_allowed').length, 4);
+  });
+
+  it("a customer's INVITE carries Expires (its ring timeout + 5 s): the far end ends it even if no CANCEL ever comes", async () => {
+    const sent: { uri: string; headers: Record<string, string> }[] = [];
+    const srf = {
+      createUAC: async (uri: string, opts: { headers: Record<string, string> }) => {
+        sent.push({ uri, headers: opts.headers });
+        throw Object.assign(new Error('480'), { status: 480 });
+      },
+    } as unknown as Srf;
+    const endpoint = { local: { sdp: 'v=0\r\nm=audio 4000 RTP/AVP 0\r\n' }, destroy: async () => undefined };
+    const media = { pick: () => ({ createEndpoint: async () => endpoint }) } as unknown as MediaServerPool;
+    const customers = new TrunkCustomerCalls(srf, media, config.trunk, { url: () => '', expect: () => assert.fail() } as never, silent, events);
+    const r = await customers.dial({ number: '+12025550100', ringTimeoutSec: 25, signal: new AbortController().signal } as never);
+    assert.equal(r.kind, 'failed');
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.uri, 'sip:+12025550100@127.0.0.1:5080');
+    assert.equal(sent[0]!.headers.Expires, '30');
+  });
+
+  it('trunk.orphanedCallSec: 200 s by default (over the proxies\' 3-minute Timer C), 0 to 3600, else named', () => {
+    assert.equal(parseTelephonyConfig({}).trunk.orphanedCallSec, 200);
+    assert.equal(parseTelephonyConfig({ trunk: { orphanedCallSec: 45 } }).trunk.orphanedCallSec, 45);
+    assert.throws(() => parseTelephonyConfig({ trunk: { orphanedCallSec: -1 } }), /trunk\.orphanedCallSec/);
   });
 
   it('static agents of the config: a uri the service may not call is a start error naming agents[i].uri', () => {
