@@ -30,8 +30,11 @@ else
   if [ -r "$certs/cert.pem" ] && [ -r "$certs/key.pem" ]; then
     contact "sips:$local_ip:${SIP_WSS_PORT:-8443};transport=wss"
     contact "sips:$local_ip:${SIP_TLS_PORT:-5061};transport=tls"
-    set -- --cert-file "$certs/cert.pem" --key-file "$certs/key.pem"
-    if [ -r "$certs/chain.pem" ]; then set -- "$@" --chain-file "$certs/chain.pem"; fi
+    # sofia-sip's TLS needs a CA list, or the tls contact fails to bind ("error loading CA list"): the chain when
+    # there is one, else the certificate itself (a self-signed one, or a leaf whose chain the peers already trust)
+    chain="$certs/cert.pem"
+    if [ -r "$certs/chain.pem" ]; then chain="$certs/chain.pem"; fi
+    set -- --cert-file "$certs/cert.pem" --key-file "$certs/key.pem" --chain-file "$chain"
   fi
 fi
 

@@ -1,3 +1,4 @@
+import { endpointForSdesOffer, isSdesOffer } from './offer-endpoint';
 import { EventEmitter } from 'node:events';
 import Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
@@ -117,7 +118,8 @@ export class MediaServerPool extends EventEmitter {
       e.active++;
       let endpoint: Mrf.Endpoint;
       try {
-        endpoint = await create(opts);
+        // fsmrf refuses every RTP/SAVP offer (it takes them all for DTLS): an SDES-SRTP caller's goes our way
+        endpoint = await (opts?.remoteSdp && isSdesOffer(opts.remoteSdp) ? endpointForSdesOffer(ms, opts.remoteSdp) : create(opts));
       } catch (err) {
         e.active--;
         throw err;

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type Mrf from 'drachtio-fsmrf';
 import type Srf from 'drachtio-srf';
 import type { Logger } from 'pino';
 import type { OutboundOptions, OutboundResult } from './outbound-leg';
+import { drop, internalsOf, offerToMediaServer, type OfferedMedia } from './offer-endpoint';
 import { RingGuard } from './ring-guard';
 import { messageOf } from '../errors';
 
@@ -13,30 +13,6 @@ import { messageOf } from '../errors';
  * carries an expiry), so the app only has to use the contact as the request URI.
  */
 export const isWebrtcContact = (uri: string): boolean => /;transport=wss?(;|$|>)/i.test(uri);
-
-/** drachtio-fsmrf 4.1 internals used to build a DTLS endpoint the way its own connectCaller does */
-interface PendingConnection {
-  dialog?: Srf.Dialog;
-  conn?: unknown;
-  fn?: (conn: unknown) => void;
-  connTimeout?: NodeJS.Timeout;
-}
-interface MediaServerInternals {
-  pendingConnections: Map<string, PendingConnection>;
-  advertisedAddress: string;
-  advertisedPort: number;
-  sip: { ipv4: { udp: { address?: string } } };
-}
-type EndpointCtor = new (conn: unknown, dialog: Srf.Dialog, ms: Mrf.MediaServer, opts: Record<string, unknown>) => Mrf.Endpoint;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const FsmrfEndpoint = require('drachtio-fsmrf/lib/endpoint') as EndpointCtor;
-
-/** BYE a dialog, whether or not it is still up */
-const drop = (d: Srf.Dialog): void => {
-  void Promise.resolve()
-    .then(() => d.destroy())
-    .catch(() => undefined);
-};
 
 /** the sofia profile for browsers' media, when the media server has it RUNNING (freeswitch-conf/sip_profiles) */
 export const WEBRTC_PROFILE = 'drachtio_webrtc';
@@ -115,55 +91,22 @@ export async function placeWebrtcLeg(srf: Srf, ms: Mrf.MediaServer, o: OutboundO
   log = log.child({ callId: ring.callId() });
   log.info('softphone answered with its WebRTC offer; handing it to FreeSWITCH');
 
-  const m = ms as unknown as MediaServerInternals;
-  const fsmrfAddress = m.sip.ipv4.udp.address;
+  const fsmrfAddress = internalsOf(ms).sip.ipv4.udp.address;
   if (!fsmrfAddress) {
     await uac.destroy().catch(() => undefined);
     return { kind: 'failed', earlyMedia: false, detail: 'media server not ready (no SIP address yet)' };
   }
   const address = await answeringAddress(ms, fsmrfAddress, log);
-  const uuid = randomUUID();
-  m.pendingConnections.set(uuid, {});
-  let fsDialog: Srf.Dialog;
+  let offered: OfferedMedia;
   try {
-    fsDialog = await srf.createUAC(`sip:drachtio@${address}`, {
-      localSdp: uac.sdp,
-      headers: { 'User-Agent': `drachtio-fsmrf:${uuid}`, 'X-esl-outbound': `${m.advertisedAddress}:${m.advertisedPort}` },
-    } as Srf.CreateUACOptions);
+    // the endpoint appears once FreeSWITCH has finished ICE + DTLS with the browser and connected to us
+    offered = await offerToMediaServer(ms, address, uac.sdp, DTLS_READY_TIMEOUT_MS, 'ICE/DTLS between the browser and FreeSWITCH did not complete');
   } catch (err) {
-    m.pendingConnections.delete(uuid);
     await uac.destroy().catch(() => undefined);
     const status = (err as { status?: number }).status;
     return { kind: 'failed', earlyMedia: false, detail: `FreeSWITCH refused the WebRTC offer${typeof status === 'number' ? ` (${status})` : ''}: ${messageOf(err)}` };
   }
-
-  // the endpoint appears once FreeSWITCH has finished ICE + DTLS with the browser and connected to us
-  const ready = new Promise<Mrf.Endpoint>((resolve, reject) => {
-    const make = (conn: unknown) => {
-      const ep = new FsmrfEndpoint(conn, fsDialog, ms, {});
-      ep.once('ready', () => resolve(ep));
-    };
-    const pending = m.pendingConnections.get(uuid);
-    if (!pending) return reject(new Error('pending media connection vanished'));
-    pending.dialog = fsDialog;
-    if (pending.conn) {
-      m.pendingConnections.delete(uuid);
-      make(pending.conn);
-      return;
-    }
-    pending.fn = make;
-    pending.connTimeout = setTimeout(() => {
-      m.pendingConnections.delete(uuid);
-      reject(new Error(`no media after ${DTLS_READY_TIMEOUT_MS} ms (ICE/DTLS between the browser and FreeSWITCH did not complete)`));
-    }, DTLS_READY_TIMEOUT_MS);
-  });
-
-  // a leg abandoned below must not leave a rejection nobody handles (the wait for the event socket times out later)
-  ready.catch(() => undefined);
-  const forget = () => {
-    clearTimeout(m.pendingConnections.get(uuid)?.connTimeout);
-    m.pendingConnections.delete(uuid);
-  };
+  const { fsDialog, ready, forget } = offered;
 
   let dialog: Srf.Dialog;
   try {

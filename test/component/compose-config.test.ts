@@ -142,6 +142,11 @@ describe('scripts/drachtio-start.sh: drachtio-server command line from the envir
     assert.ok(run({ DRACHTIO_CERTS_DIR: certs, SIP_TLS_PORT: '5071' }).includes('sips:*:5071;transport=tls'));
     assert.equal(args[args.indexOf('--cert-file') + 1], path.join(certs, 'cert.pem'));
     assert.equal(args[args.indexOf('--key-file') + 1], path.join(certs, 'key.pem'));
+    // sofia-sip's TLS will not bind without a CA list: the certificate itself when there is no chain.pem
+    assert.equal(args[args.indexOf('--chain-file') + 1], path.join(certs, 'cert.pem'));
+    fs.writeFileSync(path.join(certs, 'chain.pem'), 'x');
+    const chained = run({ DRACHTIO_CERTS_DIR: certs });
+    assert.equal(chained[chained.indexOf('--chain-file') + 1], path.join(certs, 'chain.pem'));
   });
 
   it('DRACHTIO_CONTACTS replaces the whole contact list', () => {

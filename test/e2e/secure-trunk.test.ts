@@ -64,7 +64,7 @@ describe('e2e: the trunk over TLS, and SRTP', function () {
       const sdp = ['v=0', 'o=caller 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${(mediaPort += 10)} RTP/AVP 0 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', 'a=sendrecv', ''].join('\r\n');
       const answer = await caller.invite(sdp);
       assert.match(answer.firstLine, /^SIP\/2\.0 200/, 'answered over TLS');
-      assert.ok(s.readLog().some((l) => l.msg === 'call answered' && String(l.callId ?? '').includes('@tls-caller')));
+      await until('the app logged the call answered (over TLS)', () => (s.readLog().some((l) => l.msg === 'call answered' && String(l.callId ?? '').includes('@tls-caller')) ? true : undefined), 5000, 50);
       // the IVR: the wait, the offer (press 1), the number read back (press 1): the pauses of caller-accept-info.xml
       await sleep(7000);
       await caller.digit('1');
