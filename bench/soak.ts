@@ -196,11 +196,11 @@ async function main(): Promise<void> {
       });
     }, OTHER_EVERY_SEC * 1000);
 
-    interface Sample { atMs: number; channels: number; cpuSec: number; rssMb: number; lagP99Ms: number; metrics: string }
+    interface Sample { atMs: number; channels: number; cpuSec: number; rssMb: number; heapMb: number; lagP99Ms: number; metrics: string }
     const samples: Sample[] = [];
     const sample = async (): Promise<Sample> => {
       const metrics = await (await fetch(`${url}/metrics`)).text();
-      const s: Sample = { atMs: Date.now() - t0, channels: await fsChannels(env), ...procStat(app.pid!), lagP99Ms: metric(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000, metrics };
+      const s: Sample = { atMs: Date.now() - t0, channels: await fsChannels(env), ...procStat(app.pid!), heapMb: metric(metrics, 'nodejs_heap_size_used_bytes') / 1024 / 1024, lagP99Ms: metric(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000, metrics };
       samples.push(s);
       return s;
     };
@@ -215,8 +215,8 @@ async function main(): Promise<void> {
     const diff = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
     let prev = await sample();
     let prevMinute = { at: t0, attempts: attemptsBy(prev.metrics), cpuSec: prev.cpuSec, sipp: peers.map((p) => sippCounts(p.statFile)) };
-    console.log('min | IVR calls by outcome | callback attempts by outcome | SIPp calls ok/failed | peak FS channels | app CPU % | RSS MB | lag p99 ms');
-    const perMinute: { minute: number; failedCalls: number; rssMb: number; lagP99Ms: number; peakChannels: number }[] = [];
+    console.log('min | IVR calls by outcome | callback attempts by outcome | SIPp calls ok/failed | peak FS channels | app CPU % | RSS MB | JS heap used MB | lag p99 ms');
+    const perMinute: { minute: number; failedCalls: number; rssMb: number; heapMb: number; lagP99Ms: number; peakChannels: number }[] = [];
     // traffic, then a drain: the callers stop by their -m; calls in progress end by themselves
     const drainUntil = end + 150_000;
     let minute = 0;
@@ -236,8 +236,8 @@ async function main(): Promise<void> {
         const cpuPct = ((prev.cpuSec - prevMinute.cpuSec) / ((Date.now() - since) / 1000)) * 100;
         const peak = Math.max(...window.map((s) => s.channels));
         const lag = Math.max(...window.map((s) => s.lagP99Ms));
-        perMinute.push({ minute, failedCalls: sippFailed + (diff(attempts, prevMinute.attempts).FAILED ?? 0), rssMb: prev.rssMb, lagP99Ms: lag, peakChannels: peak });
-        console.log(`${String(minute).padStart(3)} | ${fmt(outcomes)} | ${fmt(diff(attempts, prevMinute.attempts))} | ${sippOk}/${sippFailed} | ${peak} | ${cpuPct.toFixed(0)} | ${prev.rssMb.toFixed(0)} | ${lag.toFixed(1)}`);
+        perMinute.push({ minute, failedCalls: sippFailed + (diff(attempts, prevMinute.attempts).FAILED ?? 0), rssMb: prev.rssMb, heapMb: prev.heapMb, lagP99Ms: lag, peakChannels: peak });
+        console.log(`${String(minute).padStart(3)} | ${fmt(outcomes)} | ${fmt(diff(attempts, prevMinute.attempts))} | ${sippOk}/${sippFailed} | ${peak} | ${cpuPct.toFixed(0)} | ${prev.rssMb.toFixed(0)} | ${prev.heapMb.toFixed(0)} | ${lag.toFixed(1)}`);
         prevMinute = { at: Date.now(), attempts, cpuSec: prev.cpuSec, sipp };
         if (Date.now() >= end && prev.channels === 0 && peers.filter((p) => p.name.startsWith('callers')).every((p) => p.run.proc.exitCode !== null)) break;
       }
@@ -281,7 +281,7 @@ async function main(): Promise<void> {
     console.log(`  callbacks not COMPLETED at the end: ${unfinished.length}`);
     console.log(`  SIPp: ${sipp.map((s) => `${s.name} ${s.ok} ok/${s.failed} failed`).join(', ')}`);
     console.log(`  app error log lines: ${errors.length}${errors.length ? `, first: ${errors[0]!.slice(0, 300)}` : ''}`);
-    console.log(`  app CPU ${cpuPct.toFixed(0)} % of a core on average; RSS ${warm?.rssMb.toFixed(0)} MB after warm-up (minute ${WARMUP_MIN}) → ${last.rssMb.toFixed(0)} MB at the end`);
+    console.log(`  app CPU ${cpuPct.toFixed(0)} % of a core on average; RSS ${warm?.rssMb.toFixed(0)} MB after warm-up (minute ${WARMUP_MIN}) → ${last.rssMb.toFixed(0)} MB at the end; JS heap used ${warm?.heapMb.toFixed(0)} → ${last.heapMb.toFixed(0)} MB (before a GC: it says whether the growth is the program's objects or the allocator's pages)`);
     const unexpected = sippFailed + unexpectedAttempts.length + errors.length + unfinished.length;
     const goals: [string, boolean, string][] = [
       ['≥ 100 concurrent calls (FreeSWITCH channels)', peak >= 100, `peak ${peak}`],
