@@ -5,6 +5,7 @@ import path from 'node:path';
 import { freePort, sleep, spawnApp, waitForServers, writeProcessConfig, type AppProcess } from './app-process';
 import { e2eEnv, type E2eEnv } from './env';
 import { hasSipp, killLeftoverSipp, runSipp, sippMessages, type SippRun } from './sipp';
+import { expectNoDrachtioDialogs } from './drachtio-dialogs';
 import { eslApi } from '../helpers/esl';
 import { until } from '../helpers/until';
 
@@ -91,7 +92,7 @@ function customerCalls(log: string): CallTrace[] {
 }
 
 describe('e2e: the app killed with -9 while it dials and agents talk', function () {
-  this.timeout(240_000);
+  this.timeout(330_000);
   let env: E2eEnv;
   let dir: string;
   let app: AppProcess | undefined;
@@ -171,6 +172,7 @@ describe('e2e: the app killed with -9 while it dials and agents talk', function 
       return agents.every((a) => a.state !== 'RESERVED' && a.state !== 'BUSY') ? true : undefined;
     }, 30_000, 500);
     await until('no FreeSWITCH channel', async () => ((await channels()) === 0 ? true : undefined), 30_000, 500);
+    const dialogsChecked = await expectNoDrachtioDialogs(); // nor a SIP dialog in drachtio-server (E2E_DRACHTIO_METRICS)
 
     // the customers' side: never two INVITEs to one number ringing at once
     const calls = customerCalls(sippMessages('soak-customer.xml', TRUNK_PORT, dir));
@@ -183,7 +185,7 @@ describe('e2e: the app killed with -9 while it dials and agents talk', function 
     assert.ok(b!.invitedAt - killedAt >= ORPHANED_CALL_SEC * 1000, `the retry waited out the orphaned call (${b!.invitedAt - killedAt} ms after the kill)`);
     assert.ok(a!.endedRingingAt !== undefined && a!.endedRingingAt <= b!.invitedAt, `the first call to ${RINGING} stopped ringing (${a!.endedRingingAt ? new Date(a!.endedRingingAt).toISOString() : 'never'}) before the second came (${new Date(b!.invitedAt).toISOString()})`);
     for (const n of PEOPLE) assert.equal((byNumber.get(n.slice(1)) ?? []).length, 1, `${n} called once`);
-    console.log(`      killed with ${channelsAtKill} FreeSWITCH channels open; the new process up ${(upMs / 1000).toFixed(1)} s later; ringing attempt retried ${((b!.invitedAt - killedAt) / 1000).toFixed(1)} s after the kill; the orphaned INVITE stopped ringing ${((a!.endedRingingAt! - killedAt) / 1000).toFixed(1)} s after it, ${((a!.endedRingingAt! - a!.invitedAt) / 1000).toFixed(1)} s after it was sent (the network gives up at ${NETWORK_NO_ANSWER_SEC} s)`);
+    console.log(`      killed with ${channelsAtKill} FreeSWITCH channels open; the new process up ${(upMs / 1000).toFixed(1)} s later; ringing attempt retried ${((b!.invitedAt - killedAt) / 1000).toFixed(1)} s after the kill; the orphaned INVITE stopped ringing ${((a!.endedRingingAt! - killedAt) / 1000).toFixed(1)} s after it, ${((a!.endedRingingAt! - a!.invitedAt) / 1000).toFixed(1)} s after it was sent (the network gives up at ${NETWORK_NO_ANSWER_SEC} s)${dialogsChecked ? "; no drachtio-server dialog left" : ""}`);
     for (const p of peers) p.proc.kill('SIGKILL');
     await sleep(100);
   });

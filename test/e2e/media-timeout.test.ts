@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { e2eEnv, type E2eEnv } from './env';
 import { hasSipp, killLeftoverSipp, runSipp } from './sipp';
 import { DID, startStack, type Stack } from './stack';
+import { expectNoDrachtioDialogs } from './drachtio-dialogs';
 import { eslApi } from '../helpers/esl';
 import { until } from '../helpers/until';
 
@@ -14,7 +15,7 @@ import { until } from '../helpers/until';
 const MEDIA_TIMEOUT_SEC = Number(process.env.E2E_MEDIA_TIMEOUT_SEC ?? 60);
 
 describe('e2e: a caller gone without a BYE is hung up at the media timeout', function () {
-  this.timeout((MEDIA_TIMEOUT_SEC + 90) * 1000);
+  this.timeout((MEDIA_TIMEOUT_SEC + 160) * 1000);
   let env: E2eEnv;
   let stack: Stack | undefined;
   const channels = async () => Number(/(\d+) total/.exec(await eslApi(env.freeswitch, 'show channels count'))?.[1] ?? NaN);
@@ -45,6 +46,7 @@ describe('e2e: a caller gone without a BYE is hung up at the media timeout', fun
 
     await until('no FreeSWITCH channel', async () => ((await channels()) === 0 ? true : undefined), (MEDIA_TIMEOUT_SEC + 15) * 1000, 500);
     const tookMs = Date.now() - goneAt;
+    const dialogsChecked = await expectNoDrachtioDialogs(); // nor a SIP dialog in drachtio-server (E2E_DRACHTIO_METRICS)
     const rec = await until('the interaction recorded', () => s.interactions.find((i) => i.ani?.includes('12025550471')), 10_000, 200);
     assert.notEqual(rec.outcome, 'CALLBACK');
     await until('the queue entry ended', () => (s.queue.targetNames().every((t) => s.queue.queueLength(t) === 0) ? true : undefined), 10_000, 200);
@@ -54,6 +56,6 @@ describe('e2e: a caller gone without a BYE is hung up at the media timeout', fun
     assert.ok(answered && gone, 'the answer and the end of the media are logged');
     const silentMs = Number(gone.time) - Number(answered.time);
     assert.ok(silentMs >= (MEDIA_TIMEOUT_SEC - 2) * 1000, `hung up by the media timeout, not by something else (${silentMs} ms without RTP)`);
-    console.log(`      FreeSWITCH hung up after ${(silentMs / 1000).toFixed(1)} s without RTP (media timeout ${MEDIA_TIMEOUT_SEC} s), channels 0 ${(tookMs / 1000).toFixed(1)} s after the caller vanished; recorded ${rec.outcome}`);
+    console.log(`      FreeSWITCH hung up after ${(silentMs / 1000).toFixed(1)} s without RTP (media timeout ${MEDIA_TIMEOUT_SEC} s), channels 0 ${(tookMs / 1000).toFixed(1)} s after the caller vanished; recorded ${rec.outcome}${dialogsChecked ? "; no drachtio-server dialog left" : ""}`);
   });
 });
