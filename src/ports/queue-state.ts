@@ -18,6 +18,11 @@ export interface StoredQueueEntry {
   priority: number | null;
   /** the instance that wrote it (a live caller's call lives in that instance's process) */
   owner: string;
+  /**
+   * a flow of the owner waits for an agent for it now (QueueService.reserveAgentFor): another instance does not
+   * claim an agent of the target for a contact behind it (`claimAgent`). Absent: false.
+   */
+  connecting?: boolean;
 }
 
 export type StoredAgentStateName = 'READY' | 'NOT_READY' | 'RESERVED' | 'BUSY' | 'AFTER_CALL_WORK';
@@ -77,6 +82,8 @@ export interface QueueStateChange {
   putRegistrations: StoredRegistration[];
   /** agent ids whose registration ended */
   removeRegistrations: string[];
+  /** reservations that ended: their agents' claims (`claimAgent`) go in the same transaction */
+  releaseClaims?: string[];
 }
 
 export interface QueueStateSnapshot {
@@ -103,6 +110,38 @@ export interface QueueStateNotice {
   agents: string[] | null;
 }
 
+/**
+ * An instance's hold on an agent for one reservation, taken in the store before it rings the agent, so that no two
+ * instances on one database reserve an agent at once. It ends with the reservation (`releaseClaims` of a save) or
+ * when it expires: the owner renews it (`renewQueueLease`) while the reservation or call lasts.
+ */
+export interface AgentClaim {
+  agentId: string;
+  owner: string;
+  reservationId: string;
+  contactId: string;
+  /** epoch ms */
+  expiresAt: number;
+}
+
+/**
+ * The contact a claim is for and its target's order rules: the claim is refused while an instance whose lease is
+ * live (`renewQueueLease`) has a connecting contact of the same target ahead of it. Ahead: higher effective
+ * priority (the contact's own, else its kind's, plus `ageingPerMinute` per minute waited at `now`), then earlier
+ * `enqueuedAt`, then the smaller contact id (QueueService's order).
+ */
+export interface ClaimOrder {
+  target: string;
+  kind: 'caller' | 'callback';
+  enqueuedAt: number;
+  priority: number | null;
+  priorities: { caller: number; callback: number };
+  ageingPerMinute: number;
+}
+
+/** `claimAgent`'s answer: taken; held by another live claim; or a contact of another instance comes first */
+export type ClaimResult = 'claimed' | 'held' | 'behind';
+
 /** the store's side: the queue's state and the pending approvals */
 export interface QueueStateStore {
   saveQueueState(change: QueueStateChange): Promise<void>;
@@ -113,6 +152,19 @@ export interface QueueStateStore {
    */
   watchQueueState?(listener: (notice: QueueStateNotice) => void): Promise<() => Promise<void>>;
   loadQueueState(): Promise<QueueStateSnapshot>;
+  /**
+   * Claim the agent for a reservation, atomically: taken when nobody holds it or the holder's claim expired by
+   * `now` (one of instances racing wins). With `order`, refused ('behind') when a live instance other than the
+   * claimant has a connecting contact of the target ahead of this one (see ClaimOrder).
+   */
+  claimAgent(claim: AgentClaim, now: number, order?: ClaimOrder): Promise<ClaimResult>;
+  /**
+   * the instance is alive until `expiresAt` (its connecting contacts count for the order of claims until then), and
+   * its claims are extended to it; returns the reservation ids of the claims it still holds
+   */
+  renewQueueLease(owner: string, expiresAt: number): Promise<string[]>;
+  /** the claims held now (those not expired by `now`), by agent */
+  agentClaims(now: number): Promise<AgentClaim[]>;
   /** insert or replace the approval of this callback and kind */
   putPendingApproval(approval: StoredApproval): Promise<void>;
   deletePendingApproval(callbackId: string, kind: StoredApprovalKind): Promise<void>;

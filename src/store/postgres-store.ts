@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { AttemptRecord, CallDirection, CallbackEvent, CallbackRecord, CallbackState, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
-import type { QueueStateChange, QueueStateNotice, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
+import type { AgentClaim, ClaimOrder, ClaimResult, QueueStateChange, QueueStateNotice, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
 import { postgresMigrations } from './migrations/postgres';
 import { postgresQueueState } from './postgres-queue-state';
 import { attemptParams, callbackParams, ERASED, toApiKey, toAttempt, toCallback, toInteraction, toService, type ApiKeyRow, type AttemptRow, type CallbackRow, type EventRow, type InteractionRow, type ServiceRow } from './rows';
@@ -852,6 +852,18 @@ export class PostgresStore implements Store {
 
   loadQueueState(): Promise<QueueStateSnapshot> {
     return this.transaction(() => this.queueState.load());
+  }
+
+  claimAgent(claim: AgentClaim, now: number, order?: ClaimOrder): Promise<ClaimResult> {
+    return this.transaction(() => this.queueState.claimAgent(claim, now, order));
+  }
+
+  renewQueueLease(owner: string, expiresAt: number): Promise<string[]> {
+    return this.transaction(() => this.queueState.renewQueueLease(owner, expiresAt));
+  }
+
+  agentClaims(now: number): Promise<AgentClaim[]> {
+    return this.queueState.agentClaims(now);
   }
 
   putPendingApproval(approval: StoredApproval): Promise<void> {

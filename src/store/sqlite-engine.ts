@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AttemptRecord, CallbackEvent, CallbackRecord, CallbackState, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
-import type { QueueStateChange, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
+import type { AgentClaim, ClaimOrder, ClaimResult, QueueStateChange, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
 import { sqliteMigrations } from './migrations';
 import { SqliteQueueState } from './sqlite-queue-state';
 import { attemptParams, callbackParams, CALLBACK_COLUMNS, CALLBACK_VALUES, ERASED, toApiKey, toAttempt, toCallback, toInteraction, toService, type ApiKeyRow, type AttemptRow, type CallbackRow, type EventRow, type InteractionRow, type ServiceRow } from './rows';
@@ -667,6 +667,18 @@ export class SqliteEngine {
 
   loadQueueState(): QueueStateSnapshot {
     return this.transaction(() => this.queue.load());
+  }
+
+  claimAgent(claim: AgentClaim, now: number, order?: ClaimOrder): ClaimResult {
+    return this.transaction(() => this.queue.claimAgent(claim, now, order));
+  }
+
+  renewQueueLease(owner: string, expiresAt: number): string[] {
+    return this.transaction(() => this.queue.renewQueueLease(owner, expiresAt));
+  }
+
+  agentClaims(now: number): AgentClaim[] {
+    return this.queue.agentClaims(now);
   }
 
   putPendingApproval(approval: StoredApproval): void {

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AttemptRecord, CallDirection, CallbackEvent, CallbackRecord, Disposition } from '../ports/callback-records';
 import type { InteractionRecord } from '../ports/callbacks';
-import type { QueueStateChange, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
+import type { AgentClaim, ClaimOrder, ClaimResult, QueueStateChange, QueueStateSnapshot, StoredApproval, StoredApprovalKind } from '../ports/queue-state';
 import { SqliteEngine, type SqliteStoreOptions } from './sqlite-engine';
 import type {
   AttemptReportRow,
@@ -332,6 +332,18 @@ export class SqliteStore implements Store {
 
   loadQueueState(): Promise<QueueStateSnapshot> {
     return this.run(() => this.engine.loadQueueState());
+  }
+
+  claimAgent(claim: AgentClaim, now: number, order?: ClaimOrder): Promise<ClaimResult> {
+    return this.run(() => this.engine.claimAgent(claim, now, order));
+  }
+
+  renewQueueLease(owner: string, expiresAt: number): Promise<string[]> {
+    return this.run(() => this.engine.renewQueueLease(owner, expiresAt));
+  }
+
+  agentClaims(now: number): Promise<AgentClaim[]> {
+    return this.run(() => this.engine.agentClaims(now));
   }
 
   putPendingApproval(approval: StoredApproval): Promise<void> {

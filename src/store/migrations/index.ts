@@ -207,4 +207,24 @@ export const sqliteMigrations: readonly string[] = [
     PRIMARY KEY (callback_id, kind)
   );
   `,
+  // v12: one queue across instances (docs/queue.md): an instance claims an agent here before it rings it
+  // (agent_claims, one row per agent, until the reservation ends or the claim expires), entries say whether a flow
+  // waits for an agent for them now (connecting), and each instance's lease (queue_instances) says whose entries count
+  `
+  ALTER TABLE queue_entries ADD COLUMN connecting INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX queue_entries_connecting ON queue_entries (target, enqueued_at) WHERE connecting = 1;
+  CREATE TABLE agent_claims (
+    agent_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    reservation_id TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX agent_claims_owner ON agent_claims (owner);
+  CREATE INDEX agent_claims_reservation ON agent_claims (reservation_id);
+  CREATE TABLE queue_instances (
+    owner TEXT PRIMARY KEY,
+    alive_until INTEGER NOT NULL
+  );
+  `,
 ];

@@ -221,6 +221,58 @@ for (const kind of storeKinds()) {
       });
     }
 
+    it('claims an agent for one reservation at a time: taken when free or expired, renewed by its instance, released with a save', async () => {
+      const claim = (agentId: string, owner: string, reservationId: string, expiresAt: number) => ({ agentId, owner, reservationId, contactId: `c-${reservationId}`, expiresAt });
+      assert.equal(await store.claimAgent(claim('alice', 'i1', 'r1', T + 10_000), T), 'claimed');
+      assert.equal(await store.claimAgent(claim('alice', 'i2', 'r2', T + 10_000), T + 1), 'held', 'held by i1 until it expires');
+      assert.equal(await store.claimAgent(claim('alice', 'i1', 'r3', T + 10_000), T + 1), 'held', 'its own instance too: one reservation at a time');
+      assert.equal(await store.claimAgent(claim('bob', 'i2', 'r4', T + 10_000), T + 1), 'claimed', 'another agent');
+      assert.deepEqual(await store.renewQueueLease('i1', T + 30_000), ['r1'], "i1's claims extended");
+      assert.equal(await store.claimAgent(claim('alice', 'i2', 'r2', T + 40_000), T + 20_000), 'held', 'renewed: still held past its first expiry');
+      assert.deepEqual((await store.agentClaims(T + 5000)).map((c) => [c.agentId, c.owner, c.reservationId, c.expiresAt]), [
+        ['alice', 'i1', 'r1', T + 30_000],
+        ['bob', 'i2', 'r4', T + 10_000],
+      ]);
+      // i1 stops renewing (died): its claim expires and another instance takes the agent
+      assert.equal(await store.claimAgent(claim('alice', 'i2', 'r2', T + 40_000), T + 30_000), 'claimed', 'expired: taken over');
+      assert.deepEqual(await store.renewQueueLease('i1', T + 50_000), [], 'i1 holds nothing any more');
+      // the reservation ends: its claim goes with the save that writes the agent free
+      await store.saveQueueState({ putEntries: [], removeEntries: [], putAgents: [], putRegistrations: [], removeRegistrations: [], releaseClaims: ['r2', 'r-unknown'] });
+      assert.deepEqual((await store.agentClaims(T + 30_000)).map((c) => c.agentId), [], 'r2 released; bob expired at T + 10 s');
+      assert.equal(await store.claimAgent(claim('alice', 'i3', 'r5', T + 60_000), T + 30_001), 'claimed', 'free again');
+      // racing instances: one wins
+      const racing = await Promise.all(['a', 'b', 'c', 'd'].map((o) => store.claimAgent(claim('carol', o, `r-${o}`, T + 60_000), T + 30_000)));
+      assert.deepEqual(racing.filter((r) => r === 'claimed').length, 1, 'of instances racing for one agent, one wins');
+    });
+
+    it("refuses a claim for a contact behind another live instance's connecting contact of the target (oldest first across instances)", async () => {
+      const order = { target: 'support', kind: 'caller' as const, priority: null, priorities: { caller: 0, callback: 0 }, ageingPerMinute: 0 };
+      const entry = (contactId: string, owner: string, enqueuedAt: number, over: { connecting?: boolean; target?: string; priority?: number } = {}) => ({
+        contactId, kind: 'caller' as const, target: over.target ?? 'support', enqueuedAt, priority: over.priority ?? null, owner, ...(over.connecting === false ? {} : { connecting: true }),
+      });
+      await store.saveQueueState({
+        putEntries: [entry('b-old', 'i2', T + 1), entry('b-waiting', 'i2', T, { connecting: false }), entry('b-sales', 'i2', T, { target: 'sales' }), entry('c-dead', 'i3', T)],
+        removeEntries: [], putAgents: [], putRegistrations: [], removeRegistrations: [],
+      });
+      assert.deepEqual((await store.loadQueueState()).entries.map((e) => [e.contactId, e.connecting ?? false]), [
+        ['b-sales', true], ['b-waiting', false], ['c-dead', true], ['b-old', true],
+      ]);
+      await store.renewQueueLease('i2', T + 100_000);
+      await store.renewQueueLease('i3', T + 100); // i3 died: its lease ran out
+      const claim = (contactId: string, reservationId: string) => ({ agentId: 'alice', owner: 'i1', reservationId, contactId, expiresAt: T + 20_000 });
+      assert.equal(await store.claimAgent(claim('a-young', 'r1'), T + 1000, { ...order, enqueuedAt: T + 2 }), 'behind', "i2's older connecting caller comes first");
+      assert.deepEqual(await store.agentClaims(T), [], 'nothing claimed');
+      assert.equal(await store.claimAgent(claim('a-tie', 'r1'), T + 1000, { ...order, enqueuedAt: T + 1 }), 'claimed', 'same time: the smaller contact id first ("a-tie" < "b-old")');
+      await store.saveQueueState({ putEntries: [], removeEntries: [], putAgents: [], putRegistrations: [], removeRegistrations: [], releaseClaims: ['r1'] });
+      assert.equal(await store.claimAgent(claim('a-high', 'r2'), T + 1000, { ...order, enqueuedAt: T + 5, priority: 5 }), 'claimed', 'a higher priority goes before an older one');
+      await store.saveQueueState({ putEntries: [], removeEntries: [], putAgents: [], putRegistrations: [], removeRegistrations: [], releaseClaims: ['r2'] });
+      // ageing: 1 point a minute; i2's caller waited 1 s longer, the claimant's contact has priority 0.01 more: ahead by 1/60 - 0.01
+      assert.equal(await store.claimAgent(claim('a-aged', 'r3'), T + 60_000, { ...order, ageingPerMinute: 1, enqueuedAt: T + 1001, priority: 0.01 }), 'behind');
+      assert.equal(await store.claimAgent(claim('a-aged', 'r3'), T + 60_000, { ...order, ageingPerMinute: 1, enqueuedAt: T + 1001, priority: 0.02 }), 'claimed');
+      await store.saveQueueState({ putEntries: [], removeEntries: [], putAgents: [], putRegistrations: [], removeRegistrations: [], releaseClaims: ['r3'] });
+      assert.equal(await store.claimAgent({ ...claim('a-young', 'r4'), owner: 'i2' }, T + 1000, { ...order, enqueuedAt: T + 2 }), 'claimed', "the instance's own contacts are its own order's business");
+    });
+
     it('keeps pending previews and confirmations by callback and kind until they are answered', async () => {
       await store.putPendingApproval({ callbackId: 'cb1', kind: 'agent_preview', agentId: 'alice', expiresAt: T + 30_000, pending: { kind: 'agent_preview', allowReject: true } });
       await store.putPendingApproval({ callbackId: 'cb1', kind: 'user_confirm', agentId: 'alice', expiresAt: T + 60_000, pending: { kind: 'user_confirm' } });
