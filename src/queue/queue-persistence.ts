@@ -1,18 +1,25 @@
 import type { Logger } from 'pino';
+import type { QueuedContact } from '../ports/queue';
 import type { QueueStateChange, QueueStateSnapshot, QueueStateStore, StoredAgentState, StoredQueueEntry, StoredRegistration } from '../ports/queue-state';
 import type { Agent } from './agent';
 import type { AgentDesk } from './agent-desk';
+import type { AgentClaims } from './dispatcher';
 import { applyRemoteAgent, applySnapshot, type RestoreReport } from './queue-restore';
-import type { QueueState } from './queue-state';
+import type { QueueState, Target } from './queue-state';
 
 export interface QueuePersistenceOptions {
-  store: Pick<QueueStateStore, 'saveQueueState' | 'loadQueueState' | 'watchQueueState'>;
+  store: Pick<QueueStateStore, 'saveQueueState' | 'loadQueueState' | 'watchQueueState'> & Partial<Pick<QueueStateStore, 'claimAgent' | 'renewQueueLease' | 'agentClaims'>>;
   /** this instance's name on the rows it writes */
   owner: string;
   logger?: Logger;
   /** after a failed write, try again this much later (ms); default 1000 */
   retryMs?: number;
+  /** several instances: an instance that stops renewing for this long (ms) is taken for dead; default 10 000 */
+  leaseMs?: number;
 }
+
+/** the lease is renewed every LEASE_MS / RENEWALS_PER_LEASE */
+const RENEWALS_PER_LEASE = 5;
 
 /**
  * The queue's write-through to the store, so that a restart finds its state again (see `restore`).
@@ -35,10 +42,16 @@ export class QueuePersistence {
   private closed = false;
   private failures = 0;
 
+  /** reservations that ended, whose claims go with the next write */
+  private readonly releases = new Set<string>();
+  private renewal: ReturnType<typeof setInterval> | undefined;
+
   constructor(
     private readonly state: QueueState,
     private readonly desk: AgentDesk,
     private readonly o: QueuePersistenceOptions,
+    /** another instance's change was heard (the queue's dispatch tries its refused agents again) */
+    private readonly onRemote: () => void = () => undefined,
   ) {
     this.log = o.logger?.child({ module: 'queue-persistence' });
     state.onChange(() => this.changed());
@@ -81,8 +94,60 @@ export class QueuePersistence {
     if (!watch || this.unwatch) return;
     this.unwatch = await watch.call(this.o.store, (n) => {
       if (n.owner === this.o.owner || this.closed) return;
-      this.pulls = this.pulls.then(() => this.pull(n.agents)).catch((err: unknown) => this.log?.error({ err, event: 'queue_sync_failed' }, 'queue: could not read a change another instance made'));
+      this.pulls = this.pulls
+        .then(() => this.pull(n.agents))
+        .catch((err: unknown) => this.log?.error({ err, event: 'queue_sync_failed' }, 'queue: could not read a change another instance made'))
+        .then(() => this.onRemote());
     });
+    await this.shareAgents();
+  }
+
+  /**
+   * One queue across instances: from now on an agent is claimed in the store before this instance reserves it
+   * (Dispatcher), the instance keeps its lease (its connecting contacts count for the others' order, its claims
+   * live on) and connecting contacts are marked in their rows. Claims an earlier run under this name left go.
+   */
+  private async shareAgents(): Promise<void> {
+    const { claimAgent, renewQueueLease, agentClaims } = this.o.store;
+    if (!claimAgent || !renewQueueLease || !agentClaims) return;
+    const leaseMs = this.o.leaseMs ?? 10_000;
+    const now = this.state.clock.now();
+    for (const c of await agentClaims.call(this.o.store, now)) {
+      if (c.owner === this.o.owner && !this.state.reservations.has(c.reservationId)) this.releases.add(c.reservationId);
+    }
+    await this.renew(leaseMs);
+    this.renewal = setInterval(() => void this.renew(leaseMs), leaseMs / RENEWALS_PER_LEASE);
+    this.renewal.unref?.();
+    const claims: AgentClaims = {
+      claim: async (agent, reservationId, t, contact, ordered) => {
+        // this instance's ended claims go first (an agent freed here and reserved again at once)
+        if (this.releases.size) {
+          this.changed();
+          await this.flushed();
+        }
+        const at = this.state.clock.now();
+        const claim = { agentId: agent.id, owner: this.o.owner, reservationId, contactId: contact.contactId, expiresAt: at + leaseMs };
+        return (await claimAgent.call(this.o.store, claim, at, ordered ? claimOrder(t, contact) : undefined)) === 'claimed';
+      },
+      release: (reservationId) => {
+        this.releases.add(reservationId);
+        this.changed();
+      },
+    };
+    this.state.mutate(() => (this.state.claims = claims));
+  }
+
+  /** keep this instance's lease and claims; a reservation whose claim was lost meanwhile is reported */
+  private async renew(leaseMs: number): Promise<void> {
+    if (this.closed) return;
+    try {
+      const held = new Set(await this.o.store.renewQueueLease!(this.o.owner, this.state.clock.now() + leaseMs));
+      for (const r of this.state.reservations.values()) {
+        if (!held.has(r.id) && !this.releases.has(r.id)) this.log?.error({ event: 'agent_claim_lost', reservationId: r.id, agentId: r.agent.id }, 'queue: the claim of a live reservation was lost (lease expired)');
+      }
+    } catch (err) {
+      this.log?.error({ err, event: 'queue_lease_failed' }, 'queue: could not renew the lease');
+    }
   }
 
   /** resolves once the other instances' changes heard so far are taken in */
@@ -126,6 +191,12 @@ export class QueuePersistence {
   /** write what is left, then stop writing */
   async close(): Promise<void> {
     await this.unwatch?.();
+    if (this.renewal) {
+      clearInterval(this.renewal);
+      this.renewal = undefined;
+      // the lease ends now: this instance's contacts stop counting, its claims are free to take
+      await this.o.store.renewQueueLease?.(this.o.owner, this.state.clock.now()).catch((err: unknown) => this.log?.error({ err, event: 'queue_lease_failed' }, 'queue: could not end the lease'));
+    }
     if (this.retry) clearTimeout(this.retry);
     this.retry = undefined;
     if (this.failures > 0) this.changed();
@@ -146,12 +217,14 @@ export class QueuePersistence {
       while (this.queued) {
         this.queued = false;
         const now = rowsOf(this.snapshot());
-        const change = { owner: this.o.owner, ...diff(this.written, now) };
+        const releasing = [...this.releases];
+        const change = { owner: this.o.owner, ...diff(this.written, now), ...(releasing.length ? { releaseClaims: releasing } : {}) };
         if (isEmpty(change)) continue;
         try {
           await this.o.store.saveQueueState(change);
           // only the rows written: another instance's rows taken in meanwhile (pull) stay as taken
           record(this.written, now, change);
+          for (const id of releasing) this.releases.delete(id);
           if (this.failures > 0) this.log?.info({ event: 'queue_state_saved', afterFailures: this.failures }, 'queue: state written again after failures');
           this.failures = 0;
         } catch (err) {
@@ -176,11 +249,13 @@ export class QueuePersistence {
   /** the queue's state now, as rows */
   private snapshot(): QueueStateSnapshot {
     const now = this.state.clock.now();
+    const shared = this.state.claims !== undefined;
     const entries: StoredQueueEntry[] = [];
     for (const t of this.state.targets.values()) {
       for (const e of t.line.ordered(now)) {
         const c = e.contact;
-        entries.push({ contactId: c.contactId, kind: c.kind, target: c.target, enqueuedAt: c.enqueuedAt, priority: c.priority ?? null, owner: this.o.owner });
+        const connecting = shared && e.waiter !== undefined ? { connecting: true } : {};
+        entries.push({ contactId: c.contactId, kind: c.kind, target: c.target, enqueuedAt: c.enqueuedAt, priority: c.priority ?? null, owner: this.o.owner, ...connecting });
       }
     }
     const agents: StoredAgentState[] = [];
@@ -228,7 +303,7 @@ interface Rows {
 function rowsOf(s: QueueStateSnapshot): Rows {
   const keyed = <R>(rows: R[], key: (r: R) => string, json: (r: R) => string) => new Map(rows.map((r) => [key(r), { json: json(r), row: r }]));
   return {
-    entries: keyed(s.entries, (e) => e.contactId, (e) => canonical([e.kind, e.target, e.enqueuedAt, e.priority])),
+    entries: keyed(s.entries, (e) => e.contactId, (e) => canonical([e.kind, e.target, e.enqueuedAt, e.priority, e.connecting === true])),
     agents: keyed(s.agents, (a) => a.agentId, (a) => canonical([a.state, a.detail])),
     registrations: keyed(s.registrations, (r) => r.agentId, (r) => canonical([r.contactUri, r.expiresAt])),
   };
@@ -254,7 +329,17 @@ function diff(before: Rows, after: Rows): QueueStateChange {
 }
 
 const isEmpty = (c: QueueStateChange): boolean =>
-  c.putEntries.length + c.removeEntries.length + c.putAgents.length + c.putRegistrations.length + c.removeRegistrations.length === 0;
+  c.putEntries.length + c.removeEntries.length + c.putAgents.length + c.putRegistrations.length + c.removeRegistrations.length + (c.releaseClaims?.length ?? 0) === 0;
+
+/** the place of a contact of `t` for the order of claims across instances (the target's own order rules) */
+const claimOrder = (t: Target, c: QueuedContact) => ({
+  target: t.config.name,
+  kind: c.kind,
+  enqueuedAt: c.enqueuedAt,
+  priority: c.priority ?? null,
+  priorities: t.config.priorities,
+  ageingPerMinute: t.config.ageingPerMinute,
+});
 
 /** after a write: `written` holds, for the rows of `change`, what `now` had */
 function record(written: Rows, now: Rows, change: QueueStateChange): void {

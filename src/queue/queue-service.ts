@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { EwtMethod, QueuedContact, QueuePort, ReservationHandle } from '../ports/queue';
 import type { Agent } from './agent';
 import { AgentDesk } from './agent-desk';
+import { Dispatcher } from './dispatcher';
 import { QueueError, unknownContact } from './errors';
 import { EwtEstimator } from './ewt-estimator';
 import { QueueState, type ActiveReservation, type Entry, type Target, type Waiter } from './queue-state';
@@ -54,10 +55,9 @@ export class QueueService implements QueuePort {
   private readonly stats: QueueStats;
   private readonly desk: AgentDesk;
   private readonly pacing: Pacing;
-  private dispatching = false;
+  private readonly dispatcher: Dispatcher;
   /** flows waiting for an agent, all targets (nothing to dispatch without one) */
   private connecting = 0;
-  private dispatchAgain = false;
   private closed = false;
 
   constructor(options: QueueOptions, deps: QueueServiceDeps = {}) {
@@ -69,6 +69,13 @@ export class QueueService implements QueuePort {
     this.stats = new QueueStats(this.state, this.ewt, deps.statsWindowMs ?? 3_600_000);
     this.desk = new AgentDesk(this.state, () => this.dispatch(), this.log);
     this.pacing = new Pacing(this.state, this.ewt);
+    this.dispatcher = new Dispatcher(this.state, {
+      connecting: () => this.connecting,
+      closed: () => this.closed,
+      newId: this.newId,
+      reserve: (agent, t, entry, id) => this.reserve(agent, t, entry, id),
+      log: this.log,
+    });
   }
 
   // ---------------------------------------------------------------- targets and the line
@@ -173,7 +180,13 @@ export class QueueService implements QueuePort {
         throw new QueueError('CONFLICT', `agent "${agentId}" is ${agent.state === 'READY' ? 'not reachable' : agent.state}, not free to take a call`, 'agentId');
       }
       this.remove(contact.contactId);
-      return this.reserveFor(agent, t, contact);
+      const handle = this.reserveFor(agent, t, contact, this.newId());
+      // several instances: the agent is claimed in the store too; a claim lost to another instance is reported
+      this.state.claims?.claim(agent, handle.reservationId, t, contact, false).then(
+        (ok) => ok || this.log?.warn({ event: 'agent_claim_conflict', agentId, reservationId: handle.reservationId }, 'queue: an agent reserved for a transfer was claimed by another instance'),
+        (err: unknown) => this.log?.error({ err, event: 'agent_claim_failed', agentId }, 'queue: could not claim an agent in the store'),
+      );
+      return handle;
     });
   }
 
@@ -377,7 +390,7 @@ export class QueueService implements QueuePort {
    * result, before the queue runs): see queue-persistence.ts.
    */
   persistTo(options: QueuePersistenceOptions): QueuePersistence {
-    return new QueuePersistence(this.state, this.desk, options);
+    return new QueuePersistence(this.state, this.desk, options, () => this.dispatcher.heard());
   }
 
   /** stop every timer; flows still waiting get null. The service is unusable afterwards. */
@@ -388,6 +401,7 @@ export class QueueService implements QueuePort {
       for (const e of t.line.ordered(this.clock.now())) this.finishWaiter(e, null);
     }
     this.pacing.close();
+    this.dispatcher.close();
     for (const r of this.state.reservations.values()) r.timer?.cancel();
     this.desk.close();
   }
@@ -411,6 +425,7 @@ export class QueueService implements QueuePort {
     r.timer?.cancel();
     this.state.reservations.delete(r.id);
     r.agent.reservationId = undefined;
+    this.state.claims?.release(r.id);
   }
 
   /** a contact whose reservation did not lead to a call goes back to its place (same enqueuedAt) */
@@ -428,63 +443,22 @@ export class QueueService implements QueuePort {
     this.dispatch();
   }
 
-  /**
-   * Reserve agents for connecting contacts while both exist. Re-entrant calls (from a resolve or a state
-   * change made while dispatching) only ask for one more round, so one pass never hands an agent out twice.
-   */
   private dispatch(): void {
-    if (this.closed) return;
-    if (this.dispatching) {
-      this.dispatchAgain = true;
-      return;
-    }
-    this.dispatching = true;
-    try {
-      do {
-        this.dispatchAgain = false;
-        while (this.reserveOne()) {
-          /* keep going */
-        }
-      } while (this.dispatchAgain);
-    } finally {
-      this.dispatching = false;
-    }
+    this.dispatcher.run();
   }
 
-  /** one reservation: the longest-idle READY agent that has a connecting contact in one of its targets */
-  private reserveOne(): boolean {
-    if (this.connecting === 0) return false;
-    const now = this.clock.now();
-    const ready = [...this.state.agents.values()].filter((a) => a.state === 'READY' && a.reachable(now)).sort((x, y) => x.idleSince - y.idleSince);
-    const connecting = (e: Entry) => e.waiter !== undefined;
-    for (const agent of ready) {
-      let best: { t: Target; e: Entry; p: number } | undefined;
-      for (const name of agent.config.targets) {
-        const t = this.state.targets.get(name)!;
-        const e = t.line.next(now, connecting);
-        if (!e) continue;
-        const p = t.line.effectivePriority(e.contact, now);
-        if (!best || p > best.p || (p === best.p && e.contact.enqueuedAt < best.e.contact.enqueuedAt)) best = { t, e, p };
-      }
-      if (!best) continue;
-      this.reserve(agent, best.t, best.e);
-      return true;
-    }
-    return false;
-  }
-
-  private reserve(agent: Agent, t: Target, entry: Entry): void {
+  private reserve(agent: Agent, t: Target, entry: Entry, reservationId: string): void {
     t.line.connected(entry, (e) => e.waiter !== undefined);
     t.line.delete(entry.contact.contactId);
     this.stats.reached(t, entry.contact);
-    this.finishWaiter(entry, this.reserveFor(agent, t, entry.contact));
+    this.finishWaiter(entry, this.reserveFor(agent, t, entry.contact, reservationId));
   }
 
   /** the agent is RESERVED for the contact (which is in no line now) until confirmed or it lapses */
-  private reserveFor(agent: Agent, t: Target, contact: QueuedContact): ReservationHandle {
+  private reserveFor(agent: Agent, t: Target, contact: QueuedContact, reservationId: string): ReservationHandle {
     const now = this.clock.now();
     const r: ActiveReservation = {
-      id: this.newId(),
+      id: reservationId,
       agent,
       target: t.config.name,
       contact,

@@ -6,6 +6,7 @@ import { unknownAgent, unknownTarget } from './errors';
 import { HandleTimeStats } from './handle-time';
 import { AbandonmentStats } from './patience';
 import type { QueueOptions, TargetConfig } from './types';
+import type { AgentClaims } from './dispatcher';
 
 /** a flow waiting for an agent for one contact (see QueueService.reserveAgentFor) */
 export interface Waiter {
@@ -46,6 +47,8 @@ export class QueueState {
   readonly targets = new Map<string, Target>();
   readonly agents = new Map<string, Agent>();
   readonly reservations = new Map<string, ActiveReservation>();
+  /** several instances on one store: agents are claimed there before they are reserved (see Dispatcher) */
+  claims: AgentClaims | undefined;
   private readonly listeners: (() => void)[] = [];
 
   constructor(
