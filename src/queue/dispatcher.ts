@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { QueuedContact } from '../ports/queue';
+import type { ClaimResult } from '../ports/queue-state';
 import type { TimerHandle } from '../time';
 import type { Agent } from './agent';
 import type { Entry, QueueState, Target } from './queue-state';
@@ -11,13 +12,13 @@ import type { Entry, QueueState, Target } from './queue-state';
  * connecting contact of the target ahead of this one (oldest first across instances).
  */
 export interface AgentClaims {
-  /** true: the agent is this instance's for `reservationId`; false: held elsewhere, or a contact elsewhere comes first */
-  claim(agent: Agent, reservationId: string, t: Target, contact: QueuedContact, ordered: boolean): Promise<boolean>;
+  /** 'claimed': the agent is this instance's for `reservationId`; 'held' elsewhere; 'behind': a contact elsewhere comes first */
+  claim(agent: Agent, reservationId: string, t: Target, contact: QueuedContact, ordered: boolean): Promise<ClaimResult>;
   /** the reservation ended: its claim goes (with the next write of the queue's state) */
   release(reservationId: string): void;
 }
 
-/** a refused agent is tried again at the latest this much later (ms), when no other instance's change was heard */
+/** a refused agent or target is tried again at the latest this much later (ms), when no other instance's change was heard */
 const RETRY_MS = 500;
 
 export interface DispatcherDeps {
@@ -34,15 +35,19 @@ export interface DispatcherDeps {
  * Hands READY agents to connecting contacts: the longest-idle READY agent that has a connecting contact in one of
  * its targets gets the first of them (higher effective priority first, then the oldest). Alone on its store the
  * reservation is made at once, synchronously. With `state.claims` (several instances) each pair is claimed in the
- * store first; meanwhile the agent and the contact are offered to nobody else, and an agent whose claim was
- * refused is passed by until another instance's change is heard (`heard`) or RETRY_MS.
+ * store first, one claim at a time per target (so this instance's own contacts of a target are claimed for in their
+ * order), while the agent is offered to nobody else. An agent whose claim was refused because another instance
+ * holds it, or a target whose first contact is behind another instance's, is passed by until another instance's
+ * change is heard (`heard`: that instance freed the agent, or served its contact) or RETRY_MS.
  */
 export class Dispatcher {
   private running = false;
   private again = false;
   private readonly claimingAgents = new Set<string>();
   private readonly claimingContacts = new Set<string>();
+  private readonly claimingTargets = new Set<string>();
   private readonly refused = new Set<string>();
+  private readonly behind = new Set<string>();
   private retry: TimerHandle | undefined;
 
   constructor(
@@ -75,8 +80,9 @@ export class Dispatcher {
 
   /** another instance changed the queue's state: the agents refused so far are tried again */
   heard(): void {
-    if (this.refused.size === 0) return;
+    if (this.refused.size + this.behind.size === 0) return;
     this.refused.clear();
+    this.behind.clear();
     this.run();
   }
 
@@ -101,6 +107,7 @@ export class Dispatcher {
     for (const agent of ready) {
       let best: { t: Target; e: Entry; p: number } | undefined;
       for (const name of agent.config.targets) {
+        if (this.claimingTargets.has(name) || this.behind.has(name)) continue;
         const t = this.state.targets.get(name)!;
         const e = t.line.next(now, connecting);
         if (!e) continue;
@@ -119,18 +126,24 @@ export class Dispatcher {
   private claim(claims: AgentClaims, agent: Agent, t: Target, entry: Entry): void {
     const id = this.d.newId();
     const contactId = entry.contact.contactId;
+    const target = t.config.name;
     this.claimingAgents.add(agent.id);
     this.claimingContacts.add(contactId);
-    const settle = (ok: boolean) =>
+    this.claimingTargets.add(target);
+    const settle = (result: ClaimResult | 'failed') =>
       this.state.mutate(() => {
         this.claimingAgents.delete(agent.id);
         this.claimingContacts.delete(contactId);
+        this.claimingTargets.delete(target);
         if (this.d.closed()) {
-          if (ok) claims.release(id);
+          if (result === 'claimed') claims.release(id);
           return;
         }
-        if (!ok) {
-          this.refuse(agent);
+        if (result === 'behind') {
+          this.d.log?.debug({ event: 'agent_claim_behind', agentId: agent.id, contactId, target }, 'queue: another instance has a contact ahead');
+          this.later(this.behind, target);
+        } else if (result !== 'claimed') {
+          this.later(this.refused, agent.id);
         } else if (entry.waiter && t.line.get(contactId) === entry && agent.state === 'READY' && agent.reachable(this.state.clock.now())) {
           this.d.reserve(agent, t, entry, id);
         } else {
@@ -142,16 +155,18 @@ export class Dispatcher {
       });
     claims.claim(agent, id, t, entry.contact, true).then(settle, (err: unknown) => {
       this.d.log?.error({ err, event: 'agent_claim_failed', agentId: agent.id, contactId }, 'queue: could not claim an agent in the store');
-      settle(false);
+      settle('failed');
     });
   }
 
-  private refuse(agent: Agent): void {
-    this.refused.add(agent.id);
+  /** pass this agent or target by until another instance's change is heard, or RETRY_MS */
+  private later(set: Set<string>, key: string): void {
+    set.add(key);
     if (this.retry) return;
     this.retry = this.state.schedule(RETRY_MS, () => {
       this.retry = undefined;
       this.refused.clear();
+      this.behind.clear();
       this.run();
     });
   }

@@ -127,7 +127,7 @@ export class QueuePersistence {
         }
         const at = this.state.clock.now();
         const claim = { agentId: agent.id, owner: this.o.owner, reservationId, contactId: contact.contactId, expiresAt: at + leaseMs };
-        return (await claimAgent.call(this.o.store, claim, at, ordered ? claimOrder(t, contact) : undefined)) === 'claimed';
+        return claimAgent.call(this.o.store, claim, at, ordered ? claimOrder(t, contact) : undefined);
       },
       release: (reservationId) => {
         this.releases.add(reservationId);

@@ -183,7 +183,7 @@ export class QueueService implements QueuePort {
       const handle = this.reserveFor(agent, t, contact, this.newId());
       // several instances: the agent is claimed in the store too; a claim lost to another instance is reported
       this.state.claims?.claim(agent, handle.reservationId, t, contact, false).then(
-        (ok) => ok || this.log?.warn({ event: 'agent_claim_conflict', agentId, reservationId: handle.reservationId }, 'queue: an agent reserved for a transfer was claimed by another instance'),
+        (r) => r === 'claimed' || this.log?.warn({ event: 'agent_claim_conflict', agentId, reservationId: handle.reservationId }, 'queue: an agent reserved for a transfer was claimed by another instance'),
         (err: unknown) => this.log?.error({ err, event: 'agent_claim_failed', agentId }, 'queue: could not claim an agent in the store'),
       );
       return handle;
