@@ -100,6 +100,17 @@ export class QueuePersistence {
         .then(() => this.onRemote());
     });
     await this.shareAgents();
+    const snap = await this.o.store.loadQueueState();
+    this.state.mutate(() => this.countElsewhere(snap));
+  }
+
+  /** the contacts waiting on the other instances, per target (their EWT and the queue's length count them) */
+  private countElsewhere(snap: QueueStateSnapshot): void {
+    for (const t of this.state.targets.values()) t.elsewhere = 0;
+    for (const e of snap.entries) {
+      const t = this.state.targets.get(e.target);
+      if (t && e.owner !== this.o.owner) t.elsewhere++;
+    }
   }
 
   /**
@@ -166,6 +177,7 @@ export class QueuePersistence {
     const theirs = rowsOf({ entries: [], agents: snap.agents, registrations: snap.registrations });
     const taken: string[] = [];
     this.state.mutate(() => {
+      this.countElsewhere(snap);
       for (const row of snap.agents) {
         if (wanted && !wanted.has(row.agentId)) continue;
         if (row.owner === this.o.owner) continue; // our own row: our working copy is newer or equal

@@ -288,15 +288,19 @@ export class QueueService implements QueuePort {
 
   // ---------------------------------------------------------------- EWT and pacing
 
-  /** contacts waiting in the target's line */
+  /** contacts waiting in the target's line (on every instance sharing the store) */
   queueLength(target: string): number {
-    return this.state.target(target).line.size;
+    const t = this.state.target(target);
+    return t.line.size + t.elsewhere;
   }
 
-  /** EWT in seconds for a new contact entering the target now; at most, and when nobody is staffed, the target's `maxEwtSec` */
+  /**
+   * EWT in seconds for a new contact entering the target now, behind every contact waiting (on every instance
+   * sharing the store); at most, and when nobody is staffed, the target's `maxEwtSec`
+   */
   estimatedWaitSeconds(target: string, method?: EwtMethod): number {
     const t = this.state.target(target);
-    return this.ewt.waitAt(t, t.line.size, method ?? t.config.ewtMethod);
+    return this.ewt.waitAt(t, t.line.size + t.elsewhere, method ?? t.config.ewtMethod);
   }
 
   /** EWT for the contact at `position` (0 = first in line) */

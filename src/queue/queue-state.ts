@@ -34,6 +34,11 @@ export interface Target {
   patience: AbandonmentStats;
   /** callbacks being dialed after the pacing rule let them go (counted ahead until they are back or gone) */
   dialing: Map<string, TimerHandle>;
+  /**
+   * contacts waiting in this target's line on other instances (several instances on one store, as last heard):
+   * counted in the queue's length and ahead of a new contact for its EWT
+   */
+  elsewhere: number;
 }
 
 export type Entry = QueueEntry<Waiter>;
@@ -64,6 +69,7 @@ export class QueueState {
         talk: new HandleTimeStats(t.initialHandleTimeSec, t.handleTimeSmoothing),
         patience: new AbandonmentStats(),
         dialing: new Map(),
+        elsewhere: 0,
       });
     }
     for (const a of options.agents) {

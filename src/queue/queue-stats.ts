@@ -50,7 +50,7 @@ export class QueueStats {
    */
   joining(t: Target, contact: QueuedContact, isNew: boolean): void {
     const f = this.of(t);
-    if (isNew && contact.kind === 'caller') f.predictions.set(contact.contactId, { at: this.state.clock.now(), sec: this.ewt.byMethod(t, t.line.size) });
+    if (isNew && contact.kind === 'caller') f.predictions.set(contact.contactId, { at: this.state.clock.now(), sec: this.ewt.byMethod(t, t.line.size + t.elsewhere) });
     else if (contact.kind !== 'caller') f.predictions.delete(contact.contactId);
   }
 
@@ -109,7 +109,7 @@ export class QueueStats {
     const spanSec = Math.min(this.windowMs, Math.max(1, now - (outcomes[0]?.at ?? now))) / 1000;
     const arrivals = outcomes.length;
     return {
-      waiting: t.line.size,
+      waiting: t.line.size + t.elsewhere,
       agents,
       staffed: snap.agents.length,
       meanTalkSec: round1(t.talk.mean),
@@ -119,7 +119,7 @@ export class QueueStats {
       answered: answered.length,
       abandoned: abandoned.length,
       meanWaitSec: answered.length ? round1(answered.reduce((s, o) => s + o.waitedMs, 0) / answered.length / 1000) : null,
-      ewtSec: this.ewt.byMethod(t, t.line.size),
+      ewtSec: this.ewt.byMethod(t, t.line.size + t.elsewhere),
       ewtAccuracy: this.ewtAccuracy(t),
     };
   }

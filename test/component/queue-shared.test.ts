@@ -80,4 +80,22 @@ describe('the queue on several instances over one PostgreSQL: agents changed on 
     onB!.release();
     await within('alice READY on A', () => (a.getAgent('alice').state === 'READY' ? true : undefined));
   });
+
+  it("counts the contacts waiting on the other instances in a target's length and in a new contact's EWT", async () => {
+    const { stores } = await openPostgresStoresTogether(2);
+    const a = await instance(stores[0]!, 'A');
+    const b = await instance(stores[1]!, 'B');
+    a.login('alice');
+    await within('alice READY on B', () => (b.getAgent('alice').state === 'READY' ? true : undefined));
+    const alone = a.estimatedWaitSeconds('support', 'simple');
+    for (let i = 0; i < 4; i++) b.enqueue({ contactId: `cb-${i}`, kind: 'callback', target: 'support', enqueuedAt: Date.now() + i });
+    await within("B's four callbacks counted on A", () => (a.queueLength('support') === 4 ? true : undefined));
+    assert.equal(b.queueLength('support'), 4);
+    assert.equal(a.queueLength('sales'), 0);
+    assert.ok(a.estimatedWaitSeconds('support', 'simple') > alone, `EWT with four waiting elsewhere ${a.estimatedWaitSeconds('support', 'simple')} s, alone ${alone} s`);
+    assert.equal(a.estimatedWaitSeconds('support', 'simple'), b.estimatedWaitSeconds('support', 'simple'), 'the same EWT for a new contact on either instance');
+    assert.equal(a.targetStats('support').waiting, 4);
+    b.remove('cb-0');
+    await within('one less on A', () => (a.queueLength('support') === 3 ? true : undefined));
+  });
 });
