@@ -165,6 +165,8 @@ export interface QueueStateStore {
   renewQueueLease(owner: string, expiresAt: number): Promise<string[]>;
   /** the claims held now (those not expired by `now`), by agent */
   agentClaims(now: number): Promise<AgentClaim[]>;
+  /** the instances whose lease (`renewQueueLease`) runs past `now` */
+  liveQueueInstances(now: number): Promise<string[]>;
   /** insert or replace the approval of this callback and kind */
   putPendingApproval(approval: StoredApproval): Promise<void>;
   deletePendingApproval(callbackId: string, kind: StoredApprovalKind): Promise<void>;

@@ -8,7 +8,7 @@ import { applyRemoteAgent, applySnapshot, type RestoreReport } from './queue-res
 import type { QueueState, Target } from './queue-state';
 
 export interface QueuePersistenceOptions {
-  store: Pick<QueueStateStore, 'saveQueueState' | 'loadQueueState' | 'watchQueueState'> & Partial<Pick<QueueStateStore, 'claimAgent' | 'renewQueueLease' | 'agentClaims'>>;
+  store: Pick<QueueStateStore, 'saveQueueState' | 'loadQueueState' | 'watchQueueState'> & Partial<Pick<QueueStateStore, 'claimAgent' | 'renewQueueLease' | 'agentClaims' | 'liveQueueInstances'>>;
   /** this instance's name on the rows it writes */
   owner: string;
   logger?: Logger;
@@ -63,10 +63,14 @@ export class QueuePersistence {
    * What the restore changed (a caller gone, an agent freed) is written back at once.
    */
   async restore(waitingCallbacks: (ids: string[]) => Promise<Set<string>>): Promise<RestoreReport> {
-    const snap = await this.o.store.loadQueueState();
+    const loaded = await this.o.store.loadQueueState();
+    // several instances: the lines of the others still running are theirs (only a dead one's are taken over)
+    const others = new Set((await this.o.store.liveQueueInstances?.(this.state.clock.now())) ?? []);
+    others.delete(this.o.owner);
+    const snap = { ...loaded, entries: loaded.entries.filter((e) => !others.has(e.owner)) };
     const waiting = await waitingCallbacks(snap.entries.filter((e) => e.kind === 'callback').map((e) => e.contactId));
     this.written = rowsOf(snap);
-    const report = this.state.mutate(() => applySnapshot(this.state, this.desk, snap, waiting, this.log));
+    const report = this.state.mutate(() => applySnapshot(this.state, this.desk, snap, waiting, this.log, others));
     this.log?.info(
       {
         event: 'queue_restored',
@@ -315,7 +319,7 @@ interface Rows {
 function rowsOf(s: QueueStateSnapshot): Rows {
   const keyed = <R>(rows: R[], key: (r: R) => string, json: (r: R) => string) => new Map(rows.map((r) => [key(r), { json: json(r), row: r }]));
   return {
-    entries: keyed(s.entries, (e) => e.contactId, (e) => canonical([e.kind, e.target, e.enqueuedAt, e.priority, e.connecting === true])),
+    entries: keyed(s.entries, (e) => e.contactId, (e) => canonical([e.kind, e.target, e.enqueuedAt, e.priority, e.connecting === true, e.owner])),
     agents: keyed(s.agents, (a) => a.agentId, (a) => canonical([a.state, a.detail])),
     registrations: keyed(s.registrations, (r) => r.agentId, (r) => canonical([r.contactUri, r.expiresAt])),
   };

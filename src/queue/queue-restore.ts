@@ -30,6 +30,8 @@ const reasonOf = (r: string | null): NotReadyReason | undefined => (NOT_READY_RE
  *    log out) and their last call's wrap-up; a registration until its expiry; after-call work until it ends;
  *    a reservation or call (RESERVED, BUSY) ends: the agent goes where it would after a call without a fault
  *    (READY, or NOT_READY as it asked or when it cannot be reached);
+ *  - an agent whose row another instance still running wrote (`liveOthers`) is taken as that instance has it
+ *    (its reservation or call goes on there); the caller passes only the lines of this instance and of dead ones;
  *  - callbacks waiting QUEUED (`waitingCallbacks`) take their place in line again (same `enqueuedAt`, priority);
  *    other callbacks (their attempt died: the scheduler recovers it) and live callers (their SIP dialog died)
  *    leave the line; the report lists them.
@@ -40,6 +42,8 @@ export function applySnapshot(
   snap: QueueStateSnapshot,
   waitingCallbacks: ReadonlySet<string>,
   log: Logger | undefined,
+  /** other instances still running on the store: their agents' rows are taken as theirs (`applyRemoteAgent`) */
+  liveOthers: ReadonlySet<string> = new Set(),
 ): RestoreReport {
   const now = state.clock.now();
   const report: RestoreReport = { agents: 0, entries: 0, registrations: 0, droppedCallers: [], droppedCallbacks: [], endedReservations: [], unknown: 0 };
@@ -52,6 +56,12 @@ export function applySnapshot(
       continue;
     }
     const reg = registrations.get(a.id);
+    if (liveOthers.has(saved.owner)) {
+      // another instance's working copy wrote it last: its reservation or call goes on there
+      applyRemoteAgent(state, desk, saved, reg);
+      report.agents++;
+      continue;
+    }
     if (reg && reg.expiresAt > now) {
       desk.restoreRegistration(a, reg.contactUri, reg.expiresAt);
       report.registrations++;

@@ -78,6 +78,10 @@ export const postgresQueueState = (q: Query) => ({
     return (await q<{ reservation_id: string }>('UPDATE agent_claims SET expires_at = $2 WHERE owner = $1 RETURNING reservation_id', [owner, expiresAt])).map((r) => r.reservation_id);
   },
 
+  async liveQueueInstances(now: number): Promise<string[]> {
+    return (await q<{ owner: string }>('SELECT owner FROM queue_instances WHERE alive_until > $1 ORDER BY owner', [now])).map((r) => r.owner);
+  },
+
   async agentClaims(now: number): Promise<AgentClaim[]> {
     return (
       await q<{ agent_id: string; owner: string; reservation_id: string; contact_id: string; expires_at: number }>('SELECT * FROM agent_claims WHERE expires_at > $1 ORDER BY agent_id', [now])

@@ -866,6 +866,10 @@ export class PostgresStore implements Store {
     return this.queueState.agentClaims(now);
   }
 
+  liveQueueInstances(now: number): Promise<string[]> {
+    return this.queueState.liveQueueInstances(now);
+  }
+
   putPendingApproval(approval: StoredApproval): Promise<void> {
     return this.queueState.putApproval(approval);
   }

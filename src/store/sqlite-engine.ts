@@ -681,6 +681,10 @@ export class SqliteEngine {
     return this.queue.agentClaims(now);
   }
 
+  liveQueueInstances(now: number): string[] {
+    return this.queue.liveQueueInstances(now);
+  }
+
   putPendingApproval(approval: StoredApproval): void {
     this.queue.putApproval(approval);
   }

@@ -58,6 +58,7 @@ export class SqliteQueueState {
       alive: db.prepare('INSERT INTO queue_instances (owner, alive_until) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET alive_until = excluded.alive_until'),
       renewClaims: db.prepare('UPDATE agent_claims SET expires_at = ? WHERE owner = ? RETURNING reservation_id'),
       claims: db.prepare('SELECT * FROM agent_claims WHERE expires_at > ? ORDER BY agent_id'),
+      live: db.prepare('SELECT owner FROM queue_instances WHERE alive_until > ? ORDER BY owner'),
     };
   }
 
@@ -94,6 +95,10 @@ export class SqliteQueueState {
   renewQueueLease(owner: string, expiresAt: number): string[] {
     this.stmt.alive.run(owner, expiresAt);
     return (this.stmt.renewClaims.all(expiresAt, owner) as { reservation_id: string }[]).map((r) => r.reservation_id);
+  }
+
+  liveQueueInstances(now: number): string[] {
+    return (this.stmt.live.all(now) as { owner: string }[]).map((r) => r.owner);
   }
 
   agentClaims(now: number): AgentClaim[] {

@@ -346,6 +346,10 @@ export class SqliteStore implements Store {
     return this.run(() => this.engine.agentClaims(now));
   }
 
+  liveQueueInstances(now: number): Promise<string[]> {
+    return this.run(() => this.engine.liveQueueInstances(now));
+  }
+
   putPendingApproval(approval: StoredApproval): Promise<void> {
     return this.run(() => this.engine.putPendingApproval(approval));
   }

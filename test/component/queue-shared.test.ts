@@ -98,4 +98,42 @@ describe('the queue on several instances over one PostgreSQL: agents changed on 
     b.remove('cb-0');
     await within('one less on A', () => (a.queueLength('support') === 3 ? true : undefined));
   });
+
+  it("a restarted instance leaves the lines and calls of the instances still running alone, and takes over a dead one's", async () => {
+    const { stores } = await openPostgresStoresTogether(4);
+    const a = await instance(stores[0]!, 'A');
+    const b = await instance(stores[1]!, 'B');
+    const c = await instance(stores[3]!, 'C');
+    // C has a caller waiting and stops (its lease ends with it)
+    c.enqueue({ contactId: 'caller-on-c', kind: 'caller', target: 'sales', enqueuedAt: Date.now() - 3000 });
+    const third = running.pop()!;
+    third.q.close();
+    await third.p.close();
+    a.login('alice');
+    await within('alice READY on B', () => (b.getAgent('alice').state === 'READY' ? true : undefined));
+    b.enqueue({ contactId: 'caller-on-b', kind: 'caller', target: 'support', enqueuedAt: Date.now() - 2000 });
+    b.enqueue({ contactId: 'waiting-on-b', kind: 'caller', target: 'support', enqueuedAt: Date.now() - 1000 });
+    const onB = await b.reserveAgentFor('caller-on-b', { timeoutMs: 5000 });
+    assert.equal(onB?.agent.agentId, 'alice');
+    onB!.confirm();
+    a.enqueue({ contactId: 'caller-on-a', kind: 'caller', target: 'support', enqueuedAt: Date.now() });
+    await within('alice BUSY on A', () => (a.getAgent('alice').state === 'BUSY' ? true : undefined));
+    // A stops, and starts again
+    const first = running.shift()!;
+    first.q.close();
+    await first.p.close();
+    const again = new QueueService(options);
+    const p = again.persistTo({ store: stores[2]!, owner: 'A' });
+    const report = await p.restore(async () => new Set());
+    await p.follow();
+    running.push({ q: again, p });
+    assert.deepEqual(report.droppedCallers.map((x) => x.contactId).sort(), ['caller-on-a', 'caller-on-c'], "its own caller and the stopped C's are lost; B's is B's");
+    assert.deepEqual(report.endedReservations, [], "B's call goes on");
+    assert.equal(again.getAgent('alice').state, 'BUSY', 'BUSY on B');
+    assert.equal(again.queueLength('support'), 1, "B's caller still waiting, counted");
+    const kept = await stores[2]!.loadQueueState();
+    assert.deepEqual(kept.entries.map((e) => [e.contactId, e.owner]), [['waiting-on-b', 'B']], "B's row kept");
+    onB!.callEnded({ afterCallWorkSec: 0 });
+    await within('alice READY on A again', () => (again.getAgent('alice').state === 'READY' ? true : undefined));
+  });
 });
