@@ -228,6 +228,8 @@ for (const kind of storeKinds()) {
       assert.equal(await store.claimAgent(claim('alice', 'i1', 'r3', T + 10_000), T + 1), 'held', 'its own instance too: one reservation at a time');
       assert.equal(await store.claimAgent(claim('bob', 'i2', 'r4', T + 10_000), T + 1), 'claimed', 'another agent');
       assert.deepEqual(await store.renewQueueLease('i1', T + 30_000), ['r1'], "i1's claims extended");
+      assert.deepEqual(await store.liveQueueInstances(T + 20_000), ['i1'], 'i1 keeps a lease; i2 never took one');
+      assert.deepEqual(await store.liveQueueInstances(T + 30_000), [], 'expired');
       assert.equal(await store.claimAgent(claim('alice', 'i2', 'r2', T + 40_000), T + 20_000), 'held', 'renewed: still held past its first expiry');
       assert.deepEqual((await store.agentClaims(T + 5000)).map((c) => [c.agentId, c.owner, c.reservationId, c.expiresAt]), [
         ['alice', 'i1', 'r1', T + 30_000],
