@@ -1,22 +1,8 @@
 import type { Logger } from 'pino';
-import type { QueuedContact } from '../ports/queue';
 import type { ClaimResult } from '../ports/queue-state';
 import type { TimerHandle } from '../time';
 import type { Agent } from './agent';
-import type { Entry, QueueState, Target } from './queue-state';
-
-/**
- * How the queue takes an agent in a store shared with other instances (QueuePersistence installs it on
- * `QueueState.claims` when it follows other instances): a claim is taken in the store before the agent is
- * rung, so that no two instances reserve one agent at once, and it is refused while another instance has a
- * connecting contact of the target ahead of this one (oldest first across instances).
- */
-export interface AgentClaims {
-  /** 'claimed': the agent is this instance's for `reservationId`; 'held' elsewhere; 'behind': a contact elsewhere comes first */
-  claim(agent: Agent, reservationId: string, t: Target, contact: QueuedContact, ordered: boolean): Promise<ClaimResult>;
-  /** the reservation ended: its claim goes (with the next write of the queue's state) */
-  release(reservationId: string): void;
-}
+import type { AgentClaims, Entry, QueueState, Target } from './queue-state';
 
 /** a refused agent or target is tried again at the latest this much later (ms), when no other instance's change was heard */
 const RETRY_MS = 500;

@@ -3,9 +3,8 @@ import type { QueuedContact } from '../ports/queue';
 import type { QueueStateChange, QueueStateSnapshot, QueueStateStore, StoredAgentState, StoredQueueEntry, StoredRegistration } from '../ports/queue-state';
 import type { Agent } from './agent';
 import type { AgentDesk } from './agent-desk';
-import type { AgentClaims } from './dispatcher';
 import { applyRemoteAgent, applySnapshot, type RestoreReport } from './queue-restore';
-import type { QueueState, Target } from './queue-state';
+import type { AgentClaims, QueueState, Target } from './queue-state';
 
 export interface QueuePersistenceOptions {
   store: Pick<QueueStateStore, 'saveQueueState' | 'loadQueueState' | 'watchQueueState'> & Partial<Pick<QueueStateStore, 'claimAgent' | 'renewQueueLease' | 'agentClaims' | 'liveQueueInstances'>>;

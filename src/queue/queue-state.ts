@@ -1,4 +1,5 @@
 import type { QueuedContact, ReservationHandle } from '../ports/queue';
+import type { ClaimResult } from '../ports/queue-state';
 import type { Clock, TimerHandle, TimerScheduler } from '../time';
 import { Agent } from './agent';
 import { ContactQueue, type QueueEntry } from './contact-queue';
@@ -6,7 +7,6 @@ import { unknownAgent, unknownTarget } from './errors';
 import { HandleTimeStats } from './handle-time';
 import { AbandonmentStats } from './patience';
 import type { QueueOptions, TargetConfig } from './types';
-import type { AgentClaims } from './dispatcher';
 
 /** a flow waiting for an agent for one contact (see QueueService.reserveAgentFor) */
 export interface Waiter {
@@ -42,6 +42,20 @@ export interface Target {
 }
 
 export type Entry = QueueEntry<Waiter>;
+
+/**
+ * How the queue takes an agent in a store shared with other instances (QueuePersistence installs it on
+ * `QueueState.claims` when it follows other instances): a claim is taken in the store before the agent is
+ * rung, so that no two instances reserve one agent at once, and it is refused while another instance has a
+ * connecting contact of the target ahead of this one (oldest first across instances).
+ */
+export interface AgentClaims {
+  /** 'claimed': the agent is this instance's for `reservationId`; 'held' elsewhere; 'behind': a contact elsewhere comes first */
+  claim(agent: Agent, reservationId: string, t: Target, contact: QueuedContact, ordered: boolean): Promise<ClaimResult>;
+  /** the reservation ended: its claim goes (with the next write of the queue's state) */
+  release(reservationId: string): void;
+}
+
 
 /**
  * What the queue knows now: its targets (each with its line and talk figures), its agents and the live
