@@ -5,6 +5,11 @@
  *   npm run bench:amd -- --defaults            also print the shipped defaults on the whole corpus
  *   npm run bench:amd -- --greeting-ms 2000    any AmdParams override, kebab case (applied to every grid point)
  *   npm run bench:amd -- --no-model            leave out the experimental greeting model's LOSO
+ *   npm run bench:amd -- --vad silero          the speech evidence: energy (the engine's own VAD, default),
+ *                                              silero (Silero VAD v5, onnxruntime-node) or fvad (WebRTC VAD, WASM);
+ *                        --vad-mode replace    how a learned detector is used: replace (default), and (with the energy VAD)
+ *                                              or rescue (only where the energy VAD heard no word; see engine.ts)
+ *                        --frames              per-frame measure of each detector against the labels, then exit
  *
  * LOSO: for each voice source S (allison, armelle, espeak, ...), the parameter point of a small grid that
  * does best on every other source is chosen (accuracy, with the human decision at a median of at most
@@ -18,7 +23,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeAudio } from '../src/amd/analyze';
 import { AppAmdBaseline } from '../src/amd/app-amd-baseline';
-import { AmdEngine } from '../src/amd/engine';
+import { AmdEngine, type LearnedSpeechOptions, type SpeechEvidenceMode } from '../src/amd/engine';
+import { FRAME_SAMPLES, Framer } from '../src/amd/framer';
+import { loadLearnedVad, type FrameSpeechModel, type LearnedVadKind } from '../src/amd/learned-vad';
+import { EnergyVad } from '../src/amd/vad';
+import { DEFAULT_AMD_PARAMS } from '../src/amd/params';
 import { trainGreetingModel, type GreetingFeatures, type GreetingModel } from '../src/amd/greeting-model';
 import { AMD_PARAM_KEYS, parseAmdParams, type AmdParams } from '../src/amd/params';
 import type { AmdDetector, AmdEvidence } from '../src/amd/types';
@@ -70,13 +79,43 @@ const MODEL_GRID: { params: Partial<AmdParams>; threshold: number }[] = (() => {
   return points;
 })();
 
-function args(): { overrides: Record<string, string>; defaults: boolean; noModel: boolean } {
+type VadChoice = 'energy' | LearnedVadKind;
+
+interface Args {
+  overrides: Record<string, string>;
+  defaults: boolean;
+  noModel: boolean;
+  vad: VadChoice;
+  vadMode: SpeechEvidenceMode;
+  frames: boolean;
+}
+
+function args(): Args {
   const argv = process.argv.slice(2);
   const overrides: Record<string, string> = {};
   let defaults = false;
   let noModel = false;
+  let vad: VadChoice = 'energy';
+  let vadMode: SpeechEvidenceMode = 'replace';
+  let frames = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (a === '--vad') {
+      const v = argv[++i] ?? '';
+      if (v !== 'energy' && v !== 'silero' && v !== 'fvad') throw new Error(`--vad: energy, silero or fvad, not ${v}`);
+      vad = v;
+      continue;
+    }
+    if (a === '--vad-mode') {
+      const v = argv[++i] ?? '';
+      if (v !== 'replace' && v !== 'and' && v !== 'rescue') throw new Error(`--vad-mode: replace, and or rescue, not ${v}`);
+      vadMode = v;
+      continue;
+    }
+    if (a === '--frames') {
+      frames = true;
+      continue;
+    }
     if (a === '--defaults') {
       defaults = true;
       continue;
@@ -91,7 +130,116 @@ function args(): { overrides: Record<string, string>; defaults: boolean; noModel
     overrides[key] = argv[++i] ?? '';
   }
   parseAmdParams(overrides, 'options'); // validates
-  return { overrides, defaults, noModel };
+  return { overrides, defaults, noModel, vad, vadMode, frames };
+}
+
+/** the engine's 10 ms frames at 8 kHz of a recording (the same Framer, so 16 kHz is decimated the same way) */
+function framesOf(audio: Audio): Int16Array {
+  const out = new Int16Array(Math.floor((audio.samples.length * 8000) / audio.sampleRate / FRAME_SAMPLES) * FRAME_SAMPLES);
+  let at = 0;
+  const framer = new Framer(audio.sampleRate, (f) => {
+    if (at + FRAME_SAMPLES <= out.length) out.set(f, at);
+    at += FRAME_SAMPLES;
+  });
+  framer.push(audio.samples);
+  return out.subarray(0, Math.min(at, out.length));
+}
+
+/** a learned detector's probability for every frame of every file, and the CPU time it took (ms) */
+async function learnedProbabilities(items: Item[], model: FrameSpeechModel): Promise<{ probs: Float32Array[]; cpuMs: number; audioMs: number }> {
+  const probs: Float32Array[] = [];
+  let cpuMs = 0;
+  let audioMs = 0;
+  for (const it of items) {
+    const frames = framesOf(it.audio);
+    model.reset();
+    const t0 = process.cpuUsage();
+    const a = await model.push(frames);
+    const b = await model.flush();
+    const u = process.cpuUsage(t0);
+    cpuMs += (u.user + u.system) / 1000;
+    audioMs += (frames.length / 8000) * 1000;
+    const p = new Float32Array(a.length + b.length);
+    p.set(a);
+    p.set(b, a.length);
+    probs.push(p);
+  }
+  return { probs, cpuMs, audioMs };
+}
+
+/**
+ * Per frame, against the labels (the corpus labels speech end, not speech start): the share of frames judged
+ * speech after the person or the greeting has ended (from speech end + 300 ms to the beep or the file's end:
+ * music, babble, street noise, line noise behind, never speech) and over whole files without speech; and the
+ * share judged speech in the 400 ms before speech end (the last words: a miss there moves the speech end).
+ */
+function frameMeasure(items: Item[], name: string, verdicts: Uint8Array[]): void {
+  const kinds = [...new Set(items.map((it) => it.kind))];
+  console.log(`\n## per-frame: ${name}`);
+  console.log('kind                  false speech after end   speech in last 400 ms   speech-end error p50/p90 (ms)');
+  console.log('  (people: after their speech end + 300 ms; silence and fax: whole files; machines: speech end not labelled)');
+  let fa = 0;
+  let faN = 0;
+  for (const k of kinds) {
+    let after = 0;
+    let afterN = 0;
+    let last = 0;
+    let lastN = 0;
+    const endErr: number[] = [];
+    items.forEach((it, i) => {
+      if (it.kind !== k) return;
+      const v = verdicts[i]!;
+      // a greeting's end is not labelled: its files say nothing here
+      if (it.speechEndMs === null && it.label !== 'NO_SPEECH' && it.label !== 'FAX') return;
+      const end = it.speechEndMs === null ? 0 : Math.floor(it.speechEndMs / 10);
+      const stop = it.beepMs === null ? v.length : Math.min(v.length, Math.floor(it.beepMs / 10));
+      for (let f = it.speechEndMs === null ? 0 : end + 30; f < stop; f++) {
+        after += v[f]!;
+        afterN++;
+      }
+      if (it.speechEndMs !== null) {
+        for (let f = Math.max(0, end - 40); f < end && f < v.length; f++) {
+          last += v[f]!;
+          lastN++;
+        }
+        let lastSpeech = -1;
+        for (let f = Math.min(stop, end + 150) - 1; f >= 0; f--) if (v[f]) { lastSpeech = f; break; }
+        if (lastSpeech >= 0) endErr.push(Math.abs((lastSpeech + 1) * 10 - it.speechEndMs));
+      }
+    });
+    fa += after;
+    faN += afterN;
+    if (afterN === 0) continue;
+    const share = (a: number, n: number): string => (n ? `${(100 * a / n).toFixed(1)} %` : '-').padStart(8);
+    console.log(`  ${k.padEnd(20)} ${share(after, afterN)}               ${share(last, lastN)}              ${endErr.length ? `${pct(endErr, 50)} / ${pct(endErr, 90)}` : '-'}`);
+  }
+  console.log(`  all: false speech after end ${(100 * fa / faN).toFixed(1)} %`);
+}
+
+function energyVerdicts(items: Item[]): Uint8Array[] {
+  const p = DEFAULT_AMD_PARAMS;
+  return items.map((it) => {
+    const frames = framesOf(it.audio);
+    const vad = new EnergyVad(p.silenceThreshold, p.speechSnrDb, p.backgroundMarginDb);
+    const out = new Uint8Array(frames.length / FRAME_SAMPLES);
+    for (let k = 0; k < out.length; k++) {
+      const v = vad.analyze(frames.subarray(k * FRAME_SAMPLES, (k + 1) * FRAME_SAMPLES));
+      if (v.rejudged) out.set(v.rejudged.subarray(0, v.rejudged.length - 1));
+      out[k] = v.speech ? 1 : 0;
+    }
+    return out;
+  });
+}
+
+/** Silero's hysteresis (0.5 on, 0.35 off) over a file's probabilities */
+function hysteresis(p: Float32Array, on = 0.5, off = 0.35): Uint8Array {
+  const out = new Uint8Array(p.length);
+  let inSpeech = false;
+  for (let k = 0; k < p.length; k++) {
+    inSpeech = p[k]! >= (inSpeech ? off : on);
+    out[k] = inSpeech ? 1 : 0;
+  }
+  return out;
 }
 
 function loadCorpus(): Item[] {
@@ -343,23 +491,44 @@ function report(title: string, items: Item[], outs: Outcome[], xRealTime: number
   };
 }
 
-function main(): void {
-  const { overrides, defaults, noModel } = args();
+async function main(): Promise<void> {
+  const { overrides, defaults, noModel, vad, vadMode, frames } = args();
   const items = loadCorpus();
   const sources = [...new Set(items.map((it) => it.source))];
   console.log(`# AMD benchmark: ${items.length} files, sources ${sources.join(', ')}; LOSO over ${sources.filter((s) => s !== 'none').length} sources`);
+  if (frames) {
+    frameMeasure(items, 'energy VAD (the engine\'s own, shipped defaults)', energyVerdicts(items));
+    for (const kind of ['silero', 'fvad'] as const) {
+      const r = await learnedProbabilities(items, await loadLearnedVad(kind));
+      console.log(`\n${kind}: ${Math.round(r.audioMs / r.cpuMs)}x real time on one core (the detector alone)`);
+      frameMeasure(items, kind, r.probs.map((p) => hysteresis(p)));
+    }
+    return;
+  }
   const paramsOf = (g: Partial<AmdParams>): AmdParams => parseAmdParams({ ...g, ...overrides }, 'grid');
   const defaultParams = parseAmdParams(overrides, 'options');
-  const ours = (p: AmdParams) => (it: Item): AmdDetector => new AmdEngine({ sampleRate: it.audio.sampleRate, params: p });
+  let learned: { probs: Map<Item, Float32Array>; cpuMs: number; audioMs: number } | null = null;
+  if (vad !== 'energy') {
+    const r = await learnedProbabilities(items, await loadLearnedVad(vad));
+    learned = { probs: new Map(items.map((it, i) => [it, r.probs[i]!])), cpuMs: r.cpuMs, audioMs: r.audioMs };
+    console.log(`speech evidence: ${vad} (mode ${vadMode}), ${Math.round(r.audioMs / r.cpuMs)}x real time on one core for the detector alone`);
+  }
+  const learnedOf = (it: Item): LearnedSpeechOptions | null => {
+    const p = learned?.probs.get(it);
+    return p ? { mode: vadMode, evidence: { at: (k: number) => p[k] ?? 0 } } : null;
+  };
+  const ours = (p: AmdParams) => (it: Item): AmdDetector => new AmdEngine({ sampleRate: it.audio.sampleRate, params: p, learnedSpeech: learnedOf(it) });
   const gridOuts = GRID.map((g) => runAll(items, ours(paramsOf(g))).outcomes);
   const { outcomes, chosen } = loso(items, gridOuts);
   const base = (it: Item): AmdDetector => new AppAmdBaseline({ sampleRate: it.audio.sampleRate });
-  const oursSpeed = speed(items, ours(defaultParams));
+  const engineSpeed = speed(items, ours(defaultParams));
+  // with a learned detector: the detector's CPU (computed ahead, once per file) added to the engine's
+  const oursSpeed = learned ? 1 / (1 / engineSpeed + learned.cpuMs / learned.audioMs) : engineSpeed;
   const baseSpeed = speed(items, base);
-  const reports = [report('amd engine, leave-one-source-out', items, outcomes, oursSpeed)];
+  const reports = [report(`amd engine (speech evidence: ${vad}${learned ? `, ${vadMode}` : ''}), leave-one-source-out`, items, outcomes, oursSpeed)];
   console.log(`  grid points chosen per left-out source: ${Object.entries(chosen).map(([s, g]) => `${s}=${JSON.stringify(GRID[g])}`).join(' ')}`);
   let model: ReturnType<typeof modelLoso> | null = null;
-  if (!noModel) {
+  if (!noModel && !learned) {
     console.log('\nexperimental greeting model (docs/amd.md "Greeting model"), trained per left-out source:');
     model = modelLoso(items, greetingFeatures(items, defaultParams), paramsOf);
     reports.push(report('amd engine + experimental greeting model, leave-one-source-out (model and grid point chosen without the left-out source)', items, model.outcomes, NaN));
@@ -372,10 +541,13 @@ function main(): void {
     .map(({ it, o }) => `${it.id} (${it.condition}) ${it.label} -> ${o.decision} @${o.decisionMs}ms ${o.reason}`);
   mkdirSync(join(ROOT, '.bench-out'), { recursive: true });
   writeFileSync(
-    join(ROOT, '.bench-out', 'amd-loso.json'),
+    join(ROOT, '.bench-out', vad === 'energy' ? 'amd-loso.json' : `amd-loso-${vad}-${vadMode}.json`),
     JSON.stringify({ grid: GRID, chosen, reports, errors, ...(model ? { modelGrid: MODEL_GRID, modelChosen: model.chosen, models: model.models } : {}) }, null, 2),
   );
-  console.log(`\nLOSO errors (${errors.length}) in .bench-out/amd-loso.json`);
+  console.log(`\nLOSO errors (${errors.length}) in .bench-out/${vad === 'energy' ? 'amd-loso.json' : `amd-loso-${vad}-${vadMode}.json`}`);
 }
 
-main();
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -34,6 +34,35 @@ export interface AmdEngineOptions {
   greetingModel?: { model: GreetingModel; threshold: number } | null;
   /** called once, with the greeting's features, when the short wait after it has passed (training) */
   onGreetingAsked?: (features: GreetingFeatures, likelihood: number | null) => void;
+  /**
+   * A learned speech detector's verdicts as the speech evidence (docs/amd.md "Learned speech detectors"):
+   * absent, the energy VAD alone decides (the default).
+   */
+  learnedSpeech?: LearnedSpeechOptions | null;
+}
+
+/** a speech probability (0..1) for every 10 ms frame, known before the frame's audio reaches the engine */
+export interface SpeechEvidence {
+  at(frameIndex: number): number;
+}
+
+/**
+ * replace: the learned detector says what is speech (frames above `silenceThreshold` only; the energy VAD's
+ *          re-judgements of the start and of a later background are off);
+ * and:     a frame is speech when both the energy VAD and the learned detector say so;
+ * rescue:  the energy VAD decides, until it has found no word by `initialSilenceMs` (NO_SPEECH) while the
+ *          learned detector heard speech (a run of `minWordMs`): a quiet voice under music or street noise.
+ *          Then the learned detector's verdicts replace the energy VAD's, from the first frame (the words are
+ *          found again from them), and the rules go on (`learnedSpeechFromMs` in the evidence).
+ */
+export type SpeechEvidenceMode = 'replace' | 'and' | 'rescue';
+
+export interface LearnedSpeechOptions {
+  evidence: SpeechEvidence;
+  mode: SpeechEvidenceMode;
+  /** probability that starts speech (default 0.5) and that continues it (default 0.35), Silero's own hysteresis */
+  onThreshold?: number;
+  offThreshold?: number;
 }
 
 /** a syllable is an energy peak this many dB above the dips on both sides of it */
@@ -98,6 +127,12 @@ export class AmdEngine implements AmdDetector {
   private backgroundRejudgedMs: number | null = null;
   /** the greeting model's answer for the current words (recomputed when a word is added) */
   private asked: { words: number; features: GreetingFeatures; likelihood: number | null } | null = null;
+  private readonly learned: Required<LearnedSpeechOptions> | null;
+  private learnedInSpeech = false;
+  /** rescue mode: when the learned detector took over (ms), else null */
+  private learnedFromMs: number | null = null;
+  /** the learned detector's verdict per frame (mode 'and': applied again when the words are found again) */
+  private readonly gate = new Uint8Array(HISTORY_FRAMES);
 
   constructor(opts: AmdEngineOptions) {
     this.params = { ...DEFAULT_AMD_PARAMS, ...opts.params };
@@ -105,6 +140,8 @@ export class AmdEngine implements AmdDetector {
     this.onFrameTrace = opts.onFrame;
     this.model = opts.greetingModel ?? null;
     this.onGreetingAsked = opts.onGreetingAsked;
+    const l = opts.learnedSpeech;
+    this.learned = l ? { evidence: l.evidence, mode: l.mode, onThreshold: l.onThreshold ?? 0.5, offThreshold: l.offThreshold ?? 0.35 } : null;
     this.vad = new EnergyVad(this.params.silenceThreshold, this.params.speechSnrDb, this.params.backgroundMarginDb);
     this.tones = new ToneDetector(this.params.toneMinPurity, Math.max(16, this.params.silenceThreshold / 2));
     this.framer = new Framer(opts.sampleRate, (f) => this.onFrame(f));
@@ -152,8 +189,18 @@ export class AmdEngine implements AmdDetector {
     const tone = this.tones.analyze(frame, this.nowMs, v.sumSquares, v.avgAbs);
     const k = this.frameIndex - 1;
     if (k < HISTORY_FRAMES) this.hist.tone[k] = tone.current ? 1 : 0;
-    if (v.rejudged) this.findWordsAgain(v.rejudged);
-    const speech = v.speech && tone.current === null;
+    let vadSpeech = v.speech;
+    const learned = this.learned;
+    if (learned) {
+      const p = learned.evidence.at(k);
+      const gate = p >= (this.learnedInSpeech ? learned.offThreshold : learned.onThreshold);
+      this.learnedInSpeech = gate;
+      if (k < HISTORY_FRAMES) this.gate[k] = gate ? 1 : 0;
+      if (this.learnedReplaces()) vadSpeech = gate && v.avgAbs >= this.params.silenceThreshold;
+      else if (learned.mode === 'and') vadSpeech = v.speech && gate;
+    }
+    if (v.rejudged && !this.learnedReplaces()) this.findWordsAgain(v.rejudged);
+    const speech = vadSpeech && tone.current === null;
     if (k < HISTORY_FRAMES) {
       this.hist.db[k] = v.energyDb;
       this.hist.speech[k] = speech ? 1 : 0;
@@ -192,7 +239,8 @@ export class AmdEngine implements AmdDetector {
    * current one, which goes on as usual). The decision rules then see the words the start really had.
    */
   private findWordsAgain(verdicts: Uint8Array): void {
-    for (let i = 0; i < verdicts.length - 1; i++) this.hist.speech[i] = verdicts[i] === 1 && this.hist.tone[i] === 0 ? 1 : 0;
+    const gated = this.learned?.mode === 'and';
+    for (let i = 0; i < verdicts.length - 1; i++) this.hist.speech[i] = verdicts[i] === 1 && this.hist.tone[i] === 0 && (!gated || this.gate[i] === 1) ? 1 : 0;
     this.replayWords(verdicts.length - 1);
     this.startRejudgedMs = this.nowMs;
     this.judgedBgDb = Number.NaN; // the levels the start was judged against are forgotten
@@ -206,6 +254,7 @@ export class AmdEngine implements AmdDetector {
    * stand out from it are the background's: they stop being speech, and the words are found again.
    */
   private watchBackground(speech: boolean, k: number): void {
+    if (this.learnedReplaces()) return; // the learned detector tells speech from the background itself
     const bg = this.vad.backgroundDb();
     const level = Math.max(bg, this.vad.noiseFloorDb());
     if (Number.isNaN(this.judgedBgDb)) {
@@ -383,6 +432,7 @@ export class AmdEngine implements AmdDetector {
       return;
     }
     if (wordCount === 0) {
+      if (this.nowMs >= p.initialSilenceMs && !this.run && !t && this.learnedHeardSpeech()) return this.checkDecision(tone);
       if (this.nowMs >= p.initialSilenceMs && !this.run && !t) this.decide('NO_SPEECH', 'initial_silence', null);
       else if (this.nowMs >= p.totalAnalysisMs) this.decide('NO_SPEECH', 'too_long', null);
       return;
@@ -393,6 +443,33 @@ export class AmdEngine implements AmdDetector {
       return this.decide('HUMAN', 'after_greeting_silence', null);
     }
     if (this.nowMs >= p.totalAnalysisMs) this.decide('NOTSURE', 'too_long', null);
+  }
+
+  /** does the learned detector say what is speech (mode replace, or rescue once it took over)? */
+  private learnedReplaces(): boolean {
+    return this.learned !== null && (this.learned.mode === 'replace' || this.learnedFromMs !== null);
+  }
+
+  /**
+   * Rescue mode, at the NO_SPEECH decision: when the learned detector heard a run of at least `minWordMs`,
+   * its verdicts become the speech evidence from the first frame on and the words are found again (true: the
+   * rules are checked again with them). Once per call; false when it heard nothing either.
+   */
+  private learnedHeardSpeech(): boolean {
+    if (this.learned?.mode !== 'rescue' || this.learnedFromMs !== null) return false;
+    const n = Math.min(this.frameIndex, HISTORY_FRAMES);
+    let run = 0;
+    let longest = 0;
+    for (let i = 0; i < n; i++) {
+      run = this.gate[i] === 1 && this.hist.tone[i] === 0 ? run + 1 : 0;
+      if (run > longest) longest = run;
+    }
+    if (longest * FRAME_MS < this.params.minWordMs) return false;
+    this.learnedFromMs = this.nowMs;
+    for (let i = 0; i < n; i++) this.hist.speech[i] = this.gate[i] === 1 && this.hist.tone[i] === 0 ? 1 : 0;
+    // every frame so far, this one included (it has been tracked already)
+    this.replayWords(n);
+    return this.words.length > 0 || this.run !== null;
   }
 
   /** After MACHINE: wait for the beep, the greeting's end in silence, or the tone timer. */
@@ -497,6 +574,7 @@ export class AmdEngine implements AmdDetector {
       backgroundDb: this.vad.backgroundDb(),
       ...(this.startRejudgedMs !== null ? { startRejudgedMs: this.startRejudgedMs } : {}),
       ...(this.backgroundRejudgedMs !== null ? { backgroundRejudgedMs: this.backgroundRejudgedMs } : {}),
+      ...(this.learnedFromMs !== null ? { learnedSpeechFromMs: this.learnedFromMs } : {}),
       ...(this.asked ? { greeting: this.asked.features, recordedLikelihood: this.asked.likelihood === null ? null : Math.round(this.asked.likelihood * 1000) / 1000 } : {}),
     };
     this.decided = { decision, decisionMs: this.nowMs, evidence };

@@ -43,6 +43,12 @@ export type AmdEvidence = {
    * that does not stand out from it was given to the background and the words found again.
    */
   backgroundRejudgedMs?: number;
+  /**
+   * Learned speech detector in `rescue` mode (docs/amd.md "Learned speech detectors"): the energy VAD had found
+   * no word by `initialSilenceMs` but the learned detector had heard speech, so from this time (ms) its verdicts
+   * became the speech evidence and the words were found again from them. Absent otherwise.
+   */
+  learnedSpeechFromMs?: number;
   /** the greeting's shape when the engine asked the greeting model (after the short wait), if it did */
   greeting?: GreetingFeatures;
   /** the greeting model's P(recorded greeting) then (null: no model, the duration rule) */
