@@ -471,7 +471,7 @@ async function telephonyLayer(
     if (!prompts || Date.now() - prompts.at > 30_000) prompts = { at: Date.now(), check: checkPromptFiles(config, existsSync) };
     return prompts.check;
   };
-  const amd = new AudioForkServer({ port: config.audioFork.port, host: config.audioFork.host, logger });
+  const amd = new AudioForkServer({ port: config.audioFork.port, host: config.audioFork.host, speechDetector: config.audioFork.speechDetector, logger });
   await amd.listen();
   const recorder = new StoreInteractionRecorder(store, logger);
   const onInteraction = deps.onInteraction;

@@ -5,7 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyzeAudio } from '../amd/analyze';
+import { analyzeAudio, analyzeAudioLearned, type FileAnalysis } from '../amd/analyze';
+import { LearnedAmd } from '../amd/learned-amd';
+import { SileroVad, type FrameSpeechModel } from '../amd/learned-vad';
 import { AppAmdBaseline } from '../amd/app-amd-baseline';
 import { AmdEngine } from '../amd/engine';
 import { answeredBy } from '../amd/outcome';
@@ -31,6 +33,8 @@ function help(): string {
     '',
     'options:',
     '  --engine amd|app_amd             amd (default) or the Asterisk app_amd baseline',
+    '  --speech-detector silero|energy  silero (default): the energy VAD, and Silero VAD where it heard no',
+    '                                   word (a quiet voice under music or noise); energy: the energy VAD alone',
     '  --events                         include the event list (amd_* events with times)',
     '  --plot OUT.svg                   draw waveform, speech, words, tones, levels and decision time',
     '                                   (several files: OUT-<file name>.svg each)',
@@ -50,6 +54,7 @@ export async function runAmd(argv: string[], io: CliIo): Promise<number> {
         ...paramOptions,
         engine: { type: 'string', default: 'amd' },
         events: { type: 'boolean', default: false },
+        'speech-detector': { type: 'string', default: 'silero' },
         plot: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -72,6 +77,11 @@ export async function runAmd(argv: string[], io: CliIo): Promise<number> {
     io.err.write(`cbsvc amd: --engine must be amd or app_amd, got ${String(engine)}\n`);
     return 2;
   }
+  const detectorName = values['speech-detector'];
+  if (detectorName !== 'silero' && detectorName !== 'energy') {
+    io.err.write(`cbsvc amd: --speech-detector must be silero or energy, got ${String(detectorName)}\n`);
+    return 2;
+  }
   const raw: Record<string, unknown> = {};
   const valueMap = values as Record<string, unknown>;
   for (const k of AMD_PARAM_KEYS) if (valueMap[kebab(k)] !== undefined) raw[k] = valueMap[kebab(k)];
@@ -83,6 +93,15 @@ export async function runAmd(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
 
+  let silero: SileroVad | null = null;
+  if (engine === 'amd' && detectorName === 'silero') {
+    try {
+      silero = await SileroVad.load();
+    } catch (err) {
+      io.err.write(`cbsvc amd: Silero VAD did not load (${(err as Error).message}); use --speech-detector energy\n`);
+      return 1;
+    }
+  }
   let failures = 0;
   for (const file of positionals) {
     try {
@@ -90,12 +109,13 @@ export async function runAmd(argv: string[], io: CliIo): Promise<number> {
       const frames: FrameTrace[] = [];
       const plot = values.plot;
       if (plot !== undefined && engine !== 'amd') throw new Error('--plot needs --engine amd');
-      const amd =
-        engine === 'amd'
-          ? new AmdEngine({ sampleRate: audio.sampleRate, params, ...(plot !== undefined ? { onFrame: (f: FrameTrace) => frames.push(f) } : {}) })
-          : null;
-      const detector = amd ?? new AppAmdBaseline({ sampleRate: audio.sampleRate });
-      const a = analyzeAudio(audio, detector);
+      const onFrame = plot !== undefined ? { onFrame: (f: FrameTrace) => frames.push(f) } : {};
+      const model: FrameSpeechModel | null = silero ? silero.fork() : null;
+      const learned = model ? new LearnedAmd({ sampleRate: audio.sampleRate, params, model, ...onFrame }) : null;
+      const amd = learned ? learned.engine : engine === 'amd' ? new AmdEngine({ sampleRate: audio.sampleRate, params, ...onFrame }) : null;
+      let a: FileAnalysis;
+      if (learned) a = await analyzeAudioLearned(audio, learned);
+      else a = analyzeAudio(audio, amd ?? new AppAmdBaseline({ sampleRate: audio.sampleRate }));
       const machineEnded = amd?.events.some((e) => e.name === 'amd_machine_stopped_speaking') ?? false;
       const line: Record<string, unknown> = {
         file,

@@ -126,6 +126,12 @@ export interface AudioForkSettings {
   /** port the AMD WebSocket server listens on (FreeSWITCH's mod_audio_fork connects to it) */
   port: number;
   host: string;
+  /**
+   * The AMD engine's speech evidence: `silero` (default) the energy VAD, and Silero VAD where the energy VAD
+   * heard no word by initialSilenceMs (a quiet voice under music or street noise; docs/amd.md "Learned speech
+   * detectors"); `energy` the energy VAD alone.
+   */
+  speechDetector: 'silero' | 'energy';
 }
 
 export interface RegistrarSettings {
@@ -222,7 +228,7 @@ export function defaultTelephonyConfig(): TelephonyConfig {
     prompts: { dir: '/usr/local/freeswitch/sounds/callback', ...DEFAULT_PROMPTS },
     ivr: { ewtThresholdSec: 120, maxRetries: 2, inputTimeoutMs: 5000, digitTimeoutMs: 3000, maxQueueWaitSec: 0, defaultRegion: 'US', offerSlot: false },
     connect: { mode: 'bridge', agentRingTimeoutSec: 20, maxAgentAttempts: 3, reserveTimeoutSec: 120, referTimeoutMs: 15_000 },
-    audioFork: { port: 8090, host: '127.0.0.1' },
+    audioFork: { port: 8090, host: '127.0.0.1', speechDetector: 'silero' },
     registrar: { enabled: true, realm: 'callback.local', users: {}, minExpiresSec: 60, maxExpiresSec: 3600 },
     access: { trunks: [...LOCAL_NETWORKS], trunksDefaulted: true, agentHosts: [...LOCAL_NETWORKS], webrtcAgents: true, maxMessageBytes: 16_384, inviteTransports: [...INVITE_TRANSPORTS] },
     limits: { invite: { perSec: 5, burst: 20 }, register: { perSec: 20, burst: 100 }, maxInboundCalls: 500 },
@@ -480,8 +486,12 @@ export function parseTelephonyConfig(input: unknown, path = 'telephony', env?: N
   };
 
   const ar = r.child('audioFork');
-  ar.known(['port', 'host']);
-  const audioFork: AudioForkSettings = { port: ar.int('port', d.audioFork.port, 0, 65535), host: ar.str('host', d.audioFork.host) };
+  ar.known(['port', 'host', 'speechDetector']);
+  const audioFork: AudioForkSettings = {
+    port: ar.int('port', d.audioFork.port, 0, 65535),
+    host: ar.str('host', d.audioFork.host),
+    speechDetector: ar.oneOf('speechDetector', ['silero', 'energy'] as const, d.audioFork.speechDetector),
+  };
 
   const rr = r.child('registrar');
   rr.known(['enabled', 'realm', 'users', 'minExpiresSec', 'maxExpiresSec']);

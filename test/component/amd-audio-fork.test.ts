@@ -8,7 +8,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { AudioForkServer } from '../../src/amd/live/audio-fork-server';
-import { concat, skipWithoutTools, say, silence, tone, upsample2 } from '../unit/amd/fixtures';
+import type { AmdEvidence } from '../../src/amd/types';
+import { concat, mix, ms, music, scale, skipWithoutTools, say, silence, tone, upsample2 } from '../unit/amd/fixtures';
 
 interface Line {
   msg: string;
@@ -187,5 +188,31 @@ describe('amd AudioForkServer (real WebSocket, real audio frames)', function () 
     const s = other.expect('call-at-shutdown');
     await other.close();
     assert.equal((await s.result).evidence?.reason, 'server_closed');
+  });
+
+  describe('with Silero VAD as the rescue speech evidence (speechDetector silero, the service default)', () => {
+    let learned: AudioForkServer;
+    before(async () => {
+      learned = new AudioForkServer({ port: 0, speechDetector: 'silero', logger: pino({ level: 'info' }, sink) });
+      await learned.listen();
+    });
+    after(() => learned.close());
+
+    it('a quiet "hello?" under music: HUMAN (the energy VAD alone hears nobody), the stream closed when done', async function () {
+      skipWithoutTools(this);
+      assert.equal(learned.speechDetector, 'silero');
+      const session = learned.expect('call-music');
+      const ws = await connect(learned.url());
+      const done = closed(ws);
+      ws.send(JSON.stringify({ sessionKey: 'call-music' }));
+      const person = concat(silence(800), scale(say('hello?'), 0.12), silence(4000));
+      await stream(ws, mix(person, music(ms(person), 5000)), 8000);
+      const r = await session.result;
+      assert.equal(r.decision, 'HUMAN', JSON.stringify(r));
+      assert.equal((r.evidence as AmdEvidence).learnedSpeechFromMs, 2500);
+      assert.equal(await session.beep, null);
+      assert.equal((await done).code, 1000);
+      assert.ok(lines.some((l) => l.msg === 'amd stream started' && l.sessionKey === 'call-music' && l.speechDetector === 'silero'));
+    });
   });
 });

@@ -10,6 +10,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { SileroVad, type FrameSpeechModel } from '../learned-vad';
 import { parseAmdParams, type AmdParams } from '../params';
 import { LiveAmdSession, type AmdSession } from './live-session';
 import { parseForkMetadata } from './metadata';
@@ -29,14 +30,38 @@ export class AudioForkServer {
   private readonly sockets = new Map<LiveAmdSession, WebSocket>();
   private readonly log: Logger;
   private late = 0;
+  /** the loaded learned speech detector (speechDetector 'silero'), shared by the sessions; null: energy VAD alone */
+  private speechModel: FrameSpeechModel | null = null;
 
-  constructor(private readonly opts: { port: number; host?: string; logger: Logger; closeGraceMs?: number }) {
+  constructor(
+    private readonly opts: {
+      port: number;
+      host?: string;
+      logger: Logger;
+      closeGraceMs?: number;
+      /** the engine's speech evidence (docs/amd.md "Learned speech detectors"); default energy (the VAD alone) */
+      speechDetector?: 'silero' | 'energy';
+    },
+  ) {
     this.log = opts.logger.child({ component: 'audio-fork-server' });
   }
 
-  listen(): Promise<void> {
-    if (this.wss) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+  /** the speech detector the sessions use: silero once loaded, else energy */
+  get speechDetector(): 'silero' | 'energy' {
+    return this.speechModel ? 'silero' : 'energy';
+  }
+
+  async listen(): Promise<void> {
+    if (this.wss) return;
+    if (this.opts.speechDetector === 'silero' && !this.speechModel) {
+      try {
+        this.speechModel = await SileroVad.load();
+      } catch (err) {
+        // the native runtime missing on this platform: the energy VAD alone still decides, and says so
+        this.log.error({ err }, 'Silero VAD did not load: AMD runs on the energy VAD alone');
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
       const wss = new WebSocketServer({ port: this.opts.port, host: this.opts.host ?? '127.0.0.1' });
       wss.once('error', reject);
       wss.once('listening', () => {
@@ -67,7 +92,7 @@ export class AudioForkServer {
   expect(sessionKey: string, params?: Partial<AmdParams>): AmdSession {
     if (this.sessions.has(sessionKey)) throw new Error(`amd session ${sessionKey} is already expected`);
     const full = parseAmdParams(params ?? {}, `amd session ${sessionKey}`);
-    const session = new LiveAmdSession(sessionKey, full, this.log, (s) => this.onSessionDone(s));
+    const session = new LiveAmdSession(sessionKey, full, this.log, (s) => this.onSessionDone(s), this.speechModel);
     this.sessions.set(sessionKey, session);
     return session;
   }

@@ -6,6 +6,8 @@
 import type { Logger } from 'pino';
 import type { AmdResult } from '../../ports/dialer';
 import { AmdEngine } from '../engine';
+import { LearnedAmd } from '../learned-amd';
+import type { FrameSpeechModel } from '../learned-vad';
 import type { SupportedRate } from '../framer';
 import type { AmdParams } from '../params';
 import type { AmdEvent } from '../types';
@@ -25,6 +27,8 @@ export class LiveAmdSession implements AmdSession {
   private resolveResult!: (r: AmdResult) => void;
   private resolveBeep!: (ms: number | null) => void;
   private engine: AmdEngine | null = null;
+  /** with a learned speech detector: the engine behind it (audio goes through `learned`) */
+  private learned: LearnedAmd | null = null;
   private decided = false;
   private beepSettled = false;
   private decisionGuard: NodeJS.Timeout | null = null;
@@ -39,6 +43,8 @@ export class LiveAmdSession implements AmdSession {
     private readonly log: Logger,
     /** called once when the session has settled everything (result and beep) */
     private readonly onDone: (s: LiveAmdSession) => void,
+    /** the loaded learned speech detector (Silero), shared: each session forks its own stream of it; null: energy VAD alone */
+    private readonly speechModel: FrameSpeechModel | null = null,
   ) {
     this.result = new Promise((r) => (this.resolveResult = r));
     this.beep = new Promise((r) => (this.resolveBeep = r));
@@ -55,8 +61,13 @@ export class LiveAmdSession implements AmdSession {
 
   /** The fork connected and said its sample rate. */
   start(sampleRate: SupportedRate): void {
-    this.engine = new AmdEngine({ sampleRate, params: this.params, onEvent: (e) => this.onEvent(e) });
-    this.log.info({ sessionKey: this.sessionKey, sampleRate, connectMs: Date.now() - this.startedAt }, 'amd stream started');
+    const onEvent = (e: AmdEvent): void => this.onEvent(e);
+    if (this.speechModel) {
+      this.learned = new LearnedAmd({ sampleRate, params: this.params, onEvent, model: this.speechModel.fork() });
+      this.engine = this.learned.engine;
+    } else this.engine = new AmdEngine({ sampleRate, params: this.params, onEvent });
+    const speechDetector = this.speechModel ? this.speechModel.kind : 'energy';
+    this.log.info({ sessionKey: this.sessionKey, sampleRate, speechDetector, connectMs: Date.now() - this.startedAt }, 'amd stream started');
   }
 
   /** Binary L16 little-endian audio, any length. */
@@ -72,15 +83,23 @@ export class LiveAmdSession implements AmdSession {
     if (buf.length & 1) this.odd = buf[buf.length - 1]!;
     const samples = new Int16Array(n);
     for (let i = 0; i < n; i++) samples[i] = buf.readInt16LE(i * 2);
-    engine.push(samples);
+    if (this.learned) this.learned.push(samples).catch((err: unknown) => this.detectorFailed(err));
+    else engine.push(samples);
   }
 
   /** The stream ended (socket closed): settle with what we know. */
   streamEnded(reason: string): void {
     if (this.done) return;
     this.log.info({ sessionKey: this.sessionKey, reason, audioMs: this.engine?.elapsedMs ?? 0 }, 'amd stream ended');
-    if (this.engine) this.engine.end();
+    if (this.learned) this.learned.end().catch((err: unknown) => this.detectorFailed(err));
+    else if (this.engine) this.engine.end();
     else this.giveUp(reason);
+  }
+
+  /** the learned detector threw (it never should): settle as NOTSURE, with a log line */
+  private detectorFailed(err: unknown): void {
+    this.log.error({ sessionKey: this.sessionKey, err }, 'amd speech detector failed');
+    this.giveUp('speech_detector_failed');
   }
 
   cancel(): void {
