@@ -144,6 +144,8 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
     ['customer-busy.xml', 'BUSY', '+12025550151'],
     ['customer-noanswer.xml', 'NO_ANSWER', '+12025550152'],
     ['customer-machine.xml', 'MACHINE', '+12025550153'],
+    // a greeting with a 1.2 s pause after its first sentence (longer than the short wait after a "hello?")
+    ['customer-machine-paused.xml', 'MACHINE', '+12025550154'],
   ] as const) {
     it(`customer ${scenario.replace(/^customer-|\.xml$/g, '')}: the attempt ends ${outcome}`, async () => {
       const customer = runSipp(scenario, { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
@@ -298,6 +300,19 @@ describe('e2e: telephony through drachtio-server and FreeSWITCH', function () {
       }
       stack.queue.setNotReady('carol');
     }
+  });
+
+  it('a person with music behind them: "hello" over a music bed from answer on, AMD says HUMAN, the agent answers, COMPLETED', async () => {
+    const customer = runSipp('customer-human-music.xml', { port: TRUNK_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    const agent = runSipp('agent-answer.xml', { port: AGENT_PORT, mediaPort: nextMedia(), logDir: stack.logDir, timeoutSec: 60 });
+    await sleep(300);
+    const id = await requestCallback(SERVICE, '+12025550155');
+    const { attempts } = await completed(SERVICE, id);
+    assert.match(attempts, /"amdDecision":"HUMAN"/, attempts);
+    assert.match(attempts, /CONNECTED_TO_AGENT/, attempts);
+    const [cu, ag] = await Promise.all([customer.done, agent.done]);
+    assert.equal(cu.code, 0, `customer sipp: ${cu.output.slice(-600)}\n${cu.errors}`);
+    assert.equal(ag.code, 0, `agent sipp: ${ag.output.slice(-600)}\n${ag.errors}`);
   });
 
   it('answering machine on a leave-message service: the message is played after the beep, attempt MACHINE', async () => {
