@@ -50,6 +50,24 @@ describe('docker-compose files', () => {
     assert.match(service(out, 'postgres'), /- pgdata:\/var\/lib\/postgresql\/data/);
   });
 
+  it('PostgreSQL store: two app replicas by default (APP_REPLICAS scales them), each on a host port of its own from a range, both to drachtio-server and the one postgres service', function () {
+    this.timeout(60_000); // docker-compose takes seconds per run on a loaded machine
+    const out = config(VARIANTS['PostgreSQL store']!).stdout;
+    const app = service(out, 'app');
+    assert.match(app, /deploy:\s+replicas: 2\n/);
+    const scaled = service(config(VARIANTS['PostgreSQL store']!, { APP_REPLICAS: '3', APP_PORT: '9000', APP_PORT_MAX: '9003' }).stdout, 'app');
+    assert.match(scaled, /deploy:\s+replicas: 3\n/);
+    assert.match(scaled, /published: 9000-9003/);
+    // no fixed host port: two containers publishing 8080 would collide; a range gives each its own
+    assert.match(app, /ports:\s+- published: 8080-8089\s+target: 8080\n/);
+    assert.doesNotMatch(app, /published: '?8080'?\s/);
+    // every replica reaches the same drachtio-server (it spreads inbound calls over the connected apps) and the same database
+    assert.match(app, /DRACHTIO_HOST: drachtio/);
+    assert.match(app, /DATABASE_URL: postgres:\/\/callbacks:callbacks@postgres:5432\/callbacks/);
+    assert.equal((out.match(/\n  postgres:\n/g) ?? []).length, 1, 'one postgres service');
+    assert.doesNotMatch(service(out, 'postgres'), /replicas/);
+  });
+
   it('wires drachtio-server, FreeSWITCH with our config, the app and the prompts volume', () => {
     const out = config(VARIANTS['laptop (bridge network)']!).stdout;
     assert.match(out, /image: drachtio\/drachtio-server/);
@@ -57,6 +75,8 @@ describe('docker-compose files', () => {
     assert.match(out, /freeswitch-conf:\/etc\/callback-freeswitch:ro/);
     assert.match(service(out, 'app'), /DRACHTIO_HOST: drachtio/);
     assert.match(service(out, 'app'), /FREESWITCH_HOST: freeswitch/);
+    // the SQLite file alone runs one app (two over one SQLite file on a shared volume is not supported)
+    assert.doesNotMatch(service(out, 'app'), /replicas/);
   });
 
   it('the app starts when drachtio-server and FreeSWITCH are healthy, each service has a health check, data and certificates live in named volumes', () => {
