@@ -17,6 +17,8 @@ const config = parseAppConfig(
     services: [{ name: 'bench', template: 'user-terminated-immediate', options: { _rate_limit_per_client: 10_000_000 } }],
     // callbacks are dispatched to a simulated dialer while the load runs, as in production
     dialer: { kind: 'simulated', simulated: { delayMs: 20_000 } },
+    // several on one PostgreSQL schema (bench/callback-api.bench.ts): each under its own name
+    ...(process.env.BENCH_INSTANCE ? { scheduler: { instanceName: process.env.BENCH_INSTANCE } } : {}),
   },
   'bench',
 );
